@@ -1,0 +1,33 @@
+"""neurectomy: plan and simulate the cutting of peripheral nerves.
+
+Decision support and education, not a medical device.
+
+>>> import neurectomy
+>>> deficit = neurectomy.lesion("C5 spinal nerve", side="right")
+>>> deficit.cuts[0].nerve_name
+'spinal nerve C5'
+"""
+
+from neurectomy.api import default_atlas, lesion, parse_cut
+from neurectomy.atlas import Atlas, AtlasError, load_atlas
+from neurectomy.lesion import Cut, Deficit, Loss, lesion_batch
+from neurectomy.names import UnknownNameError
+
+__version__ = "0.1.0"
+DISCLAIMER = "Decision support and education only; not a medical device. Verify against the patient and the literature."
+
+__all__ = [
+    "DISCLAIMER",
+    "Atlas",
+    "AtlasError",
+    "Cut",
+    "Deficit",
+    "Loss",
+    "UnknownNameError",
+    "__version__",
+    "default_atlas",
+    "lesion",
+    "lesion_batch",
+    "load_atlas",
+    "parse_cut",
+]

@@ -1,0 +1,77 @@
+"""The Python API: the same objects the CLI prints and the web app serves (DESIGN §5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from neurectomy.atlas.graph import Atlas
+from neurectomy.atlas.load import load_atlas
+from neurectomy.lesion import SIDES, Cut, Deficit, PositionError, Side
+from neurectomy.lesion import lesion as _lesion
+
+_SPEC = re.compile(r"^(?:(?P<side>left|right|midline)\s*:\s*)?(?P<nerve>[^@]+?)\s*(?:@\s*(?P<where>.+))?$", re.I)
+_MM = re.compile(r"^(?P<mm>\d+(?:\.\d+)?)\s*mm$", re.I)
+
+
+@lru_cache(maxsize=4)
+def default_atlas() -> Atlas:
+    """The packaged atlas, compiled once per process (and cached on disk between processes)."""
+    return load_atlas()
+
+
+def parse_cut(spec: str | Cut, side: Side = "left", method: str = "surgical_cut") -> Cut:
+    """A cut from text: ``"[side:]NERVE[@LANDMARK | @N mm]"``.
+
+    >>> parse_cut("right: ulnar nerve @ 120 mm")
+    Cut(nerve='ulnar nerve', at=None, mm=120.0, side='right', method='surgical_cut')
+    >>> parse_cut("median nerve@carpal tunnel").at
+    'carpal tunnel'
+    """
+    if isinstance(spec, Cut):
+        return spec
+    match = _SPEC.match(spec.strip())
+    if not match:
+        raise PositionError(f"cannot read the cut {spec!r}; write [side:]NERVE[@LANDMARK|@N mm]")
+    where = match["where"]
+    mm_match = _MM.match(where) if where else None
+    chosen = (match["side"] or side).lower()
+    if chosen not in SIDES:
+        raise PositionError(f"side must be one of {', '.join(SIDES)}, not {chosen!r}")
+    return Cut(
+        nerve=match["nerve"].strip(),
+        at=None if (where is None or mm_match) else where.strip(),
+        mm=float(mm_match["mm"]) if mm_match else None,
+        side=chosen,  # type: ignore[arg-type]
+        method=method,
+    )
+
+
+def lesion(
+    nerve: str | Cut,
+    *,
+    at: str | None = None,
+    mm: float | None = None,
+    side: Side = "left",
+    method: str = "surgical_cut",
+    also: Iterable[str | Cut] = (),
+    atlas: Atlas | None = None,
+) -> Deficit:
+    """What is lost when ``nerve`` (and any ``also`` cuts) are cut.
+
+    >>> d = lesion("posterior ramus of spinal nerve L4", side="right")
+    >>> d.cuts[0].nerve_id, d.cuts[0].side
+    ('posterior_ramus_l4', 'right')
+    """
+    first = nerve if isinstance(nerve, Cut) else Cut(nerve, at=at, mm=mm, side=side, method=method)
+    cuts = [first, *(parse_cut(spec, side, method) for spec in also)]
+    return _lesion(atlas or default_atlas(), *cuts)
+
+
+def lesion_json(
+    nerve: str, at: str | None, mm: float | None, side: Side, also: Iterable[str], method: str = "surgical_cut"
+) -> dict[str, Any]:
+    """The JSON object of ``neurectomy lesion … --json`` (DESIGN §5)."""
+    return lesion(nerve, at=at, mm=mm, side=side, also=also, method=method).to_dict()

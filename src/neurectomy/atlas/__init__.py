@@ -1,0 +1,6 @@
+"""The curated anatomy: data files, their schema and loader, and the compiled :class:`Atlas`."""
+
+from neurectomy.atlas.graph import Atlas, Nerve, Target
+from neurectomy.atlas.load import AtlasError, Problem, load_atlas
+
+__all__ = ["Atlas", "AtlasError", "Nerve", "Problem", "Target", "load_atlas"]

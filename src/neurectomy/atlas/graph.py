@@ -1,0 +1,252 @@
+"""The compiled, immutable :class:`Atlas`.
+
+The loader turns the YAML records into plain tuples here, so a cached atlas unpickles in milliseconds without
+importing pydantic, YAML or NumPy. Innervation is stored as *supply paths*: every route by which a target's
+fibres come down from a tree root (spinal nerve, cranial nerve, ganglion), with the share of the target's supply
+it carries. Plexus merges (``also_from``) give a target several paths. For every nerve the paths that pass it
+are kept sorted by the position at which they leave it, so a cut at position ``p`` interrupts exactly one
+suffix of that list (DESIGN §4). NumPy arrays for batch queries are built on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+from neurectomy.names import UnknownNameError, normalise, suggest
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+TargetKind = Literal["muscle", "skin", "joint", "gland", "viscus", "special"]
+Group = Literal["motor", "sensory", "articular", "autonomic", "visceral", "special"]
+
+GROUP_OF_KIND: dict[str, Group] = {
+    "muscle": "motor",
+    "skin": "sensory",
+    "joint": "articular",
+    "gland": "autonomic",
+    "viscus": "visceral",
+    "special": "special",
+}
+DEFAULT_FIBRE: dict[str, str] = {
+    "muscle": "somatic_motor",
+    "skin": "somatic_sensory",
+    "joint": "somatic_sensory",
+    "gland": "sympathetic",
+    "viscus": "visceral_afferent",
+    "special": "special_sensory",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Nerve:
+    """One nerve segment as compiled (positions in mm along the segment from its origin)."""
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    xrefs: tuple[tuple[str, str], ...]
+    parent: str | None
+    origin_mm: float
+    also_from: tuple[tuple[str, float], ...]
+    length_mm: float
+    roots: tuple[str, ...]
+    fibres: tuple[str, ...]
+    landmarks: tuple[tuple[str, float], ...]
+    midline: bool
+    source: str
+    lengths_source: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyEdge:
+    nerve: str
+    share: float
+    at_mm: float
+    fibre: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A muscle, skin region, joint, gland/viscus or special-sense organ."""
+
+    id: str
+    name: str
+    kind: TargetKind
+    synonyms: tuple[str, ...]
+    xrefs: tuple[tuple[str, str], ...]
+    supply: tuple[SupplyEdge, ...]
+    roots: tuple[str, ...]
+    source: str
+    file: str
+    actions: tuple[str, ...] = ()
+    area_cm2: float | None = None
+    area_source: str | None = None
+    chart: str | None = None
+    function: str | None = None
+
+    @property
+    def group(self) -> Group:
+        return GROUP_OF_KIND[self.kind]
+
+    @property
+    def autonomous(self) -> bool:
+        """Supplied by a single nerve: that nerve's autonomous zone."""
+        return len(self.supply) == 1
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """The whole compiled atlas: nerves in DFS order of the primary tree, targets, and supply paths.
+
+    ``subtree_end[i]`` closes the DFS interval of nerve ``i``: its primary-tree descendants are
+    ``range(i + 1, subtree_end[i])``.
+    """
+
+    nerves: tuple[Nerve, ...]
+    targets: tuple[Target, ...]
+    subtree_end: tuple[int, ...]
+    children: tuple[tuple[int, ...], ...]
+    path_target: tuple[int, ...]
+    path_weight: tuple[float, ...]
+    path_nerves: tuple[tuple[int, ...], ...]
+    seg_exit: tuple[tuple[float, ...], ...]
+    seg_path: tuple[tuple[int, ...], ...]
+    references: tuple[tuple[str, str], ...]
+    digest: str
+    warnings: tuple[str, ...] = ()
+    nerve_index: dict[str, int] = field(default_factory=dict)
+    target_index: dict[str, int] = field(default_factory=dict)
+    name_index: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- look-up
+    def nerve(self, name: str) -> Nerve:
+        """The nerve called ``name`` (id, name or synonym, case-insensitive); suggestions if unknown."""
+        return self.nerves[self.nerve_idx(name)]
+
+    def nerve_idx(self, name: str) -> int:
+        if name in self.nerve_index:
+            return self.nerve_index[name]
+        for kind, idx in self.name_index.get(normalise(name), ()):
+            if kind == "nerve":
+                return idx
+        raise UnknownNameError("nerve", name, suggest(name, self._choices("nerve")))
+
+    def target(self, name: str) -> Target:
+        """The target (muscle, skin region, joint, …) called ``name``; suggestions if unknown."""
+        if name in self.target_index:
+            return self.targets[self.target_index[name]]
+        for kind, idx in self.name_index.get(normalise(name), ()):
+            if kind == "target":
+                return self.targets[idx]
+        raise UnknownNameError("target", name, suggest(name, self._choices("target")))
+
+    def _choices(self, kind: str) -> list[str]:
+        items = self.nerves if kind == "nerve" else self.targets
+        return [n.name for n in items] + [s for n in items for s in n.synonyms]
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[str, str, str]]:
+        """Nerves and targets whose names best match ``text``: ``(kind, id, name)``, best first."""
+        from rapidfuzz import fuzz, process, utils
+
+        labels: dict[str, tuple[str, int]] = {}
+        for i, n in enumerate(self.nerves):
+            for label in (n.name, *n.synonyms):
+                labels.setdefault(label, ("nerve", i))
+        for i, t in enumerate(self.targets):
+            for label in (t.name, *t.synonyms):
+                labels.setdefault(label, ("target", i))
+        found = process.extract(
+            text, list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
+        )
+        out: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, int]] = set()
+        for label, _score, _ in found:
+            key = labels[label]
+            if key in seen:
+                continue
+            seen.add(key)
+            kind, i = key
+            item = self.nerves[i] if kind == "nerve" else self.targets[i]
+            out.append((kind if kind == "nerve" else self.targets[i].kind, item.id, item.name))
+            if len(out) == limit:
+                break
+        return out
+
+    # ----------------------------------------------------------------- structure
+    def descendants(self, nerve_idx: int) -> range:
+        """Primary-tree descendants of a nerve, as one DFS interval."""
+        return range(nerve_idx + 1, self.subtree_end[nerve_idx])
+
+    def targets_of(self, nerve_idx: int) -> list[int]:
+        """Targets any of whose supply passes through this nerve."""
+        return sorted({self.path_target[p] for p in self.seg_path[nerve_idx]})
+
+    def counts(self) -> dict[str, int]:
+        by_kind: dict[str, int] = {}
+        for t in self.targets:
+            by_kind[t.kind] = by_kind.get(t.kind, 0) + 1
+        from neurectomy.bodymap import charted_regions
+
+        charted = charted_regions()
+        return {
+            "nerves": len(self.nerves),
+            "muscles": by_kind.get("muscle", 0),
+            "skin_regions": by_kind.get("skin", 0),
+            "joints": by_kind.get("joint", 0),
+            "viscera_glands": by_kind.get("gland", 0) + by_kind.get("viscus", 0),
+            "special_organs": by_kind.get("special", 0),
+            "skin_regions_without_chart": sum(
+                1 for t in self.targets if t.kind == "skin" and t.id not in charted
+            ),
+            "supply_paths": len(self.path_target),
+        }
+
+    # ----------------------------------------------------------------- arrays for batch work
+    @cached_property
+    def arrays(self) -> SupplyArrays:
+        return SupplyArrays.build(self)
+
+
+@dataclass(frozen=True)
+class SupplyArrays:
+    """CSR view of the supply paths per nerve, for vectorised batch lesions.
+
+    Entries of nerve ``n`` are ``indptr[n]:indptr[n+1]``, sorted by ``exit_mm``; ``key`` is ``n`` plus the exit
+    position scaled into ``[0, 1)`` so one global ``searchsorted`` finds the first interrupted entry of every cut.
+    """
+
+    indptr: npt.NDArray[np.int64]
+    exit_mm: npt.NDArray[np.float64]
+    path: npt.NDArray[np.int64]
+    key: npt.NDArray[np.float64]
+    scale: float
+    path_target: npt.NDArray[np.int64]
+    path_weight: npt.NDArray[np.float64]
+
+    @classmethod
+    def build(cls, atlas: Atlas) -> SupplyArrays:
+        import numpy as np
+
+        lengths = [len(s) for s in atlas.seg_path]
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        exit_mm = np.fromiter((e for s in atlas.seg_exit for e in s), dtype=np.float64, count=int(indptr[-1]))
+        path = np.fromiter((p for s in atlas.seg_path for p in s), dtype=np.int64, count=int(indptr[-1]))
+        scale = float(max((n.length_mm for n in atlas.nerves), default=1.0)) * 2.0 + 1.0
+        owner = np.repeat(np.arange(len(lengths), dtype=np.float64), lengths)
+        key = owner + exit_mm / scale
+        return cls(
+            indptr=indptr,
+            exit_mm=exit_mm,
+            path=path,
+            key=key,
+            scale=scale,
+            path_target=np.asarray(atlas.path_target, dtype=np.int64),
+            path_weight=np.asarray(atlas.path_weight, dtype=np.float64),
+        )

@@ -1,0 +1,548 @@
+"""Load, validate and compile the atlas data files, with an on-disk cache of the compiled result.
+
+Every problem names the file, line, record id and field. Problems are collected and reported together, so a
+curator fixes a whole file in one pass. ``python -m neurectomy.atlas.load [DATA_DIR]`` validates and prints counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neurectomy.atlas.graph import DEFAULT_FIBRE, Atlas, Nerve, SupplyEdge, Target, TargetKind
+from neurectomy.names import normalise
+
+if TYPE_CHECKING:
+    import yaml
+
+    from neurectomy.atlas.schema import RegionFile
+
+#: bump when the compiled form changes, so stale caches are ignored
+COMPILER_VERSION = "3"
+DATA_DIR = Path(__file__).with_name("data")
+REFERENCES_FILE = "references.yaml"
+MAX_PATHS_PER_SUPPLY = 256
+SHARE_TOLERANCE = 0.011
+_KIND_OF_SECTION: dict[str, TargetKind] = {
+    "muscles": "muscle",
+    "skin_regions": "skin",
+    "joints": "joint",
+    "special_organs": "special",
+}
+#: fibre types a nerve may only declare if some target below it needs them
+_MUST_BE_USED = ("somatic_motor", "special_sensory")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the data, located as precisely as the data allows."""
+
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        what = " ".join(
+            part for part in (f"record {self.record!r}" if self.record else "", f"field {self.field!r}"
+                              if self.field else "") if part
+        )
+        return f"{where}: {what + ': ' if what else ''}{self.message}"
+
+
+class AtlasError(ValueError):
+    """The atlas data is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        head = "\n".join(f"  {p}" for p in self.problems[:50])
+        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the atlas data:\n{head}{more}")
+
+
+# --------------------------------------------------------------------------- entry points
+def data_files(data_dir: Path | None = None) -> list[Path]:
+    """The region files of a data directory, sorted (references file excluded)."""
+    root = data_dir or DATA_DIR
+    return sorted(p for p in root.glob("*.yaml") if p.name != REFERENCES_FILE)
+
+
+def digest_of(data_dir: Path | None = None) -> str:
+    """Hash of every data file's name and bytes plus the compiler version: the cache key."""
+    root = data_dir or DATA_DIR
+    h = hashlib.blake2b(COMPILER_VERSION.encode(), digest_size=16)
+    for path in sorted(root.glob("*.yaml")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """Where compiled atlases are cached: ``$NEURECTOMY_CACHE_DIR`` or the user cache directory."""
+    env = os.environ.get("NEURECTOMY_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("neurectomy", appauthor=False))
+
+
+def load_atlas(data_dir: str | Path | None = None, *, cache: bool = True) -> Atlas:
+    """The compiled atlas of ``data_dir`` (default: the packaged data), from the cache when it is current."""
+    root = Path(data_dir) if data_dir is not None else DATA_DIR
+    digest = digest_of(root)
+    where = cache_dir() if cache else None
+    cached = where / f"atlas-{digest}.pickle" if where else None
+    if cached is not None and cached.is_file():
+        try:
+            with cached.open("rb") as fh:
+                atlas = pickle.load(fh)
+            if isinstance(atlas, Atlas) and atlas.digest == digest:
+                return atlas
+        except Exception:  # a corrupt cache is rebuilt, never trusted
+            pass
+    atlas = compile_atlas(root, digest)
+    if cached is not None:
+        _write_atomically(cached, pickle.dumps(atlas, protocol=pickle.HIGHEST_PROTOCOL))
+    return atlas
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs speed
+
+
+# --------------------------------------------------------------------------- parsing
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(path: Path) -> tuple[Any, Any]:
+    """The data and the YAML node tree (for line numbers) from one parse."""
+    loader = _yaml_loader()(path.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _line_of(node: Any, loc: Sequence[Any]) -> int | None:
+    """1-based line of the deepest node reachable along ``loc`` in a composed YAML tree."""
+    import yaml
+
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _record_id(data: Any, loc: Sequence[Any]) -> str | None:
+    if len(loc) >= 2 and isinstance(data, dict):
+        section = data.get(loc[0])
+        if isinstance(section, list) and isinstance(loc[1], int) and loc[1] < len(section):
+            item = section[loc[1]]
+            if isinstance(item, dict):
+                return str(item.get("id")) if item.get("id") is not None else f"{loc[0]}[{loc[1]}]"
+    return None
+
+
+def _read_file(path: Path, problems: list[Problem]) -> tuple[RegionFile | None, Any]:
+    import yaml
+    from pydantic import ValidationError
+
+    from neurectomy.atlas.schema import RegionFile
+
+    try:
+        data, node = _parse(path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(path.name, mark.line + 1 if mark else None, None, None, f"not valid YAML: {exc}"))
+        return None, None
+    if not isinstance(data, dict):
+        problems.append(Problem(path.name, 1, None, None, "a region file must be a mapping with 'region' and lists"))
+        return None, None
+    try:
+        return RegionFile.model_validate(data), node
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            field = ".".join(str(x) for x in loc[2:]) or (str(loc[0]) if loc else None)
+            problems.append(Problem(path.name, _line_of(node, loc), _record_id(data, loc), field, err["msg"]))
+        return None, node
+
+
+def _read_references(root: Path, problems: list[Problem]) -> dict[str, str]:
+    path = root / REFERENCES_FILE
+    if not path.is_file():
+        return {}
+    data, _ = _parse(path)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        problems.append(Problem(path.name, 1, None, None, "references must map keys to reference strings"))
+        return {}
+    return {str(k): v for k, v in data.items()}
+
+
+def _source_keys(source: str) -> list[str]:
+    if source.lower().startswith("estimate"):
+        return []
+    head = source.split("—", 1)[0]
+    return [k.strip() for k in head.split(";") if k.strip()]
+
+
+# --------------------------------------------------------------------------- compiling
+def compile_atlas(data_dir: Path | None = None, digest: str | None = None) -> Atlas:
+    """Validate every file and cross-file reference, then compile; raises :class:`AtlasError`."""
+    root = data_dir or DATA_DIR
+    problems: list[Problem] = []
+    references = _read_references(root, problems)
+    files: list[tuple[str, RegionFile, Any]] = []
+    for path in data_files(root):
+        region, node = _read_file(path, problems)
+        if region is not None:
+            files.append((path.name, region, node))
+    if problems:
+        raise AtlasError(problems)
+    atlas = _Compiler(files, references, digest or digest_of(root)).run()
+    return atlas
+
+
+class _Compiler:
+    """Cross-file checks and the compiled form; collects problems rather than stopping at the first."""
+
+    def __init__(self, files: list[tuple[str, RegionFile, Any]], references: dict[str, str], digest: str) -> None:
+        self.files = files
+        self.references = references
+        self.digest = digest
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.where: dict[str, tuple[str, Any, tuple[Any, ...]]] = {}
+
+    def problem(self, record: str | None, field: str | None, message: str) -> None:
+        file, node, loc = self.where.get(record or "", ("?", None, ()))
+        sub = tuple(field.split(".")) if field else ()
+        sub_loc = tuple(int(s) if s.isdigit() else s for s in sub)
+        self.problems.append(Problem(file, _line_of(node, loc + sub_loc), record, field, message))
+
+    def run(self) -> Atlas:
+        nerves: dict[str, Nerve] = {}
+        targets: list[Target] = []
+        seen: dict[str, str] = {}
+        for file, region, node in self.files:
+            for i, rec in enumerate(region.nerves):
+                self._register(rec.id, file, node, ("nerves", i), seen)
+                nerves.setdefault(rec.id, Nerve(
+                    id=rec.id, name=rec.name, synonyms=rec.synonyms, xrefs=tuple(sorted(rec.xrefs.items())),
+                    parent=rec.parent, origin_mm=rec.origin_mm,
+                    also_from=tuple((link.nerve, link.origin_mm) for link in rec.also_from),
+                    length_mm=rec.length_mm, roots=rec.roots, fibres=rec.fibres,
+                    landmarks=tuple((lm.name, lm.mm) for lm in rec.landmarks), midline=rec.midline,
+                    source=rec.source, lengths_source=rec.lengths_source, file=file,
+                ))
+            for section in ("muscles", "skin_regions", "joints", "viscera_glands", "special_organs"):
+                for i, trec in enumerate(getattr(region, section)):
+                    self._register(trec.id, file, node, (section, i), seen)
+                    kind: TargetKind = getattr(trec, "kind", None) or _KIND_OF_SECTION[section]
+                    supply = tuple(
+                        SupplyEdge(s.nerve, s.share, s.at_mm if s.at_mm is not None else -1.0,
+                                   s.fibre or DEFAULT_FIBRE[kind], s.source)
+                        for s in trec.supply
+                    )
+                    targets.append(Target(
+                        id=trec.id, name=trec.name, kind=kind, synonyms=trec.synonyms,
+                        xrefs=tuple(sorted(trec.xrefs.items())), supply=supply,
+                        roots=getattr(trec, "roots", ()), source=trec.source, file=file,
+                        actions=getattr(trec, "actions", ()), area_cm2=getattr(trec, "area_cm2", None),
+                        area_source=getattr(trec, "area_source", None), chart=getattr(trec, "chart", None),
+                        function=getattr(trec, "function", None),
+                    ))
+        self._check_sources(nerves, targets)
+        self._check_nerves(nerves)
+        if not self.problems:
+            order, subtree_end, children = self._dfs(nerves)
+        else:
+            order, subtree_end, children = [], [], []
+        index = {nid: i for i, nid in enumerate(order)}
+        # resolve default at_mm (the nerve's end) now that lengths are known
+        targets = [self._with_positions(t, nerves) for t in targets]
+        paths = self._paths(targets, nerves, index) if not self.problems else []
+        if not self.problems:
+            self._check_fibres(paths, targets, nerves, order)
+        if self.problems:
+            raise AtlasError(self.problems)
+        return self._assemble(nerves, order, subtree_end, children, targets, paths)
+
+    def _register(self, rid: str, file: str, node: Any, loc: tuple[Any, ...],
+                  seen: dict[str, str]) -> None:
+        if rid in seen:
+            self.problems.append(Problem(file, _line_of(node, loc), rid, "id",
+                                         f"duplicate id (first defined in {seen[rid]})"))
+            return
+        seen[rid] = file
+        self.where[rid] = (file, node, loc)
+
+    def _check_sources(self, nerves: dict[str, Nerve], targets: list[Target]) -> None:
+        def keys_ok(record: str, field: str, source: str | None) -> None:
+            for key in _source_keys(source or ""):
+                if key not in self.references:
+                    self.problem(record, field, f"unknown reference key {key!r} (add it to {REFERENCES_FILE})")
+
+        for n in nerves.values():
+            keys_ok(n.id, "source", n.source)
+            keys_ok(n.id, "lengths_source", n.lengths_source)
+        for t in targets:
+            keys_ok(t.id, "source", t.source)
+            keys_ok(t.id, "area_source", t.area_source)
+            for i, s in enumerate(t.supply):
+                keys_ok(t.id, f"supply.{i}.source", s.source)
+                if s.nerve not in nerves:
+                    from neurectomy.names import suggest
+
+                    hint = suggest(s.nerve, nerves, limit=3)
+                    self.problem(t.id, f"supply.{i}.nerve", f"unknown nerve {s.nerve!r}"
+                                 + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+                if len(t.supply) > 1 and not s.source:
+                    self.problem(t.id, f"supply.{i}.source",
+                                 "a target with several suppliers needs a source for each share")
+            total = sum(s.share for s in t.supply)
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                self.problem(t.id, "supply", f"shares add up to {total:.3f}, not 1")
+
+    def _check_nerves(self, nerves: dict[str, Nerve]) -> None:
+        from neurectomy.names import suggest
+
+        for n in nerves.values():
+            links = ([(n.parent, n.origin_mm, "parent")] if n.parent else []) + [
+                (p, mm, f"also_from.{i}.nerve") for i, (p, mm) in enumerate(n.also_from)
+            ]
+            for parent, mm, field in links:
+                if parent not in nerves:
+                    hint = suggest(parent, nerves, limit=3)
+                    self.problem(n.id, field, f"unknown parent {parent!r}"
+                                 + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+                elif mm > nerves[parent].length_mm + 1e-9:
+                    self.problem(n.id, "origin_mm" if field == "parent" else field.replace("nerve", "origin_mm"),
+                                 f"leaves {parent!r} at {mm} mm, beyond its length {nerves[parent].length_mm} mm")
+            if n.also_from and not n.parent:
+                self.problem(n.id, "parent", "a nerve with also_from needs a primary parent")
+            for i, (name, mm) in enumerate(n.landmarks):
+                if mm > n.length_mm + 1e-9:
+                    self.problem(n.id, f"landmarks.{i}.mm",
+                                 f"landmark {name!r} at {mm} mm lies outside the nerve's length {n.length_mm} mm")
+        # cycles over parent and also_from links
+        state: dict[str, int] = {}
+
+        def visit(nid: str, trail: list[str]) -> None:
+            state[nid] = 1
+            n = nerves[nid]
+            for parent in ([n.parent] if n.parent else []) + [p for p, _ in n.also_from]:
+                if parent not in nerves:
+                    continue
+                if state.get(parent) == 1:
+                    cycle = [*trail[trail.index(parent):], parent] if parent in trail else [nid, parent]
+                    self.problem(nid, "parent", "cycle in the nerve tree: " + " → ".join(cycle))
+                elif parent not in state:
+                    visit(parent, [*trail, parent])
+            state[nid] = 2
+
+        for nid in nerves:
+            if nid not in state:
+                visit(nid, [nid])
+
+    def _dfs(self, nerves: dict[str, Nerve]) -> tuple[list[str], list[int], list[tuple[int, ...]]]:
+        kids: dict[str | None, list[Nerve]] = {}
+        for n in nerves.values():
+            kids.setdefault(n.parent, []).append(n)
+        for lst in kids.values():
+            lst.sort(key=lambda n: (n.origin_mm, n.id))
+        order: list[str] = []
+        end: dict[str, int] = {}
+        stack: list[tuple[str, bool]] = [(n.id, False) for n in reversed(sorted(kids.get(None, []),
+                                                                                  key=lambda n: n.id))]
+        while stack:
+            nid, done = stack.pop()
+            if done:
+                end[nid] = len(order)
+                continue
+            order.append(nid)
+            stack.append((nid, True))
+            stack.extend((c.id, False) for c in reversed(kids.get(nid, [])))
+        index = {nid: i for i, nid in enumerate(order)}
+        subtree_end = [end[nid] for nid in order]
+        children = [tuple(index[c.id] for c in kids.get(nid, [])) for nid in order]
+        return order, subtree_end, children
+
+    def _with_positions(self, t: Target, nerves: dict[str, Nerve]) -> Target:
+        from dataclasses import replace
+
+        supply = []
+        for i, s in enumerate(t.supply):
+            n = nerves.get(s.nerve)
+            at = s.at_mm
+            if n is not None:
+                if at < 0:
+                    at = n.length_mm
+                elif at > n.length_mm + 1e-9:
+                    self.problem(t.id, f"supply.{i}.at_mm", f"{at} mm lies beyond {n.id!r}'s length {n.length_mm} mm")
+            supply.append(replace(s, at_mm=at))
+        return replace(t, supply=tuple(supply))
+
+    def _paths(self, targets: list[Target], nerves: dict[str, Nerve],
+               index: dict[str, int]) -> list[tuple[int, float, tuple[tuple[int, float], ...]]]:
+        """Every (target, weight, ((nerve, exit_mm), …)) route from a tree root to each target."""
+        memo: dict[tuple[str, float], list[tuple[tuple[tuple[int, float], ...], float, str]]] = {}
+
+        def up(nid: str, exit_mm: float) -> list[tuple[tuple[tuple[int, float], ...], float, str]]:
+            key = (nid, exit_mm)
+            if key in memo:
+                return memo[key]
+            n = nerves[nid]
+            links = ([(n.parent, n.origin_mm)] if n.parent else []) + list(n.also_from)
+            step: tuple[tuple[int, float], ...] = ((index[nid], exit_mm),)
+            out: list[tuple[tuple[tuple[int, float], ...], float, str]] = []
+            if not links:
+                out.append((step, 1.0, nid))
+            else:
+                for parent, mm in links:
+                    for rest, w, root in up(parent, mm):
+                        out.append((step + rest, w / len(links), root))
+                        if len(out) > MAX_PATHS_PER_SUPPLY:
+                            break
+            memo[key] = out
+            return out
+
+        result: list[tuple[int, float, tuple[tuple[int, float], ...]]] = []
+        for ti, t in enumerate(targets):
+            for i, s in enumerate(t.supply):
+                routes = up(s.nerve, s.at_mm)
+                if len(routes) > MAX_PATHS_PER_SUPPLY:
+                    self.problem(t.id, f"supply.{i}.nerve",
+                                 f"more than {MAX_PATHS_PER_SUPPLY} routes to the roots; simplify also_from merges")
+                    continue
+                if t.roots:
+                    wanted = {r.upper() for r in t.roots}
+                    kept = [r for r in routes if wanted & {x.upper() for x in nerves[r[2]].roots}]
+                    if not kept:
+                        self.problem(t.id, "roots",
+                                     f"none of the routes through {s.nerve!r} starts at {sorted(wanted)}")
+                        continue
+                    routes = kept
+                total = sum(w for _, w, _ in routes)
+                for steps, w, _ in routes:
+                    result.append((ti, s.share * w / total, steps))
+        return result
+
+    def _check_fibres(self, paths: list[tuple[int, float, tuple[tuple[int, float], ...]]],
+                      targets: list[Target], nerves: dict[str, Nerve], order: list[str]) -> None:
+        used: dict[str, set[str]] = {nid: set() for nid in nerves}
+        reported: set[tuple[str, str]] = set()
+        for ti, _, steps in paths:
+            t = targets[ti]
+            fibres = {s.fibre for s in t.supply}
+            for ni, _ in steps:
+                nid = order[ni]
+                for f in fibres:
+                    used[nid].add(f)
+                    if f not in nerves[nid].fibres and (nid, f) not in reported:
+                        reported.add((nid, f))
+                        self.problem(nid, "fibres", f"does not declare {f} but supplies {t.kind} {t.id!r}")
+        for nid, n in nerves.items():
+            if not used[nid]:
+                self.warnings.append(f"{n.file}: nerve {nid!r} supplies no target")
+                continue
+            for f in _MUST_BE_USED:
+                if f in n.fibres and f not in used[nid]:
+                    self.problem(nid, "fibres", f"declares {f} but no target below it needs it")
+
+    def _assemble(self, nerves: dict[str, Nerve], order: list[str], subtree_end: list[int],
+                  children: list[tuple[int, ...]], targets: list[Target],
+                  paths: list[tuple[int, float, tuple[tuple[int, float], ...]]]) -> Atlas:
+        per_nerve: list[list[tuple[float, int]]] = [[] for _ in order]
+        for pi, (_, _, steps) in enumerate(paths):
+            for ni, exit_mm in steps:
+                per_nerve[ni].append((exit_mm, pi))
+        for lst in per_nerve:
+            lst.sort()
+        names: dict[str, list[tuple[str, int]]] = {}
+        nerve_list = tuple(nerves[nid] for nid in order)
+        for i, n in enumerate(nerve_list):
+            for label in (n.id, n.name, *n.synonyms):
+                _add_name(names, label, ("nerve", i))
+        for i, t in enumerate(targets):
+            for label in (t.id, t.name, *t.synonyms):
+                _add_name(names, label, ("target", i))
+        return Atlas(
+            nerves=nerve_list,
+            targets=tuple(targets),
+            subtree_end=tuple(subtree_end),
+            children=tuple(children),
+            path_target=tuple(p[0] for p in paths),
+            path_weight=tuple(p[1] for p in paths),
+            path_nerves=tuple(tuple(ni for ni, _ in p[2]) for p in paths),
+            seg_exit=tuple(tuple(e for e, _ in lst) for lst in per_nerve),
+            seg_path=tuple(tuple(p for _, p in lst) for lst in per_nerve),
+            references=tuple(sorted(self.references.items())),
+            digest=self.digest,
+            warnings=tuple(self.warnings),
+            nerve_index={nid: i for i, nid in enumerate(order)},
+            target_index={t.id: i for i, t in enumerate(targets)},
+            name_index={k: tuple(v) for k, v in names.items()},
+        )
+
+
+def _add_name(names: dict[str, list[tuple[str, int]]], label: str, entry: tuple[str, int]) -> None:
+    key = normalise(label)
+    bucket = names.setdefault(key, [])
+    if entry not in bucket:
+        bucket.append(entry)
+
+
+def _iter_problems(exc: AtlasError) -> Iterator[str]:
+    for p in exc.problems:
+        yield str(p)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Validate the atlas and print its counts (used by curators)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    root = Path(args[0]) if args else None
+    try:
+        atlas = compile_atlas(root)
+    except AtlasError as exc:
+        for line in _iter_problems(exc):
+            print(line, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    for w in atlas.warnings:
+        print(f"warning: {w}")
+    print(", ".join(f"{k}={v}" for k, v in atlas.counts().items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""The ``neurectomy`` command line (Typer + Rich). An edge: it only parses, calls the API and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from neurectomy import DISCLAIMER, __version__
+from neurectomy.api import default_atlas, lesion
+from neurectomy.atlas.load import AtlasError, compile_atlas
+from neurectomy.lesion import Deficit, PositionError, Side
+from neurectomy.names import UnknownNameError
+
+app = typer.Typer(
+    help=f"Plan and simulate the cutting of peripheral nerves. {DISCLAIMER}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+atlas_app = typer.Typer(help="Browse and check the anatomy atlas.", no_args_is_help=True)
+app.add_typer(atlas_app, name="atlas")
+console = Console()
+err = Console(stderr=True)
+
+SideOption = Annotated[str, typer.Option("--side", help="left, right or midline")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object (DESIGN §5 contract)")]
+
+
+class UsageError(Exception):
+    """A user error: printed in one line, exit status 2."""
+
+
+def _fail(exc: Exception) -> None:
+    raise UsageError(str(exc)) from exc
+
+
+def _side(value: str) -> Side:
+    if value not in ("left", "right", "midline"):
+        raise UsageError(f"side must be left, right or midline, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@app.command("lesion")
+def lesion_cmd(
+    nerve: Annotated[str, typer.Argument(help="nerve name, synonym or id, e.g. 'sural nerve'")],
+    at: Annotated[str | None, typer.Option("--at", help="landmark, or 'distal to the branch to X'")] = None,
+    mm: Annotated[float | None, typer.Option("--mm", help="position in mm from the nerve's origin")] = None,
+    side: SideOption = "left",
+    method: Annotated[str, typer.Option("--method", help="how the nerve is interrupted")] = "surgical_cut",
+    also: Annotated[list[str] | None, typer.Option("--also", help="another cut: [side:]NERVE[@LANDMARK|@N mm]")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What is lost if NERVE is cut here: numb skin, weak or paralysed muscles, and more."""
+    try:
+        deficit = lesion(nerve, at=at, mm=mm, side=_side(side), method=method, also=also or ())
+    except (UnknownNameError, PositionError) as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(deficit.to_dict(), ensure_ascii=False) + "\n")
+        return
+    print_deficit(deficit)
+
+
+def print_deficit(deficit: Deficit) -> None:
+    for c in deficit.cuts:
+        where = c.at or ("origin" if c.mm == 0 else f"{c.mm:g} mm")
+        console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')})")
+    for group, title in (("sensory", "Skin"), ("motor", "Muscles"), ("autonomic", "Autonomic"),
+                         ("special", "Special senses"), ("articular", "Joints"), ("visceral", "Viscera")):
+        items = deficit.group(group)  # type: ignore[arg-type]
+        if not items:
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False)
+        table.add_column("target")
+        table.add_column("side")
+        table.add_column("supply lost", justify="right")
+        table.add_column("effect")
+        extra = "actions" if group == "motor" else "area cm²" if group == "sensory" else None
+        if extra:
+            table.add_column(extra)
+        for x in items:
+            row = [x.target.name, x.side, f"{x.supply_lost:.0%}", x.effect]
+            if group == "motor":
+                row.append(", ".join(x.target.actions))
+            elif group == "sensory":
+                row.append(f"{x.target.area_cm2:g}" if x.target.area_cm2 else "")
+            table.add_row(*row)
+        console.print(table)
+    console.print(deficit.summary, soft_wrap=True)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+@atlas_app.command("search")
+def atlas_search(
+    text: Annotated[str, typer.Argument(help="words to look for")],
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Find nerves and targets by name, synonym or id (typos forgiven)."""
+    hits = default_atlas().search(text, limit=limit)
+    if as_json:
+        print(json.dumps([{"kind": k, "id": i, "name": n} for k, i, n in hits]))
+        return
+    table = Table("kind", "id", "name")
+    for row in hits:
+        table.add_row(*row)
+    console.print(table)
+
+
+@atlas_app.command("show")
+def atlas_show(
+    nerve: Annotated[str, typer.Argument(help="nerve name, synonym or id")],
+    as_json: JsonOption = False,
+) -> None:
+    """A nerve: its course, branches, landmarks, fibres, targets and sources."""
+    atlas = default_atlas()
+    try:
+        idx = atlas.nerve_idx(nerve)
+    except UnknownNameError as exc:
+        _fail(exc)
+        return
+    n = atlas.nerves[idx]
+    targets = [atlas.targets[t] for t in atlas.targets_of(idx)]
+    if as_json:
+        print(json.dumps(_nerve_dict(atlas, idx, targets), ensure_ascii=False))
+        return
+    console.print(f"[bold]{n.name}[/bold] ({n.id})" + (f" — also: {', '.join(n.synonyms)}" if n.synonyms else ""))
+    console.print(f"parent: {n.parent or '—'} at {n.origin_mm:g} mm; length {n.length_mm:g} mm; "
+                  f"roots: {', '.join(n.roots) or '—'}; fibres: {', '.join(n.fibres)}")
+    if n.also_from:
+        console.print("also receives from: " + ", ".join(f"{p} at {mm:g} mm" for p, mm in n.also_from))
+    if n.landmarks:
+        console.print("landmarks: " + ", ".join(f"{name} ({mm:g} mm)" for name, mm in n.landmarks))
+    console.print(f"source: {n.source}")
+    tree = Tree(n.name)
+    _add_branches(atlas, idx, tree, depth=0)
+    console.print(tree)
+    console.print(f"supplies {len(targets)} target(s): " + ", ".join(t.name for t in targets[:40])
+                  + (" …" if len(targets) > 40 else ""))
+
+
+def _add_branches(atlas: Any, idx: int, tree: Tree, depth: int) -> None:
+    for child in atlas.children[idx]:
+        c = atlas.nerves[child]
+        sub = tree.add(f"{c.name} [dim](at {c.origin_mm:g} mm)[/dim]")
+        if depth < 4:
+            _add_branches(atlas, child, sub, depth + 1)
+
+
+def _nerve_dict(atlas: Any, idx: int, targets: Sequence[Any]) -> dict[str, Any]:
+    n = atlas.nerves[idx]
+    return {
+        "id": n.id, "name": n.name, "synonyms": list(n.synonyms), "xrefs": dict(n.xrefs), "parent": n.parent,
+        "origin_mm": n.origin_mm, "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
+        "length_mm": n.length_mm, "roots": list(n.roots), "fibres": list(n.fibres),
+        "landmarks": [{"name": name, "mm": mm} for name, mm in n.landmarks],
+        "branches": [atlas.nerves[c].id for c in atlas.children[idx]],
+        "targets": [{"id": t.id, "name": t.name, "kind": t.kind} for t in targets],
+        "source": n.source, "lengths_source": n.lengths_source,
+    }
+
+
+@atlas_app.command("stats")
+def atlas_stats(as_json: JsonOption = False) -> None:
+    """How much anatomy the atlas holds."""
+    counts = default_atlas().counts()
+    if as_json:
+        print(json.dumps(counts))
+        return
+    table = Table("what", "count")
+    for k, v in counts.items():
+        table.add_row(k.replace("_", " "), str(v))
+    console.print(table)
+
+
+@atlas_app.command("validate")
+def atlas_validate(
+    data_dir: Annotated[str | None, typer.Argument(help="a data directory (default: the packaged atlas)")] = None,
+) -> None:
+    """Check every data file and cross-reference; problems name file, line, record and field."""
+    from pathlib import Path
+
+    try:
+        atlas = compile_atlas(Path(data_dir) if data_dir else None)
+    except AtlasError as exc:
+        for p in exc.problems:
+            err.print(str(p), markup=False, highlight=False)
+        err.print(f"[red]{len(exc.problems)} problem(s)[/red]")
+        raise typer.Exit(1) from None
+    for w in atlas.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", markup=True, highlight=False)
+    console.print("[green]atlas valid[/green]: " + ", ".join(f"{k}={v}" for k, v in atlas.counts().items()))
+
+
+@app.command("demo")
+def demo() -> None:
+    """A short tour: what is lost when the lateral femoral cutaneous nerve is cut (meralgia paresthetica)."""
+    console.print(f"[bold]neurectomy {__version__}[/bold] — {DISCLAIMER}\n")
+    for spec in ("lateral cutaneous nerve of thigh", "posterior interosseous nerve"):
+        try:
+            deficit = lesion(spec)
+        except UnknownNameError:
+            continue
+        print_deficit(deficit)
+        console.print()
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="print the version")] = False,
+) -> None:
+    if version:
+        console.print(__version__)
+        raise typer.Exit()
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the app; user errors become one red line and exit status 2."""
+    try:
+        app(args=list(argv), prog_name="neurectomy", standalone_mode=False)
+    except UsageError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    except AtlasError as exc:
+        err.print(str(exc), markup=False)
+        return 1
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except Exception as exc:
+        # click's own usage errors
+        name = type(exc).__name__
+        if name in ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage"):
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            return 2
+        if name == "Abort":
+            return 1
+        raise
+    return 0

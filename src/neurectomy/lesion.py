@@ -1,0 +1,357 @@
+"""What is lost when nerves are cut: :class:`Cut`, :func:`lesion` and the :class:`Deficit` it returns.
+
+Semantics (DESIGN §4): a cut at position ``p`` on nerve ``N`` interrupts every supply path that passes ``N`` and
+leaves it at or beyond ``p``. A target loses the interrupted share of its supply; several cuts are combined as a
+union of interrupted paths, so they overlap correctly and their order does not matter. Each side is computed on
+its own. This module is pure Python on purpose: a single query must answer before NumPy could even be imported.
+:func:`lesion_batch` is the vectorised path for many single cuts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from neurectomy.atlas.graph import Atlas, Group, Target
+from neurectomy.names import normalise, suggest
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from scipy.sparse import csr_matrix
+
+Side = Literal["left", "right", "midline"]
+SIDES: tuple[str, ...] = ("left", "right", "midline")
+GROUPS: tuple[Group, ...] = ("sensory", "motor", "autonomic", "special", "articular", "visceral")
+FULL = 1.0 - 1e-9
+_RELATIVE = re.compile(r"^(?P<rel>distal|proximal) to (?:the )?(?:(?:branch|branches|origin|nerve) (?:to|of|for) )?"
+                       r"(?:the )?(?P<what>.+)$")
+
+
+class PositionError(ValueError):
+    """A cut position that does not exist on the nerve; carries suggestions."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(message + hint)
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """One interruption of a nerve: where (a landmark ``at`` or ``mm`` from its origin), which side, how.
+
+    With neither ``at`` nor ``mm`` the nerve is cut at its origin, i.e. the whole nerve.
+    """
+
+    nerve: str
+    at: str | None = None
+    mm: float | None = None
+    side: Side = "left"
+    method: str = "surgical_cut"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedCut:
+    """A :class:`Cut` located on the atlas."""
+
+    nerve_idx: int
+    nerve_id: str
+    nerve_name: str
+    mm: float
+    at: str | None
+    side: Side
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nerve": {"id": self.nerve_id, "name": self.nerve_name},
+            "at": self.at,
+            "mm": round(self.mm, 3),
+            "side": self.side,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """What one target loses on one side."""
+
+    target: Target
+    side: Side
+    supply_lost: float
+    effect: str
+    cut_by: tuple[str, ...]
+
+    @property
+    def group(self) -> Group:
+        return self.target.group
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.target
+        out: dict[str, Any] = {
+            "target": {"id": t.id, "name": t.name},
+            "side": self.side,
+            "supply_lost": round(self.supply_lost, 6),
+            "effect": self.effect,
+            "kind": t.kind,
+            "cut_by": list(self.cut_by),
+        }
+        if t.kind == "muscle":
+            out["actions"] = list(t.actions)
+        elif t.kind == "skin":
+            out["area_cm2"] = t.area_cm2
+            out["autonomous_zone"] = t.autonomous
+        elif t.function is not None:
+            out["function"] = t.function
+        return out
+
+
+@dataclass(frozen=True)
+class Deficit:
+    """Everything a set of cuts takes away, grouped as in the JSON contract (DESIGN §5)."""
+
+    cuts: tuple[ResolvedCut, ...]
+    losses: tuple[Loss, ...] = field(default=())
+
+    def group(self, name: Group) -> tuple[Loss, ...]:
+        return tuple(loss for loss in self.losses if loss.group == name)
+
+    @property
+    def motor(self) -> tuple[Loss, ...]:
+        return self.group("motor")
+
+    @property
+    def sensory(self) -> tuple[Loss, ...]:
+        return self.group("sensory")
+
+    @property
+    def autonomic(self) -> tuple[Loss, ...]:
+        return self.group("autonomic")
+
+    @property
+    def special(self) -> tuple[Loss, ...]:
+        return self.group("special")
+
+    @property
+    def articular(self) -> tuple[Loss, ...]:
+        return self.group("articular")
+
+    @property
+    def visceral(self) -> tuple[Loss, ...]:
+        return self.group("visceral")
+
+    def lost(self, target_id: str, side: Side | None = None) -> float:
+        """Supply lost by a target (on a side, or the largest over sides); 0 if untouched."""
+        return max((x.supply_lost for x in self.losses if x.target.id == target_id
+                    and (side is None or x.side == side)), default=0.0)
+
+    @property
+    def summary(self) -> str:
+        return summarise(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cuts": [c.to_dict() for c in self.cuts]}
+        for g in GROUPS:
+            out[g] = [loss.to_dict() for loss in self.group(g)]
+        out["summary"] = self.summary
+        return out
+
+
+# --------------------------------------------------------------------------- positions
+def resolve_position(atlas: Atlas, nerve_idx: int, at: str | None, mm: float | None) -> tuple[float, str | None]:
+    """The position in mm on a nerve for a landmark, a relative phrase or a number."""
+    nerve = atlas.nerves[nerve_idx]
+    if at is not None and mm is not None:
+        raise PositionError("give either a landmark (at) or a position in mm, not both")
+    if mm is not None:
+        if not (0 <= mm <= nerve.length_mm) or math.isnan(mm):
+            raise PositionError(f"{mm} mm lies outside the {nerve.name} (0–{nerve.length_mm:g} mm)")
+        return float(mm), None
+    if at is None:
+        return 0.0, None
+    key = normalise(at)
+    if key in ("origin", "start", "proximal end"):
+        return 0.0, at
+    if key in ("end", "distal end", "termination"):
+        return nerve.length_mm, at
+    for name, pos in nerve.landmarks:
+        if normalise(name) in (key, key.removeprefix("the ")):
+            return pos, name
+    match = _RELATIVE.match(key)
+    if match:
+        exit_mm = _branch_exit(atlas, nerve_idx, match["what"])
+        if match["rel"] == "distal":
+            return math.nextafter(exit_mm, math.inf), at
+        return exit_mm, at
+    choices = [name for name, _ in nerve.landmarks] + ["origin", "end"]
+    raise PositionError(f"no landmark {at!r} on the {nerve.name}", suggest(at, choices) or choices[:8])
+
+
+def _branch_exit(atlas: Atlas, nerve_idx: int, what: str) -> float:
+    """Where the supply to ``what`` (a target or a nerve) leaves the given nerve."""
+    exits: list[float] = []
+    idx_target = None
+    for kind, i in atlas.name_index.get(normalise(what), ()):
+        if kind == "target":
+            idx_target = i
+        elif kind == "nerve":
+            # a nerve: the exits on our nerve of the paths that pass through it
+            paths = set(atlas.seg_path[i])
+            exits += [e for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True)
+                      if p in paths]
+    if idx_target is not None:
+        exits += [e for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True)
+                  if atlas.path_target[p] == idx_target]
+    if not exits:
+        here = {atlas.path_target[p] for p in atlas.seg_path[nerve_idx]}
+        names = [atlas.targets[t].name for t in here]
+        raise PositionError(f"nothing called {what!r} branches from the {atlas.nerves[nerve_idx].name}",
+                            suggest(what, names))
+    return max(exits)
+
+
+def resolve_cut(atlas: Atlas, cut: Cut) -> ResolvedCut:
+    """Locate a :class:`Cut` on the atlas (raises ``UnknownNameError`` or :class:`PositionError`)."""
+    idx = atlas.nerve_idx(cut.nerve)
+    nerve = atlas.nerves[idx]
+    if cut.side not in SIDES:
+        raise PositionError(f"side must be one of {', '.join(SIDES)}, not {cut.side!r}")
+    mm, at = resolve_position(atlas, idx, cut.at, cut.mm)
+    side: Side = "midline" if nerve.midline else cut.side
+    return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, cut.method)
+
+
+# --------------------------------------------------------------------------- the engine
+def interrupted_paths(atlas: Atlas, nerve_idx: int, mm: float) -> tuple[int, ...]:
+    """Supply paths a cut at ``mm`` on a nerve interrupts: one suffix of the nerve's sorted list."""
+    start = bisect_left(atlas.seg_exit[nerve_idx], mm)
+    return atlas.seg_path[nerve_idx][start:]
+
+
+def effect_of(target: Target, lost: float) -> str:
+    full = lost >= FULL
+    if target.kind == "muscle":
+        return "paralysed" if full else "weak"
+    if target.kind == "skin":
+        return "anaesthetic" if full else "hypoaesthetic"
+    if target.kind == "joint":
+        return "denervated" if full else "partly denervated"
+    return f"{'loss' if full else 'reduction'} of {target.function}"
+
+
+def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
+    """The deficit of one or several cuts, per side, overlap-aware and independent of their order."""
+    resolved = tuple(c if isinstance(c, ResolvedCut) else resolve_cut(atlas, c) for c in cuts)
+    sides: list[Side] = sorted({c.side for c in resolved if c.side != "midline"})
+    if not sides and resolved:
+        sides = ["midline"]
+    losses: list[Loss] = []
+    for side in sides:
+        hit: dict[int, set[str]] = {}
+        for c in resolved:
+            if c.side in (side, "midline"):
+                for p in interrupted_paths(atlas, c.nerve_idx, c.mm):
+                    hit.setdefault(p, set()).add(c.nerve_id)
+        lost: dict[int, float] = {}
+        by: dict[int, set[str]] = {}
+        for p, who in hit.items():
+            t = atlas.path_target[p]
+            lost[t] = lost.get(t, 0.0) + atlas.path_weight[p]
+            by.setdefault(t, set()).update(who)
+        for t, value in lost.items():
+            target = atlas.targets[t]
+            value = min(value, 1.0)
+            if value <= 1e-12:
+                continue
+            losses.append(Loss(target, side, value, effect_of(target, value), tuple(sorted(by[t]))))
+    losses.sort(key=lambda x: (GROUPS.index(x.group), x.side, -round(x.supply_lost, 9), x.target.name))
+    return Deficit(resolved, tuple(losses))
+
+
+def lesion_batch(atlas: Atlas, nerve_idx: npt.ArrayLike, mm: npt.ArrayLike) -> csr_matrix:
+    """Supply lost by every target for each of many single cuts: a sparse ``cuts × targets`` matrix.
+
+    Vectorised over the per-nerve CSR of supply paths; equal, cut by cut, to :func:`lesion` for one side.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    arr = atlas.arrays
+    nerve = np.asarray(nerve_idx, dtype=np.int64)
+    pos = np.asarray(mm, dtype=np.float64)
+    start = np.searchsorted(arr.key, nerve + pos / arr.scale, side="left")
+    stop = arr.indptr[nerve + 1]
+    counts = np.maximum(stop - start, 0)
+    total = int(counts.sum())
+    rows = np.repeat(np.arange(len(nerve), dtype=np.int64), counts)
+    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+    entries = np.arange(total, dtype=np.int64) + offsets
+    paths = arr.path[entries]
+    matrix = csr_matrix(
+        (arr.path_weight[paths], (rows, arr.path_target[paths])), shape=(len(nerve), len(atlas.targets))
+    )
+    matrix.sum_duplicates()
+    np.minimum(matrix.data, 1.0, out=matrix.data)
+    return matrix
+
+
+def random_cuts(atlas: Atlas, n: int, rng: Any = None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """``n`` random (nerve, position) cuts, uniform over nerves and along each nerve."""
+    import numpy as np
+
+    from neurectomy.rng import check_random_state
+
+    gen = check_random_state(rng)
+    nerve = gen.integers(0, len(atlas.nerves), size=n)
+    lengths = np.asarray([x.length_mm for x in atlas.nerves])
+    return nerve.astype(np.int64), gen.random(n) * lengths[nerve]
+
+
+# --------------------------------------------------------------------------- words
+def summarise(deficit: Deficit) -> str:
+    """One paragraph a clinician can read aloud."""
+    if not deficit.cuts:
+        return "No cut."
+    cut_text = "; ".join(
+        f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
+        for c in deficit.cuts
+    )
+    parts = [f"Cutting the {cut_text}."]
+    skin = deficit.sensory
+    if skin:
+        numb = [x for x in skin if x.effect == "anaesthetic"]
+        area = sum((x.target.area_cm2 or 0.0) * x.supply_lost for x in skin)
+        parts.append(
+            f"Skin: {len(numb)} region(s) numb (anaesthetic), {len(skin) - len(numb)} with reduced feeling "
+            f"(hypoaesthetic), about {area:.0f} cm² of sensory supply lost."
+        )
+    else:
+        parts.append("No skin numbness.")
+    motor = deficit.motor
+    if motor:
+        paralysed = [x.target.name for x in motor if x.effect == "paralysed"]
+        weak = [x.target.name for x in motor if x.effect == "weak"]
+        if paralysed:
+            parts.append(f"Paralysed: {_listing(paralysed)}.")
+        if weak:
+            parts.append(f"Weakened: {_listing(weak)}.")
+    else:
+        parts.append("No muscle loses its supply.")
+    for group, label in (("autonomic", "Autonomic"), ("special", "Special senses"), ("articular", "Joints"),
+                         ("visceral", "Viscera")):
+        items = deficit.group(group)  # type: ignore[arg-type]
+        if items:
+            parts.append(f"{label}: {_listing([f'{x.target.name} ({x.effect})' for x in items])}.")
+    return " ".join(parts)
+
+
+def _listing(names: Sequence[str], limit: int = 8) -> str:
+    unique = list(dict.fromkeys(names))
+    if len(unique) <= limit:
+        return ", ".join(unique)
+    return ", ".join(unique[:limit]) + f" and {len(unique) - limit} more"

@@ -11,7 +11,7 @@ os.environ.setdefault("NEURECTOMY_CACHE_DIR", tempfile.mkdtemp(prefix="neurectom
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).with_name("fixtures")
-SHARED = ROOT.parent / "shared" / "reference"
+SHARED = Path(os.environ.get("NEURECTOMY_SHARED", ROOT.parent / "shared")) / "reference"
 
 
 @pytest.fixture(scope="session")

@@ -225,7 +225,7 @@ def _version(
 def run(argv: Sequence[str]) -> int:
     """Run the app; user errors become one red line and exit status 2."""
     try:
-        app(args=list(argv), prog_name="neurectomy", standalone_mode=False)
+        code = app(args=list(argv), prog_name="neurectomy", standalone_mode=False)
     except UsageError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
@@ -245,4 +245,4 @@ def run(argv: Sequence[str]) -> int:
         if name == "Abort":
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0

@@ -17,6 +17,7 @@ def _fast_lesion_json(argv: Sequence[str]) -> int:
     import json
 
     from neurectomy.api import lesion_json
+    from neurectomy.atlas.load import AtlasError
     from neurectomy.lesion import PositionError
     from neurectomy.names import UnknownNameError
 
@@ -36,6 +37,9 @@ def _fast_lesion_json(argv: Sequence[str]) -> int:
     except (UnknownNameError, PositionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except AtlasError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     return 0
 

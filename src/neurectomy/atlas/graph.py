@@ -215,38 +215,61 @@ class Atlas:
 
 @dataclass(frozen=True)
 class SupplyArrays:
-    """CSR view of the supply paths per nerve, for vectorised batch lesions.
+    """Pre-aggregated loss rows for vectorised batch lesions.
 
-    Entries of nerve ``n`` are ``indptr[n]:indptr[n+1]``, sorted by ``exit_mm``; ``key`` is ``n`` plus the exit
-    position scaled into ``[0, 1)`` so one global ``searchsorted`` finds the first interrupted entry of every cut.
+    A cut on nerve ``n`` interrupts a suffix of that nerve's paths, and a suffix can only start at one of the
+    nerve's distinct exit positions, so every possible single-cut result is one of a few rows, computed here once
+    (target ids sorted, shares summed and capped at 1). Nerve ``n`` owns rows ``row_ptr[n] … row_ptr[n] + k_n``:
+    one per distinct exit (ascending) plus an empty row for cuts beyond its last exit. ``exit[key_ptr[n]:key_ptr[n+1]]``
+    are nerve ``n``'s distinct exits; ``steps`` bisection rounds find any cut's row among them.
     """
 
-    indptr: npt.NDArray[np.int64]
-    exit_mm: npt.NDArray[np.float64]
-    path: npt.NDArray[np.int64]
-    key: npt.NDArray[np.float64]
-    scale: float
-    path_target: npt.NDArray[np.int64]
-    path_weight: npt.NDArray[np.float64]
+    exit: npt.NDArray[np.float64]
+    key_ptr: npt.NDArray[np.int64]
+    steps: int
+    row_ptr: npt.NDArray[np.int64]
+    row_indptr: npt.NDArray[np.int64]
+    row_target: npt.NDArray[np.int32]
+    row_loss: npt.NDArray[np.float64]
 
     @classmethod
     def build(cls, atlas: Atlas) -> SupplyArrays:
         import numpy as np
 
-        lengths = [len(s) for s in atlas.seg_path]
-        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        exit_mm = np.fromiter((e for s in atlas.seg_exit for e in s), dtype=np.float64, count=int(indptr[-1]))
-        path = np.fromiter((p for s in atlas.seg_path for p in s), dtype=np.int64, count=int(indptr[-1]))
-        scale = float(max((n.length_mm for n in atlas.nerves), default=1.0)) * 2.0 + 1.0
-        owner = np.repeat(np.arange(len(lengths), dtype=np.float64), lengths)
-        key = owner + exit_mm / scale
+        keys: list[float] = []
+        key_ptr = [0]
+        row_ptr: list[int] = []
+        row_indptr = [0]
+        targets: list[int] = []
+        losses: list[float] = []
+        for exits, paths in zip(atlas.seg_exit, atlas.seg_path, strict=True):
+            row_ptr.append(len(row_indptr) - 1)
+            suffix_rows: list[list[tuple[int, float]]] = []
+            distinct: list[float] = []
+            acc: dict[int, float] = {}
+            i = len(exits) - 1
+            while i >= 0:
+                e = exits[i]
+                while i >= 0 and exits[i] == e:
+                    t = atlas.path_target[paths[i]]
+                    acc[t] = acc.get(t, 0.0) + atlas.path_weight[paths[i]]
+                    i -= 1
+                distinct.append(e)
+                suffix_rows.append(sorted((t, min(v, 1.0)) for t, v in acc.items()))
+            distinct.reverse()
+            suffix_rows.reverse()
+            keys.extend(distinct)
+            key_ptr.append(len(keys))
+            for row in [*suffix_rows, []]:
+                targets.extend(t for t, _ in row)
+                losses.extend(v for _, v in row)
+                row_indptr.append(len(targets))
         return cls(
-            indptr=indptr,
-            exit_mm=exit_mm,
-            path=path,
-            key=key,
-            scale=scale,
-            path_target=np.asarray(atlas.path_target, dtype=np.int64),
-            path_weight=np.asarray(atlas.path_weight, dtype=np.float64),
+            exit=np.asarray([*keys, np.inf], dtype=np.float64),
+            key_ptr=np.asarray(key_ptr, dtype=np.int64),
+            steps=max(int(np.diff(key_ptr).max(initial=0)), 1).bit_length(),
+            row_ptr=np.asarray(row_ptr, dtype=np.int64),
+            row_indptr=np.asarray(row_indptr, dtype=np.int64),
+            row_target=np.asarray(targets, dtype=np.int32),
+            row_loss=np.asarray(losses, dtype=np.float64),
         )

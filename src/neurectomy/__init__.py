@@ -3,9 +3,11 @@
 Decision support and education, not a medical device.
 
 >>> import neurectomy
->>> deficit = neurectomy.lesion("C5 spinal nerve", side="right")
->>> deficit.cuts[0].nerve_name
-'spinal nerve C5'
+>>> deficit = neurectomy.lesion("posterior interosseous nerve")
+>>> "extensor indicis" in [loss.target.name for loss in deficit.motor]
+True
+>>> deficit.sensory
+()
 """
 
 from neurectomy.api import default_atlas, lesion, parse_cut

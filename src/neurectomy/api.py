@@ -61,9 +61,12 @@ def lesion(
 ) -> Deficit:
     """What is lost when ``nerve`` (and any ``also`` cuts) are cut.
 
-    >>> d = lesion("posterior ramus of spinal nerve L4", side="right")
-    >>> d.cuts[0].nerve_id, d.cuts[0].side
-    ('posterior_ramus_l4', 'right')
+    >>> d = lesion("sural nerve", side="right")
+    >>> d.cuts[0].nerve_name, d.motor, d.sensory[0].side
+    ('sural nerve', (), 'right')
+    >>> lost = {x.target.name: x.effect for x in lesion("femoral nerve", at="inguinal ligament").motor}
+    >>> lost["rectus femoris"], "adductor longus" in lost
+    ('paralysed', False)
     """
     first = nerve if isinstance(nerve, Cut) else Cut(nerve, at=at, mm=mm, side=side, method=method)
     cuts = [first, *(parse_cut(spec, side, method) for spec in also)]

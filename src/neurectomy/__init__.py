@@ -10,7 +10,7 @@ True
 ()
 """
 
-from neurectomy.api import default_atlas, lesion, parse_cut
+from neurectomy.api import default_atlas, lesion, parse_cut, plan
 from neurectomy.atlas import Atlas, AtlasError, load_atlas
 from neurectomy.lesion import Cut, Deficit, Loss, lesion_batch
 from neurectomy.names import UnknownNameError
@@ -32,4 +32,5 @@ __all__ = [
     "lesion_batch",
     "load_atlas",
     "parse_cut",
+    "plan",
 ]

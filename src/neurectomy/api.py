@@ -73,6 +73,35 @@ def lesion(
     return _lesion(atlas or default_atlas(), *cuts)
 
 
+def plan(
+    procedure: str | None = None,
+    *,
+    nerve: str | None = None,
+    at: str | None = None,
+    mm: float | None = None,
+    side: Side = "left",
+    method: str | None = None,
+    end_treatments: Iterable[str] | None = None,
+    patient: Any = None,
+    atlas: Atlas | None = None,
+) -> Any:
+    """A full :class:`~neurectomy.planning.Plan` for a named procedure or a nerve.
+
+    ``patient`` is a :class:`~neurectomy.candidacy.Patient`, a dict of its fields or a path to a YAML file.
+    """
+    from pathlib import Path
+
+    from neurectomy.candidacy import Patient, load_patient
+    from neurectomy.planning import make_plan
+
+    if isinstance(patient, str | Path):
+        patient = load_patient(patient)
+    elif isinstance(patient, dict):
+        patient = Patient.model_validate(patient)
+    return make_plan(atlas or default_atlas(), procedure=procedure, nerve=nerve, at=at, mm=mm, side=side,
+                     method=method, end_treatments=end_treatments, patient=patient)
+
+
 def lesion_json(
     nerve: str, at: str | None, mm: float | None, side: Side, also: Iterable[str], method: str = "surgical_cut"
 ) -> dict[str, Any]:

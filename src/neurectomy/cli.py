@@ -69,7 +69,7 @@ def lesion_cmd(
     print_deficit(deficit)
 
 
-def print_deficit(deficit: Deficit) -> None:
+def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
     for c in deficit.cuts:
         where = c.at or ("origin" if c.mm == 0 else f"{c.mm:g} mm")
         console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')})")
@@ -95,7 +95,170 @@ def print_deficit(deficit: Deficit) -> None:
             table.add_row(*row)
         console.print(table)
     console.print(deficit.summary, soft_wrap=True)
-    console.print(f"[dim]{DISCLAIMER}[/dim]")
+    if disclaimer:
+        console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _load_patient(path: str | None) -> Any:
+    if path is None:
+        return None
+    from neurectomy.candidacy import load_patient
+    from neurectomy.datafile import DataFileError
+
+    try:
+        return load_patient(path)
+    except DataFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _build_plan(procedure: str | None, nerve: str | None, at: str | None, mm: float | None, side: str,
+                method: str | None, end: list[str] | None, patient_file: str | None, years: float | None = None) -> Any:
+    from neurectomy.planning import make_plan
+
+    if procedure is None and nerve is None:
+        raise UsageError("give --procedure NAME or --nerve NERVE")
+    days = None
+    if years is not None:
+        import numpy as np
+
+        days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
+        days = days[days <= years * 365.25]
+    try:
+        return make_plan(default_atlas(), procedure=procedure, nerve=nerve, at=at, mm=mm, side=_side(side),
+                         method=method, end_treatments=end, patient=_load_patient(patient_file), days=days)
+    except (UnknownNameError, PositionError) as exc:
+        _fail(exc)
+
+
+ProcedureOpt = Annotated[
+    str | None, typer.Option("--procedure", "-p", help="a named procedure, e.g. 'vestibular neurectomy'")
+]
+NerveOpt = Annotated[str | None, typer.Option("--nerve", "-n", help="cut this nerve instead of a named procedure")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="landmark on --nerve")]
+MmOpt = Annotated[float | None, typer.Option("--mm", help="position on --nerve in mm")]
+MethodOpt = Annotated[str | None, typer.Option("--method", "-m", help="surgical_cut, resection, phenol, alcohol, "
+                                              "cryoneurolysis, radiofrequency, decompression, diagnostic_block")]
+EndOpt = Annotated[list[str] | None, typer.Option("--end", help="end treatment: cautery, capping, burying_in_muscle, "
+                                                 "traction, tmr, rpni (repeatable)")]
+PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts (YAML file) for candidacy")]
+
+
+@app.command("plan")
+def plan_cmd(
+    procedure: ProcedureOpt = None,
+    nerve: NerveOpt = None,
+    at: AtOpt = None,
+    mm: MmOpt = None,
+    side: SideOption = "left",
+    method: MethodOpt = None,
+    end: EndOpt = None,
+    patient: PatientOpt = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time."""
+    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    if as_json:
+        sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        return
+    print_plan(p)
+
+
+def print_plan(p: Any) -> None:
+    d = p.to_dict()
+    proc = d["procedure"]
+    if proc:
+        console.print(f"[bold]{proc['name']}[/bold] — for {'; '.join(proc['indications'])}")
+        console.print(f"Anaesthesia: {proc['anaesthesia']}. Imaging: {proc['imaging_guidance']}. "
+                      f"Approaches: {', '.join(proc['approaches']) or '—'}. Incision: {proc['incision']}")
+        for i, step in enumerate(proc["steps"], 1):
+            console.print(f"  {i}. {step}")
+    m = d["method"]
+    console.print(f"Method: {m['name']} (Seddon {m['seddon'] or '—'}, Sunderland {m['sunderland'] or '—'}; "
+                  f"basal lamina tubes {'intact' if m['basal_lamina_tubes_intact'] else 'severed'})"
+                  + (f"; end: {', '.join(e['name'] for e in m['end_treatments'])}" if m["end_treatments"] else ""))
+    print_deficit(p.deficit, disclaimer=False)
+    if d["candidacy"]:
+        c = d["candidacy"]
+        table = Table(title=f"Candidacy: {c['verdict']}", title_justify="left")
+        table.add_column("rule")
+        table.add_column("verdict")
+        table.add_column("reason")
+        for r in c["reasons"]:
+            table.add_row(r["rule"], r["verdict"], r["text"])
+        console.print(table)
+    if d["alternatives"]:
+        console.print("Alternatives: " + "; ".join(d["alternatives"]))
+    if d["risks"]:
+        table = Table(title="Risks", title_justify="left")
+        for col in ("risk", "frequency", "source"):
+            table.add_column(col)
+        for r in d["risks"]:
+            table.add_row(r["name"], r["frequency"], r["source"])
+        console.print(table)
+    tl = p.timeline
+    if len(tl.target_ids):
+        import numpy as np
+
+        table = Table(title="Course over time (function / expected pain, 1 = as before)", title_justify="left")
+        table.add_column("target")
+        marks = [d for d in (30, 180, 365, 1825) if d <= tl.days[-1]]
+        for day in marks:
+            table.add_column(f"{day} d", justify="right")
+        for i in sorted(range(len(tl.target_ids)), key=lambda i: -float(tl.lost[i]))[:10]:
+            cells = []
+            for day in marks:
+                j = int(np.searchsorted(tl.days, day))
+                cells.append(f"{tl.curves.function[i, j]:.2f} / {tl.curves.pain[i, j]:.2f}")
+            table.add_row(f"{tl.target_names[i]} ({tl.sides[i]})", *cells)
+        console.print(table)
+        risk = float(tl.curves.neuroma_risk[:, -1].max()) if tl.curves.neuroma_risk.size else 0.0
+        console.print(f"Neuroma risk by {tl.days[-1] / 365.25:.1f} years: {risk:.0%} (model; see method sources).")
+    if d["evidence"]:
+        table = Table(title=f"Evidence ({len(d['evidence'])} published figures)", title_justify="left")
+        for col in ("id", "outcome", "value", "n", "source"):
+            table.add_column(col)
+        for e in d["evidence"][:12]:
+            flags = f" [{'; '.join(e['flags'])}]" if e["flags"] else ""
+            table.add_row(e["id"], e["outcome"], f"{e['value']} {e['unit']}", e["n"] or "", e["source"] + flags)
+        console.print(table)
+    console.print(f"[dim]{d['notice']}[/dim]")
+
+
+simulate_app = typer.Typer(help="Simulate what happens after the cut.", no_args_is_help=False)
+app.add_typer(simulate_app, name="simulate")
+
+
+@simulate_app.callback(invoke_without_command=True)
+def simulate_plan(
+    ctx: typer.Context,
+    procedure: Annotated[str | None, typer.Option("--plan", "--procedure", "-p", help="named procedure")] = None,
+    nerve: NerveOpt = None,
+    at: AtOpt = None,
+    mm: MmOpt = None,
+    side: SideOption = "left",
+    method: MethodOpt = None,
+    end: EndOpt = None,
+    years: Annotated[float, typer.Option("--years", help="how far to simulate")] = 5.0,
+    out: Annotated[str | None, typer.Option("--out", help="write the timeline chart (.html, .png or .svg)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The course over time of a plan: function, pain, neuroma risk (``simulate --plan NAME --years N``)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if procedure is None and nerve is None:
+        console.print(ctx.get_help())
+        return
+    p = _build_plan(procedure, nerve, at, mm, side, method, end, None, years)
+    if as_json:
+        sys.stdout.write(json.dumps(p.timeline.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        print_plan(p)
+    if out:
+        from neurectomy.plots import timeline_spec, write_chart
+
+        title = p.procedure.name if p.procedure else f"{p.method.name} of the {p.deficit.cuts[0].nerve_name}"
+        path = write_chart(timeline_spec(p.timeline, title), out)
+        err.print(f"wrote {path}")
 
 
 @atlas_app.command("search")

@@ -105,7 +105,8 @@ class Atlas:
     """The whole compiled atlas: nerves in DFS order of the primary tree, targets, and supply paths.
 
     ``subtree_end[i]`` closes the DFS interval of nerve ``i``: its primary-tree descendants are
-    ``range(i + 1, subtree_end[i])``.
+    ``range(i + 1, subtree_end[i])``. Path ``p`` runs from its target's supplying nerve up to a root:
+    ``path_nerves[p][k]`` is left at ``path_exits[p][k]`` mm from that nerve's origin.
     """
 
     nerves: tuple[Nerve, ...]
@@ -115,6 +116,7 @@ class Atlas:
     path_target: tuple[int, ...]
     path_weight: tuple[float, ...]
     path_nerves: tuple[tuple[int, ...], ...]
+    path_exits: tuple[tuple[float, ...], ...]
     seg_exit: tuple[tuple[float, ...], ...]
     seg_path: tuple[tuple[int, ...], ...]
     references: tuple[tuple[str, str], ...]
@@ -186,6 +188,13 @@ class Atlas:
     def targets_of(self, nerve_idx: int) -> list[int]:
         """Targets any of whose supply passes through this nerve."""
         return sorted({self.path_target[p] for p in self.seg_path[nerve_idx]})
+
+    def distance_mm(self, path: int, nerve_idx: int, mm: float) -> float:
+        """Length of fibre from a cut at ``mm`` on a nerve down path ``path`` to its target."""
+        nerves = self.path_nerves[path]
+        exits = self.path_exits[path]
+        k = nerves.index(nerve_idx)
+        return max(exits[k] - mm, 0.0) + sum(exits[:k])
 
     def counts(self) -> dict[str, int]:
         by_kind: dict[str, int] = {}

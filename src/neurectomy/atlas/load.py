@@ -11,20 +11,18 @@ import os
 import pickle
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neurectomy.atlas.graph import DEFAULT_FIBRE, Atlas, Nerve, SupplyEdge, Target, TargetKind
+from neurectomy.datafile import DataFileError, Problem, line_of, read_yaml, validation_problems
 from neurectomy.names import normalise
 
 if TYPE_CHECKING:
-    import yaml
-
     from neurectomy.atlas.schema import RegionFile
 
 #: bump when the compiled form changes, so stale caches are ignored
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "4"
 DATA_DIR = Path(__file__).with_name("data")
 REFERENCES_FILE = "references.yaml"
 MAX_PATHS_PER_SUPPLY = 256
@@ -39,33 +37,11 @@ _KIND_OF_SECTION: dict[str, TargetKind] = {
 _MUST_BE_USED = ("somatic_motor", "special_sensory")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the data, located as precisely as the data allows."""
-
-    file: str
-    line: int | None
-    record: str | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        what = " ".join(
-            part for part in (f"record {self.record!r}" if self.record else "", f"field {self.field!r}"
-                              if self.field else "") if part
-        )
-        return f"{where}: {what + ': ' if what else ''}{self.message}"
-
-
-class AtlasError(ValueError):
+class AtlasError(DataFileError):
     """The atlas data is invalid; ``problems`` lists every problem found."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        head = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the atlas data:\n{head}{more}")
+        super().__init__(problems, "the atlas data")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -126,63 +102,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 # --------------------------------------------------------------------------- parsing
-def _yaml_loader() -> type[yaml.SafeLoader]:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _parse(path: Path) -> tuple[Any, Any]:
-    """The data and the YAML node tree (for line numbers) from one parse."""
-    loader = _yaml_loader()(path.read_text(encoding="utf-8"))
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return data, node
-
-
-def _line_of(node: Any, loc: Sequence[Any]) -> int | None:
-    """1-based line of the deepest node reachable along ``loc`` in a composed YAML tree."""
-    import yaml
-
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _record_id(data: Any, loc: Sequence[Any]) -> str | None:
-    if len(loc) >= 2 and isinstance(data, dict):
-        section = data.get(loc[0])
-        if isinstance(section, list) and isinstance(loc[1], int) and loc[1] < len(section):
-            item = section[loc[1]]
-            if isinstance(item, dict):
-                return str(item.get("id")) if item.get("id") is not None else f"{loc[0]}[{loc[1]}]"
-    return None
-
-
 def _read_file(path: Path, problems: list[Problem]) -> tuple[RegionFile | None, Any]:
-    import yaml
     from pydantic import ValidationError
 
     from neurectomy.atlas.schema import RegionFile
 
-    try:
-        data, node = _parse(path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path.name, mark.line + 1 if mark else None, None, None, f"not valid YAML: {exc}"))
+    data, node = read_yaml(path, problems)
+    if node is None:
         return None, None
     if not isinstance(data, dict):
         problems.append(Problem(path.name, 1, None, None, "a region file must be a mapping with 'region' and lists"))
@@ -190,10 +116,7 @@ def _read_file(path: Path, problems: list[Problem]) -> tuple[RegionFile | None, 
     try:
         return RegionFile.model_validate(data), node
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            field = ".".join(str(x) for x in loc[2:]) or (str(loc[0]) if loc else None)
-            problems.append(Problem(path.name, _line_of(node, loc), _record_id(data, loc), field, err["msg"]))
+        problems.extend(validation_problems(exc, path.name, data, node))
         return None, node
 
 
@@ -201,7 +124,7 @@ def _read_references(root: Path, problems: list[Problem]) -> dict[str, str]:
     path = root / REFERENCES_FILE
     if not path.is_file():
         return {}
-    data, _ = _parse(path)
+    data, _ = read_yaml(path, problems)
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         problems.append(Problem(path.name, 1, None, None, "references must map keys to reference strings"))
         return {}
@@ -247,7 +170,7 @@ class _Compiler:
         file, node, loc = self.where.get(record or "", ("?", None, ()))
         sub = tuple(field.split(".")) if field else ()
         sub_loc = tuple(int(s) if s.isdigit() else s for s in sub)
-        self.problems.append(Problem(file, _line_of(node, loc + sub_loc), record, field, message))
+        self.problems.append(Problem(file, line_of(node, loc + sub_loc), record, field, message))
 
     def run(self) -> Atlas:
         nerves: dict[str, Nerve] = {}
@@ -300,7 +223,7 @@ class _Compiler:
     def _register(self, rid: str, file: str, node: Any, loc: tuple[Any, ...],
                   seen: dict[str, str]) -> None:
         if rid in seen:
-            self.problems.append(Problem(file, _line_of(node, loc), rid, "id",
+            self.problems.append(Problem(file, line_of(node, loc), rid, "id",
                                          f"duplicate id (first defined in {seen[rid]})"))
             return
         seen[rid] = file
@@ -504,6 +427,7 @@ class _Compiler:
             path_target=tuple(p[0] for p in paths),
             path_weight=tuple(p[1] for p in paths),
             path_nerves=tuple(tuple(ni for ni, _ in p[2]) for p in paths),
+            path_exits=tuple(tuple(e for _, e in p[2]) for p in paths),
             seg_exit=tuple(tuple(e for e, _ in lst) for lst in per_nerve),
             seg_path=tuple(tuple(p for _, p in lst) for lst in per_nerve),
             references=tuple(sorted(self.references.items())),

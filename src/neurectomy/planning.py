@@ -1,0 +1,136 @@
+"""The :class:`Plan`: cuts, method, deficit, timeline, candidacy, risks and evidence — what every edge renders.
+
+(The module is called ``planning`` so that importing it never shadows the function ``neurectomy.plan``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy.typing as npt
+
+from neurectomy.atlas.graph import Atlas
+from neurectomy.candidacy import Candidacy, Patient, assess
+from neurectomy.lesion import Cut, Deficit, Side, lesion, resolve_cut
+from neurectomy.methods import EndTreatment, Method, get_end_treatment, get_method
+from neurectomy.procedures import Procedure, get_procedure, risk_dicts
+from neurectomy.regrowth.kinetics import Timeline, timeline
+
+NOTICE = "Decision support and education only; not a medical device. Verify against the patient and the literature."
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One planned intervention and everything known about its consequences."""
+
+    procedure: Procedure | None
+    method: Method
+    end_treatments: tuple[EndTreatment, ...]
+    deficit: Deficit
+    timeline: Timeline
+    candidacy: Candidacy | None
+    risks: tuple[dict[str, Any], ...]
+    evidence: tuple[dict[str, Any], ...]
+    alternatives: tuple[str, ...]
+    created: str
+
+    @property
+    def cuts(self) -> tuple[dict[str, Any], ...]:
+        return tuple(c.to_dict() for c in self.deficit.cuts)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.procedure
+        return {
+            "procedure": None if p is None else {
+                "id": p.id, "name": p.name, "category": p.category, "indications": list(p.indications),
+                "functions_disabled": list(p.functions_disabled), "approaches": list(p.approaches),
+                "anaesthesia": p.anaesthesia, "anaesthesia_source": p.anaesthesia_source,
+                "imaging_guidance": p.imaging_guidance, "incision": p.incision, "steps": list(p.steps),
+                "source": p.source,
+            },
+            "cuts": list(self.cuts),
+            "method": {
+                "key": self.method.key, "name": self.method.name, "family": self.method.family,
+                "seddon": self.method.seddon, "sunderland": self.method.sunderland,
+                "basal_lamina_tubes_intact": self.method.tubes_intact, "source": self.method.source,
+                "end_treatments": [{"key": e.key, "name": e.name, "source": e.source} for e in self.end_treatments],
+            },
+            "deficit": self.deficit.to_dict(),
+            "timeline": self.timeline.to_dict(),
+            "candidacy": None if self.candidacy is None else self.candidacy.to_dict(),
+            "alternatives": list(self.alternatives),
+            "risks": list(self.risks),
+            "evidence": list(self.evidence),
+            "created": self.created,
+            "notice": NOTICE,
+        }
+
+
+def make_plan(
+    atlas: Atlas,
+    *,
+    procedure: str | Procedure | None = None,
+    nerve: str | None = None,
+    at: str | None = None,
+    mm: float | None = None,
+    side: Side = "left",
+    method: str | None = None,
+    end_treatments: Iterable[str] | None = None,
+    also: Sequence[Cut] = (),
+    patient: Patient | None = None,
+    days: npt.ArrayLike | None = None,
+) -> Plan:
+    """Build a plan from a named procedure or a nerve (plus method); the patient, if given, decides the side."""
+    if procedure is None and nerve is None:
+        raise ValueError("give a procedure or a nerve")
+    proc = get_procedure(procedure) if isinstance(procedure, str) else procedure
+    chosen_side: Side = patient.side if patient is not None and side == "left" else side
+    meth = get_method(method or (proc.method if proc else "surgical_cut"))
+    ends = tuple(get_end_treatment(e) for e in (
+        end_treatments if end_treatments is not None else (proc.end_treatment if proc else ())))
+    cuts: list[Cut] = list(proc.resolve_cuts(chosen_side)) if proc else []
+    if nerve is not None:
+        cuts.append(Cut(nerve, at=at, mm=mm, side=chosen_side, method=meth.key))
+    cuts.extend(also)
+    cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
+    # decompression: the cuts say where, but nothing is interrupted
+    deficit = lesion(atlas, *cuts) if meth.interrupts else Deficit(tuple(resolve_cut(atlas, c) for c in cuts), ())
+    tl = timeline(atlas, deficit, meth, ends, days)
+    cand = assess(patient, deficit, meth, proc) if patient is not None else None
+    risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit))
+    evidence = tuple(_evidence(proc))
+    alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
+    return Plan(proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat())
+
+
+def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit) -> list[dict[str, Any]]:
+    from neurectomy.methods import neuroma_risk
+
+    out: list[dict[str, Any]] = []
+    if method.interrupts and not method.tubes_intact:
+        out.append({"name": "painful neuroma", "site_specific": False,
+                    "frequency": f"{neuroma_risk(method, ends):.0%} lifetime (model)",
+                    "source": method.neuroma_risk.source})
+    if deficit.motor:
+        out.append({"name": "denervation weakness or loss of support", "site_specific": True,
+                    "frequency": f"{len(deficit.motor)} muscle(s) affected (atlas)", "source": "seed sentence 19"})
+    out.append({"name": "infection", "site_specific": False, "frequency": "not given",
+                "source": "seed sentence 19; no figure in the evidence table for this nerve"})
+    return out
+
+
+def _evidence(proc: Procedure | None) -> list[dict[str, Any]]:
+    if proc is None or proc.evidence_key is None:
+        return []
+    from neurectomy.evidence import for_procedure
+
+    out = []
+    for row in for_procedure(proc.evidence_key):
+        out.append({"id": row.id, "procedure": row.procedure, "indication": row.indication, "outcome": row.outcome,
+                    "measure": row.measure, "value": row.value_text, "unit": row.unit, "n": row.n_text,
+                    "followup": row.followup, "design": row.design, "flags": list(row.flags),
+                    "source": row.citation()})
+    return out

@@ -10,7 +10,7 @@ True
 ()
 """
 
-from neurectomy.api import default_atlas, lesion, parse_cut, plan
+from neurectomy.api import default_atlas, lesion, localise, parse_cut, plan, target
 from neurectomy.atlas import Atlas, AtlasError, load_atlas
 from neurectomy.lesion import Cut, Deficit, Loss, lesion_batch
 from neurectomy.names import UnknownNameError
@@ -31,6 +31,8 @@ __all__ = [
     "lesion",
     "lesion_batch",
     "load_atlas",
+    "localise",
     "parse_cut",
     "plan",
+    "target",
 ]

@@ -102,6 +102,58 @@ def plan(
                      method=method, end_treatments=end_treatments, patient=patient)
 
 
+def target(
+    regions: Iterable[str] | str = (),
+    functions: Iterable[str] | str = (),
+    *,
+    side: Side = "left",
+    top: int = 3,
+    spare_motor: bool = False,
+    methods: Iterable[str] | None = None,
+    coverage: float = 1.0,
+    avoid: Iterable[str] = (),
+    weights: dict[str, float] | None = None,
+    atlas: Atlas | None = None,
+) -> Any:
+    """Ranked least-harm cut sets for painful regions or functions to disable (see :mod:`neurectomy.targeting`).
+
+    >>> best = target("posterior thigh").plans[0]
+    >>> [c.nerve_name for c in best.cuts]
+    ['posterior cutaneous nerve of thigh']
+    """
+    from neurectomy.targeting import target as _target
+
+    regions = [regions] if isinstance(regions, str) else list(regions)
+    functions = [functions] if isinstance(functions, str) else list(functions)
+    return _target(atlas or default_atlas(), regions, functions, side=side, top=top, spare_motor=spare_motor,
+                   methods=list(methods) if methods else None, coverage=coverage, avoid=list(avoid), weights=weights)
+
+
+def localise(
+    numb: Iterable[str] = (),
+    weak: Iterable[str] = (),
+    spared: Iterable[str] = (),
+    *,
+    hypo: Iterable[str] = (),
+    paralysed: Iterable[str] = (),
+    lost: Iterable[str] = (),
+    side: Side = "left",
+    top: int = 3,
+    closed_world: bool = False,
+    atlas: Atlas | None = None,
+) -> Any:
+    """Where is the lesion? Ranked cut sites explaining numb regions, weak muscles and lost functions.
+
+    >>> sites = localise(numb=["skin of lateral thigh"])
+    >>> sites[0].cuts[0].nerve_name
+    'lateral cutaneous nerve of thigh'
+    """
+    from neurectomy.targeting import localise as _localise
+
+    return _localise(atlas or default_atlas(), list(numb), list(hypo), list(weak), list(paralysed), list(lost),
+                     list(spared), side=side, top=top, closed_world=closed_world)
+
+
 def lesion_json(
     nerve: str, at: str | None, mm: float | None, side: Side, also: Iterable[str], method: str = "surgical_cut"
 ) -> dict[str, Any]:

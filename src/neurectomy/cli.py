@@ -224,6 +224,111 @@ def print_plan(p: Any) -> None:
     console.print(f"[dim]{d['notice']}[/dim]")
 
 
+def _weights(items: list[str] | None) -> dict[str, float] | None:
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--weight takes KIND=NUMBER (e.g. muscle=5), not {item!r}") from None
+    return out
+
+
+@app.command("target")
+def target_cmd(
+    region: Annotated[list[str] | None, typer.Option("--region", "-r", help="painful skin region (repeatable)")] = None,
+    function: Annotated[list[str] | None, typer.Option("--function", "-f", help="function to disable, e.g. "
+                                                       "'palmar sweating', 'vertigo', 'L4-L5 facet pain'")] = None,
+    side: SideOption = "left",
+    top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
+    spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
+    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="allowed method(s)")] = None,
+    coverage: Annotated[float, typer.Option("--coverage", help="share of each target's supply to cut")] = 1.0,
+    avoid: Annotated[list[str] | None, typer.Option("--avoid", help="nerve not to touch (repeatable)")] = None,
+    weight: Annotated[list[str] | None, typer.Option("--weight", help="override a cost weight, KIND=NUMBER")] = None,
+    full_plan: Annotated[bool, typer.Option("--plan", help="turn each answer into a full Plan")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Which nerve should be cut? The least-harm cut sets for a region or function, best first."""
+    from neurectomy.api import target
+    from neurectomy.targeting import InfeasibleTargetError
+
+    try:
+        result = target(region or (), function or (), side=_side(side), top=top, spare_motor=spare_motor,
+                        methods=method, coverage=coverage, avoid=avoid or (), weights=_weights(weight))
+    except (UnknownNameError, InfeasibleTargetError, ValueError) as exc:
+        _fail(exc)
+        return
+    plans = [_full_plan(p) for p in result.plans] if full_plan else []
+    if as_json:
+        out = result.to_dict()
+        for item, p in zip(out["plans"], plans, strict=False):
+            item["plan"] = p.to_dict()
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
+    table = Table("rank", "cuts", "collateral (largest first)", "cost")
+    for i, p in enumerate(result.plans, 1):
+        cuts = "\n".join(f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"at {c.mm:g} mm")
+                         + f" [{c.window_mm[0]:g}–{c.window_mm[1]:g} mm]" for c in p.cuts)
+        coll = ", ".join(f"{x.target.name} {x.supply_lost:.0%}" for x in p.collateral[:6])
+        more = f" … +{len(p.collateral) - 6}" if len(p.collateral) > 6 else ""
+        table.add_row(str(i), cuts, (coll + more) or "none", f"{p.cost:.2f}")
+    console.print(table)
+    if plans:
+        print_plan(plans[0])
+    else:
+        console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _full_plan(cut_plan: Any) -> Any:
+    from neurectomy.lesion import Cut
+    from neurectomy.planning import make_plan
+
+    cuts = [Cut(c.nerve_id, mm=c.mm, side=c.side, method=c.method) for c in cut_plan.cuts]
+    first = cuts[0]
+    return make_plan(default_atlas(), nerve=first.nerve, mm=first.mm, side=first.side, method=first.method,
+                     also=cuts[1:])
+
+
+@app.command("localise")
+def localise_cmd(
+    numb: Annotated[list[str] | None, typer.Option("--numb", help="numb (anaesthetic) region")] = None,
+    hypo: Annotated[list[str] | None, typer.Option("--hypo", help="region with reduced feeling")] = None,
+    weak: Annotated[list[str] | None, typer.Option("--weak", help="weak muscle")] = None,
+    paralysed: Annotated[list[str] | None, typer.Option("--paralysed", help="paralysed muscle")] = None,
+    lost: Annotated[list[str] | None, typer.Option("--lost", help="lost function, e.g. 'palmar sweating'")] = None,
+    spared: Annotated[list[str] | None, typer.Option("--spared", help="explicitly normal finding")] = None,
+    side: SideOption = "left",
+    top: Annotated[int, typer.Option("--top", "-k")] = 3,
+    closed_world: Annotated[bool, typer.Option("--closed-world", help="anything not listed is normal")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Where is the lesion? Ranked cut sites that explain the findings."""
+    from neurectomy.api import localise
+
+    try:
+        sites = localise(numb or (), weak or (), spared or (), hypo=hypo or (), paralysed=paralysed or (),
+                         lost=lost or (), side=_side(side), top=top, closed_world=closed_world)
+    except (UnknownNameError, ValueError) as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps({"sites": [s.to_dict() for s in sites]}, ensure_ascii=False) + "\n")
+        return
+    table = Table("rank", "lesion", "explains", "unexplained", "also predicts", "score")
+    for i, s in enumerate(sites, 1):
+        where = "; ".join(f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"{c.window_mm[0]:g}–"
+                                                           f"{c.window_mm[1]:g} mm") for c in s.cuts)
+        table.add_row(str(i), where, ", ".join(s.explains) or "—", ", ".join(s.unexplained) or "—",
+                      ", ".join(s.extra[:6]) + (" …" if len(s.extra) > 6 else "") or "—", f"{s.score:.2f}")
+    console.print(table)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
 simulate_app = typer.Typer(help="Simulate what happens after the cut.", no_args_is_help=False)
 app.add_typer(simulate_app, name="simulate")
 

@@ -100,7 +100,7 @@ class Target:
         return len(self.supply) == 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Atlas:
     """The whole compiled atlas: nerves in DFS order of the primary tree, targets, and supply paths.
 
@@ -216,6 +216,46 @@ class Atlas:
             "supply_paths": len(self.path_target),
         }
 
+    # ----------------------------------------------------------------- derived structure
+    @cached_property
+    def suffixes(self) -> tuple[tuple[tuple[float, int], ...], ...]:
+        """Per nerve, ``(exit_mm, start)`` for each distinct exit position, ascending: a cut at any position in
+        ``(previous exit, exit_mm]`` interrupts exactly ``seg_path[n][start:]``. These are all the distinct cuts."""
+        out = []
+        for exits in self.seg_exit:
+            row: list[tuple[float, int]] = []
+            for i, e in enumerate(exits):
+                if not row or row[-1][0] != e:
+                    row.append((e, i))
+            out.append(tuple(row))
+        return tuple(out)
+
+    @cached_property
+    def depth(self) -> tuple[int, ...]:
+        """Depth of each nerve in the primary tree (roots are 0)."""
+        out = [0] * len(self.nerves)
+        for i, n in enumerate(self.nerves):  # DFS order: a parent comes before its children
+            if n.parent is not None:
+                out[i] = out[self.nerve_index[n.parent]] + 1
+        return tuple(out)
+
+    @cached_property
+    def target_words(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Lower-case words of each target's name and synonyms (for word look-ups)."""
+        import re
+
+        split = re.compile(r"[a-z0-9]+")
+        return tuple(tuple(tuple(split.findall(label.lower())) for label in (t.name, *t.synonyms))
+                     for t in self.targets)
+
+    @cached_property
+    def target_paths(self) -> tuple[tuple[int, ...], ...]:
+        """The supply paths of each target."""
+        out: list[list[int]] = [[] for _ in self.targets]
+        for p, t in enumerate(self.path_target):
+            out[t].append(p)
+        return tuple(tuple(x) for x in out)
+
     # ----------------------------------------------------------------- arrays for batch work
     @cached_property
     def arrays(self) -> SupplyArrays:
@@ -251,23 +291,19 @@ class SupplyArrays:
         row_indptr = [0]
         targets: list[int] = []
         losses: list[float] = []
-        for exits, paths in zip(atlas.seg_exit, atlas.seg_path, strict=True):
+        for paths, suffixes in zip(atlas.seg_path, atlas.suffixes, strict=True):
             row_ptr.append(len(row_indptr) - 1)
             suffix_rows: list[list[tuple[int, float]]] = []
-            distinct: list[float] = []
             acc: dict[int, float] = {}
-            i = len(exits) - 1
-            while i >= 0:
-                e = exits[i]
-                while i >= 0 and exits[i] == e:
-                    t = atlas.path_target[paths[i]]
-                    acc[t] = acc.get(t, 0.0) + atlas.path_weight[paths[i]]
-                    i -= 1
-                distinct.append(e)
+            end = len(paths)
+            for _, start in reversed(suffixes):
+                for p in paths[start:end]:
+                    t = atlas.path_target[p]
+                    acc[t] = acc.get(t, 0.0) + atlas.path_weight[p]
+                end = start
                 suffix_rows.append(sorted((t, min(v, 1.0)) for t, v in acc.items()))
-            distinct.reverse()
             suffix_rows.reverse()
-            keys.extend(distinct)
+            keys.extend(e for e, _ in suffixes)
             key_ptr.append(len(keys))
             for row in [*suffix_rows, []]:
                 targets.extend(t for t, _ in row)

@@ -1,0 +1,699 @@
+"""Which nerve should be cut? The exact least-harm cut set for a region or a function, with ranked alternatives.
+
+A *candidate* is one distinct cut: nerve ``n`` at one of its distinct exit positions (every position between two
+consecutive branch points interrupts the same supply paths; the most distal one is reported, with the window).
+Choosing cuts ``x_c`` interrupts paths ``y_p = OR(x_c : c covers p)``; a target loses ``sum(w_p y_p)``. The model
+
+    minimise   cut * sum(x) + sum over targets not asked for (weight of its kind) * loss
+    subject to loss(t) >= coverage for every required target,
+
+is solved exactly as a MILP with HiGHS (``y_p >= x_c`` for every candidate covering a costed path,
+``y_p <= sum x_c``), and the k best alternatives come from excluding each previous cut set. The same model with
+soft targets solves the inverse question (:func:`localise`). :func:`solve_bruteforce` enumerates small instances
+and the tests check that both agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurectomy.atlas.graph import Atlas, Target
+from neurectomy.lesion import Side, effect_of
+from neurectomy.names import UnknownNameError, normalise, suggest
+
+DATA_FILE = Path(__file__).with_name("targeting_data.yaml")
+_WORDS = re.compile(r"[a-z0-9]+")
+_SYMPTOM_WORDS = {"pain", "ache", "aching", "joint"}
+
+
+class InfeasibleTargetError(ValueError):
+    """No permitted cut set achieves the request; the message says why."""
+
+
+# --------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class Weights:
+    """The cost model; every weight's source is in ``targeting_data.yaml``."""
+
+    cut: float = 0.5
+    muscle: float = 10.0
+    skin_per_100cm2: float = 1.0
+    joint: float = 1.5
+    gland: float = 4.0
+    viscus: float = 8.0
+    special: float = 30.0
+
+    def of(self, t: Target) -> float:
+        if t.kind == "skin":
+            return self.skin_per_100cm2 * (t.area_cm2 or 0.0) / 100.0
+        return float(getattr(self, t.kind))
+
+    def updated(self, overrides: dict[str, float] | None) -> Weights:
+        if not overrides:
+            return self
+        unknown = set(overrides) - set(self.__dataclass_fields__)
+        if unknown:
+            raise UnknownNameError("weight", ", ".join(sorted(unknown)), sorted(self.__dataclass_fields__))
+        return replace(self, **{k: float(v) for k, v in overrides.items()})
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    synonyms: tuple[str, ...]
+    targets: tuple[str, ...]
+    source: str
+
+
+@lru_cache(maxsize=2)
+def load_targeting_data(path: Path = DATA_FILE) -> tuple[dict[str, Function], Weights, dict[str, str]]:
+    """Functions by normalised name/synonym, the default weights and each weight's source."""
+    from neurectomy.datafile import DataFileError, Problem, read_yaml
+
+    problems: list[Problem] = []
+    data, _ = read_yaml(path, problems)
+    if problems or not isinstance(data, dict):
+        raise DataFileError(problems or [Problem(path.name, 1, None, None, "expected a mapping")], path.name)
+    functions: dict[str, Function] = {}
+    for item in data.get("functions", []):
+        f = Function(item["name"], tuple(item.get("synonyms", ())), tuple(item["targets"]), item["source"])
+        for label in (f.name, *f.synonyms):
+            functions[normalise(label)] = f
+    raw = data.get("weights", {})
+    weights = Weights(**{k: float(v["value"]) for k, v in raw.items()})
+    sources = {k: str(v["source"]) for k, v in raw.items()}
+    return functions, weights, sources
+
+
+# --------------------------------------------------------------------------- resolving requests
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())
+
+
+def _word_match(have: Sequence[str], query: list[str]) -> bool:
+    return all(any(h.startswith(w) for h in have) for w in query)
+
+
+def resolve_region(atlas: Atlas, text: str) -> list[int]:
+    """Targets named by ``text``: an exact name/synonym/id, else every target whose name holds all its words."""
+    key = normalise(text)
+    exact = [i for kind, i in atlas.name_index.get(key, ()) if kind == "target"]
+    if exact:
+        return exact
+    for query in (_words(text), [w for w in _words(text) if w not in _SYMPTOM_WORDS]):
+        if not query:
+            continue
+        found = [i for i, labels in enumerate(atlas.target_words) if any(_word_match(w, query) for w in labels)]
+        skin = [i for i in found if atlas.targets[i].kind == "skin"]
+        if skin or found:
+            return skin or found
+    raise UnknownNameError("region", text, suggest(text, atlas._choices("target")))
+
+
+def resolve_function(atlas: Atlas, text: str) -> list[int]:
+    """Targets of a function to disable (data), or, failing that, of the region/target it names."""
+    functions, _, _ = load_targeting_data()
+    f = functions.get(normalise(text))
+    if f is not None:
+        return [atlas.target_index[t] for t in f.targets if t in atlas.target_index]
+    try:
+        return resolve_region(atlas, text)
+    except UnknownNameError as exc:
+        names = sorted({fn.name for fn in functions.values()})
+        raise UnknownNameError("function", text, suggest(text, names + exc.suggestions)) from None
+
+
+# --------------------------------------------------------------------------- the model
+@dataclass(frozen=True)
+class Candidate:
+    nerve_idx: int
+    mm: float
+    lo_mm: float
+    paths: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CoverModel:
+    """A targeting or localisation problem as plain arrays (local indices)."""
+
+    candidates: tuple[Candidate, ...]
+    paths: tuple[int, ...]  # atlas path ids
+    cand_paths: tuple[tuple[int, ...], ...]  # local path indices per candidate
+    path_target: np.ndarray  # local target index per local path
+    path_weight: np.ndarray
+    targets: tuple[int, ...]  # atlas target ids
+    cost: np.ndarray  # per local target, per unit of supply lost
+    required: dict[int, float]  # local target -> minimal loss
+    observed: dict[int, float] = field(default_factory=dict)  # local target -> loss level (soft)
+    penalty: float = 0.0
+    cut_cost: float = 0.5
+
+    def losses(self, chosen: Iterable[int]) -> np.ndarray:
+        hit = np.zeros(len(self.paths), dtype=bool)
+        for c in chosen:
+            hit[list(self.cand_paths[c])] = True
+        return np.bincount(self.path_target[hit], weights=self.path_weight[hit], minlength=len(self.targets))
+
+    def objective(self, chosen: Sequence[int]) -> float:
+        """Exact cost of a cut set; infinity when a required target is not covered."""
+        loss = self.losses(chosen)
+        if any(loss[t] < f - 1e-9 for t, f in self.required.items()):
+            return float("inf")
+        value = self.cut_cost * len(chosen) + float(self.cost @ loss)
+        value += self.penalty * sum(abs(float(loss[t]) - o) for t, o in self.observed.items())
+        return float(value)
+
+
+def _quiet_highs() -> Any:
+    """A HiGHS instance without its start-up banner on stdout (which would corrupt ``--json`` output)."""
+    import highspy
+
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("presolve", "off")  # measured faster on these small models (benchmarks/bench_target.py)
+    return h
+
+
+def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tuple[frozenset[int], float] | None:
+    """The optimal cut set (candidate indices) and its cost, or None if infeasible.
+
+    Paths interrupted by exactly the same candidates always share their fate, so they are merged into one
+    variable per *class* (its costs and per-target weights summed): the same optimum with far fewer columns.
+    """
+    import highspy
+
+    nc, npth = len(model.candidates), len(model.paths)
+    incidence = np.zeros((npth, nc), dtype=bool)
+    for c, ps in enumerate(model.cand_paths):
+        incidence[list(ps), c] = True
+    signature: dict[bytes, int] = {}
+    path_class = np.fromiter((signature.setdefault(row.tobytes(), len(signature)) for row in incidence),
+                             dtype=np.int64, count=npth)
+    ncls = len(signature)
+    classes = incidence[np.unique(path_class, return_index=True)[1]]
+    class_cost = np.bincount(path_class, weights=model.cost[model.path_target] * model.path_weight, minlength=ncls)
+    obs = sorted(model.observed)
+    soft = {t: i for i, t in enumerate(obs)}
+    ncol = nc + ncls + 2 * len(obs)
+    inf = highspy.kHighsInf
+    cost = np.concatenate([np.full(nc, model.cut_cost), class_cost, np.full(2 * len(obs), model.penalty)])
+    lower, upper = np.zeros(ncol), np.ones(ncol)
+    upper[nc + ncls:] = inf
+    # y_k - sum(x_c, c covers k) <= 0: a class counts as interrupted only if a covering cut is chosen. Needed
+    # only where interrupting helps (classes of required or observed targets); elsewhere y has a positive cost
+    # and the rows below already hold it at the OR of its cuts.
+    wanted = np.zeros(ncls, dtype=bool)
+    wanted[np.unique(path_class[np.isin(model.path_target, [*model.required, *obs])])] = True
+    k_idx, c_idx = np.nonzero(classes)
+    keep = wanted[k_idx]
+    up_k = np.flatnonzero(wanted)
+    row_of = np.full(ncls, -1)
+    row_of[up_k] = np.arange(len(up_k))
+    r_parts: list[np.ndarray] = [row_of[up_k], row_of[k_idx[keep]]]
+    c_parts: list[np.ndarray] = [nc + up_k, c_idx[keep]]
+    v_parts: list[np.ndarray] = [np.ones(len(up_k)), -np.ones(int(keep.sum()))]
+    lo_parts: list[np.ndarray] = [np.full(len(up_k), -inf)]
+    hi_parts: list[np.ndarray] = [np.zeros(len(up_k))]
+    # y_k - x_c >= 0 for every costed class: interrupted whenever a covering cut is chosen
+    costed = class_cost[k_idx] > 0
+    kk, cc = k_idx[costed], c_idx[costed]
+    first = len(up_k)
+    r_parts += [first + np.arange(len(kk))] * 2
+    c_parts += [nc + kk, cc]
+    v_parts += [np.ones(len(kk)), -np.ones(len(kk))]
+    lo_parts.append(np.zeros(len(kk)))
+    hi_parts.append(np.full(len(kk), inf))
+    nrow = first + len(kk)
+    for t in (*model.required, *obs):
+        mask = model.path_target == t
+        w = np.bincount(path_class[mask], weights=model.path_weight[mask], minlength=ncls)
+        ks = np.flatnonzero(w)
+        if t not in soft and model.required[t] >= w.sum() - 1e-9:
+            # all of the target's supply must go: every class carrying it is interrupted (set-cover rows,
+            # a much tighter relaxation than one weighted sum)
+            lower[nc + ks] = 1.0
+            continue
+        cols, vals = nc + ks, w[ks]
+        if t in soft:
+            i = nc + ncls + 2 * soft[t]
+            cols, vals = np.append(cols, [i, i + 1]), np.append(vals, [-1.0, 1.0])
+            lo_parts.append(np.array([model.observed[t]]))
+            hi_parts.append(np.array([model.observed[t]]))
+        else:
+            lo_parts.append(np.array([model.required[t] - 1e-9]))
+            hi_parts.append(np.array([inf]))
+        r_parts.append(np.full(len(cols), nrow))
+        c_parts.append(cols)
+        v_parts.append(vals)
+        nrow += 1
+    for chosen in exclude:  # exactly this set (not its supersets): sum(x in S) - sum(x not in S) <= |S| - 1
+        r_parts.append(np.full(nc, nrow))
+        c_parts.append(np.arange(nc))
+        v_parts.append(np.where(np.isin(np.arange(nc), list(chosen)), 1.0, -1.0))
+        lo_parts.append(np.array([-inf]))
+        hi_parts.append(np.array([len(chosen) - 1.0]))
+        nrow += 1
+    rows, cols, vals = np.concatenate(r_parts), np.concatenate(c_parts), np.concatenate(v_parts)
+    order = np.lexsort((rows, cols))  # column-wise (CSC) layout for HiGHS
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, nrow
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+    lp.row_lower_, lp.row_upper_ = np.concatenate(lo_parts), np.concatenate(hi_parts)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(cols[order], np.arange(ncol + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = vals[order].astype(np.float64)
+    h = _highs()
+    # The LP relaxation first: on tree-shaped covers it is usually integral, and an integral optimum of the
+    # relaxation is optimal for the MILP. Only a fractional one goes on to branch and bound.
+    for integral in (False, True):
+        if integral:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * nc + [highspy.HighsVarType.kContinuous] * (ncol - nc)
+        h.clearModel()
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(h.getSolution().col_value[:nc])
+        if integral or np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) <= 1e-9):
+            break
+    chosen = frozenset(int(c) for c in np.flatnonzero(x > 0.5))
+    return chosen, model.objective(sorted(chosen))
+
+
+_HIGHS: list[Any] = []
+
+
+def _highs() -> Any:
+    # one solver object per process: creating HiGHS costs far more than a small solve
+    if not _HIGHS:
+        _HIGHS.append(_quiet_highs())
+    return _HIGHS[0]
+
+
+def solve_bruteforce(model: CoverModel, max_cuts: int = 3,
+                     exclude: Sequence[frozenset[int]] = ()) -> tuple[frozenset[int], float] | None:
+    """Every cut set of up to ``max_cuts`` candidates; for checking the MILP on small instances."""
+    best: tuple[frozenset[int], float] | None = None
+    for k in range(0, max_cuts + 1):
+        for combo in itertools.combinations(range(len(model.candidates)), k):
+            s = frozenset(combo)
+            if s in exclude:
+                continue
+            value = model.objective(combo)
+            if value < float("inf") and (best is None or value < best[1] - 1e-12):
+                best = (s, value)
+    return best
+
+
+# --------------------------------------------------------------------------- building models from the atlas
+def _candidates(atlas: Atlas, seed_paths: Iterable[int], allowed: Any) -> list[Candidate]:
+    """Distinct cuts that interrupt at least one seed path, one per distinct interrupted set (the deepest)."""
+    keys: set[tuple[int, int]] = set()
+    for p in seed_paths:
+        for n, exit_mm in zip(atlas.path_nerves[p], atlas.path_exits[p], strict=True):
+            for j, (e, _) in enumerate(atlas.suffixes[n]):
+                if e > exit_mm:
+                    break
+                keys.add((n, j))
+    best: dict[tuple[int, ...], tuple[tuple[int, float], Candidate]] = {}
+    for n, j in keys:
+        if not allowed(n):
+            continue
+        e, start = atlas.suffixes[n][j]
+        lo = atlas.suffixes[n][j - 1][0] if j else 0.0
+        paths = tuple(sorted(atlas.seg_path[n][start:]))
+        cand = Candidate(n, e, lo, paths)
+        rank = (atlas.depth[n], e)
+        if paths not in best or rank > best[paths][0]:
+            best[paths] = (rank, cand)
+    return sorted((c for _, c in best.values()), key=lambda c: (c.nerve_idx, c.mm))
+
+
+def build_model(atlas: Atlas, candidates: Sequence[Candidate], weights: Weights, required: dict[int, float],
+                observed: dict[int, float] | None = None, spared: Iterable[int] = (), penalty: float = 0.0,
+                unmentioned_cost: float | None = None) -> CoverModel:
+    paths = sorted({p for c in candidates for p in c.paths})
+    local = {p: i for i, p in enumerate(paths)}
+    targets = sorted({atlas.path_target[p] for p in paths})
+    tlocal = {t: i for i, t in enumerate(targets)}
+    cost = np.array([weights.of(atlas.targets[t]) for t in targets], dtype=np.float64)
+    if unmentioned_cost is not None:
+        cost[:] = unmentioned_cost
+    req = {tlocal[t]: f for t, f in required.items() if t in tlocal}
+    obs = {tlocal[t]: o for t, o in (observed or {}).items() if t in tlocal}
+    for t in list(req) + list(obs):
+        cost[t] = 0.0
+    for t in spared:
+        if t in tlocal:
+            cost[tlocal[t]] = max(penalty, cost[tlocal[t]])
+    return CoverModel(
+        candidates=tuple(candidates),
+        paths=tuple(paths),
+        cand_paths=tuple(tuple(local[p] for p in c.paths) for c in candidates),
+        path_target=np.array([tlocal[atlas.path_target[p]] for p in paths], dtype=np.int64),
+        path_weight=np.array([atlas.path_weight[p] for p in paths], dtype=np.float64),
+        targets=tuple(targets),
+        cost=cost,
+        required=req,
+        observed=obs,
+        penalty=penalty,
+        cut_cost=weights.cut,
+    )
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class PlannedCut:
+    nerve_id: str
+    nerve_name: str
+    mm: float
+    window_mm: tuple[float, float]
+    at: str | None
+    side: Side
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"nerve": {"id": self.nerve_id, "name": self.nerve_name}, "at": self.at, "mm": round(self.mm, 3),
+                "window_mm": [round(self.window_mm[0], 3), round(self.window_mm[1], 3)], "side": self.side,
+                "method": self.method}
+
+
+@dataclass(frozen=True)
+class LossItem:
+    target: Target
+    supply_lost: float
+    cost: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": {"id": self.target.id, "name": self.target.name}, "kind": self.target.kind,
+                "supply_lost": round(self.supply_lost, 6), "effect": effect_of(self.target, self.supply_lost),
+                "cost": round(self.cost, 4)}
+
+
+@dataclass(frozen=True)
+class CutPlan:
+    """One ranked answer: the cuts, what they cover, what else they take, and the cost."""
+
+    cuts: tuple[PlannedCut, ...]
+    covers: tuple[LossItem, ...]
+    collateral: tuple[LossItem, ...]
+    cost: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cuts": [c.to_dict() for c in self.cuts], "covers": [x.to_dict() for x in self.covers],
+                "collateral": [x.to_dict() for x in self.collateral], "cost": round(self.cost, 4)}
+
+
+@dataclass(frozen=True)
+class TargetingResult:
+    required: tuple[Target, ...]
+    side: Side
+    plans: tuple[CutPlan, ...]
+    weights: Weights
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"required": [{"id": t.id, "name": t.name} for t in self.required], "side": self.side,
+                "plans": [p.to_dict() for p in self.plans],
+                "weights": {k: getattr(self.weights, k) for k in self.weights.__dataclass_fields__}}
+
+
+def _landmark_in(atlas: Atlas, n: int, lo: float, hi: float) -> str | None:
+    inside = [(mm, name) for name, mm in atlas.nerves[n].landmarks if lo < mm <= hi or (lo == 0 and mm == 0)]
+    return max(inside)[1] if inside else None
+
+
+def _plan_of(atlas: Atlas, model: CoverModel, chosen: frozenset[int], value: float, side: Side,
+             method: str) -> CutPlan:
+    loss = model.losses(chosen)
+    cuts = []
+    for c in sorted(chosen, key=lambda c: (model.candidates[c].nerve_idx, model.candidates[c].mm)):
+        cand = model.candidates[c]
+        n = atlas.nerves[cand.nerve_idx]
+        cut_side: Side = "midline" if n.midline else side
+        cuts.append(PlannedCut(n.id, n.name, cand.mm, (cand.lo_mm, cand.mm),
+                               _landmark_in(atlas, cand.nerve_idx, cand.lo_mm, cand.mm), cut_side, method))
+    covers: list[LossItem] = []
+    collateral: list[LossItem] = []
+    for i, t in enumerate(model.targets):
+        if loss[i] <= 1e-12:
+            continue
+        item = LossItem(atlas.targets[t], float(min(loss[i], 1.0)), float(model.cost[i] * loss[i]))
+        (covers if (i in model.required or i in model.observed) else collateral).append(item)
+    collateral.sort(key=lambda x: -x.cost)
+    return CutPlan(tuple(cuts), tuple(covers), tuple(collateral), value)
+
+
+def _allowed(atlas: Atlas, avoid: Iterable[str]) -> tuple[set[int], list[str]]:
+    banned: set[int] = set()
+    names = []
+    for name in avoid:
+        i = atlas.nerve_idx(name)
+        names.append(atlas.nerves[i].name)
+        banned.add(i)
+        banned.update(atlas.descendants(i))
+    return banned, names
+
+
+def target(
+    atlas: Atlas,
+    regions: Sequence[str] = (),
+    functions: Sequence[str] = (),
+    *,
+    side: Side = "left",
+    top: int = 3,
+    spare_motor: bool = False,
+    methods: Sequence[str] | None = None,
+    coverage: float = 1.0,
+    avoid: Sequence[str] = (),
+    weights: dict[str, float] | None = None,
+    solver: str = "milp",
+) -> TargetingResult:
+    """Ranked least-harm cut sets that take away the given regions and/or functions (exact, HiGHS)."""
+    if not regions and not functions:
+        raise ValueError("give at least one region or function")
+    if not 0 < coverage <= 1:
+        raise ValueError("coverage must be in (0, 1]")
+    from neurectomy.methods import get_method
+
+    method = get_method(methods[0]).key if methods else "surgical_cut"
+    _, base, _ = load_targeting_data()
+    w = base.updated(weights)
+    required_idx: list[int] = []
+    for text in regions:
+        required_idx += resolve_region(atlas, text)
+    for text in functions:
+        required_idx += resolve_function(atlas, text)
+    required_idx = list(dict.fromkeys(required_idx))
+    required = {t: coverage for t in required_idx}
+    banned, banned_names = _allowed(atlas, avoid)
+    seed = [p for t in required_idx for p in atlas.target_paths[t]]
+    required_set = set(required_idx)
+    motor_paths = {p for p, t in enumerate(atlas.path_target)
+                   if atlas.targets[t].kind == "muscle" and t not in required_set}
+
+    def allowed(n: int) -> bool:
+        return n not in banned
+
+    cands = _candidates(atlas, seed, allowed)
+    if spare_motor:
+        cands = [c for c in cands if not motor_paths.intersection(c.paths)]
+    _explain_infeasible(atlas, cands, required, spare_motor, banned_names)
+    full = build_model(atlas, cands, w, required)
+    solve = solve_milp if solver == "milp" else solve_bruteforce
+    k = max(top, 1)
+    bound = _bound(full, k) if solver == "milp" else None
+    found: list[tuple[frozenset[int], float]] = []
+    if bound is not None:
+        model = _prune(full, bound)
+        found = _k_best(model, solve, k)
+        # exact only if every solution found costs no more than the bound used for pruning
+        if len(found) < k or found[-1][1] > bound + 1e-9:
+            found = []
+    if not found:
+        model = full
+        found = _k_best(model, solve, k)
+    plans = tuple(_plan_of(atlas, model, chosen, value, side, method) for chosen, value in found)
+    return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w)
+
+
+def _k_best(model: CoverModel, solve: Any, k: int) -> list[tuple[frozenset[int], float]]:
+    out: list[tuple[frozenset[int], float]] = []
+    for _ in range(k):
+        result = solve(model, exclude=[c for c, _ in out])
+        if result is None:
+            break
+        out.append(result)
+    return out
+
+
+def _standalone(model: CoverModel) -> np.ndarray:
+    """Cost of each candidate on its own: a lower bound on the cost of any cut set that contains it, because
+    collateral only grows as cuts are added."""
+    contrib = model.cost[model.path_target] * model.path_weight
+    return np.array([model.cut_cost + contrib[list(ps)].sum() for ps in model.cand_paths])
+
+
+def _bound(model: CoverModel, k: int) -> float | None:
+    """An upper bound on the k-th best cost from feasible single cuts and a greedy cover, or None."""
+    alone = _standalone(model)
+    feasible = sorted(alone[c] for c in range(len(model.candidates)) if model.objective([c]) < float("inf"))
+    if len(feasible) >= k:
+        return float(feasible[k - 1])
+    greedy = _greedy(model)
+    if greedy is None or k > 1:
+        return None
+    return model.objective(sorted(greedy))
+
+
+def _greedy(model: CoverModel) -> frozenset[int] | None:
+    chosen: set[int] = set()
+    alone = np.maximum(_standalone(model), 1e-12)
+    index = [np.asarray(ps, dtype=np.int64) for ps in model.cand_paths]
+    while model.objective(sorted(chosen)) == float("inf"):
+        loss = model.losses(chosen)
+        short = np.zeros(len(model.targets), dtype=bool)
+        for t, f in model.required.items():
+            short[t] = loss[t] < f - 1e-9
+        useful = model.path_weight * short[model.path_target]
+        gains = np.array([useful[ps].sum() for ps in index])
+        gains[list(chosen)] = 0.0
+        if gains.max(initial=0.0) <= 1e-12:
+            return None
+        chosen.add(int(np.argmax(gains / alone)))
+    return frozenset(chosen)
+
+
+def _prune(model: CoverModel, bound: float) -> CoverModel:
+    keep = [c for c, v in enumerate(_standalone(model)) if v <= bound + 1e-9]
+    cands = [model.candidates[c] for c in keep]
+    used = sorted({p for c in keep for p in model.cand_paths[c]})
+    local = {p: i for i, p in enumerate(used)}
+    return replace(
+        model,
+        candidates=tuple(cands),
+        paths=tuple(model.paths[p] for p in used),
+        cand_paths=tuple(tuple(local[p] for p in model.cand_paths[c]) for c in keep),
+        path_target=model.path_target[used],
+        path_weight=model.path_weight[used],
+    )
+
+
+def _explain_infeasible(atlas: Atlas, cands: Sequence[Candidate], required: dict[int, float], spare_motor: bool,
+                        avoided: Sequence[str]) -> None:
+    reachable: set[int] = {p for c in cands for p in c.paths}
+    short = []
+    for t, f in required.items():
+        got = sum(atlas.path_weight[p] for p in atlas.target_paths[t] if p in reachable)
+        if got < f - 1e-9:
+            short.append(f"{atlas.targets[t].name} (at most {got:.0%} of its supply can be cut)")
+    if short:
+        why = []
+        if spare_motor:
+            why.append("every cut that reaches it also takes motor supply, and --spare-motor forbids that")
+        if avoided:
+            why.append(f"cuts on {', '.join(avoided)} and their branches are excluded")
+        raise InfeasibleTargetError("cannot cover " + "; ".join(short) + (": " + "; ".join(why) if why else ""))
+
+
+# --------------------------------------------------------------------------- the inverse question
+@dataclass(frozen=True)
+class Site:
+    cuts: tuple[PlannedCut, ...]
+    explains: tuple[str, ...]
+    unexplained: tuple[str, ...]
+    extra: tuple[str, ...]
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cuts": [{"nerve": c.to_dict()["nerve"], "at": c.at, "mm": round(c.mm, 3),
+                          "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)], "side": c.side}
+                         for c in self.cuts],
+                "explains": list(self.explains), "unexplained": list(self.unexplained), "extra": list(self.extra),
+                "score": round(self.score, 4)}
+
+
+def localise(
+    atlas: Atlas,
+    numb: Sequence[str] = (),
+    hypo: Sequence[str] = (),
+    weak: Sequence[str] = (),
+    paralysed: Sequence[str] = (),
+    lost: Sequence[str] = (),
+    spared: Sequence[str] = (),
+    *,
+    levels: dict[str, float] | None = None,
+    side: Side = "left",
+    top: int = 3,
+    closed_world: bool = False,
+) -> tuple[Site, ...]:
+    """Ranked lesion sites that best explain the findings (exact, on the same MILP as targeting).
+
+    Findings name targets (regions, muscles, functions). Numb/paralysed/lost mean all supply lost, hypo/weak about
+    half (or ``levels[target_id]`` exactly). Mismatches and spared targets cost ``penalty``; targets not mentioned
+    cost a little per unit lost (or as much as a spared one with ``closed_world``).
+    """
+    observed: dict[int, float] = {}
+    for texts, level in ((numb, 1.0), (paralysed, 1.0), (lost, 1.0), (hypo, 0.5), (weak, 0.5)):
+        for text in texts:
+            for t in resolve_function(atlas, text):
+                observed[t] = level
+    for tid, level in (levels or {}).items():
+        observed[atlas.target_index[tid]] = level
+    if not observed:
+        raise ValueError("give at least one finding (numb, hypo, weak, paralysed or lost)")
+    spared_idx = [t for text in spared for t in resolve_function(atlas, text)]
+    penalty = 10.0
+    cands = _candidates(atlas, [p for t in observed for p in atlas.target_paths[t]], lambda n: True)
+    base = Weights(cut=0.05)
+    model = build_model(atlas, cands, base, {}, observed, spared_idx, penalty,
+                        unmentioned_cost=penalty if closed_world else 0.2)
+    sites: list[Site] = []
+    exclude: list[frozenset[int]] = []
+    seen: set[tuple[float, ...]] = set()
+    for _ in range(top * 3):
+        found = solve_milp(model, exclude=exclude)
+        if found is None:
+            break
+        chosen, value = found
+        exclude.append(chosen)
+        loss = model.losses(chosen)
+        signature = tuple(np.round(loss, 9))
+        if signature in seen:  # same deficit as a better-ranked site: an equivalent cut, not an alternative
+            continue
+        seen.add(signature)
+        plan = _plan_of(atlas, model, chosen, value, side, "surgical_cut")
+        explains: list[str] = []
+        unexplained: list[str] = []
+        extra: list[str] = []
+        for i, t in enumerate(model.targets):
+            name = atlas.targets[t].name
+            if i in model.observed:
+                (explains if abs(loss[i] - model.observed[i]) <= 0.26 else unexplained).append(name)
+            elif loss[i] > 1e-9:
+                extra.append(name)
+        missing = [atlas.targets[t].name for t in observed if t not in set(model.targets)]
+        sites.append(Site(plan.cuts, tuple(explains), tuple(unexplained + missing), tuple(extra), value))
+        if len(sites) == top:
+            break
+    return tuple(sites)

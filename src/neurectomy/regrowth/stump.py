@@ -1,0 +1,590 @@
+"""Agent-based model of growth cones at the proximal stump after a nerve is interrupted.
+
+Why: the neuroma risk in :mod:`neurectomy.regrowth.kinetics` is a single number per method. This model shows the
+mechanism behind it — channelled regrowth when the basal lamina tubes survive, wandering, branching and coiling in
+scar when they are severed — and how each end treatment changes it, so researchers can sweep it.
+
+Geometry (2-D, millimetres, days). The proximal nerve lies along ``x < 0``, ``|y| <= r``; its cut end is at the
+origin. The distal stump lies at ``x >= gap``, ``|y| <= r``; its targets are ``distance`` further on.
+
+Rules, applied every step of ``dt`` days to every live growth cone (the same in the Mesa baseline,
+``benchmarks/mesa_stump.py``):
+
+1. **Move.** A cone in a tube (*channelled*) advances along it at the sourced regrowth rate
+   (``method.regrowth_rate``: 1.4 mm/day E151 after a neurolytic block, 1 mm/day E077 after a cut), with speed noise.
+   A *free* cone (in scar) turns its heading by a Gaussian angle (direction noise: coiling), climbs the gradient of a
+   neurotrophic factor released by the distal stump (concentration ``1 / (1 + (d / range)^2)`` at distance ``d``:
+   the heading gains ``gain * dt * range^3 * (dx, dy) / (range^2 + d^2)^2`` and is renormalised, so the pull is
+   weak and a long gap is seldom crossed), and advances at a slower scar speed; it cannot grow back into the
+   proximal nerve (reflected).
+2. **Capture.** A channelled cone that has gone ``distance`` past the gap reaches its targets. A free cone inside
+   the distal stump enters a tube with a probability (then is channelled). A free cone inside a capture target
+   (TMR: the coapted motor nerve; RPNI: the muscle graft around the end) reinnervates that muscle with a rate:
+   it reaches a target and stops.
+3. **Branch.** A free cone branches with a per-day rate (scar cues), up to ``max_cones`` cones per axon; the
+   new cone starts at the branch point with a deflected heading.
+4. **Sprout.** After the latency (Wallerian degeneration), each axon that is not sealed sprouts one growth cone
+   at its end (exponential waiting time). Cautery and capping seal a fraction of the axons.
+
+New cones (branches, sprouts) move from the next step. End treatments are boundary conditions (:data:`END_EFFECTS`):
+cautery and capping seal axons (capping also shields the end from scar, so cones branch less); burying moves the
+end into muscle (less scar: fewer branches, less coiling) 3 cm away from the distal stump; traction lets the end
+retract (a longer gap, deeper and less scarred tissue); TMR and RPNI give a nearby muscle target that captures
+cones. Where a treatment stops regrowth (``EndTreatment.stops_regrowth``: cautery, capping, TMR, RPNI) the distal
+stump is out of reach, as in :mod:`~neurectomy.regrowth.kinetics`. End treatments act only where the tubes are
+severed; with intact tubes they are ignored. A gap (resection: 2 cm) makes the distal stump hard to find.
+
+Engines (``engine=``): ``"numba"`` (default when Numba is installed: one compiled loop, replicates on threads) and
+``"numpy"`` (vectorised over cones). They follow the same rules and agree in distribution, not draw for draw; each
+is deterministic for a seed. Gaussian turning angles are drawn by inverse transform from tabulated quantiles
+(:class:`StepConstants`) in every implementation, the Mesa baseline included.
+
+Outputs over time: the fraction of axons with at least one cone at a target, the **neuroma index** (free cone tips
+plus branch points within ``neuroma_radius`` of the end, per axon: disorganised axonal material at the stump) and
+the number of growth cones sprouted so far (primary sprouts plus branches).
+
+Every number is a :class:`~neurectomy.methods.Param` with a source: an evidence id or ``estimate: <reason>``.
+
+>>> r = simulate_stump("cryoneurolysis", n_axons=200, days=60, rng=1)
+>>> bool(r.reached[-1] > 0.8), float(r.neuroma[-1])
+(True, 0.0)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from neurectomy.methods import EndTreatment, Method, Param, get_end_treatment, get_method
+from neurectomy.rng import check_random_state
+
+FloatArray = npt.NDArray[np.float64]
+
+# --- model parameters ------------------------------------------------------------------------------------------
+NERVE_RADIUS = Param(1.0, "mm", "estimate: a small peripheral nerve is about 2 mm across")
+CUT_GAP = Param(5.0, "mm", "estimate: the ends of a divided nerve retract a few millimetres")
+RESECTION_GAP = Param(20.0, "mm", "estimate: a resected segment of about 2 cm")
+TARGET_DISTANCE = Param(
+    30.0, "mm", "estimate: default distance from the lesion to the distal targets; pass the atlas distance instead"
+)
+SCAR_SPEED = Param(0.3, "fraction of the regrowth rate", "estimate: scar impedes cones; no figure in the table")
+TURN_NOISE = Param(2.0, "rad/sqrt(day)", "estimate: cones in scar turn often and coil; illustrative")
+TUBE_SPEED_NOISE = Param(0.1, "coefficient of variation", "estimate: E151 gives the rate as 1.4 ± 0.1 mm/day")
+INITIAL_HEADING = Param(0.3, "rad (s.d.)", "estimate: sprouts leave the stump roughly along the nerve axis")
+TROPIC_BIAS = Param(
+    0.3, "per day", "estimate: gain of the weak neurotrophic pull toward the distal stump; illustrative"
+)
+TROPIC_RANGE = Param(3.0, "mm", "estimate: the factor's concentration halves a few mm from the distal stump")
+TURN_TABLE_SIZE = 4096  # Gaussian turning angles are drawn by inverse transform from this many quantiles
+DISTAL_ENTRY = Param(
+    0.01, "probability per step",
+    "estimate: misaligned cones seldom enter a distal tube (seed sentence 3); with the other values about 10% of "
+    "axons reach their targets by day 180 after a plain cut, as the 0.1 ceiling in methods.py assumes",
+)
+BRANCH_RATE = Param(0.02, "per day", "estimate: sprouting of free cones in scar; illustrative")
+BRANCH_ANGLE = Param(0.8, "rad (s.d.)", "estimate: a branch leaves at a moderate angle")
+MAX_CONES = Param(16.0, "cones per axon", "estimate: caps branching (and memory); a neuroma holds several per axon")
+SPROUT_TIME = Param(3.0, "days", "estimate: axons sprout within days once Wallerian degeneration is over")
+NEUROMA_RADIUS = Param(3.0, "mm", "estimate: a bulbous end neuroma is a few millimetres across")
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureTarget:
+    """A muscle target near the stump (TMR, RPNI): a disc that captures free cones at a rate."""
+
+    x_mm: Param
+    y_mm: Param
+    radius_mm: Param
+    rate_per_day: Param
+
+
+_NO = "estimate: no effect (this treatment does not act on it)"
+
+
+@dataclass(frozen=True, slots=True)
+class EndEffect:
+    """The boundary conditions one end treatment imposes on the stump model."""
+
+    seal: Param = field(default_factory=lambda: Param(0.0, "fraction of axons", _NO))
+    branch_factor: Param = field(default_factory=lambda: Param(1.0, "factor", _NO))
+    turn_factor: Param = field(default_factory=lambda: Param(1.0, "factor", _NO))
+    extra_gap_mm: Param = field(default_factory=lambda: Param(0.0, "mm", _NO))
+    target: CaptureTarget | None = None
+
+
+END_EFFECTS: dict[str, EndEffect] = {
+    "cautery": EndEffect(
+        seal=Param(0.3, "fraction of axons", "estimate: 1 - the cautery neuroma factor (0.7) in methods.py"),
+    ),
+    "capping": EndEffect(
+        seal=Param(0.4, "fraction of axons", "estimate: 1 - the capping neuroma factor (0.6) in methods.py"),
+        branch_factor=Param(0.5, "factor", "estimate: the cap shields the end from scar cues"),
+    ),
+    "burying_in_muscle": EndEffect(
+        branch_factor=Param(0.5, "factor", "estimate: muscle holds less scar than the wound bed"),
+        turn_factor=Param(0.5, "factor", "estimate: muscle fibres guide cones, so they coil less and disperse"),
+        extra_gap_mm=Param(30.0, "mm", "estimate: the end is transposed a few cm away, into a muscle"),
+    ),
+    "traction": EndEffect(
+        branch_factor=Param(0.8, "factor", "estimate: the traction neuroma factor (0.8) in methods.py"),
+        extra_gap_mm=Param(20.0, "mm", "estimate: the pulled nerve retracts a few cm into deep tissue"),
+    ),
+    "tmr": EndEffect(
+        target=CaptureTarget(
+            Param(1.0, "mm", "estimate: the motor nerve is coapted end to end"),
+            Param(0.0, "mm", "estimate: coaptation on the nerve axis"),
+            Param(1.5, "mm", "estimate: the coapted motor nerve end (about the nerve's size)"),
+            Param(1.0, "per day", "estimate: cones entering a coapted motor nerve are taken up within days"),
+        ),
+    ),
+    "rpni": EndEffect(
+        target=CaptureTarget(
+            Param(0.0, "mm", "estimate: the graft is wrapped around the end"),
+            Param(0.0, "mm", "estimate: the graft is wrapped around the end"),
+            Param(2.5, "mm", "estimate: a free muscle graft of a few mm around the end"),
+            Param(0.3, "per day", "estimate: the graft revascularises and is reinnervated over days to weeks"),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StumpRules:
+    """The resolved numbers one run uses (shared by every engine and the Mesa baseline)."""
+
+    method: str
+    end_treatments: tuple[str, ...]
+    tubes_intact: bool
+    rate: float
+    latency: float
+    nerve_radius: float
+    gap: float
+    distance: float
+    scar_speed: float
+    turn_noise: float
+    tube_speed_noise: float
+    initial_heading: float
+    tropic_bias: float
+    tropic_range: float
+    distal_reachable: bool
+    distal_entry: float
+    branch_rate: float
+    branch_angle: float
+    max_cones: int
+    sprout_time: float
+    seal: float
+    neuroma_radius: float
+    targets: tuple[tuple[float, float, float, float], ...]  # (x, y, radius, rate per day)
+
+
+def _as_method(method: Method | str) -> Method:
+    return get_method(method) if isinstance(method, str) else method
+
+
+def _as_end_treatments(end_treatments: Iterable[EndTreatment | str]) -> tuple[EndTreatment, ...]:
+    return tuple(get_end_treatment(e) if isinstance(e, str) else e for e in end_treatments)
+
+
+def stump_rules(
+    method: Method | str,
+    end_treatments: Sequence[EndTreatment | str] = (),
+    *,
+    gap_mm: float | None = None,
+    distance_mm: float | None = None,
+) -> StumpRules:
+    """Resolve a method and end treatments into the numbers the model runs on.
+
+    >>> round(stump_rules("cut", ["cautery"]).seal, 6), stump_rules("resection").gap
+    (0.3, 20.0)
+    """
+    m = _as_method(method)
+    if not m.interrupts or m.regrowth_rate is None:
+        raise ValueError(f"{m.key}: no axons are interrupted and regrow, so there is no stump to simulate")
+    ends = _as_end_treatments(end_treatments) if not m.tubes_intact else ()
+    effects = [END_EFFECTS[e.key] for e in ends]
+    if m.tubes_intact:
+        gap = 0.0
+    elif gap_mm is not None:
+        gap = gap_mm
+    else:
+        gap = RESECTION_GAP.value if m.key == "resection" else CUT_GAP.value
+    gap += sum(e.extra_gap_mm.value for e in effects)
+    seal = 1.0 - math.prod(1.0 - e.seal.value for e in effects)
+    return StumpRules(
+        method=m.key,
+        end_treatments=tuple(e.key for e in ends),
+        tubes_intact=m.tubes_intact,
+        rate=m.regrowth_rate.value,
+        latency=m.regrowth_latency.value if m.regrowth_latency else 0.0,
+        nerve_radius=NERVE_RADIUS.value,
+        gap=gap,
+        distance=TARGET_DISTANCE.value if distance_mm is None else distance_mm,
+        scar_speed=SCAR_SPEED.value,
+        turn_noise=TURN_NOISE.value * math.prod(e.turn_factor.value for e in effects),
+        tube_speed_noise=TUBE_SPEED_NOISE.value,
+        initial_heading=INITIAL_HEADING.value,
+        tropic_bias=TROPIC_BIAS.value,
+        tropic_range=TROPIC_RANGE.value,
+        distal_reachable=not any(e.stops_regrowth for e in ends),
+        distal_entry=DISTAL_ENTRY.value,
+        branch_rate=BRANCH_RATE.value * math.prod(e.branch_factor.value for e in effects),
+        branch_angle=BRANCH_ANGLE.value,
+        max_cones=int(MAX_CONES.value),
+        sprout_time=SPROUT_TIME.value,
+        seal=seal,
+        neuroma_radius=NEUROMA_RADIUS.value,
+        targets=tuple(
+            (e.target.x_mm.value, e.target.y_mm.value, e.target.radius_mm.value, e.target.rate_per_day.value)
+            for e in effects
+            if e.target is not None
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class StepConstants:
+    """Per-step numbers derived from the rules and ``dt`` (shared by every engine and the Mesa baseline).
+
+    Turning angles are Gaussian, drawn by inverse transform: a uniform ``u`` picks quantile ``floor(u * K)`` of
+    ``K`` tabulated quantiles (``turn_cos``/``turn_sin``), so a turn costs one uniform and two look-ups.
+    """
+
+    dt: float
+    v_scar: float
+    v_tube: float
+    pull: float  # gain * dt * range^3: the pull vector is pull * (dx, dy) / (range^2 + d^2)^2
+    range2: float
+    end_x: float
+    p_entry: float
+    p_branch: float
+    p_sprout: float
+    r_neuroma2: float
+    targets: tuple[tuple[float, float, float, float], ...]  # (x, y, radius^2, probability per step)
+    turn_cos: FloatArray
+    turn_sin: FloatArray
+    branch_cos: FloatArray
+    branch_sin: FloatArray
+
+
+@functools.cache
+def _quantiles(sd: float) -> FloatArray:
+    """The ``K`` mid-quantiles of N(0, sd^2): a uniform ``u`` gives the draw ``q[floor(u * K)]``."""
+    nd = statistics.NormalDist()
+    k = TURN_TABLE_SIZE
+    q = np.array([nd.inv_cdf((j + 0.5) / k) for j in range(k)]) * sd
+    q.setflags(write=False)
+    return q
+
+
+@functools.cache
+def _angle_table(sd: float) -> tuple[FloatArray, FloatArray]:
+    """cos and sin of the ``K`` mid-quantiles of N(0, sd^2)."""
+    q = _quantiles(sd)
+    c, s = np.cos(q), np.sin(q)
+    c.setflags(write=False)
+    s.setflags(write=False)
+    return c, s
+
+
+def step_constants(rules: StumpRules, dt: float) -> StepConstants:
+    """The per-step probabilities, distances and turning tables for a time step of ``dt`` days."""
+    turn_cos, turn_sin = _angle_table(rules.turn_noise * math.sqrt(dt))
+    branch_cos, branch_sin = _angle_table(rules.branch_angle)
+    return StepConstants(
+        dt=dt,
+        v_scar=rules.rate * rules.scar_speed * dt,
+        v_tube=rules.rate * dt,
+        pull=rules.tropic_bias * dt * rules.tropic_range**3 if rules.distal_reachable else 0.0,
+        range2=rules.tropic_range**2,
+        end_x=rules.gap + rules.distance,
+        p_entry=rules.distal_entry if rules.distal_reachable else 0.0,
+        p_branch=1.0 - math.exp(-rules.branch_rate * dt),
+        p_sprout=1.0 - math.exp(-dt / rules.sprout_time) if rules.sprout_time > 0 else 1.0,
+        r_neuroma2=rules.neuroma_radius**2,
+        targets=tuple((tx, ty, tr * tr, 1.0 - math.exp(-k * dt)) for tx, ty, tr, k in rules.targets),
+        turn_cos=turn_cos,
+        turn_sin=turn_sin,
+        branch_cos=branch_cos,
+        branch_sin=branch_sin,
+    )
+
+
+@dataclass(frozen=True)
+class StumpResult:
+    """Arrays over (..., time): ``(T,)`` for one run, ``(replicates, T)`` from :func:`simulate_many`.
+
+    ``reached``: fraction of axons with a cone at a target (distal targets or a TMR/RPNI muscle);
+    ``neuroma``: neuroma index (free tips plus branch points within ``neuroma_radius`` of the end, per axon);
+    ``sprouts``: growth cones sprouted so far (primary sprouts plus branches); ``active``: live cones.
+    ``agent_steps``: cone moves performed (the unit of work for benchmarks).
+    """
+
+    days: FloatArray
+    reached: FloatArray
+    neuroma: FloatArray
+    sprouts: FloatArray
+    active: FloatArray
+    n_axons: int
+    agent_steps: int
+    rules: StumpRules
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the one serialisation path for CLI, API and files)."""
+        return {
+            "method": self.rules.method,
+            "end_treatments": list(self.rules.end_treatments),
+            "n_axons": self.n_axons,
+            "gap_mm": self.rules.gap,
+            "distance_mm": self.rules.distance,
+            "agent_steps": self.agent_steps,
+            "days": self.days.tolist(),
+            "reached": np.round(self.reached, 4).tolist(),
+            "neuroma_index": np.round(self.neuroma, 4).tolist(),
+            "sprouts": self.sprouts.astype(np.int64).tolist(),
+            "active": self.active.astype(np.int64).tolist(),
+        }
+
+
+def _run_numpy(
+    rules: StumpRules, n_axons: int, replicates: int, steps: int, dt: float, gen: np.random.Generator
+) -> dict[str, Any]:
+    """The vectorised NumPy engine: live cones in flat arrays, replicates as blocks of axons."""
+    R, N, T = replicates, n_axons, steps + 1
+    n_total = R * N
+    c = step_constants(rules, dt)
+    r = rules.nerve_radius
+    K = TURN_TABLE_SIZE
+
+    sealed = gen.random(n_total) < rules.seal
+    sprouted = np.zeros(n_total, dtype=bool)
+    reached = np.zeros(n_total, dtype=bool)
+    created = np.zeros(n_total, dtype=np.int64)
+    branch_pts = np.zeros(R, dtype=np.int64)
+    n_sprouts = np.zeros(R, dtype=np.int64)
+
+    x = np.empty(0)
+    y = np.empty(0)
+    hx = np.empty(0)
+    hy = np.empty(0)
+    ch = np.empty(0, dtype=bool)
+    axon = np.empty(0, dtype=np.int64)
+
+    out = np.zeros((4, R, T))
+    agent_steps = 0
+
+    for k in range(1, T):
+        t = k * dt
+        n = x.size
+        agent_steps += n
+        if n:
+            # 1. move: channelled cones along their tube, free cones turn, are pulled and step
+            free = ~ch
+            speed = np.maximum(1.0 + rules.tube_speed_noise * gen.standard_normal(n), 0.0)
+            j = (gen.random(n) * K).astype(np.intp)
+            cs, sn = c.turn_cos[j], c.turn_sin[j]
+            fx, fy = cs * hx - sn * hy, sn * hx + cs * hy
+            if c.pull > 0:
+                dx, dy = rules.gap - x, -y
+                sd = c.range2 + dx * dx + dy * dy
+                w = c.pull / (sd * sd)
+                fx, fy = fx + w * dx, fy + w * dy
+                norm = np.sqrt(fx * fx + fy * fy)
+                fx, fy = fx / norm, fy / norm
+            nx, ny = x + c.v_scar * fx, y + c.v_scar * fy
+            back = (nx < 0.0) & (np.abs(ny) <= r)
+            nx = np.where(back, -nx, nx)
+            fx = np.where(back, -fx, fx)
+            x = np.where(ch, x + c.v_tube * speed, nx)
+            y = np.where(ch, y, ny)
+            hx = np.where(ch, hx, fx)
+            hy = np.where(ch, hy, fy)
+            # 2. capture: targets reached, distal tubes entered, TMR/RPNI muscle reinnervated
+            u = gen.random(n)
+            arrived = ch & (x >= c.end_x)
+            if c.p_entry > 0:
+                enter = free & (x >= rules.gap) & (np.abs(y) <= r) & (u < c.p_entry)
+                ch = ch | enter
+                free = free & ~enter
+            for cx, cy, cr2, cp in c.targets:
+                arrived |= free & (((x - cx) ** 2 + (y - cy) ** 2) <= cr2) & (u < cp)
+            if arrived.any():
+                reached[axon[arrived]] = True
+                keep = ~arrived
+                x, y, hx, hy, ch, axon, free = x[keep], y[keep], hx[keep], hy[keep], ch[keep], axon[keep], free[keep]
+            # 3. branch (free cones), at most max_cones cones per axon
+            cand = np.flatnonzero(free & (gen.random(x.size) < c.p_branch))
+            if cand.size:
+                a = axon[cand]
+                order = np.argsort(a, kind="stable")
+                cand, a = cand[order], a[order]
+                rank = np.arange(a.size) - np.searchsorted(a, a, side="left")
+                ok = created[a] + rank < rules.max_cones
+                cand, a = cand[ok], a[ok]
+                if cand.size:
+                    np.add.at(created, a, 1)
+                    bx, by = x[cand], y[cand]
+                    inside = (bx * bx + by * by) <= c.r_neuroma2
+                    branch_pts += np.bincount(a[inside] // N, minlength=R)
+                    n_sprouts += np.bincount(a // N, minlength=R)
+                    jb = (gen.random(cand.size) * K).astype(np.intp)
+                    bc, bs = c.branch_cos[jb], c.branch_sin[jb]
+                    px, py = hx[cand], hy[cand]
+                    x = np.concatenate([x, bx])
+                    y = np.concatenate([y, by])
+                    hx = np.concatenate([hx, bc * px - bs * py])
+                    hy = np.concatenate([hy, bs * px + bc * py])
+                    ch = np.concatenate([ch, np.zeros(cand.size, dtype=bool)])
+                    axon = np.concatenate([axon, a])
+        # 4. sprout at the end after the latency
+        if t >= rules.latency:
+            new = np.flatnonzero(~sprouted & ~sealed & (gen.random(n_total) < c.p_sprout))
+            if new.size:
+                sprouted[new] = True
+                created[new] += 1
+                n_sprouts += np.bincount(new // N, minlength=R)
+                ang = rules.initial_heading * gen.standard_normal(new.size)
+                x = np.concatenate([x, np.zeros(new.size)])
+                y = np.concatenate([y, gen.uniform(-r, r, new.size)])
+                hx = np.concatenate([hx, np.cos(ang)])
+                hy = np.concatenate([hy, np.sin(ang)])
+                ch = np.concatenate([ch, np.full(new.size, rules.tubes_intact)])
+                axon = np.concatenate([axon, new])
+        # record
+        rep = axon // N
+        tips = ~ch & ((x * x + y * y) <= c.r_neuroma2)
+        out[0, :, k] = np.bincount(np.flatnonzero(reached) // N, minlength=R) / N
+        out[1, :, k] = (branch_pts + np.bincount(rep[tips], minlength=R)) / N
+        out[2, :, k] = n_sprouts
+        out[3, :, k] = np.bincount(rep, minlength=R)
+    return {"reached": out[0], "neuroma": out[1], "sprouts": out[2], "active": out[3], "agent_steps": agent_steps}
+
+
+def _run_numba(
+    rules: StumpRules,
+    n_axons: int,
+    replicates: int,
+    steps: int,
+    dt: float,
+    gen: np.random.Generator,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """The Numba engine (:mod:`neurectomy.regrowth._stump_kernel`): the same rules, compiled, replicates in
+    parallel, each with its own random stream seeded from ``gen``."""
+    from neurectomy.regrowth import _stump_kernel
+
+    c = step_constants(rules, dt)
+    seeds = gen.integers(0, np.iinfo(np.uint64).max, size=replicates, dtype=np.uint64, endpoint=True)
+    targets = np.array(c.targets, dtype=np.float64).reshape(-1, 4)
+    f = np.array(
+        [
+            rules.nerve_radius, rules.gap, c.end_x, c.v_scar, c.v_tube, rules.tube_speed_noise,
+            rules.initial_heading, c.pull, c.range2, c.p_entry, c.p_branch, c.p_sprout, c.r_neuroma2,
+        ],
+        dtype=np.float64,
+    )
+    out = np.zeros((4, replicates, steps + 1))
+    moves = _stump_kernel.run(
+        seeds, steps, n_axons, rules.tubes_intact, rules.max_cones, rules.latency, dt, rules.seal, f, targets,
+        _quantiles(1.0), c.turn_cos, c.turn_sin, c.branch_cos, c.branch_sin, out, threads,
+    )
+    return {"reached": out[0], "neuroma": out[1], "sprouts": out[2], "active": out[3], "agent_steps": int(moves)}
+
+
+def has_numba() -> bool:
+    """Whether the Numba engine is available (it is the default when it is)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+Engine = Literal["auto", "numba", "numpy"]
+
+
+def simulate_many(
+    method: Method | str,
+    end_treatments: Sequence[EndTreatment | str] = (),
+    *,
+    replicates: int = 10,
+    n_axons: int = 1000,
+    days: float = 180.0,
+    dt: float = 1.0,
+    gap_mm: float | None = None,
+    distance_mm: float | None = None,
+    rng: Any = None,
+    engine: Engine = "auto",
+    threads: int | None = None,
+) -> StumpResult:
+    """Independent replicates in one run; result arrays are ``(replicates, T)``.
+
+    ``engine``: ``"numba"`` (compiled; replicates run on ``threads`` threads, default all usable CPUs, with the
+    same result for any thread count), ``"numpy"`` (vectorised over cones; no compiler needed) or ``"auto"``
+    (Numba when installed). The engines follow the same rules and agree in distribution, not draw for draw.
+
+    >>> simulate_many("cut", replicates=3, n_axons=50, days=30, rng=0).reached.shape
+    (3, 31)
+    """
+    if n_axons < 1 or replicates < 1 or days < 0 or dt <= 0:
+        raise ValueError("n_axons and replicates must be >= 1, days >= 0 and dt > 0")
+    rules = stump_rules(method, end_treatments, gap_mm=gap_mm, distance_mm=distance_mm)
+    steps = round(days / dt)
+    if engine == "auto":
+        engine = "numba" if has_numba() else "numpy"
+    gen = check_random_state(rng)
+    if engine == "numba":
+        out = _run_numba(rules, n_axons, replicates, steps, dt, gen, threads)
+    elif engine == "numpy":
+        out = _run_numpy(rules, n_axons, replicates, steps, dt, gen)
+    else:
+        raise ValueError(f"engine must be 'auto', 'numba' or 'numpy', not {engine!r}")
+    return StumpResult(
+        days=np.arange(steps + 1, dtype=np.float64) * dt,
+        reached=out["reached"],
+        neuroma=out["neuroma"],
+        sprouts=out["sprouts"],
+        active=out["active"],
+        n_axons=n_axons,
+        agent_steps=out["agent_steps"],
+        rules=rules,
+    )
+
+
+def simulate_stump(
+    method: Method | str,
+    end_treatments: Sequence[EndTreatment | str] = (),
+    *,
+    n_axons: int = 1000,
+    days: float = 180.0,
+    dt: float = 1.0,
+    gap_mm: float | None = None,
+    distance_mm: float | None = None,
+    rng: Any = None,
+    engine: Engine = "auto",
+) -> StumpResult:
+    """One stump of ``n_axons`` axons over ``days``; result arrays are ``(T,)`` with ``T = days/dt + 1``.
+
+    ``method``/``end_treatments`` are objects from :mod:`neurectomy.methods` or their names; ``rng`` is None, an int
+    seed or a ``numpy.random.Generator`` (same seed, same result).
+    """
+    res = simulate_many(
+        method, end_treatments, replicates=1, n_axons=n_axons, days=days, dt=dt, gap_mm=gap_mm,
+        distance_mm=distance_mm, rng=rng, engine=engine,
+    )
+    return StumpResult(
+        days=res.days,
+        reached=res.reached[0],
+        neuroma=res.neuroma[0],
+        sprouts=res.sprouts[0],
+        active=res.active[0],
+        n_axons=n_axons,
+        agent_steps=res.agent_steps,
+        rules=res.rules,
+    )

@@ -8,8 +8,9 @@ Choosing cuts ``x_c`` interrupts paths ``y_p = OR(x_c : c covers p)``; a target 
     subject to loss(t) >= coverage for every required target,
 
 is solved exactly as a MILP with HiGHS (``y_p >= x_c`` for every candidate covering a costed path,
-``y_p <= sum x_c``), and the k best alternatives come from excluding each previous cut set. The same model with
-soft targets solves the inverse question (:func:`localise`). :func:`solve_bruteforce` enumerates small instances
+``y_p <= sum x_c``), and the k best alternatives come from excluding each previous cut set and its supersets
+(which would only add cuts). The same model with soft targets solves the inverse question (:func:`localise`).
+:func:`solve_bruteforce` enumerates small instances
 and the tests check that both agree.
 """
 
@@ -266,10 +267,10 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
         c_parts.append(cols)
         v_parts.append(vals)
         nrow += 1
-    for chosen in exclude:  # exactly this set (not its supersets): sum(x in S) - sum(x not in S) <= |S| - 1
-        r_parts.append(np.full(nc, nrow))
-        c_parts.append(np.arange(nc))
-        v_parts.append(np.where(np.isin(np.arange(nc), list(chosen)), 1.0, -1.0))
+    for chosen in exclude:  # this set and its supersets (a superset only adds cuts): sum(x in S) <= |S| - 1
+        r_parts.append(np.full(len(chosen), nrow))
+        c_parts.append(np.array(sorted(chosen), dtype=np.int64))
+        v_parts.append(np.ones(len(chosen)))
         lo_parts.append(np.array([-inf]))
         hi_parts.append(np.array([len(chosen) - 1.0]))
         nrow += 1
@@ -318,7 +319,7 @@ def solve_bruteforce(model: CoverModel, max_cuts: int = 3,
     for k in range(0, max_cuts + 1):
         for combo in itertools.combinations(range(len(model.candidates)), k):
             s = frozenset(combo)
-            if s in exclude:
+            if any(s >= e for e in exclude):
                 continue
             value = model.objective(combo)
             if value < float("inf") and (best is None or value < best[1] - 1e-12):

@@ -55,6 +55,8 @@ def lesion_cmd(
     side: SideOption = "left",
     method: Annotated[str, typer.Option("--method", help="how the nerve is interrupted")] = "surgical_cut",
     also: Annotated[list[str] | None, typer.Option("--also", help="another cut: [side:]NERVE[@LANDMARK|@N mm]")] = None,
+    svg: Annotated[str | None, typer.Option("--svg", help="write the body map of the numb skin (SVG)")] = None,
+    png: Annotated[str | None, typer.Option("--png", help="write the body map of the numb skin (PNG)")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """What is lost if NERVE is cut here: numb skin, weak or paralysed muscles, and more."""
@@ -63,6 +65,16 @@ def lesion_cmd(
     except (UnknownNameError, PositionError) as exc:
         _fail(exc)
         return
+    if svg or png:
+        from pathlib import Path
+
+        from neurectomy.bodymap.render import render_png, render_svg
+
+        if svg:
+            Path(svg).write_text(render_svg(deficit, default_atlas()), encoding="utf-8")
+            err.print(f"wrote {svg}")
+        if png:
+            err.print(f"wrote {render_png(deficit, png, atlas=default_atlas())}")
     if as_json:
         sys.stdout.write(json.dumps(deficit.to_dict(), ensure_ascii=False) + "\n")
         return
@@ -364,6 +376,159 @@ def simulate_plan(
         title = p.procedure.name if p.procedure else f"{p.method.name} of the {p.deficit.cuts[0].nerve_name}"
         path = write_chart(timeline_spec(p.timeline, title), out)
         err.print(f"wrote {path}")
+
+
+@app.command("report")
+def report_cmd(
+    procedure: ProcedureOpt = None,
+    nerve: NerveOpt = None,
+    at: AtOpt = None,
+    mm: MmOpt = None,
+    side: SideOption = "left",
+    method: MethodOpt = None,
+    end: EndOpt = None,
+    patient: PatientOpt = None,
+    pdf: Annotated[str | None, typer.Option("--pdf", help="write the report as PDF")] = None,
+    html: Annotated[str | None, typer.Option("--html", help="write the report as HTML")] = None,
+) -> None:
+    """A printable report of a plan (HTML and/or PDF) for the consent conversation."""
+    from neurectomy import report
+
+    if not pdf and not html:
+        raise UsageError("give --pdf FILE and/or --html FILE")
+    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    if html:
+        err.print(f"wrote {report.write_html(p, html)}")
+    if pdf:
+        err.print(f"wrote {report.write_pdf(p, pdf)}")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+) -> None:
+    """Start the web app (pages and the JSON API with OpenAPI at /docs)."""
+    from neurectomy.web.server import serve
+
+    serve(host=host, port=port)
+
+
+def _add_registry() -> None:
+    try:
+        from neurectomy.registry.cli import registry_app
+    except ImportError:  # the registry is optional until installed
+        return
+    app.add_typer(registry_app, name="registry")
+
+
+_add_registry()
+
+
+@simulate_app.command("stump")
+def simulate_stump_cmd(
+    method: Annotated[str, typer.Option("--method", "-m", help="how the nerve was interrupted")] = "surgical_cut",
+    end: EndOpt = None,
+    axons: Annotated[int, typer.Option("--axons", help="axons at the stump")] = 1000,
+    days: Annotated[float, typer.Option("--days", help="how long to simulate")] = 180.0,
+    replicates: Annotated[int, typer.Option("--replicates", help="independent runs (mean shown)")] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    out: Annotated[str | None, typer.Option("--out", help="write the curves (.html, .png, .svg or .json)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Growth cones at the cut end: how many reach targets, and how big a neuroma grows."""
+    from neurectomy.regrowth.stump import simulate_many, simulate_stump
+
+    try:
+        if replicates > 1:
+            result = simulate_many(method, end or (), n_axons=axons, days=days, replicates=replicates, rng=seed)
+        else:
+            result = simulate_stump(method, end or (), n_axons=axons, days=days, rng=seed)
+    except (UnknownNameError, ValueError) as exc:
+        _fail(exc)
+        return
+    data = result.to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        import numpy as np
+
+        reached = np.asarray(data["reached"], dtype=float)
+        neuroma = np.asarray(data["neuroma_index"], dtype=float)
+        reached = reached.mean(axis=0) if reached.ndim > 1 else reached
+        neuroma = neuroma.mean(axis=0) if neuroma.ndim > 1 else neuroma
+        table = Table(title=f"Stump after {method.replace('_', ' ')}"
+                      + (f" + {', '.join(end)}" if end else ""), title_justify="left")
+        for col in ("day", "axons reaching targets", "neuroma index"):
+            table.add_column(col, justify="right")
+        day_list = list(data["days"])
+        for d in (30, 60, 90, 180, 365, 730):
+            if d <= day_list[-1]:
+                j = min(range(len(day_list)), key=lambda i: abs(day_list[i] - d))
+                table.add_row(f"{day_list[j]:g}", f"{reached[j]:.0%}", f"{neuroma[j]:.2f}")
+        console.print(table)
+        console.print(f"[dim]{data['agent_steps']:,} agent-steps. Parameters and their sources: "
+                      f"neurectomy.regrowth.stump. {DISCLAIMER}[/dim]")
+    if out:
+        from pathlib import Path
+
+        if out.endswith(".json"):
+            Path(out).write_text(json.dumps(data), encoding="utf-8")
+        else:
+            from neurectomy.plots import stump_spec, write_chart
+
+            write_chart(stump_spec(data), out)
+        err.print(f"wrote {out}")
+
+
+@simulate_app.command("cohort")
+def simulate_cohort_cmd(
+    n: Annotated[int, typer.Option("--n", help="number of simulated patients")] = 100_000,
+    nerve: Annotated[str, typer.Option("--nerve", help="the nerve cut in every arm")] = "sural nerve",
+    at: AtOpt = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    chunk: Annotated[int, typer.Option("--chunk", help="patients per task")] = 100_000,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address; default: "
+                                                  "a local cluster (or in-process for one chunk)")] = None,
+    inline: Annotated[bool, typer.Option("--inline", help="run in this process, no Dask")] = False,
+    out: Annotated[str | None, typer.Option("--out", help="directory for patients.parquet, summary.csv and "
+                                            "the chart (HTML and PNG)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A Monte Carlo cohort: the same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF)."""
+    from rich.progress import Progress
+
+    from neurectomy.regrowth.cohort import default_scenarios, simulate_cohort, summarise, write_outputs
+
+    try:
+        scenarios = default_scenarios(default_atlas(), nerve, at)
+    except (UnknownNameError, PositionError) as exc:
+        _fail(exc)
+        return
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"simulating {n:,} patients", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        frame = simulate_cohort(n, scenarios, seed=seed, chunk_size=chunk, scheduler=scheduler,
+                                backend="inline" if inline else "auto", progress=tick)
+    summary = summarise(frame)
+    if as_json:
+        sys.stdout.write(summary.to_json(orient="records") + "\n")
+    else:
+        table = Table(title=f"{n:,} simulated patients, cut: {scenarios[0].nerve}", title_justify="left")
+        for col in ("arm", "n", "painful neuroma", "function at 1 y", "function at 5 y", "pain at 1 y"):
+            table.add_column(col, justify="right")
+        for r in summary.to_dict("records"):
+            table.add_row(str(r["scenario"]), f"{r['n']:,}",
+                          f"{r['neuroma_rate']:.1%} ({r['neuroma_lo']:.1%}–{r['neuroma_hi']:.1%})",
+                          f"{r['function_1y_mean']:.2f}", f"{r['function_5y_mean']:.2f}", f"{r['pain_1y_mean']:.2f}")
+        console.print(table)
+        console.print(f"[dim]Model parameters and sources: neurectomy.methods, neurectomy.regrowth. {DISCLAIMER}[/dim]")
+    if out:
+        for path in write_outputs(frame, summary, out):
+            err.print(f"wrote {path}")
 
 
 @atlas_app.command("search")

@@ -36,6 +36,7 @@ class Plan:
     evidence: tuple[dict[str, Any], ...]
     alternatives: tuple[str, ...]
     created: str
+    patient: Patient | None = None
 
     @property
     def cuts(self) -> tuple[dict[str, Any], ...]:
@@ -64,6 +65,7 @@ class Plan:
             "alternatives": list(self.alternatives),
             "risks": list(self.risks),
             "evidence": list(self.evidence),
+            "patient": None if self.patient is None else self.patient.model_dump(mode="json"),
             "created": self.created,
             "notice": NOTICE,
         }
@@ -103,7 +105,8 @@ def make_plan(
     risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit))
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
-    return Plan(proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat())
+    return Plan(proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat(),
+                patient)
 
 
 def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit) -> list[dict[str, Any]]:

@@ -61,3 +61,27 @@ def write_chart(spec: dict[str, Any], path: str | Path) -> Path:
     else:
         raise ValueError(f"unsupported chart format {out.suffix!r}: use .html, .png or .svg")
     return out
+
+
+def stump_spec(data: dict[str, Any]) -> dict[str, Any]:
+    """Axons reaching targets and the neuroma index over days, from ``StumpResult.to_dict()`` (replicates averaged)."""
+    import numpy as np
+
+    days = list(data["days"])
+    rows: list[dict[str, Any]] = []
+    for key, label in (("reached", "axons reaching targets (fraction)"), ("neuroma_index", "neuroma index")):
+        values = np.asarray(data[key], dtype=float)
+        values = values.mean(axis=0) if values.ndim > 1 else values
+        rows += [{"day": d, "measure": label, "value": float(v)} for d, v in zip(days, values, strict=True)]
+    ends = " + ".join(data.get("end_treatments", []))
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": f"Growth cones after {data['method'].replace('_', ' ')}" + (f" + {ends}" if ends else ""),
+                  "subtitle": NOTICE},
+        "data": {"values": rows},
+        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
+        "spec": {"width": 300, "height": 200, "mark": "line",
+                 "encoding": {"x": {"field": "day", "type": "quantitative", "title": "days after the procedure"},
+                              "y": {"field": "value", "type": "quantitative", "title": None}}},
+        "resolve": {"scale": {"y": "independent"}},
+    }

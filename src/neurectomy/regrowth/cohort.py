@@ -1,0 +1,334 @@
+"""Monte Carlo cohorts and parameter sweeps over the regrowth kinetics, chunked and distributed with Dask.
+
+Each simulated patient gets a scenario (nerve, cut, method, end treatment), an age, a body-size factor scaling the
+fibre length from the cut to a target the cut denervates, a regrowth rate, and random event times for a painful
+neuroma and for deafferentation pain. Patients are simulated in chunks by one vectorised NumPy function; every chunk
+has its own seed spawned from the run's seed, so the result is the same whether chunks run inline, on a local Dask
+cluster (the default for large runs) or on a remote scheduler (``scheduler="tcp://host:8786"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from neurectomy.methods import Param, get_end_treatment, get_method
+from neurectomy.regrowth.kinetics import DEAFFERENTATION_ONSET, NEUROMA_ONSET, method_parameters
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from neurectomy.atlas.graph import Atlas
+
+RATE_RANGE = Param(1.0, "mm/day (lower; upper 2.0)", "E155: regeneration 1-2 mm/day (secondary summary of Seddon)")
+RATE_HIGH = 2.0
+AGE_SLOWING = Param(
+    0.01, "fraction per year over 40",
+    "estimate: regeneration is slower in older patients (no figure in the evidence table); illustrative",
+)
+BODY_SIZE_SD = Param(0.1, "relative", "estimate: adult limb lengths vary by about a tenth")
+AGE_RANGE = (18, 85)
+HORIZONS_DAYS = (365.0, 1826.0)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One arm of a cohort: a cut and how it is made; ``distances_mm`` are the cut-to-target fibre lengths."""
+
+    name: str
+    nerve: str
+    method: str
+    end_treatments: tuple[str, ...] = ()
+    at: str | None = None
+    distances_mm: tuple[float, ...] = field(default=())
+
+    def parameters(self) -> dict[str, float]:
+        return method_parameters(get_method(self.method), [get_end_treatment(e) for e in self.end_treatments])
+
+
+DEFAULT_ARMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("cut", "surgical_cut", ()),
+    ("cut + cautery", "surgical_cut", ("cautery",)),
+    ("cut + TMR", "surgical_cut", ("tmr",)),
+    ("phenol", "phenol", ()),
+    ("cryoneurolysis", "cryoneurolysis", ()),
+    ("radiofrequency", "radiofrequency", ()),
+)
+
+
+def default_scenarios(atlas: Atlas, nerve: str = "sural nerve", at: str | None = None) -> tuple[Scenario, ...]:
+    """The same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF): the comparison researchers ask for."""
+    from neurectomy.lesion import Cut, lesion
+    from neurectomy.regrowth.kinetics import target_distances
+
+    d = lesion(atlas, Cut(nerve, at=at))
+    distances = tuple(sorted(target_distances(atlas, d).values())) or (0.0,)
+    return tuple(Scenario(name, d.cuts[0].nerve_name, m, e, at, distances) for name, m, e in DEFAULT_ARMS)
+
+
+COLUMNS = ("scenario", "age", "rate_mm_day", "distance_mm", "function_1y", "function_5y", "recovery_day",
+           "neuroma", "neuroma_day", "deafferentation", "pain_1y")
+
+
+def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    params = [s.parameters() for s in scenarios]
+    table = np.array([[p["rate_mm_day"], p["latency_days"], p["maturation_days"], p["ceiling"], p["neuroma"],
+                       p["deafferentation"]] for p in params], dtype=np.float64)
+    widths = np.array([max(len(s.distances_mm), 1) for s in scenarios], dtype=np.int64)
+    dist_table = np.zeros((len(scenarios), int(widths.max())))
+    for i, s in enumerate(scenarios):
+        dist_table[i, : len(s.distances_mm)] = s.distances_mm
+    constants = np.array([AGE_RANGE[0], AGE_RANGE[1], AGE_SLOWING.value, RATE_RANGE.value, RATE_HIGH,
+                          BODY_SIZE_SD.value, NEUROMA_ONSET.value, DEAFFERENTATION_ONSET.value, *HORIZONS_DAYS])
+    return table, dist_table, widths, constants
+
+
+def _seed(seed: Any) -> int:
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, dtype=np.uint32)[0])
+    return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+
+
+def simulate_chunk(scenarios: Sequence[Scenario], n: int, seed: Any) -> dict[str, np.ndarray]:
+    """``n`` patients as columns (compiled loop); deterministic for a seed (int or ``numpy.random.SeedSequence``)."""
+    from neurectomy.regrowth._cohort_kernel import N_COLUMNS, simulate
+
+    table, dist_table, widths, constants = _inputs(scenarios)
+    rows = np.empty((n, N_COLUMNS))
+    stats = np.zeros((len(scenarios), N_COLUMNS))
+    simulate(n, _seed(seed), table, dist_table, widths, constants, rows, stats)
+    out: dict[str, np.ndarray] = {name: rows[:, j].astype(np.float32) for j, name in enumerate(COLUMNS)}
+    out["scenario"] = rows[:, 0].astype(np.int16)
+    out["neuroma"] = rows[:, 7] > 0.5
+    out["deafferentation"] = rows[:, 9] > 0.5
+    return out
+
+
+def chunk_statistics(scenarios: Sequence[Scenario], n: int, seed: Any) -> np.ndarray:
+    """Sufficient statistics of one chunk per scenario (count; sums and sums of squares of ``STAT_COLUMNS``):
+    what a cohort of millions needs, in constant memory."""
+    from neurectomy.regrowth._cohort_kernel import N_COLUMNS, simulate
+
+    table, dist_table, widths, constants = _inputs(scenarios)
+    stats = np.zeros((len(scenarios), N_COLUMNS))
+    simulate(n, _seed(seed), table, dist_table, widths, constants, np.empty((0, N_COLUMNS)), stats)
+    return stats
+
+
+STAT_COLUMNS = ("neuroma", "deafferentation", "function_1y", "function_5y", "pain_1y")
+
+
+def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, seed: int) -> list[dict[str, float]]:
+    """The same model one patient at a time in plain Python (the benchmark's baseline; not used elsewhere)."""
+    import math
+    import random
+
+    rnd = random.Random(seed)
+    params = [s.parameters() for s in scenarios]
+    out = []
+    for _ in range(n):
+        i = rnd.randrange(len(scenarios))
+        p, s = params[i], scenarios[i]
+        age = rnd.uniform(*AGE_RANGE)
+        slowing = min(max(1.0 - AGE_SLOWING.value * max(age - 40.0, 0.0), 0.3), 1.0)
+        rate = rnd.uniform(RATE_RANGE.value, RATE_HIGH) * slowing if p["rate_mm_day"] > 0 else 0.0
+        size = min(max(rnd.gauss(1.0, BODY_SIZE_SD.value), 0.6), 1.4)
+        dist = rnd.choice(s.distances_mm or (0.0,)) * size
+        arrive = p["latency_days"] + (dist / rate if rate > 0 else 0.0)
+        mature = max(p["maturation_days"], 1e-9)
+
+        def recon(t: float, arrive: float = arrive, mature: float = mature, ceiling: float = p["ceiling"]) -> float:
+            return ceiling * min(max((t - arrive) / mature, 0.0), 1.0)
+
+        neuroma = rnd.random() < p["neuroma"]
+        nday = rnd.expovariate(1.0 / NEUROMA_ONSET.value) if neuroma else math.nan
+        deaff = rnd.random() < p["deafferentation"]
+        dday = rnd.expovariate(1.0 / DEAFFERENTATION_ONSET.value) if deaff else math.nan
+        r1 = recon(HORIZONS_DAYS[0])
+        event = (neuroma and nday <= HORIZONS_DAYS[0]) or (deaff and dday <= HORIZONS_DAYS[0])
+        out.append({"scenario": i, "age": age, "rate_mm_day": rate, "distance_mm": dist, "function_1y": r1,
+                    "function_5y": recon(HORIZONS_DAYS[1]),
+                    "recovery_day": arrive + mature if p["ceiling"] >= 1 else math.nan, "neuroma": neuroma,
+                    "neuroma_day": nday, "deafferentation": deaff, "pain_1y": max(r1, float(event))})
+    return out
+
+
+def _chunks(n: int, chunk_size: int, seed: int) -> Iterator[tuple[int, np.random.SeedSequence]]:
+    count = max(1, -(-n // chunk_size))
+    seeds = np.random.SeedSequence(seed).spawn(count)
+    for i in range(count):
+        yield min(chunk_size, n - i * chunk_size), seeds[i]
+
+
+def run_chunks(
+    func: Callable[..., Any],
+    scenarios: Sequence[Scenario],
+    n: int,
+    *,
+    seed: int = 0,
+    chunk_size: int = 100_000,
+    scheduler: str | None = None,
+    backend: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    client: Any = None,
+) -> list[Any]:
+    """``func(scenarios, size, seed)`` over the chunks of ``n`` patients, in chunk order.
+
+    ``backend``: ``inline`` (this process), ``local`` (a Dask ``LocalCluster`` of two worker processes), ``auto``
+    (inline for a single chunk, local otherwise); ``scheduler`` sends the chunks to an existing Dask cluster.
+    ``progress(done, total)`` is called as chunks finish. An existing ``dask.distributed.Client`` may be passed
+    as ``client`` to reuse its connection.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    if not scenarios:
+        raise ValueError("give at least one scenario")
+    if backend not in ("auto", "inline", "local"):
+        raise ValueError(f"backend must be auto, inline or local, not {backend!r}")
+    jobs = list(_chunks(n, chunk_size, seed))
+    results: list[Any] = [None] * len(jobs)
+    if client is None and scheduler is None and (backend == "inline" or (backend == "auto" and len(jobs) == 1)):
+        for i, (size, ss) in enumerate(jobs):
+            results[i] = func(scenarios, size, ss)
+            if progress:
+                progress(i + 1, len(jobs))
+        return results
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    own = client is None
+    if own and scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    if own:
+        client = Client(scheduler if scheduler is not None else cluster)  # type: ignore[no-untyped-call]
+    try:
+        futures = {client.submit(func, list(scenarios), size, ss, pure=False): i for i, (size, ss) in enumerate(jobs)}
+        for done, fut in enumerate(as_completed(futures), 1):  # type: ignore[no-untyped-call]
+            results[futures[fut]] = fut.result()
+            fut.release()
+            if progress:
+                progress(done, len(jobs))
+    finally:
+        if own:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
+def simulate_cohort(n: int, scenarios: Sequence[Scenario], **options: Any) -> pd.DataFrame:
+    """Every simulated patient as a row (see :func:`run_chunks` for ``seed``, ``chunk_size``, ``scheduler``,
+    ``backend`` and ``progress``)."""
+    import pandas as pd
+
+    parts = run_chunks(simulate_chunk, scenarios, n, **options)
+    frame = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
+    frame["scenario"] = pd.Categorical.from_codes(frame["scenario"], categories=[s.name for s in scenarios])
+    return frame
+
+
+def simulate_summary(n: int, scenarios: Sequence[Scenario], **options: Any) -> pd.DataFrame:
+    """The per-scenario summary of ``n`` patients in constant memory: chunks return sufficient statistics only."""
+    import pandas as pd
+
+    stats = np.sum(run_chunks(chunk_statistics, scenarios, n, **options), axis=0)
+    z = 1.959963984540054
+    rows = []
+    for i, s in enumerate(scenarios):
+        count = stats[i, 0]
+        row: dict[str, Any] = {"scenario": s.name, "n": int(count)}
+        for j, col in enumerate(STAT_COLUMNS):
+            total, squares = stats[i, 1 + 2 * j], stats[i, 2 + 2 * j]
+            mean = total / count if count else float("nan")
+            if col in ("neuroma", "deafferentation"):
+                row[f"{col}_rate"], (row[f"{col}_lo"], row[f"{col}_hi"]) = mean, _wilson(total, count, z)
+            else:
+                var = max(squares / count - mean * mean, 0.0) * count / max(count - 1, 1) if count else 0.0
+                half = z * np.sqrt(var / count) if count else float("nan")
+                row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"] = mean, mean - half, mean + half
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _wilson(k: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson score interval of a proportion."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+
+
+def summarise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: counts, proportions with Wilson 95% intervals, means with normal 95% intervals."""
+    import pandas as pd
+
+    rows = []
+    z = 1.959963984540054
+    for name, g in frame.groupby("scenario", observed=True):
+        n = len(g)
+        row: dict[str, Any] = {"scenario": name, "n": n}
+        for col in ("neuroma", "deafferentation"):
+            k = int(g[col].sum())
+            row[f"{col}_rate"], (row[f"{col}_lo"], row[f"{col}_hi"]) = k / n, _wilson(k, n, z)
+        for col in ("function_1y", "function_5y", "pain_1y"):
+            values = g[col].to_numpy(dtype=np.float64)
+            mean, sem = values.mean(), values.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+            row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"] = mean, mean - z * sem, mean + z * sem
+        row["median_recovery_day"] = float(np.nanmedian(g["recovery_day"])) if g["recovery_day"].notna().any() \
+            else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
+    """Vega-Lite chart: function at 1 and 5 years and neuroma rate per scenario, with 95% intervals."""
+    records = []
+    for r in summary.to_dict("records"):
+        for measure, lo, hi, label in (("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
+                                       ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
+                                       ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
+                                       ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year")):
+            records.append({"scenario": str(r["scenario"]), "measure": label, "value": float(r[measure]),
+                            "lo": float(r[lo]), "hi": float(r[hi])})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": "Simulated cohort by scenario (95% intervals)",
+                  "subtitle": "Decision support and education, not a medical device. Model parameters: see sources."},
+        "data": {"values": records},
+        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
+        "spec": {
+            "width": 170, "height": 220,
+            "layer": [
+                {"mark": "bar", "encoding": {"x": {"field": "scenario", "type": "nominal", "title": None},
+                                             "y": {"field": "value", "type": "quantitative",
+                                                   "scale": {"domain": [0, 1]}, "title": "fraction"},
+                                             "color": {"field": "scenario", "type": "nominal", "legend": None}}},
+                {"mark": "rule", "encoding": {"x": {"field": "scenario", "type": "nominal"},
+                                              "y": {"field": "lo", "type": "quantitative"},
+                                              "y2": {"field": "hi"}}},
+            ],
+        },
+    }
+
+
+def write_outputs(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Patients (Parquet), summary (CSV) and the chart (HTML that works offline, and PNG)."""
+    from neurectomy.plots import write_chart
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "patients.parquet", out / "summary.csv"]
+    frame.to_parquet(paths[0], index=False)
+    summary.to_csv(paths[1], index=False)
+    spec = summary_spec(summary)
+    paths.append(write_chart(spec, out / "summary.html"))
+    paths.append(write_chart(spec, out / "summary.png"))
+    return paths

@@ -1,0 +1,260 @@
+"""The printable report of a :class:`~neurectomy.planning.Plan` for the consent conversation (HTML and PDF).
+
+One Jinja2 template (``templates/report.html`` with ``templates/report.css`` inlined) serves the screen and the
+paper; WeasyPrint turns it into an A4 PDF with the disclaimer at the top and foot of every page and page numbers.
+Everything is embedded (body map and timeline as SVG data URIs, local fonts only), so the files work offline.
+
+This is an edge module: the core never imports it.
+
+>>> import neurectomy
+>>> html = render_html(neurectomy.plan(nerve="sural nerve", method="phenol"))
+>>> "not a medical device" in html and "<img" in html
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from neurectomy.candidacy import Patient
+    from neurectomy.planning import Plan
+
+__all__ = ["render_html", "write_html", "write_pdf"]
+
+#: The loss groups in report order: key, heading, what a row names, and what the group is in plain words.
+GROUPS: tuple[tuple[str, str, str, str], ...] = (
+    ("sensory", "Skin that will be numb or less sensitive", "skin area", "feeling in the skin"),
+    ("motor", "Muscles that will be weak or paralysed", "muscle", "muscle strength"),
+    ("autonomic", "Sweating, blushing and blood-vessel control", "function", "sweating and blushing"),
+    ("special", "Special senses (balance, hearing)", "organ", "balance and hearing"),
+    ("articular", "Joints that lose their nerve supply", "joint", "feeling in the joints"),
+    ("visceral", "Internal organs", "organ", "internal organs (bladder, bowel, sexual function, pelvic pain)"),
+)
+PLAIN_EFFECT: Mapping[str, str] = {
+    "anaesthetic": "numb: no feeling at all",
+    "hypoaesthetic": "less feeling (neighbouring nerves still supply part of it)",
+    "paralysed": "paralysed: cannot contract",
+    "weak": "weaker (another nerve still supplies part of it)",
+    "denervated": "no pain or position sense from the joint",
+    "partly denervated": "less pain and position sense from the joint",
+}
+PATIENT_LABELS: tuple[tuple[str, str], ...] = (
+    ("indication", "reason for the procedure"),
+    ("goal", "goal"),
+    ("side", "side"),
+    ("age", "age (years)"),
+    ("pain_nrs", "worst usual pain (0–10)"),
+    ("pain_months", "pain for (months)"),
+    ("failed_treatments", "treatments already tried"),
+    ("numbness_acceptable", "numbness acceptable"),
+    ("diagnostic_block_relief", "relief from a diagnostic block"),
+    ("entrapment", "nerve entrapment"),
+    ("comorbidities", "other conditions"),
+)
+_EVIDENCE_ID = re.compile(r"^(E\d{3}):")
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _title(plan: Plan) -> str:
+    if plan.procedure is not None:
+        name = plan.procedure.name
+        return name[:1].upper() + name[1:]
+    nerves = list(dict.fromkeys(c.nerve_name for c in plan.deficit.cuts))
+    what = " and ".join(nerves) or "nerve"
+    return f"{plan.method.name[:1].upper()}{plan.method.name[1:]} of the {what}"
+
+
+def _percent(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _losses(plan: Plan) -> list[dict[str, Any]]:
+    """One table per loss group, in plain words; empty groups are kept and say so."""
+    deficit = plan.deficit.to_dict()
+    out = []
+    for key, heading, what, plain in GROUPS:
+        rows = []
+        for item in deficit[key]:
+            effect = item["effect"]
+            detail = ""
+            if key == "motor":
+                detail = "; ".join(item.get("actions", ()))
+            elif key == "sensory":
+                area = item.get("area_cm2")
+                detail = f"{area:g} cm²" if area else ""
+            rows.append({
+                "name": item["target"]["name"], "side": item["side"], "lost": _percent(item["supply_lost"]),
+                "effect": PLAIN_EFFECT.get(effect, effect), "detail": detail,
+            })
+        out.append({"key": key, "heading": heading, "what": what, "plain": plain, "rows": rows})
+    return out
+
+
+def _patient_rows(patient: Patient | None) -> list[tuple[str, str]]:
+    if patient is None:
+        return []
+    rows = []
+    for name, label in PATIENT_LABELS:
+        value = getattr(patient, name)
+        if value is None or value == ():
+            continue
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif name == "goal":
+            text = "pain relief" if value == "pain_relief" else "disable a nerve function"
+        elif name == "diagnostic_block_relief":
+            text = _percent(float(value))
+        elif isinstance(value, tuple):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+        rows.append((label, text))
+    return rows
+
+
+def _evidence_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"id": r.id, "procedure": r.procedure, "indication": r.indication, "outcome": r.outcome,
+             "measure": r.measure, "value": r.value_text, "unit": r.unit, "n": r.n_text, "followup": r.followup,
+             "design": r.design, "flags": list(r.flags), "source": r.citation()} for r in rows]
+
+
+def _risks(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's risks, with the study size when the frequency comes from an evidence row."""
+    from neurectomy.evidence import load_evidence
+
+    by_id = {r.id: r for r in load_evidence()}
+    out = []
+    for risk in plan.risks:
+        m = _EVIDENCE_ID.match(str(risk.get("source", "")))
+        row = by_id.get(m.group(1)) if m else None
+        entry = {**risk, "n": row.n_text if row is not None else ""}
+        if row is not None and row.unit == "patients" and row.n_text:
+            entry["frequency"] = f"{row.value_text} of {row.n_text} patients"
+        out.append(entry)
+    return out
+
+
+def _alternatives(plan: Plan) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """Alternatives with the procedure's reason for each, and the comparator's evidence rows (if any)."""
+    why = {a.name: a.why for a in plan.procedure.alternatives} if plan.procedure is not None else {}
+    names = list(dict.fromkeys([*plan.alternatives, *why]))
+    alternatives = [{"name": n, "why": why.get(n, "")} for n in names]
+    comparator: list[dict[str, Any]] = []
+    key = plan.procedure.comparator_evidence_key if plan.procedure is not None else None
+    if key:
+        from neurectomy.evidence import for_procedure
+
+        comparator = _evidence_rows(for_procedure(key))
+    return alternatives, comparator
+
+
+def _body_map(plan: Plan) -> tuple[str | None, str]:
+    """The body map as a data URI (None when no skin is affected or the renderer is missing) and a note."""
+    if not plan.deficit.sensory:
+        return None, "No skin area is expected to lose feeling, so there is no body map."
+    try:
+        from neurectomy.bodymap.render import render_svg
+    except ImportError:  # pragma: no cover - the body map renderer ships with the package
+        return None, "[PLACEHOLDER] The body-map renderer is not available in this installation."
+    return _data_uri(render_svg(plan.deficit)), (
+        "Dark red: no feeling at all (anaesthetic). Hatched: less feeling, because neighbouring nerves "
+        "still supply part of the area (hypoaesthetic). Charts show the left side; right-sided cuts are mirrored.")
+
+
+def _timeline_chart(plan: Plan, title: str) -> str | None:
+    """The timeline as a static SVG data URI (None when nothing is lost), rendered offline by vl-convert."""
+    if not plan.timeline.target_ids:
+        return None
+    import vl_convert as vlc
+
+    from neurectomy.plots import timeline_spec
+
+    spec = timeline_spec(plan.timeline, title, max_targets=6)
+    spec["spec"]["width"] = 190  # three panels fit the A4 text width without shrinking the labels
+    spec["spec"]["height"] = 170
+    spec["config"] = {"font": "DejaVu Sans", "axis": {"labelFontSize": 11, "titleFontSize": 11},
+                      "legend": {"labelFontSize": 11, "labelLimit": 360},
+                      "header": {"labelFontSize": 12}, "title": {"fontSize": 14, "subtitleFontSize": 11}}
+    return _data_uri(vlc.vegalite_to_svg(spec))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("neurectomy", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def context(plan: Plan, patient: Patient | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values."""
+    import neurectomy
+    from neurectomy.planning import NOTICE
+
+    patient = patient if patient is not None else getattr(plan, "patient", None)
+    title = _title(plan)
+    body_map, body_map_note = _body_map(plan)
+    alternatives, comparator = _alternatives(plan)
+    method = plan.method
+    return {
+        "title": title,
+        "notice": NOTICE,
+        "version": neurectomy.__version__,
+        "date": plan.created,
+        "summary": plan.deficit.summary,
+        "patient": _patient_rows(patient),
+        "procedure": plan.procedure,
+        "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],
+        "method": {
+            "name": method.name, "family": method.family, "description": method.description,
+            "seddon": method.seddon, "sunderland": method.sunderland, "tubes_intact": method.tubes_intact,
+            "interrupts": method.interrupts, "source": method.source,
+            "end_treatments": [{"name": e.name, "source": e.source} for e in plan.end_treatments],
+        },
+        "losses": _losses(plan),
+        "body_map": body_map,
+        "body_map_note": body_map_note,
+        "candidacy": None if plan.candidacy is None else plan.candidacy.to_dict(),
+        "alternatives": alternatives,
+        "comparator": comparator,
+        "risks": _risks(plan),
+        "timeline": _timeline_chart(plan, f"{title}: expected course"),
+        "evidence": list(plan.evidence),
+    }
+
+
+def render_html(plan: Plan, patient: Patient | None = None) -> str:
+    """The report as one self-contained HTML page (styles and pictures inlined; no network needed)."""
+    return _environment().get_template("report.html").render(**context(plan, patient))
+
+
+def write_html(plan: Plan, path: str | Path, patient: Patient | None = None) -> Path:
+    """Write :func:`render_html` to ``path``; returns the path."""
+    out = Path(path)
+    out.write_text(render_html(plan, patient), encoding="utf-8")
+    return out
+
+
+def write_pdf(plan: Plan, path: str | Path, patient: Patient | None = None) -> Path:
+    """Write the report as an A4 PDF (WeasyPrint) to ``path``; returns the path."""
+    import weasyprint
+
+    out = Path(path)
+    weasyprint.HTML(string=render_html(plan, patient)).write_pdf(out)  # no base URL: nothing is fetched
+    return out

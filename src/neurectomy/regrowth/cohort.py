@@ -87,10 +87,9 @@ def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.n
     return table, dist_table, widths, constants
 
 
-def _seed(seed: Any) -> int:
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.generate_state(1, dtype=np.uint32)[0])
-    return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+def _seed(seed: Any) -> np.uint64:
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
 
 
 def simulate_chunk(scenarios: Sequence[Scenario], n: int, seed: Any) -> dict[str, np.ndarray]:

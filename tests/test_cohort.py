@@ -112,3 +112,26 @@ def test_real_dask_cluster_gives_the_local_result(tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_kinetics_sweep_moves_the_outcomes_it_should(scenarios):
+    from neurectomy.regrowth.cohort import sweep_kinetics
+
+    table = sweep_kinetics(scenarios[0], {"neuroma": [0.1, 0.4], "ceiling": [0.0, 0.3]}, 80_000, seed=4,
+                           backend="inline")
+    assert len(table) == 4 and set(table.columns) >= {"neuroma", "ceiling", "neuroma_rate", "function_5y_mean"}
+    for row in table.itertuples():
+        assert row.neuroma_lo <= row.neuroma <= row.neuroma_hi
+        assert row.function_5y_mean == pytest.approx(row.ceiling, abs=1e-6)
+    with pytest.raises(KeyError, match="cannot sweep"):
+        sweep_kinetics(scenarios[0], {"colour": [1.0]}, 1000)
+
+
+def test_stump_sweep_orders_end_treatments():
+    from neurectomy.regrowth.cohort import sweep_stump
+
+    table = sweep_stump("surgical_cut", {"end_treatments": [(), ("capping",), ("tmr",)]}, n_axons=150, days=90,
+                        replicates=2, seed=1).set_index("end_treatments")
+    neuroma = table["neuroma_index"]
+    assert neuroma["none"] > neuroma["capping"] > neuroma["tmr"]
+    assert table.loc["tmr", "reached"] > 0.9

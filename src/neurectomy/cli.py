@@ -531,6 +531,65 @@ def simulate_cohort_cmd(
             err.print(f"wrote {path}")
 
 
+@simulate_app.command("sweep")
+def simulate_sweep_cmd(
+    param: Annotated[list[str], typer.Option("--param", help="NAME=V1,V2,… (repeatable). Kinetics: latency_days, "
+                                             "maturation_days, ceiling, neuroma, deafferentation; with --stump: "
+                                             "gap_mm, distance_mm, end_treatments (e.g. cautery,tmr,none)")],
+    stump: Annotated[bool, typer.Option("--stump", help="sweep the growth-cone model instead of the kinetics")] = False,
+    n: Annotated[int, typer.Option("--n", help="patients over the whole sweep (kinetics)")] = 200_000,
+    method: Annotated[str, typer.Option("--method", "-m")] = "surgical_cut",
+    nerve: Annotated[str, typer.Option("--nerve")] = "sural nerve",
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="write the table as CSV")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A parameter sweep: one summary row per combination of the given values."""
+    from neurectomy.regrowth.cohort import Scenario, default_scenarios, sweep_kinetics, sweep_stump
+
+    grid: dict[str, list[Any]] = {}
+    for item in param:
+        name, _, values = item.partition("=")
+        parts = [v.strip() for v in values.split(",") if v.strip()]
+        if not name or not parts:
+            raise UsageError(f"--param takes NAME=V1,V2,…, not {item!r}")
+        if name.strip() == "end_treatments":
+            grid["end_treatments"] = [() if v == "none" else tuple(v.split("+")) for v in parts]
+        else:
+            try:
+                grid[name.strip()] = [float(v) for v in parts]
+            except ValueError:
+                raise UsageError(f"values of {name} must be numbers: {values!r}") from None
+    try:
+        if stump:
+            table = sweep_stump(method, grid, seed=seed)
+        else:
+            base = next(s for s in default_scenarios(default_atlas(), nerve) if s.method == method) \
+                if method in ("surgical_cut", "phenol", "cryoneurolysis", "radiofrequency") else None
+            if base is None:
+                base = Scenario(method, nerve, method, distances_mm=default_scenarios(default_atlas(), nerve)[0]
+                                .distances_mm)
+            table = sweep_kinetics(base, grid, n, seed=seed, scheduler=scheduler)
+    except (KeyError, UnknownNameError, ValueError) as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records") + "\n")
+    else:
+        shown = [c for c in (*grid, "n", "neuroma_rate", "function_1y_mean", "function_5y_mean", "pain_1y_mean",
+                             "reached", "neuroma_index", "sprouts") if c in table.columns]
+        view = Table(*shown, title="Sweep" + (" (stump model)" if stump else f" ({method}, {nerve})"),
+                     title_justify="left")
+        for row in table[shown].itertuples(index=False):
+            view.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        console.print(view)
+        console.print(f"[dim]{DISCLAIMER}[/dim]")
+    if out:
+        table.to_csv(out, index=False)
+        err.print(f"wrote {out}")
+
+
 @atlas_app.command("search")
 def atlas_search(
     text: Annotated[str, typer.Argument(help="words to look for")],

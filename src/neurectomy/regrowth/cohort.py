@@ -9,8 +9,8 @@ cluster (the default for large runs) or on a remote scheduler (``scheduler="tcp:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +45,16 @@ class Scenario:
     end_treatments: tuple[str, ...] = ()
     at: str | None = None
     distances_mm: tuple[float, ...] = field(default=())
+    overrides: tuple[tuple[str, float], ...] = ()
 
     def parameters(self) -> dict[str, float]:
-        return method_parameters(get_method(self.method), [get_end_treatment(e) for e in self.end_treatments])
+        """The kinetics parameters of this arm (``overrides`` replace the method's, for sweeps)."""
+        params = method_parameters(get_method(self.method), [get_end_treatment(e) for e in self.end_treatments])
+        for key, value in self.overrides:
+            if key not in params:
+                raise KeyError(f"unknown kinetics parameter {key!r}; one of {', '.join(sorted(params))}")
+            params[key] = float(value)
+        return params
 
 
 DEFAULT_ARMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -263,6 +270,65 @@ def _wilson(k: float, n: float, z: float) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+
+
+SWEEPABLE = ("latency_days", "maturation_days", "ceiling", "neuroma", "deafferentation")
+
+
+def sweep_kinetics(base: Scenario, grid: Mapping[str, Sequence[float]], n: int, **options: Any) -> pd.DataFrame:
+    """Summaries over every combination of kinetics parameters (a full factorial around ``base``).
+
+    ``grid`` maps names of :data:`SWEEPABLE` to values; the ``n`` patients are spread over the grid points, which
+    run as the arms of one cohort (so the sweep scales out like any cohort). Returns one row per grid point with
+    the parameter values as columns.
+    """
+    import itertools
+
+    import pandas as pd
+
+    unknown = set(grid) - set(SWEEPABLE)
+    if unknown:
+        raise KeyError(f"cannot sweep {', '.join(sorted(unknown))}; sweepable: {', '.join(SWEEPABLE)}")
+    keys = list(grid)
+    points = list(itertools.product(*(grid[k] for k in keys)))
+    arms = [replace(base, name=", ".join(f"{k}={v:g}" for k, v in zip(keys, p, strict=True)),
+                    overrides=tuple(zip(keys, map(float, p), strict=True))) for p in points]
+    summary = simulate_summary(n, arms, **options)
+    values = pd.DataFrame([dict(zip(keys, map(float, p), strict=True)) for p in points])
+    return pd.concat([values, summary], axis=1)
+
+
+def sweep_stump(method: str, grid: Mapping[str, Sequence[Any]], *, n_axons: int = 500, days: float = 180.0,
+                replicates: int = 5, seed: int = 0, client: Any = None) -> pd.DataFrame:
+    """The stump model over a grid of ``end_treatments`` (tuples of names), ``gap_mm`` and ``distance_mm``:
+    mean fraction reaching targets and neuroma index at the end, per grid point (Dask ``client.map`` if given)."""
+    import itertools
+
+    import pandas as pd
+
+    from neurectomy.regrowth.stump import simulate_many
+
+    allowed = {"end_treatments", "gap_mm", "distance_mm"}
+    unknown = sorted(set(grid) - allowed)
+    if unknown:
+        raise KeyError(f"cannot sweep {', '.join(unknown)}; sweepable: {', '.join(sorted(allowed))}")
+    keys = list(grid)
+    points = [dict(zip(keys, p, strict=True)) for p in itertools.product(*(grid[k] for k in keys))]
+    seeds = np.random.SeedSequence(seed).spawn(len(points))
+
+    def run(point: dict[str, Any], ss: np.random.SeedSequence) -> dict[str, Any]:
+        r = simulate_many(method, tuple(point.get("end_treatments", ())), replicates=replicates, n_axons=n_axons,
+                          days=days, gap_mm=point.get("gap_mm"), distance_mm=point.get("distance_mm"),
+                          rng=np.random.default_rng(ss))
+        return {**{k: (" + ".join(v) or "none") if k == "end_treatments" else v for k, v in point.items()},
+                "reached": float(np.mean(r.reached[:, -1])), "neuroma_index": float(np.mean(r.neuroma[:, -1])),
+                "sprouts": float(np.mean(r.sprouts[:, -1]))}
+
+    if client is not None:
+        rows = client.gather(client.map(run, points, seeds, pure=False))
+    else:
+        rows = [run(p, ss) for p, ss in zip(points, seeds, strict=True)]
+    return pd.DataFrame(rows)
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:

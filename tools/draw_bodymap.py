@@ -544,8 +544,7 @@ def head() -> Chart:
     r("skin_of_upper_lip", f([(0, 154), (12, 154), (19, 150), (24, 160), (28, 166), (20, 168), (0, 168)]))
     r("skin_of_lower_lip", f([(0, 168), (20, 168), (28, 166), (26, 176), (0, 180)]))
     r("skin_of_chin", f([(0, 180), (26, 176), (28, 166), (38, 178), (56, 178), (38, 200), (20, 212), (0, 216)]))
-    c.mark("M" + " Q".join(f"{x + x0},{y}" for x, y in [(14, 111), (29, 104), (44, 112)]) + " Q"
-           + " ".join(f"{x + x0},{y}" for x, y in [(29, 118), (14, 111)]) + "Z")  # palpebral fissure
+    c.mark(f"M{14 + x0},111 Q{29 + x0},104 {44 + x0},112 Q{29 + x0},118 {14 + x0},111Z")  # palpebral fissure
     c.line(f([(0, 20), (0, 222)]), dashed=True)
     c.label(x0, 234, "Face, front view", bold=True)
     c.label(x0 + 40, 246, "LEFT half", size=8)

@@ -20,6 +20,7 @@ import itertools
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -302,14 +303,19 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     return chosen, model.objective(sorted(chosen))
 
 
-_HIGHS: list[Any] = []
+_SOLVERS = threading.local()
+_CREATING = threading.Lock()
 
 
 def _highs() -> Any:
-    # one solver object per process: creating HiGHS costs far more than a small solve
-    if not _HIGHS:
-        _HIGHS.append(_quiet_highs())
-    return _HIGHS[0]
+    """This thread's HiGHS solver: creating one costs far more than a small solve, and a solver object must not be
+    shared between threads (the web server answers requests on several)."""
+    solver = getattr(_SOLVERS, "highs", None)
+    if solver is None:
+        with _CREATING:  # the banner suppression swaps the process's stdout, so one creation at a time
+            solver = _quiet_highs()
+        _SOLVERS.highs = solver
+    return solver
 
 
 def solve_bruteforce(model: CoverModel, max_cuts: int = 3,

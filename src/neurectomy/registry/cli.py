@@ -1,0 +1,165 @@
+"""``neurectomy registry``: init | add-user | export | import | backup | restore.
+
+Imports nothing heavy at module level (the main CLI's start-up time); each command imports SQLAlchemy itself.
+The command line acts as the local operator (full rights) and every write it makes is audited as such.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+registry_app = typer.Typer(
+    help="The case registry: cases, plans, outcomes, users (SQLite by default; $NEURECTOMY_DATABASE_URL).",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--database", "--db", help="database URL (default: $NEURECTOMY_DATABASE_URL or the user data dir)"),
+]
+
+
+def _engine(url: str | None) -> Any:
+    from neurectomy.registry.db import init_db, make_engine
+
+    engine = make_engine(url)
+    init_db(engine)
+    return engine
+
+
+def _die(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _institution_id(engine: Any, name: str) -> int:
+    from sqlalchemy import select
+
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.models import Institution
+
+    with read_session(engine) as s:
+        inst = s.scalar(select(Institution.id).where(Institution.name == name))
+    if inst is None:
+        _die(f"no institution {name!r} (add a user for it first: neurectomy registry add-user)")
+    return int(inst or 0)
+
+
+@registry_app.command("init")
+def init_cmd(database: DbOption = None) -> None:
+    """Create the registry database, or upgrade it to the newest schema."""
+    from neurectomy.registry.db import current_revision
+
+    engine = _engine(database)
+    typer.echo(f"registry ready: {engine.url.render_as_string(hide_password=True)} (schema {current_revision(engine)})")
+
+
+@registry_app.command("add-user")
+def add_user_cmd(
+    username: Annotated[str, typer.Argument(help="login name (letters, digits, _ . @ -)")],
+    role: Annotated[str, typer.Option("--role", help="admin, clinician, researcher or viewer")],
+    institution: Annotated[str, typer.Option("--institution", help="the user's institution (created if new)")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    database: DbOption = None,
+) -> None:
+    """Add a user (the password is asked for, or read from stdin)."""
+    from neurectomy.registry.auth import SYSTEM
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import InvalidInput, add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    engine = _engine(database)
+    try:
+        uid = write(engine, lambda s: add_user(s, SYSTEM, username, password, role, institution).id)
+    except InvalidInput as exc:
+        _die(str(exc))
+        return
+    typer.echo(f"user {username!r} ({role}, {institution}) added as #{uid}")
+
+
+@registry_app.command("export")
+def export_cmd(
+    institution: Annotated[str, typer.Option("--institution", help="whose cases")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
+    case: Annotated[list[int] | None, typer.Option("--case", help="only this case id (repeatable)")] = None,
+    database: DbOption = None,
+) -> None:
+    """Export cases as a FHIR R4 Bundle (JSON)."""
+    from neurectomy.registry.auth import SYSTEM
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.fhir import dumps, export_bundle
+
+    engine = _engine(database)
+    inst = _institution_id(engine, institution)
+    with read_session(engine) as s:
+        if case:
+            from neurectomy.registry.models import Case
+
+            for cid in case:
+                c = s.get(Case, cid)
+                if c is None or c.institution_id != inst:
+                    _die(f"no case {cid} at {institution!r}")
+        text = dumps(export_bundle(s, SYSTEM, case_ids=case or None, institution_id=inst))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@registry_app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="a FHIR R4 Bundle (JSON) as written by export", exists=True)],
+    institution: Annotated[str, typer.Option("--institution", help="the institution the cases belong to")],
+    database: DbOption = None,
+) -> None:
+    """Import a FHIR bundle: all of it in one transaction, or nothing (the bad element is named)."""
+    from neurectomy.registry.auth import SYSTEM
+    from neurectomy.registry.db import write
+    from neurectomy.registry.fhir import FhirImportError, import_bundle, loads
+
+    engine = _engine(database)
+    inst = _institution_id(engine, institution)
+    try:
+        data = loads(file.read_bytes())
+        ids = write(engine, lambda s: import_bundle(s, SYSTEM, data, institution_id=inst))
+    except FhirImportError as exc:
+        _die(f"{file}: {exc} (nothing was imported)")
+        return
+    typer.echo(f"imported {len(ids)} case(s)")
+
+
+@registry_app.command("backup")
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="backup file to write (gzip JSON)")],
+    database: DbOption = None,
+) -> None:
+    """Write a consistent backup of the whole registry (portable between SQLite and PostgreSQL)."""
+    from neurectomy.registry.backup import backup
+
+    counts = backup(_engine(database), file)
+    typer.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@registry_app.command("restore")
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="a backup written by `neurectomy registry backup`", exists=True)],
+    database: DbOption = None,
+) -> None:
+    """Restore a backup into an empty database (one transaction)."""
+    from neurectomy.registry.backup import BackupError, restore
+    from neurectomy.registry.db import make_engine
+
+    try:
+        counts = restore(make_engine(database), file)
+    except BackupError as exc:
+        _die(str(exc))
+        return
+    typer.echo(f"restored {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

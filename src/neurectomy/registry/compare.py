@@ -1,0 +1,163 @@
+"""Recorded outcomes per procedure vs the published figures, with 95 % confidence intervals.
+
+A registry proportion ``k/n`` (cases with the outcome among cases with a follow-up of at least ``min_days``)
+gets a Wilson score interval. A published figure expressed as a percentage or a count, with its ``n``, gets
+the same interval (k taken as the rounded proportion of n); ranges and bounds are shown as published.
+Outcome definitions differ between studies, so the published rows are shown beside the registry figure, matched
+by outcome words, never pooled with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from neurectomy.registry.models import Case, Outcome
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for ``k`` successes of ``n`` (95 % by default).
+
+    >>> [round(x, 4) for x in wilson(8, 10)]
+    [0.4902, 0.9433]
+    >>> wilson(0, 0)
+    (0.0, 1.0)
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    if not 0 <= k <= n:
+        raise ValueError(f"{k} of {n} is not a proportion")
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An outcome the registry can count, and the words that find the published figures for it."""
+
+    key: str
+    label: str
+    test: Callable[[Sequence[Outcome]], bool]
+    evidence_words: tuple[str, ...]
+
+
+def _latest(outs: Sequence[Outcome]) -> Outcome:
+    return max(outs, key=lambda o: (o.days_after, o.id))
+
+
+MEASURES: Final[tuple[Measure, ...]] = (
+    Measure("complete_relief", "complete pain relief (latest follow-up)",
+            lambda o: _latest(o).pain_relief == "complete", ("complete pain relief", "complete relief", "pain free")),
+    Measure("any_relief", "partial or complete pain relief (latest follow-up)",
+            lambda o: _latest(o).pain_relief in ("partial", "complete"), ("pain relief", "success", "successful")),
+    Measure("recurrence", "recurrence (any follow-up)", lambda o: any(x.recurrence for x in o), ("recurrence",)),
+    Measure("neuroma", "painful neuroma (any follow-up)",
+            lambda o: any("neuroma" in x.complications for x in o), ("neuroma",)),
+    Measure("deafferentation", "deafferentation pain (any follow-up)",
+            lambda o: any("deafferentation_pain" in x.complications for x in o), ("deafferentation",)),
+    Measure("compensatory_sweating", "compensatory sweating (any follow-up)",
+            lambda o: any("compensatory_sweating" in x.complications for x in o), ("compensatory",)),
+    Measure("any_complication", "any complication (any follow-up)",
+            lambda o: any(x.complications for x in o), ("complications",)),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published figure, as a proportion where possible."""
+
+    id: str
+    outcome: str
+    value: str
+    unit: str
+    n: int | None
+    proportion: float | None
+    ci: tuple[float, float] | None
+    citation: str
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measure for one procedure: the registry's k/n with its interval, and the published figures."""
+
+    procedure_key: str
+    measure: str
+    label: str
+    k: int
+    n: int
+    ci: tuple[float, float]
+    published: tuple[Published, ...] = field(default=())
+
+    @property
+    def proportion(self) -> float | None:
+        return self.k / self.n if self.n else None
+
+    def consistent(self, pub: Published) -> bool | None:
+        """Whether the two 95 % intervals overlap (None when either is unknown)."""
+        if not self.n or pub.ci is None:
+            return None
+        return self.ci[0] <= pub.ci[1] and pub.ci[0] <= self.ci[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "procedure_key": self.procedure_key, "measure": self.measure, "label": self.label, "k": self.k,
+            "n": self.n, "proportion": self.proportion, "ci95": list(self.ci),
+            "published": [{"id": p.id, "outcome": p.outcome, "value": p.value, "unit": p.unit, "n": p.n,
+                           "proportion": p.proportion, "ci95": None if p.ci is None else list(p.ci),
+                           "citation": p.citation, "flags": list(p.flags), "consistent": self.consistent(p)}
+                          for p in self.published],
+        }  # fmt: skip
+
+
+def _published(procedure_key: str, words: tuple[str, ...]) -> tuple[Published, ...]:
+    from neurectomy.evidence import Count, Point, find, for_procedure
+    from neurectomy.procedures import load_procedures
+
+    proc = load_procedures().get(procedure_key)
+    if proc is None or proc.evidence_key is None:
+        return ()
+    rows = for_procedure(proc.evidence_key)
+    hits: dict[str, Published] = {}
+    for w in words:
+        for row in find(outcome=w, rows=rows):
+            if row.id in hits or row.unit not in ("%", "count"):
+                continue
+            frac = row.as_fraction()
+            prop: float | None = None
+            ci: tuple[float, float] | None = None
+            if isinstance(row.value, Count):
+                prop, ci = row.value.as_fraction(), wilson(row.value.k, row.value.n)
+            elif isinstance(frac, Point):
+                prop = frac.x
+                if row.n and 0 <= prop <= 1:
+                    ci = wilson(round(prop * row.n), row.n)
+            hits[row.id] = Published(row.id, row.outcome, row.value_text or str(row.value), row.unit, row.n, prop,
+                                     ci, row.citation(), row.flags)  # fmt: skip
+    return tuple(hits.values())
+
+
+def compare_outcomes(cases: Sequence[Case], *, min_days: int = 0) -> list[Row]:
+    """For each procedure among ``cases`` (those with outcomes at ``min_days`` or later) and each measure:
+    the registry proportion with its Wilson interval beside the published figures."""
+    by_proc: dict[str, list[list[Outcome]]] = {}
+    for c in cases:
+        outs = [o for o in c.outcomes if o.days_after >= min_days]
+        if c.procedure_key and outs:
+            by_proc.setdefault(c.procedure_key, []).append(outs)
+    rows: list[Row] = []
+    for key in sorted(by_proc):
+        followed = by_proc[key]
+        for m in MEASURES:
+            k = sum(1 for outs in followed if m.test(outs))
+            n = len(followed)
+            pub = _published(key, m.evidence_words)
+            if k == 0 and not pub and m.key not in ("complete_relief", "any_relief"):
+                continue
+            rows.append(Row(key, m.key, m.label, k, n, wilson(k, n), pub))
+    return rows

@@ -1,0 +1,545 @@
+"""Every registry read and write, checked against the acting user's role and institution, every write audited.
+
+Functions take an open :class:`~sqlalchemy.orm.Session` (use :func:`neurectomy.registry.db.write` for writes so that
+the whole operation is one retried transaction) and a :class:`~neurectomy.registry.auth.Principal`. Inputs are
+validated by pydantic models with the same length limits as the columns; a bad input is an :class:`InvalidInput`
+naming the field. A registry session that writes rows without an audit entry cannot commit
+(:class:`neurectomy.registry.db.RegistrySession`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from neurectomy.registry.auth import SYSTEM, Forbidden, NotFound, Principal, hash_password, verify_password
+from neurectomy.registry.db import UnauditedWrite
+from neurectomy.registry.models import (
+    CODE_LEN,
+    COMPLICATIONS,
+    INDICATION_LEN,
+    NAME_LEN,
+    NOTES_LEN,
+    ROLES,
+    AuditEntry,
+    Case,
+    Institution,
+    Outcome,
+    Patient,
+    ProcedurePerformed,
+    StoredPlan,
+    User,
+    WebSession,
+)
+
+__all__ = [
+    "CaseIn",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "OutcomeIn",
+    "ProcedureIn",
+    "UnauditedWrite",
+    "add_user",
+    "attach_plan",
+    "audit",
+    "authenticate",
+    "case_view",
+    "create_case",
+    "get_case",
+    "list_cases",
+    "record_outcome",
+    "record_procedure",
+]
+
+
+class InvalidInput(ValueError):
+    """An input was rejected; ``problems`` lists ``(field path, message)``."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {msg}" for path, msg in problems))
+
+
+def _clean(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def _known_procedure(key: str | None) -> str | None:
+    if key is None:
+        return None
+    from neurectomy.procedures import load_procedures
+
+    if key not in load_procedures():
+        raise ValueError(f"unknown procedure {key!r}")
+    return key
+
+
+M = TypeVar("M", bound=BaseModel)
+Text = Annotated[str, AfterValidator(_clean)]
+Side = Literal["left", "right", "midline", "bilateral"]
+Complication = Literal[
+    "neuroma", "deafferentation_pain", "infection", "haematoma", "wound_problem", "motor_weakness",
+    "bothersome_numbness", "compensatory_sweating", "csf_leak", "hearing_loss", "other",
+]  # fmt: skip
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class CaseIn(_In):
+    """A new case (and its patient, found or created by pseudonym within the institution)."""
+
+    pseudonym: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    birth_year: int | None = Field(default=None, ge=1900, le=2200)
+    sex: Literal["female", "male", "other", "unknown"] = "unknown"
+    indication: Annotated[Text, Field(min_length=1, max_length=INDICATION_LEN)]
+    side: Side
+    procedure_key: Annotated[Text | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
+
+
+class NerveRef(_In):
+    """A cut nerve: atlas id and display name."""
+
+    id: Annotated[Text, Field(min_length=1, max_length=CODE_LEN * 2)]
+    name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+
+
+class ProcedureIn(_In):
+    """An operation or block that was performed."""
+
+    performed_on: date
+    procedure_key: Annotated[Text | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    procedure_name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    method: Annotated[Text, Field(min_length=1, max_length=CODE_LEN)]
+    side: Side
+    nerves: list[NerveRef] = Field(default_factory=list, max_length=100)
+    notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
+
+
+class OutcomeIn(_In):
+    """One follow-up visit."""
+
+    recorded_on: date
+    days_after: int = Field(ge=0, le=36_500)
+    pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    pain_relief: Literal["none", "partial", "complete"] | None = None
+    numb_regions: list[Annotated[Text, Field(min_length=1, max_length=CODE_LEN * 2)]] = Field(
+        default_factory=list, max_length=500
+    )
+    complications: list[Complication] = Field(default_factory=list, max_length=len(COMPLICATIONS))
+    recurrence: bool = False
+    notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
+
+    @field_validator("complications")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        return sorted(set(v))
+
+
+def parse(model: type[M], data: Any, prefix: str = "") -> M:
+    """``model.model_validate(data)`` with errors as :class:`InvalidInput` (field paths joined by dots)."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(
+            [(prefix + ".".join(str(p) for p in e["loc"]) or "(input)", e["msg"]) for e in exc.errors()]
+        ) from None
+
+
+# --------------------------------------------------------------------------- audit
+def audit(
+    s: Session,
+    who: Principal,
+    action: str,
+    entity: str,
+    entity_id: str | int | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry (same transaction as the write it describes)."""
+    s.add(
+        AuditEntry(
+            at=datetime.now(UTC),
+            user_id=who.user_id,
+            username=who.username[:NAME_LEN],
+            institution_id=who.institution_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            detail=detail or {},
+        )
+    )
+
+
+# --------------------------------------------------------------------------- institutions and users
+def get_or_create_institution(s: Session, name: str, who: Principal = SYSTEM) -> Institution:
+    """The institution called ``name``, created (and audited) when new."""
+    name = parse(_Name, {"name": name}).name
+    inst = s.scalar(select(Institution).where(Institution.name == name))
+    if inst is None:
+        inst = Institution(name=name, created_at=datetime.now(UTC))
+        s.add(inst)
+        s.flush()
+        audit(s, who, "create", "institution", inst.id, {"name": name})
+    return inst
+
+
+class _Name(_In):
+    name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+
+
+class UserIn(_In):
+    """A new user."""
+
+    username: Annotated[Text, Field(min_length=1, max_length=NAME_LEN, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    password: Annotated[Text, Field(min_length=8, max_length=1024)]
+    role: Literal["admin", "clinician", "researcher", "viewer"]
+    institution: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+
+
+def add_user(s: Session, who: Principal, username: str, password: str, role: str, institution: str) -> User:
+    """Create a user; only an admin (of that institution) or the command line may."""
+    who.require("manage_users")
+    data = parse(UserIn, {"username": username, "password": password, "role": role, "institution": institution})
+    assert data.role in ROLES
+    if s.scalar(select(User).where(User.username == data.username)) is not None:
+        raise InvalidInput([("username", f"user {data.username!r} already exists")])
+    inst = get_or_create_institution(s, data.institution, who)
+    if who.institution_id is not None and inst.id != who.institution_id:
+        raise Forbidden("an admin may only add users to their own institution")
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        institution_id=inst.id,
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    s.add(user)
+    s.flush()
+    audit(s, who, "create", "user", user.id, {"username": user.username, "role": user.role, "institution": inst.name})
+    return user
+
+
+def principal_of(user: User) -> Principal:
+    """The :class:`Principal` acting as ``user``."""
+    return Principal(user.id, user.username, user.role, user.institution_id)  # type: ignore[arg-type]
+
+
+def authenticate(s: Session, username: str, password: str) -> Principal | None:
+    """The principal for a correct username and password of an active user, else None (same cost either way)."""
+    user = s.scalar(select(User).where(User.username == username[:NAME_LEN])) if len(username) <= NAME_LEN else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    return principal_of(user)
+
+
+# --------------------------------------------------------------------------- web sessions
+SESSION_HOURS = 8
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(s: Session, who: Principal) -> tuple[str, str]:
+    """Start a login session: returns ``(token, csrf_token)``; only the token's hash is stored."""
+    import secrets
+
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    assert who.user_id is not None
+    s.add(
+        WebSession(
+            token_hash=_token_hash(token),
+            csrf_token=csrf,
+            user_id=who.user_id,
+            created_at=now,
+            expires_at=now + timedelta(hours=SESSION_HOURS),
+        )
+    )
+    audit(s, who, "login", "user", who.user_id)
+    return token, csrf
+
+
+def session_principal(s: Session, token: str | None) -> tuple[Principal, str] | None:
+    """The principal and CSRF token of a live session token, or None."""
+    if not token or len(token) > 200:
+        return None
+    ws = s.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
+    if ws is None or ws.expires_at < datetime.now(UTC) or not ws.user.active:
+        return None
+    return principal_of(ws.user), ws.csrf_token
+
+
+def close_session(s: Session, token: str) -> None:
+    """Log out: forget the session."""
+    ws = s.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
+    if ws is not None:
+        audit(s, principal_of(ws.user), "logout", "user", ws.user_id)
+        s.delete(ws)
+
+
+# --------------------------------------------------------------------------- cases
+def _scoped(who: Principal) -> Any:
+    return Case.institution_id == who.institution_id if who.institution_id is not None else True
+
+
+def create_case(s: Session, who: Principal, data: CaseIn | dict[str, Any], institution_id: int | None = None) -> Case:
+    """A new case for the patient with this pseudonym (created if new) in the user's institution."""
+    who.require("write")
+    d = parse(CaseIn, data)
+    inst_id = who.institution_id if who.institution_id is not None else institution_id
+    if inst_id is None:
+        raise InvalidInput([("institution", "the command line must name an institution")])
+    patient = s.scalar(select(Patient).where(Patient.institution_id == inst_id, Patient.pseudonym == d.pseudonym))
+    now = datetime.now(UTC)
+    if patient is None:
+        patient = Patient(
+            institution_id=inst_id, pseudonym=d.pseudonym, birth_year=d.birth_year, sex=d.sex, created_at=now
+        )
+        s.add(patient)
+        s.flush()
+        audit(s, who, "create", "patient", patient.uid)
+    case = Case(
+        institution_id=inst_id,
+        patient=patient,
+        indication=d.indication,
+        side=d.side,
+        procedure_key=d.procedure_key,
+        status="planned",
+        notes=d.notes,
+        created_at=now,
+        created_by=who.user_id,
+    )
+    s.add(case)
+    s.flush()
+    audit(s, who, "create", "case", case.uid, {"procedure_key": d.procedure_key})
+    return case
+
+
+def get_case(s: Session, who: Principal, case_id: int) -> Case:
+    """The case, if the user may read it; :class:`NotFound` otherwise (also across institutions)."""
+    who.require("read")
+    if not 0 < case_id < 2**63:
+        raise NotFound(f"no case {case_id}")
+    case = s.scalar(
+        select(Case)
+        .where(Case.id == case_id, _scoped(who))
+        .options(selectinload(Case.plans), selectinload(Case.procedures), selectinload(Case.outcomes))
+    )
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def list_cases(
+    s: Session, who: Principal, *, procedure_key: str | None = None, limit: int = 100, offset: int = 0
+) -> list[Case]:
+    """The user's institution's cases, newest first."""
+    who.require("read")
+    q = select(Case).where(_scoped(who))
+    if procedure_key is not None:
+        q = q.where(Case.procedure_key == procedure_key)
+    q = q.order_by(Case.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
+    return list(s.scalars(q))
+
+
+def count_cases(s: Session, who: Principal) -> int:
+    """How many cases the user can see."""
+    who.require("read")
+    return int(s.scalar(select(func.count()).select_from(Case).where(_scoped(who))) or 0)
+
+
+def set_status(s: Session, who: Principal, case_id: int, status: str) -> Case:
+    """Move a case to ``planned``, ``operated``, ``follow_up`` or ``closed``."""
+    who.require("write")
+    if status not in ("planned", "operated", "follow_up", "closed"):
+        raise InvalidInput([("status", f"unknown status {status[:40]!r}")])
+    case = get_case(s, who, case_id)
+    old, case.status = case.status, status
+    audit(s, who, "update", "case", case.uid, {"status": [old, status]})
+    return case
+
+
+def attach_plan(s: Session, who: Principal, case_id: int, plan: dict[str, Any]) -> StoredPlan:
+    """Store ``Plan.to_dict()`` with the case (plus the columns it is searched by)."""
+    who.require("write")
+    case = get_case(s, who, case_id)
+    import json
+
+    if len(json.dumps(plan)) > 5_000_000:
+        raise InvalidInput([("plan", "larger than 5 MB")])
+    cuts = plan.get("cuts") or []
+    proc = plan.get("procedure") or {}
+    cand = plan.get("candidacy") or {}
+    sp = StoredPlan(
+        case_id=case.id,
+        procedure_key=(proc.get("id") if isinstance(proc, dict) else None),
+        method=str((plan.get("method") or {}).get("key", ""))[:CODE_LEN],
+        side=str(cuts[0].get("side", case.side) if cuts else case.side)[:CODE_LEN],
+        nerves=" ".join(str(c.get("nerve", {}).get("id", "")) for c in cuts)[:NOTES_LEN],
+        verdict=(cand.get("verdict") if isinstance(cand, dict) else None),
+        plan=plan,
+        created_at=datetime.now(UTC),
+        created_by=who.user_id,
+    )
+    s.add(sp)
+    s.flush()
+    audit(s, who, "create", "plan", sp.uid, {"case": case.uid})
+    return sp
+
+
+def plan_case(s: Session, who: Principal, case_id: int) -> StoredPlan:
+    """Compute the plan of the case's procedure on its side (core :func:`neurectomy.plan`) and store it."""
+    who.require("write")
+    case = get_case(s, who, case_id)
+    if case.procedure_key is None:
+        raise InvalidInput([("procedure_key", "the case names no procedure to plan")])
+    import neurectomy
+
+    side: Literal["left", "right"] = "right" if case.side == "right" else "left"
+    return attach_plan(s, who, case_id, neurectomy.plan(case.procedure_key, side=side).to_dict())
+
+
+def record_procedure(
+    s: Session, who: Principal, case_id: int, data: ProcedureIn | dict[str, Any]
+) -> ProcedurePerformed:
+    """Record an operation or block on the case."""
+    who.require("write")
+    d = parse(ProcedureIn, data)
+    case = get_case(s, who, case_id)
+    pp = ProcedurePerformed(
+        case_id=case.id,
+        performed_on=d.performed_on,
+        procedure_key=d.procedure_key,
+        procedure_name=d.procedure_name,
+        method=d.method,
+        side=d.side,
+        nerves=[n.model_dump() for n in d.nerves],
+        notes=d.notes,
+        created_at=datetime.now(UTC),
+        created_by=who.user_id,
+    )
+    s.add(pp)
+    if case.status == "planned":
+        case.status = "operated"
+    s.flush()
+    audit(s, who, "create", "procedure", pp.uid, {"case": case.uid})
+    return pp
+
+
+def record_outcome(s: Session, who: Principal, case_id: int, data: OutcomeIn | dict[str, Any]) -> Outcome:
+    """Record a follow-up on the case."""
+    who.require("write")
+    d = parse(OutcomeIn, data)
+    case = get_case(s, who, case_id)
+    out = Outcome(
+        case_id=case.id,
+        recorded_on=d.recorded_on,
+        days_after=d.days_after,
+        pain_nrs=d.pain_nrs,
+        pain_relief=d.pain_relief,
+        numb_regions=list(d.numb_regions),
+        complications=list(d.complications),
+        recurrence=d.recurrence,
+        notes=d.notes,
+        created_at=datetime.now(UTC),
+        created_by=who.user_id,
+    )
+    s.add(out)
+    if case.status in ("planned", "operated"):
+        case.status = "follow_up"
+    s.flush()
+    audit(s, who, "create", "outcome", out.uid, {"case": case.uid, "days_after": d.days_after})
+    return out
+
+
+def _research_code(uid: str) -> str:
+    return "R-" + hashlib.sha256(("neurectomy-research:" + uid).encode()).hexdigest()[:10]
+
+
+def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, Any]:
+    """The case as JSON-ready data, pseudonymised further for roles without ``read_identified``."""
+    identified = who.can("read_identified")
+    p = case.patient
+    out: dict[str, Any] = {
+        "id": case.id,
+        "uid": case.uid,
+        "status": case.status,
+        "indication": case.indication,
+        "side": case.side,
+        "procedure_key": case.procedure_key,
+        "created_at": case.created_at.isoformat(),
+        "patient": {
+            "pseudonym": p.pseudonym if identified else _research_code(p.uid),
+            "birth_year": p.birth_year if identified or p.birth_year is None else p.birth_year // 10 * 10,
+            "sex": p.sex,
+        },
+        "notes": case.notes if identified else "",
+    }
+    if full:
+        out["plans"] = [
+            {
+                "id": sp.id,
+                "uid": sp.uid,
+                "procedure_key": sp.procedure_key,
+                "method": sp.method,
+                "side": sp.side,
+                "nerves": sp.nerves.split(),
+                "verdict": sp.verdict,
+                "created_at": sp.created_at.isoformat(),
+            }
+            for sp in case.plans
+        ]
+        out["procedures"] = [
+            {
+                "id": pp.id,
+                "uid": pp.uid,
+                "performed_on": pp.performed_on.isoformat(),
+                "procedure_key": pp.procedure_key,
+                "procedure_name": pp.procedure_name,
+                "method": pp.method,
+                "side": pp.side,
+                "nerves": pp.nerves,
+                "notes": pp.notes if identified else "",
+            }
+            for pp in case.procedures
+        ]
+        out["outcomes"] = [
+            {
+                "id": o.id,
+                "uid": o.uid,
+                "recorded_on": o.recorded_on.isoformat(),
+                "days_after": o.days_after,
+                "pain_nrs": o.pain_nrs,
+                "pain_relief": o.pain_relief,
+                "numb_regions": o.numb_regions,
+                "complications": o.complications,
+                "recurrence": o.recurrence,
+                "notes": o.notes if identified else "",
+            }
+            for o in case.outcomes
+        ]
+    return out
+
+
+def audit_entries(s: Session, who: Principal, limit: int = 200) -> list[AuditEntry]:
+    """The newest audit entries of the user's institution (admins only)."""
+    who.require("audit")
+    q = select(AuditEntry)
+    if who.institution_id is not None:
+        q = q.where(AuditEntry.institution_id == who.institution_id)
+    return list(s.scalars(q.order_by(AuditEntry.id.desc()).limit(limit)))

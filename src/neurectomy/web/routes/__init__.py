@@ -1,0 +1,1 @@
+"""Routers: one module per resource (JSON API) plus the pages."""

@@ -1,0 +1,68 @@
+"""``/api/atlas/…``, ``/api/procedures`` and ``/api/methods``: browse the anatomy and the clinical tables."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from neurectomy.web import services
+from neurectomy.web.deps import AtlasDep
+from neurectomy.web.schemas import NOT_FOUND, NerveOut, SearchHit, documented
+
+router = APIRouter(prefix="/api", tags=["atlas"])
+
+
+@router.get("/atlas/search", response_model=list[SearchHit])
+def search(atlas: AtlasDep, q: Annotated[str, Query(max_length=200, description="words to look for")] = "",
+           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, str]]:
+    """Nerves and targets by name, synonym or id, typos forgiven (as ``neurectomy atlas search --json``)."""
+    return services.search(atlas, q, limit)
+
+
+@router.get("/atlas/nerves")
+def nerves(atlas: AtlasDep) -> list[dict[str, Any]]:
+    """Every nerve with its parent, in tree (DFS) order."""
+    return [{"id": n.id, "name": n.name, "parent": n.parent, "depth": d}
+            for n, d in zip(atlas.nerves, atlas.depth, strict=True)]
+
+
+@router.get("/atlas/nerves/{name}", response_model=None, responses=documented(NerveOut))
+def nerve(atlas: AtlasDep, name: str) -> dict[str, Any]:
+    """One nerve: course, landmarks, branches, targets and sources (as ``neurectomy atlas show --json``)."""
+    return services.nerve_dict(atlas, name)
+
+
+@router.get("/atlas/stats")
+def stats(atlas: AtlasDep) -> dict[str, int]:
+    """How much anatomy the atlas holds."""
+    return atlas.counts()
+
+
+@router.get("/procedures", tags=["clinical"])
+def procedures() -> list[dict[str, Any]]:
+    """The named procedures: indications, cuts, approach, anaesthesia, steps, risks, sources."""
+    return services.procedure_dicts()
+
+
+@router.get("/procedures/{name}", tags=["clinical"], responses=NOT_FOUND)
+def procedure(name: str) -> dict[str, Any]:
+    """One procedure by id, name or synonym."""
+    from neurectomy.procedures import get_procedure
+
+    return get_procedure(name).model_dump(mode="json")
+
+
+@router.get("/methods", tags=["clinical"])
+def methods() -> dict[str, Any]:
+    """How a nerve can be interrupted, and the end treatments of a cut stump."""
+    from neurectomy.methods import END_TREATMENTS, METHODS
+
+    return {
+        "methods": [{"key": m.key, "name": m.name, "family": m.family, "interrupts": m.interrupts,
+                     "seddon": m.seddon, "sunderland": m.sunderland, "basal_lamina_tubes_intact": m.tubes_intact,
+                     "description": m.description, "source": m.source, "synonyms": list(m.synonyms)}
+                    for m in METHODS.values()],
+        "end_treatments": [{"key": e.key, "name": e.name, "stops_regrowth": e.stops_regrowth,
+                            "description": e.description, "source": e.source} for e in END_TREATMENTS.values()],
+    }

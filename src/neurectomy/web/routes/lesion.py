@@ -1,0 +1,38 @@
+"""``/api/lesion``: what is lost when nerves are cut (the ``neurectomy lesion --json`` object)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from neurectomy.web import services
+from neurectomy.web.deps import AtlasDep
+from neurectomy.web.schemas import DeficitOut, documented
+
+router = APIRouter(prefix="/api", tags=["lesion"])
+
+NerveQ = Annotated[str, Query(min_length=1, max_length=200, description="nerve name, synonym or id")]
+AtQ = Annotated[str | None, Query(max_length=200, description="landmark, or 'distal to the branch to X'")]
+MmQ = Annotated[float | None, Query(ge=0, le=5000, description="position in mm from the nerve's origin")]
+SideQ = Annotated[Literal["left", "right", "midline"], Query()]
+MethodQ = Annotated[str, Query(min_length=1, max_length=100, description="how the nerve is interrupted")]
+AlsoQ = Annotated[list[str], Query(max_length=20, description="further cuts: [side:]NERVE[@LANDMARK|@N mm]")]
+
+
+@router.get("/lesion", response_model=None, responses=documented(DeficitOut))
+def lesion(atlas: AtlasDep, nerve: NerveQ, at: AtQ = None, mm: MmQ = None, side: SideQ = "left",
+           method: MethodQ = "surgical_cut", also: AlsoQ = []) -> dict[str, Any]:  # noqa: B006
+    """Numb skin, weak or paralysed muscles and every other loss of one or several cuts."""
+    return services.lesion(atlas, nerve, at, mm, side, method, also).to_dict()
+
+
+@router.get("/lesion/bodymap.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+def lesion_bodymap(atlas: AtlasDep, nerve: NerveQ, at: AtQ = None, mm: MmQ = None, side: SideQ = "left",
+                   method: MethodQ = "surgical_cut", also: AlsoQ = []) -> Response:  # noqa: B006
+    """The body-map chart of the lesion (anaesthetic and hypoaesthetic skin) as a standalone SVG."""
+    from neurectomy.web.views import bodymap_svg
+
+    deficit = services.lesion(atlas, nerve, at, mm, side, method, also)
+    return Response(bodymap_svg(deficit, atlas), media_type="image/svg+xml")

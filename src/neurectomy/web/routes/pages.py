@@ -1,0 +1,407 @@
+"""The server-rendered pages. Every form submits with GET, so each result has a shareable URL."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from neurectomy.atlas.graph import Atlas
+from neurectomy.names import UnknownNameError
+from neurectomy.web import services, views
+from neurectomy.web.deps import AtlasDep, SettingsDep, TemplatesDep
+from neurectomy.web.errors import FieldError
+
+router = APIRouter(include_in_schema=False)
+SIDES = ("left", "right", "midline")
+
+
+# --------------------------------------------------------------------------- form helpers
+def _text(request: Request, name: str) -> str:
+    return (request.query_params.get(name) or "").strip()
+
+
+def _opt(request: Request, name: str) -> str | None:
+    return _text(request, name) or None
+
+
+def _lines(request: Request, name: str) -> list[str]:
+    out: list[str] = []
+    for value in request.query_params.getlist(name):
+        out += [line.strip() for line in value.replace(";", "\n").splitlines() if line.strip()]
+    return list(dict.fromkeys(out))
+
+
+def _float(request: Request, name: str, lo: float | None = None, hi: float | None = None) -> float | None:
+    raw = _text(request, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FieldError(name, f"expected a number, not {raw!r}") from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi) or value != value:
+        raise FieldError(name, f"must be between {lo:g} and {hi:g}")
+    return value
+
+
+def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    value = _float(request, name, lo, hi)
+    return default if value is None else int(value)
+
+
+def _side(request: Request) -> Any:
+    side = _text(request, "side") or "left"
+    if side not in SIDES:
+        raise FieldError("side", f"side must be one of {', '.join(SIDES)}")
+    return side
+
+
+def _render(templates: Any, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
+
+
+def _attempt(context: dict[str, Any], work: Callable[[], Any]) -> Any:
+    """Run ``work``; a user error becomes ``context['error']`` (message, field, suggestions) instead of a crash."""
+    try:
+        return work()
+    except UnknownNameError as exc:
+        context["error"] = {"message": str(exc), "field": exc.kind, "suggestions": exc.suggestions,
+                            "status": 404}
+    except FieldError as exc:
+        context["error"] = {"message": exc.message, "field": exc.field, "suggestions": exc.suggestions,
+                            "status": 422}
+    return None
+
+
+def _status(context: dict[str, Any]) -> int:
+    error = context.get("error")
+    return int(error["status"]) if error else 200
+
+
+def _common(atlas: Atlas) -> dict[str, Any]:
+    from neurectomy.methods import END_TREATMENTS, METHODS
+
+    return {"methods": list(METHODS.values()), "end_treatments": list(END_TREATMENTS.values()),
+            "nerve_names": [n.name for n in atlas.nerves]}
+
+
+def _picker(atlas: Atlas) -> list[dict[str, Any]]:
+    return [{"view": v, "label": label, "svg": views.picker_svg(atlas, v)} for v, label in views.picker_views()]
+
+
+# --------------------------------------------------------------------------- home and atlas
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """What the tool does, and where to start."""
+    return _render(templates, request, "index.html", active="", counts=atlas.counts())
+
+
+def _tree(atlas: Atlas) -> list[dict[str, Any]]:
+    def node(i: int) -> dict[str, Any]:
+        n = atlas.nerves[i]
+        return {"id": n.id, "name": n.name, "children": [node(c) for c in atlas.children[i]]}
+
+    return [node(i) for i, n in enumerate(atlas.nerves) if n.parent is None]
+
+
+@router.get("/atlas", response_class=HTMLResponse)
+def atlas_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """Search the atlas and browse the nerve tree."""
+    q = _text(request, "q")
+    hits = services.search(atlas, q, 12) if q else []
+    return _render(templates, request, "atlas.html", active="atlas", q=q, hits=hits, tree=_tree(atlas),
+                   counts=atlas.counts())
+
+
+@router.get("/atlas/nerves/{name}", response_class=HTMLResponse)
+def nerve_page(request: Request, name: str, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """One nerve: course, landmarks, branches, targets, sources."""
+    nerve = services.nerve_dict(atlas, name)
+    idx = atlas.nerve_idx(nerve["id"])
+    refs = dict(atlas.references)
+    cited = [(k, refs[k]) for k in refs if k in f"{nerve['source']} {nerve['lengths_source']}"]
+    targets: dict[str, list[dict[str, Any]]] = {}
+    for t in nerve["targets"]:
+        targets.setdefault(t["kind"], []).append(t)
+    branches = [{"id": atlas.nerves[c].id, "name": atlas.nerves[c].name, "origin_mm": atlas.nerves[c].origin_mm}
+                for c in atlas.children[idx]]
+    parent = atlas.nerve(nerve["parent"]) if nerve["parent"] else None
+    return _render(templates, request, "nerve.html", active="atlas", nerve=nerve, branches=branches,
+                   targets=targets, parent=parent, cited=cited)
+
+
+# --------------------------------------------------------------------------- cut
+@router.get("/cut", response_class=HTMLResponse)
+def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """Cut any nerve anywhere and see what is lost."""
+    form = {"nerve": _text(request, "nerve"), "at": _text(request, "at"), "mm": _text(request, "mm"),
+            "side": _text(request, "side") or "left", "method": _text(request, "method") or "surgical_cut",
+            "also": "\n".join(_lines(request, "also"))}
+    context: dict[str, Any] = {"active": "cut", "form": form, **_common(atlas), "landmarks": []}
+    if form["nerve"]:
+        def work() -> Any:
+            mm = _float(request, "mm", 0, 5000)
+            return services.lesion(atlas, form["nerve"], form["at"] or None, mm, _side(request), form["method"],
+                                   _lines(request, "also"))
+
+        deficit = _attempt(context, work)
+        with contextlib.suppress(UnknownNameError):
+            context["landmarks"] = atlas.nerve(form["nerve"]).landmarks
+        if deficit is not None:
+            context["deficit"] = deficit.to_dict()
+            context["svg"] = views.bodymap_svg(deficit, atlas)
+            context["groups"] = views.GROUP_TITLES
+            query = {k: v for k, v in form.items() if v and k != "also"}
+            plan_query = {"nerve": form["nerve"], "at": form["at"], "mm": form["mm"], "side": form["side"],
+                          "method": form["method"], "also": form["also"]}
+            context["plan_url"] = "/plan?" + urlencode({k: v for k, v in plan_query.items() if v})
+            api = list(query.items()) + [("also", a) for a in _lines(request, "also")]
+            context["api_url"] = "/api/lesion?" + urlencode(api)
+            context["svg_url"] = "/api/lesion/bodymap.svg?" + urlencode(api)
+    return _render(templates, request, "cut.html", status=_status(context), **context)
+
+
+# --------------------------------------------------------------------------- find the cut
+def _plan_link(plan: Any) -> str:
+    first, *rest = plan.cuts
+    query = {"nerve": first.nerve_id, "mm": repr(first.mm), "side": first.side, "method": first.method}
+    if rest:
+        query["also"] = "\n".join(f"{c.side}:{c.nerve_id}@{c.mm!r} mm" for c in rest)
+    return "/plan?" + urlencode(query)
+
+
+@router.get("/find", response_class=HTMLResponse)
+def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep,
+              templates: TemplatesDep) -> Response:
+    """Click painful skin regions or choose a function to disable: ranked least-harm cuts."""
+    from neurectomy.targeting import load_targeting_data
+
+    functions, _, _ = load_targeting_data()
+    regions, chosen = _lines(request, "region"), _lines(request, "function")
+    form: dict[str, Any] = {"region": "\n".join(regions), "function": chosen, "side": _text(request, "side") or "left",
+            "top": _text(request, "top") or "3", "spare_motor": bool(_text(request, "spare_motor"))}
+    context: dict[str, Any] = {"active": "find", "form": form, "charts": _picker(atlas),
+                               "functions": sorted({f.name for f in functions.values()})}
+    if regions or chosen:
+        result = _attempt(context, lambda: services.target(
+            atlas, regions, chosen, side=_side(request), top=_int(request, "top", 3, 1, settings.max_top),
+            spare_motor=form["spare_motor"]))
+        if result is not None:
+            context["result"] = result
+            context["links"] = [_plan_link(p) for p in result.plans]
+            api = [("region", r) for r in regions] + [("function", f) for f in chosen] + [
+                ("side", form["side"]), ("top", form["top"])]
+            context["api_url"] = "/api/target?" + urlencode(api)
+    return _render(templates, request, "find.html", status=_status(context), **context)
+
+
+# --------------------------------------------------------------------------- plan
+PATIENT_FIELDS = ("indication", "goal", "pain_nrs", "pain_months", "failed", "numbness", "block_relief",
+                  "entrapment", "comorbidities", "age")
+
+
+def _patient(request: Request, side: str) -> Any:
+    if not any(_text(request, f) for f in PATIENT_FIELDS):
+        return None
+    from neurectomy.candidacy import Patient
+
+    relief = _float(request, "block_relief", 0, 100)
+    numb = _text(request, "numbness")
+    values: dict[str, Any] = {
+        "indication": _opt(request, "indication"), "goal": _text(request, "goal") or "pain_relief",
+        "side": side if side in ("left", "right") else "left",
+        "pain_nrs": _float(request, "pain_nrs", 0, 10), "pain_months": _float(request, "pain_months", 0, 1200),
+        "failed_treatments": tuple(_lines(request, "failed")),
+        "numbness_acceptable": {"yes": True, "no": False}.get(numb),
+        "diagnostic_block_relief": None if relief is None else relief / 100,
+        "entrapment": bool(_text(request, "entrapment")), "comorbidities": tuple(_lines(request, "comorbidities")),
+        "age": _int(request, "age", -1, 0, 120) if _text(request, "age") else None,
+    }
+    try:
+        return Patient.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise FieldError(str(first["loc"][0]), first["msg"]) from None
+
+
+def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
+    side = _side(request)
+    return services.plan(
+        atlas, _opt(request, "procedure"), _opt(request, "nerve"), _opt(request, "at"), _float(request, "mm", 0, 5000),
+        side, method or _opt(request, "method"), request.query_params.getlist("end") or None,
+        _lines(request, "also"), _patient(request, side))
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """Candidacy, steps, risks, evidence, the course over time and the comparison with a block or a release."""
+    from neurectomy.procedures import load_procedures
+
+    q = request.query_params
+    form: dict[str, Any] = {k: _text(request, k) for k in ("procedure", "nerve", "at", "mm", "side", "method",
+                                                            *PATIENT_FIELDS)}
+    form["side"] = form["side"] or "left"
+    form["also"] = "\n".join(_lines(request, "also"))
+    form["failed"] = "\n".join(_lines(request, "failed"))
+    form["comorbidities"] = "\n".join(_lines(request, "comorbidities"))
+    form["end"] = q.getlist("end")
+    context: dict[str, Any] = {"active": "plan", "form": form, "procedures": list(load_procedures().values()),
+                               **_common(atlas)}
+    if form["procedure"] or form["nerve"]:
+        plan = _attempt(context, lambda: _plan_from(request, atlas))
+        if plan is not None:
+            context["plan"] = plan
+            context["d"] = plan.to_dict()
+            context["svg"] = views.bodymap_svg(plan.deficit, atlas)
+            context["timeline_spec"] = views.timeline_spec(plan)
+            context["groups"] = views.GROUP_TITLES
+            columns = [("This plan", plan)]
+            for method, label in (("phenol", "Neurolytic block (phenol)"), ("decompression", "Decompression")):
+                if plan.method.key != method:
+                    other = _attempt({}, lambda m=method: _plan_from(request, atlas, m))  # type: ignore[misc]
+                    if other is not None:
+                        columns.append((label, other))
+            context["compare"] = [(label, views.course_summary(p)) for label, p in columns]
+            context["compare_rows"] = views.COMPARE_ROWS
+            context["comparison_evidence"] = _comparison_evidence(plan)
+            query = [(k, v) for k, v in q.multi_items() if v]
+            context["query"] = urlencode(query)
+    return _render(templates, request, "plan.html", status=_status(context), **context)
+
+
+def _comparison_evidence(plan: Any) -> list[dict[str, Any]]:
+    proc = plan.procedure
+    if proc is None or not proc.evidence_key or not proc.comparator_evidence_key:
+        return []
+    from neurectomy.evidence import compare
+
+    return [c.to_dict() for c in compare(proc.evidence_key, proc.comparator_evidence_key)]
+
+
+def _report(request: Request, atlas: Atlas, kind: str) -> Response:
+    try:
+        from neurectomy import report
+    except ImportError:
+        return Response("The report module is not installed in this build.", status_code=501,
+                        media_type="text/plain")
+    plan = _plan_from(request, atlas)
+    patient = _patient(request, _side(request))
+    if kind == "html":
+        return HTMLResponse(report.render_html(plan, patient))
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.pdf"
+        report.write_pdf(plan, path, patient)
+        data = path.read_bytes()
+    name = (plan.procedure.id if plan.procedure else plan.deficit.cuts[0].nerve_id) + "-plan.pdf"
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/plan/report.pdf")
+def plan_pdf(request: Request, atlas: AtlasDep) -> Response:
+    """The plan as a PDF for the consent conversation."""
+    return _report(request, atlas, "pdf")
+
+
+@router.get("/plan/report.html", response_class=HTMLResponse)
+def plan_report_html(request: Request, atlas: AtlasDep) -> Response:
+    """The printable report as HTML."""
+    return _report(request, atlas, "html")
+
+
+# --------------------------------------------------------------------------- localise and quiz
+@router.get("/localise", response_class=HTMLResponse)
+def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep,
+                  templates: TemplatesDep) -> Response:
+    """Findings (numb regions, weak muscles, lost functions) → ranked lesion sites."""
+    keys = ("numb", "hypo", "weak", "paralysed", "lost", "spared")
+    findings = {k: _lines(request, k) for k in keys}
+    form = {k: "\n".join(v) for k, v in findings.items()}
+    form["side"] = _text(request, "side") or "left"
+    context: dict[str, Any] = {"active": "localise", "form": form, "charts": _picker(atlas),
+                               "muscles": sorted(t.name for t in atlas.targets if t.kind == "muscle")}
+    if any(findings[k] for k in keys if k != "spared"):
+        sites = _attempt(context, lambda: services.localise(
+            atlas, side=_side(request), top=_int(request, "top", 3, 1, settings.max_top),
+            closed_world=bool(_text(request, "closed_world")), **findings))
+        if sites is not None:
+            context["sites"] = sites
+    return _render(templates, request, "localise.html", status=_status(context), **context)
+
+
+@router.get("/quiz", response_class=HTMLResponse)
+def quiz_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
+    """Which nerve was cut? A random deficit on the body map; pick the nerve and get feedback."""
+    seed_text = _text(request, "seed")
+    if not seed_text.isdigit():
+        seed_text = str(random.randrange(1, 10**6))
+    q = views.question(atlas, int(seed_text))
+    context: dict[str, Any] = {"active": "quiz", "q": q, "next_seed": random.randrange(1, 10**6)}
+    if q is not None:
+        context["svg"] = views.quiz_svg(q.deficit, atlas)
+        context["deficit"] = q.deficit.to_dict()
+        guess = _text(request, "guess")
+        if guess:
+            context["feedback"] = views.grade(atlas, q, guess)
+            context["guess"] = guess
+    return _render(templates, request, "quiz.html", **context)
+
+
+# --------------------------------------------------------------------------- simulate
+@router.get("/simulate", response_class=HTMLResponse)
+def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
+    """A stump (growth-cone) simulation with a progress bar, or a plan's course over the years."""
+    from neurectomy.procedures import load_procedures
+    from neurectomy.web.routes.simulate import check_request, run_stump, stump_available, timeline_days
+    from neurectomy.web.schemas import SimulateRequest
+
+    q = request.query_params
+    stump: dict[str, Any] = {"method": _text(request, "method") or "surgical_cut", "end": q.getlist("end"),
+             "n_axons": _text(request, "n_axons") or "300", "days": _text(request, "days") or "180",
+             "replicates": _text(request, "replicates") or "5", "seed": _text(request, "seed") or "0"}
+    course = {k: _text(request, k) for k in ("procedure", "nerve", "course_method", "years")}
+    course["side"] = _text(request, "side") or "left"
+    course["years"] = course["years"] or "5"
+    context: dict[str, Any] = {"active": "simulate", "stump": stump, "course": course, **_common(atlas),
+                               "procedures": list(load_procedures().values()), "stump_available": stump_available(),
+                               "settings": settings}
+    mode = _text(request, "run")
+    if mode == "stump" and stump_available():
+        def work() -> Any:
+            try:
+                body = SimulateRequest(method=stump["method"], end_treatments=stump["end"],
+                                       n_axons=_int(request, "n_axons", 300, 10, settings.max_axons),
+                                       days=_float(request, "days", 1, settings.max_days) or 180.0,
+                                       replicates=_int(request, "replicates", 5, 1, settings.max_replicates),
+                                       seed=_int(request, "seed", 0, 0, 2**31))
+            except ValidationError as exc:
+                raise FieldError(str(exc.errors()[0]["loc"][0]), exc.errors()[0]["msg"]) from None
+            check_request(body, settings)
+            return run_stump(body, lambda _: None)
+
+        result = _attempt(context, work)
+        if result is not None:
+            context["stump_result"] = result
+            context["stump_chart"] = views.stump_spec(result)
+    elif mode == "course" and (course["procedure"] or course["nerve"]):
+        def course_work() -> Any:
+            years = _float(request, "years", 0.1, settings.max_years) or 5.0
+            return services.plan(atlas, course["procedure"] or None, course["nerve"] or None, None, None,
+                                 _side(request), course["course_method"] or None, days=timeline_days(years))
+
+        plan = _attempt(context, course_work)
+        if plan is not None:
+            context["course_chart"] = views.timeline_spec(plan)
+            context["course_summary"] = views.course_summary(plan)
+            context["course_plan"] = plan
+    return _render(templates, request, "simulate.html", status=_status(context), **context)

@@ -1,0 +1,558 @@
+"""The registry in the web app: sign-in, case list, case page (plan, outcomes, recorded vs predicted recovery),
+record an outcome, outcomes vs the evidence, FHIR import/export; and the same as a JSON API under
+``/api/registry`` (bearer token from ``POST /api/registry/session``).
+
+Sessions are server-side (only a SHA-256 of the token is stored); the browser holds the token in an HttpOnly,
+SameSite=Strict cookie. Every form that changes something carries a CSRF token tied to the session (the login
+form a double-submit cookie). Cookie-authenticated API writes need the ``X-CSRF-Token`` header; bearer-token
+clients do not (no ambient credentials). The database is ``app.state.registry_url`` when set, else
+:func:`neurectomy.registry.db.default_url` (created on first use).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from neurectomy.registry.auth import Forbidden, NotFound, Principal
+from neurectomy.registry.service import CaseIn, InvalidInput, OutcomeIn, ProcedureIn
+
+router = APIRouter(tags=["registry"])
+COOKIE = "neurectomy_registry"
+LOGIN_COOKIE = "neurectomy_registry_login"
+_lock = threading.Lock()
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- plumbing
+def get_engine(request: Request) -> Any:
+    """The registry engine of this app (initialised on first use)."""
+    state = request.app.state
+    engine = getattr(state, "registry_engine", None)
+    if engine is None:
+        with _lock:
+            engine = getattr(state, "registry_engine", None)
+            if engine is None:
+                from neurectomy.registry.db import default_url, init_db, make_engine
+
+                engine = make_engine(getattr(state, "registry_url", None) or default_url())
+                init_db(engine)
+                state.registry_engine = engine
+    return engine
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    """The session token and whether it came from the cookie (True) or an Authorization header (False)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None, False
+    return request.cookies.get(COOKIE), True
+
+
+def _session(request: Request) -> tuple[Principal, str, bool] | None:
+    token, from_cookie = _token(request)
+    if not token or len(token) > 200:
+        return None
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.service import session_principal
+
+    with read_session(get_engine(request)) as s:
+        found = session_principal(s, token)
+    return None if found is None else (found[0], found[1], from_cookie)
+
+
+def api_user(request: Request) -> Principal:
+    """The signed-in user of an API call (401 otherwise); cookie-authenticated writes must send X-CSRF-Token."""
+    found = _session(request)
+    if found is None:
+        raise HTTPException(401, "sign in first: POST /api/registry/session", headers={"WWW-Authenticate": "Bearer"})
+    who, csrf, from_cookie = found
+    if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), csrf.encode()):
+            raise HTTPException(403, "missing or wrong X-CSRF-Token")
+    return who
+
+
+ApiUser = Annotated[Principal, Depends(api_user)]
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the case number")]
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Registry errors as HTTP answers."""
+    from sqlalchemy.exc import IntegrityError
+
+    from neurectomy.registry.fhir import FhirImportError
+
+    try:
+        return fn()
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidInput as exc:
+        raise HTTPException(422, [{"loc": ["body", *p.split(".")], "msg": m, "type": "value_error"}
+                                  for p, m in exc.problems]) from None  # fmt: skip
+    except FhirImportError as exc:
+        raise HTTPException(422, [{"loc": ["body", exc.path], "msg": exc.message, "type": "fhir"}]) from None
+    except IntegrityError:
+        raise HTTPException(409, "conflicts with a stored record (e.g. a duplicate)") from None
+
+
+def _read(request: Request, fn: Callable[[Any], T]) -> T:
+    from neurectomy.registry.db import read_session
+
+    def go() -> T:
+        with read_session(get_engine(request)) as s:
+            return fn(s)
+
+    return _run(go)
+
+
+def _write(request: Request, fn: Callable[[Any], T]) -> T:
+    from neurectomy.registry.db import write
+
+    return _run(lambda: write(get_engine(request), fn))
+
+
+# --------------------------------------------------------------------------- JSON API
+class Login(BaseModel):
+    """Credentials."""
+
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+class SessionOut(BaseModel):
+    """A new session: send ``Authorization: Bearer <token>``."""
+
+    token: str
+    csrf_token: str
+    username: str
+    role: str
+    institution_id: int | None
+
+
+def _login(request: Request, username: str, password: str) -> tuple[str, str, Principal] | None:
+    from neurectomy.registry.service import authenticate, open_session
+
+    who = _read(request, lambda s: authenticate(s, username, password))
+    if who is None:
+        return None
+    token, csrf = _write(request, lambda s: open_session(s, who))
+    return token, csrf, who
+
+
+@router.post("/api/registry/session", response_model=SessionOut, responses={401: {"description": "wrong credentials"}})
+def api_login(request: Request, body: Login) -> SessionOut:
+    """Sign in; the token lasts 8 hours."""
+    got = _login(request, body.username, body.password)
+    if got is None:
+        raise HTTPException(401, "wrong username or password")
+    token, csrf, who = got
+    return SessionOut(token=token, csrf_token=csrf, username=who.username, role=who.role,
+                      institution_id=who.institution_id)  # fmt: skip
+
+
+@router.delete("/api/registry/session", status_code=204, responses={401: {"description": "not signed in"}})
+def api_logout(request: Request, who: ApiUser) -> Response:
+    """Sign out (the token stops working)."""
+    from neurectomy.registry.service import close_session
+
+    token, _ = _token(request)
+    _write(request, lambda s: close_session(s, token or ""))
+    return Response(status_code=204)
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "not signed in"}, 403: {"description": "the role may not"},
+    404: {"description": "no such case here"}, 409: {"description": "conflict"},
+}  # fmt: skip
+
+
+@router.get("/api/registry/cases", responses=_ERRORS)
+def api_cases(
+    request: Request,
+    who: ApiUser,
+    procedure_key: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[dict[str, Any]]:
+    """The institution's cases, newest first."""
+    from neurectomy.registry.service import case_view, list_cases
+
+    return _read(request, lambda s: [case_view(c, who) for c in list_cases(s, who, procedure_key=procedure_key,
+                                                                          limit=limit, offset=offset)])  # fmt: skip
+
+
+@router.post("/api/registry/cases", status_code=201, responses=_ERRORS)
+def api_create_case(request: Request, who: ApiUser, body: CaseIn) -> dict[str, Any]:
+    """A new case (and patient, by pseudonym)."""
+    from neurectomy.registry.service import case_view, create_case
+
+    return _write(request, lambda s: case_view(create_case(s, who, body), who))
+
+
+def _full(request: Request, who: Principal, case_id: int) -> dict[str, Any]:
+    from neurectomy.registry.service import case_view, get_case
+
+    return _read(request, lambda s: case_view(get_case(s, who, case_id), who, full=True))
+
+
+@router.get("/api/registry/cases/{case_id}", responses=_ERRORS)
+def api_case(request: Request, who: ApiUser, case_id: CaseId) -> dict[str, Any]:
+    """One case with its plans, procedures and outcomes."""
+    return _full(request, who, case_id)
+
+
+@router.post("/api/registry/cases/{case_id}/outcomes", status_code=201, responses=_ERRORS)
+def api_outcome(request: Request, who: ApiUser, case_id: CaseId, body: OutcomeIn) -> dict[str, Any]:
+    """Record a follow-up."""
+    from neurectomy.registry.service import record_outcome
+
+    _write(request, lambda s: record_outcome(s, who, case_id, body).id)
+    return _full(request, who, case_id)
+
+
+@router.post("/api/registry/cases/{case_id}/procedures", status_code=201, responses=_ERRORS)
+def api_procedure(request: Request, who: ApiUser, case_id: CaseId, body: ProcedureIn) -> dict[str, Any]:
+    """Record a procedure performed."""
+    from neurectomy.registry.service import record_procedure
+
+    _write(request, lambda s: record_procedure(s, who, case_id, body).id)
+    return _full(request, who, case_id)
+
+
+@router.post("/api/registry/cases/{case_id}/plan", status_code=201, responses=_ERRORS)
+def api_plan(request: Request, who: ApiUser, case_id: CaseId) -> dict[str, Any]:
+    """Compute and store the plan of the case's procedure (``neurectomy.plan``)."""
+    from neurectomy.registry.service import plan_case
+
+    _write(request, lambda s: plan_case(s, who, case_id).id)
+    return _full(request, who, case_id)
+
+
+@router.get("/api/registry/fhir", responses=_ERRORS)
+def api_fhir_export(request: Request, who: ApiUser) -> dict[str, Any]:
+    """The institution's cases as a FHIR R4 Bundle."""
+    from neurectomy.registry.fhir import export_bundle
+
+    return _read(request, lambda s: export_bundle(s, who))
+
+
+@router.post("/api/registry/fhir", status_code=201, responses={**_ERRORS, 422: {"description": "the bad element"}})
+def api_fhir_import(request: Request, who: ApiUser, bundle: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """Import a FHIR R4 Bundle: all of it or nothing; a rejection names the path of the bad element."""
+    from neurectomy.registry.fhir import import_bundle
+
+    _run(lambda: who.require("import"))
+    return {"cases": _write(request, lambda s: import_bundle(s, who, bundle))}
+
+
+@router.get("/api/registry/compare", responses=_ERRORS)
+def api_compare(
+    request: Request, who: ApiUser, min_days: Annotated[int, Query(ge=0, le=36500)] = 90
+) -> list[dict[str, Any]]:
+    """Recorded outcomes per procedure vs the published figures, with 95 % Wilson intervals."""
+    return [r.to_dict() for r in _comparison(request, who, min_days)]
+
+
+@router.get("/api/registry/audit", responses=_ERRORS)
+def api_audit(
+    request: Request, who: ApiUser, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
+    """The newest audit entries of the institution (admins)."""
+    from neurectomy.registry.service import audit_entries
+
+    return _read(request, lambda s: [{"id": e.id, "at": e.at.isoformat(), "user": e.username, "action": e.action,
+                                      "entity": e.entity, "entity_id": e.entity_id, "detail": e.detail}
+                                     for e in audit_entries(s, who, limit)])  # fmt: skip
+
+
+def _comparison(request: Request, who: Principal, min_days: int) -> list[Any]:
+    from neurectomy.registry.compare import compare_outcomes
+    from neurectomy.registry.service import get_case, list_cases
+
+    def go(s: Any) -> list[Any]:
+        cases = [get_case(s, who, c.id) for c in list_cases(s, who, limit=1000)]
+        return compare_outcomes(cases, min_days=min_days)
+
+    return _read(request, go)
+
+
+# --------------------------------------------------------------------------- pages
+def _page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, f"registry/{name}", {"active": "registry", **ctx},  # type: ignore[no-any-return]
+                                      status_code=status)  # fmt: skip
+
+
+def page_user(request: Request) -> tuple[Principal, str]:
+    """The signed-in user of a page and their CSRF token; otherwise a redirect to the sign-in page."""
+    found = _session(request)
+    if found is None:
+        raise HTTPException(303, "sign in", headers={"Location": "/registry/login"})
+    return found[0], found[1]
+
+
+PageUser = Annotated[tuple[Principal, str], Depends(page_user)]
+
+
+def _check_csrf(expected: str, sent: str) -> None:
+    if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(403, "the form expired or came from elsewhere (CSRF check failed); reload and retry")
+
+
+@router.get("/registry/login", include_in_schema=False, response_class=HTMLResponse)
+def login_page(request: Request, error: str = "") -> Response:
+    """The sign-in form."""
+    token = secrets.token_urlsafe(24)
+    resp = _page(request, "login.html", {"csrf": token, "error": error[:200]})
+    resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/registry")
+    return resp
+
+
+@router.post("/registry/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Check the credentials; start a session."""
+    _check_csrf(request.cookies.get(LOGIN_COOKIE, ""), csrf_token)
+    got = _login(request, username, password)
+    if got is None:
+        return _page(request, "login.html", {"csrf": csrf_token, "error": "Wrong username or password."}, 401)
+    token, _, _ = got
+    resp = RedirectResponse("/registry", status_code=303)
+    resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                    max_age=8 * 3600, path="/")  # fmt: skip
+    resp.delete_cookie(LOGIN_COOKIE, path="/registry")
+    return resp
+
+
+@router.post("/registry/logout", include_in_schema=False)
+def logout_submit(request: Request, user: PageUser, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """End the session."""
+    from neurectomy.registry.service import close_session
+
+    _check_csrf(user[1], csrf_token)
+    token, _ = _token(request)
+    _write(request, lambda s: close_session(s, token or ""))
+    resp = RedirectResponse("/registry/login", status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+@router.get("/registry", include_in_schema=False, response_class=HTMLResponse)
+def case_list(request: Request, user: PageUser, procedure: str | None = None) -> Response:
+    """The institution's cases."""
+    from neurectomy.registry.service import case_view, list_cases
+
+    who, csrf = user
+    key = procedure[:64] if procedure else None
+    cases = _read(request, lambda s: [case_view(c, who) for c in list_cases(s, who, procedure_key=key, limit=500)])
+    return _page(request, "cases.html", {"who": who, "csrf": csrf, "cases": cases, "procedure": key or ""})
+
+
+@router.get("/registry/cases/new", include_in_schema=False, response_class=HTMLResponse)
+def new_case_page(request: Request, user: PageUser) -> Response:
+    """The new-case form."""
+    from neurectomy.procedures import load_procedures
+
+    who, csrf = user
+    _run(lambda: who.require("write"))
+    return _page(request, "new_case.html", {"who": who, "csrf": csrf, "procedures": sorted(load_procedures().items()),
+                                            "error": "", "form": {}})  # fmt: skip
+
+
+@router.post("/registry/cases", include_in_schema=False)
+async def new_case_submit(request: Request, user: PageUser) -> Response:
+    """Create the case (and its plan when a procedure is named)."""
+    from neurectomy.registry.service import create_case, plan_case
+
+    who, csrf = user
+    form = await request.form()
+    _check_csrf(csrf, str(form.get("csrf_token", "")))
+    data: dict[str, Any] = {k: str(form.get(k, "")) for k in ("pseudonym", "indication", "side", "sex", "notes")}
+    data["birth_year"] = str(form.get("birth_year", "")) or None
+    data["procedure_key"] = str(form.get("procedure_key", "")) or None
+    try:
+
+        def go(s: Any) -> int:
+            c = create_case(s, who, data)
+            if c.procedure_key:
+                plan_case(s, who, c.id)
+            return int(c.id)
+
+        cid = _write(request, go)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        from neurectomy.procedures import load_procedures
+
+        return _page(request, "new_case.html", {"who": who, "csrf": csrf, "form": data, "error": _message(exc),
+                                                "procedures": sorted(load_procedures().items())}, 422)  # fmt: skip
+    return RedirectResponse(f"/registry/cases/{cid}", status_code=303)
+
+
+def _message(exc: HTTPException) -> str:
+    d = exc.detail
+    if isinstance(d, list):
+        return "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in d)
+    return str(d)
+
+
+def recovery_chart(plan: dict[str, Any] | None, outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Predicted vs recorded recovery of sensation over the predicted-numb skin regions, as SVG points.
+
+    Predicted: the mean, over the plan's sensory targets, of the timeline's ``function`` (0 = lost, 1 = back).
+    Recorded: at each follow-up, the share of those regions no longer listed as numb.
+    """
+    if not plan:
+        return None
+    tl = plan.get("timeline") or {}
+    days = list(tl.get("days") or [])
+    targets = [t for t in tl.get("targets") or [] if t.get("group") == "sensory" and t.get("supply_lost", 0) > 0]
+    if not days or not targets:
+        return None
+    predicted = [sum(t["function"][i] for t in targets) / len(targets) for i in range(len(days))]
+    regions = {t["target"]["id"] for t in targets}
+    recorded = [(o["days_after"], 1 - len(regions & set(o["numb_regions"])) / len(regions)) for o in outcomes]
+    last = max([days[-1], *(d for d, _ in recorded)]) or 1
+    w, h, pad = 560.0, 200.0, 30.0
+
+    def xy(d: float, v: float) -> tuple[float, float]:
+        return round(pad + (w - 2 * pad) * d / last, 1), round(h - pad - (h - 2 * pad) * v, 1)
+
+    return {
+        "width": w, "height": h, "pad": pad, "last_day": int(last),
+        "predicted": " ".join(f"{x},{y}" for x, y in (xy(d, v) for d, v in zip(days, predicted, strict=True))),
+        "recorded": [{"x": xy(d, v)[0], "y": xy(d, v)[1], "day": d, "value": round(v, 2)} for d, v in recorded],
+        "regions": sorted(regions),
+    }  # fmt: skip
+
+
+@router.get("/registry/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
+def case_page(request: Request, user: PageUser, case_id: int) -> Response:
+    """One case: patient, plan, procedures, outcomes, recorded vs predicted recovery, the outcome form."""
+    from neurectomy.registry.service import case_view, get_case
+
+    who, csrf = user
+
+    def go(s: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        c = get_case(s, who, case_id)
+        return case_view(c, who, full=True), (c.plans[-1].plan if c.plans else None)
+
+    view, plan = _read(request, go)
+    return _page(request, "case.html", {"who": who, "csrf": csrf, "case": view, "plan": plan,
+                                        "chart": recovery_chart(plan, view["outcomes"]), "error": "",
+                                        "complications": _complications()})  # fmt: skip
+
+
+def _complications() -> tuple[str, ...]:
+    from neurectomy.registry.models import COMPLICATIONS
+
+    return COMPLICATIONS
+
+
+@router.post("/registry/cases/{case_id}/outcomes", include_in_schema=False)
+async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Response:
+    """Record a follow-up from the case page's form."""
+    from neurectomy.registry.service import record_outcome
+
+    who, csrf = user
+    form = await request.form()
+    _check_csrf(csrf, str(form.get("csrf_token", "")))
+    regions = [r.strip() for r in str(form.get("numb_regions", "")).replace(",", "\n").splitlines() if r.strip()]
+    data: dict[str, Any] = {
+        "recorded_on": str(form.get("recorded_on", "")), "days_after": str(form.get("days_after", "")),
+        "pain_nrs": str(form.get("pain_nrs", "")) or None, "pain_relief": str(form.get("pain_relief", "")) or None,
+        "numb_regions": regions, "complications": [str(v) for v in form.getlist("complications")],
+        "recurrence": bool(form.get("recurrence")), "notes": str(form.get("notes", "")),
+    }  # fmt: skip
+    try:
+        _write(request, lambda s: record_outcome(s, who, case_id, data).id)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        return _outcome_error(_message(exc), case_id)
+    return RedirectResponse(f"/registry/cases/{case_id}#outcomes", status_code=303)
+
+
+def _outcome_error(message: str, case_id: int) -> Response:
+    """A 422 page that points back to the case."""
+    from html import escape
+
+    body = (f"<!doctype html><title>Please check the outcome</title><main><h1>Please check the outcome</h1>"
+            f"<p role='alert'>{escape(message)}</p><p><a href='/registry/cases/{case_id}'>Back to the case</a></p>"
+            "<p>Decision support and education only — not a medical device.</p></main>")  # fmt: skip
+    return HTMLResponse(body, status_code=422)
+
+
+@router.get("/registry/compare", include_in_schema=False, response_class=HTMLResponse)
+def compare_page(request: Request, user: PageUser, min_days: int = 90) -> Response:
+    """Recorded outcomes vs the published figures."""
+    who, csrf = user
+    rows = _comparison(request, who, max(0, min(min_days, 36500)))
+    return _page(request, "compare.html", {"who": who, "csrf": csrf, "rows": rows, "min_days": min_days})
+
+
+@router.get("/registry/fhir", include_in_schema=False, response_class=HTMLResponse)
+def fhir_page(request: Request, user: PageUser) -> Response:
+    """Import and export FHIR bundles."""
+    who, csrf = user
+    _run(lambda: who.require("export"))
+    return _page(request, "fhir.html", {"who": who, "csrf": csrf, "result": None, "error": None})
+
+
+@router.get("/registry/fhir/export", include_in_schema=False)
+def fhir_download(request: Request, user: PageUser) -> Response:
+    """Download the institution's cases as a FHIR R4 Bundle."""
+    from neurectomy.registry.fhir import dumps, export_bundle
+
+    who, _ = user
+    text = _read(request, lambda s: dumps(export_bundle(s, who)))
+    return Response(
+        text,
+        media_type="application/fhir+json",
+        headers={"Content-Disposition": 'attachment; filename="neurectomy-registry.fhir.json"'},
+    )
+
+
+@router.post("/registry/fhir/import", include_in_schema=False)
+async def fhir_upload(
+    request: Request, user: PageUser, file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:  # fmt: skip
+    """Import an uploaded bundle (all or nothing)."""
+    from neurectomy.registry.fhir import MAX_BYTES, FhirImportError, import_bundle, loads
+
+    who, csrf = user
+    _check_csrf(csrf, csrf_token)
+    _run(lambda: who.require("import"))
+    raw = await file.read(MAX_BYTES + 1)
+    try:
+        data = loads(raw)
+    except FhirImportError as exc:
+        return _page(request, "fhir.html", {"who": who, "csrf": csrf, "result": None, "error": str(exc)}, 422)
+    try:
+        ids = _write(request, lambda s: import_bundle(s, who, data))
+    except HTTPException as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _page(
+            request,
+            "fhir.html",
+            {"who": who, "csrf": csrf, "result": None, "error": _message(exc) + " — nothing was imported."},
+            exc.status_code,
+        )
+    return _page(request, "fhir.html", {"who": who, "csrf": csrf, "result": ids, "error": None})

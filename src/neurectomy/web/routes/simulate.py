@@ -1,0 +1,127 @@
+"""``/api/simulate/…``: stump (growth-cone) simulations as background jobs with progress, and plan timelines."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from neurectomy.web import services
+from neurectomy.web.deps import AtlasDep, SettingsDep
+from neurectomy.web.errors import FieldError
+from neurectomy.web.jobs import JobStore, Progress
+from neurectomy.web.schemas import NOT_FOUND, JobOut, SimulateRequest
+from neurectomy.web.settings import Settings
+
+router = APIRouter(prefix="/api/simulate", tags=["simulate"])
+
+
+def stump_available() -> bool:
+    """Whether the growth-cone stump model is installed."""
+    try:
+        from neurectomy.regrowth import stump  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_request(body: SimulateRequest, settings: Settings) -> None:
+    """Limits of this server, and names the core must know (404 otherwise)."""
+    if body.n_axons > settings.max_axons:
+        raise FieldError("n_axons", f"at most {settings.max_axons} axons on this server", location="body")
+    if body.days > settings.max_days:
+        raise FieldError("days", f"at most {settings.max_days:g} days on this server", location="body")
+    if body.replicates > settings.max_replicates:
+        raise FieldError("replicates", f"at most {settings.max_replicates} replicates on this server",
+                         location="body")
+    from neurectomy.methods import get_end_treatment, get_method
+
+    get_method(body.method)
+    for e in body.end_treatments:
+        get_end_treatment(e)
+
+
+def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
+    """Replicates one by one (progress after each); mean and 10th-90th percentile bands over replicates."""
+    from neurectomy.regrowth.stump import simulate_stump
+
+    start = time.perf_counter()
+    reached, neuroma, sprouts = [], [], []
+    steps = 0
+    days: list[float] = []
+    for i in range(body.replicates):
+        res = simulate_stump(body.method, body.end_treatments, n_axons=body.n_axons, days=body.days,
+                             rng=body.seed + i)
+        reached.append(res.reached)
+        neuroma.append(res.neuroma)
+        sprouts.append(res.sprouts)
+        steps += res.agent_steps
+        days = res.days.tolist()
+        progress((i + 1) / body.replicates)
+    r, n = np.asarray(reached), np.asarray(neuroma)
+
+    def band(a: Any) -> dict[str, list[float]]:
+        return {"mean": np.round(a.mean(axis=0), 4).tolist(), "p10": np.round(np.percentile(a, 10, axis=0), 4).tolist(),
+                "p90": np.round(np.percentile(a, 90, axis=0), 4).tolist()}
+
+    result: dict[str, Any] = {
+        "kind": "stump", "method": body.method, "end_treatments": body.end_treatments, "n_axons": body.n_axons,
+        "replicates": body.replicates, "seed": body.seed, "days": days, "reached": band(r), "neuroma_index": band(n),
+        "sprouts_final_mean": float(np.asarray(sprouts)[:, -1].mean()), "agent_steps": steps,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    from neurectomy.web.views import stump_spec
+
+    result["chart"] = stump_spec(result)
+    return result
+
+
+def _store(request: Request) -> JobStore:
+    store: JobStore = request.app.state.jobs
+    return store
+
+
+@router.post("/jobs", response_model=JobOut, status_code=202, responses=NOT_FOUND)
+def start_job(request: Request, settings: SettingsDep, body: SimulateRequest) -> dict[str, Any]:
+    """Start a stump simulation; poll ``GET /api/simulate/jobs/{id}`` for progress and the result."""
+    if not stump_available():
+        raise HTTPException(501, "the stump model is not installed in this build")
+    check_request(body, settings)
+    return _store(request).submit(lambda progress: run_stump(body, progress)).to_dict()
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, responses={404: {"description": "no such job"}})
+def job(request: Request, job_id: str) -> dict[str, Any]:
+    """A job's status, progress (0-1) and, once done, its result."""
+    found = _store(request).get(job_id)
+    if found is None:
+        raise HTTPException(404, f"no simulation job {job_id!r} (jobs are kept in memory, the most recent only)")
+    return found.to_dict()
+
+
+def timeline_days(years: float) -> Any:
+    """The time grid of ``neurectomy simulate --years N``."""
+    days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
+    return days[days <= years * 365.25]
+
+
+@router.get("/timeline", responses=NOT_FOUND)
+def timeline(
+    atlas: AtlasDep,
+    settings: SettingsDep,
+    procedure: Annotated[str | None, Query(max_length=200)] = None,
+    nerve: Annotated[str | None, Query(max_length=200)] = None,
+    at: Annotated[str | None, Query(max_length=200)] = None,
+    mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
+    side: Literal["left", "right", "midline"] = "left",
+    method: Annotated[str | None, Query(max_length=100)] = None,
+    end: Annotated[list[str] | None, Query(max_length=6)] = None,
+    years: Annotated[float, Query(gt=0, le=100)] = 5.0,
+) -> dict[str, Any]:
+    """Function, pain and neuroma risk over the years of a plan (as ``neurectomy simulate … --json``)."""
+    if years > settings.max_years:
+        raise FieldError("years", f"at most {settings.max_years:g} years on this server")
+    p = services.plan(atlas, procedure, nerve, at, mm, side, method, end or None, days=timeline_days(years))
+    return p.timeline.to_dict()  # type: ignore[no-any-return]

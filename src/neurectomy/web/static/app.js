@@ -1,0 +1,170 @@
+/* neurectomy: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const lines = (text) => text.split(/\n|;/).map((s) => s.trim()).filter(Boolean);
+  const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
+
+  /* ---- body-map pickers: click a region to add/remove its name in a textarea */
+  function regionName(el) {
+    const t = el.querySelector("title");
+    return t ? t.textContent.split(":")[0].trim() : el.dataset.region;
+  }
+  function pickerTarget(picker) {
+    const mode = $("input[name=_mode]:checked");
+    return document.getElementById(mode ? mode.value : picker.dataset.target);
+  }
+  function syncPicker(picker) {
+    const chosen = {};
+    ["numb", "hypo", "spared", picker.dataset.target].forEach((id) => {
+      const box = document.getElementById(id);
+      if (box) lines(box.value).forEach((n) => { chosen[n.toLowerCase()] = id; });
+    });
+    $$(".region", picker).forEach((el) => {
+      const which = chosen[regionName(el).toLowerCase()];
+      el.classList.toggle("selected", Boolean(which));
+      el.dataset.mark = which || "";
+    });
+  }
+  $$(".picker").forEach((picker) => {
+    $$(".tabs button", picker).forEach((btn) => btn.addEventListener("click", () => {
+      $$(".tabs button", picker).forEach((b) => b.classList.toggle("active", b === btn));
+      $$(".view", picker).forEach((v) => v.classList.toggle("active", v.dataset.view === btn.dataset.view));
+    }));
+    picker.classList.add("js");
+    picker.addEventListener("click", (ev) => {
+      const el = ev.target.closest(".region");
+      if (!el) return;
+      const box = pickerTarget(picker);
+      if (!box) return;
+      const name = regionName(el);
+      const have = lines(box.value);
+      const i = have.findIndex((n) => n.toLowerCase() === name.toLowerCase());
+      if (i >= 0) have.splice(i, 1); else have.push(name);
+      box.value = have.join("\n");
+      ["numb", "hypo", "spared"].forEach((id) => {  // a region carries one mark at a time
+        const other = document.getElementById(id);
+        if (other && other !== box && i < 0) other.value = lines(other.value).filter((n) => n.toLowerCase() !== name.toLowerCase()).join("\n");
+      });
+      syncPicker(picker);
+    });
+    ["numb", "hypo", "spared", picker.dataset.target].forEach((id) => {
+      const box = document.getElementById(id);
+      if (box) box.addEventListener("input", () => syncPicker(picker));
+    });
+    syncPicker(picker);
+  });
+
+  /* ---- "add a muscle" inputs append to a textarea */
+  $$("input[data-append]").forEach((input) => input.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter") return;
+    ev.preventDefault();
+    const box = document.getElementById(input.dataset.append);
+    if (box && input.value.trim()) { box.value = lines(box.value).concat([input.value.trim()]).join("\n"); input.value = ""; }
+  }));
+
+  /* ---- suggestion chips fill the field they name and resubmit */
+  $$("button.chip[data-fill]").forEach((chip) => chip.addEventListener("click", () => {
+    const map = { nerve: "nerve", region: "region", function: "region", target: "weak", procedure: "procedure", method: "method" };
+    const field = document.getElementById(map[chip.dataset.fill] || chip.dataset.fill);
+    if (!field) return;
+    field.value = chip.dataset.value;
+    if (field.form) field.form.submit();
+  }));
+
+  /* ---- copy the shareable link */
+  $$("[data-copy-url]").forEach((btn) => btn.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(location.href); btn.textContent = "Link copied"; }
+    catch (e) { window.prompt("Copy this link", location.href); }
+  }));
+
+  /* ---- atlas live suggestions */
+  const q = $("input[data-suggest]");
+  if (q) {
+    const list = document.getElementById(q.getAttribute("list"));
+    const live = $("#q-live");
+    q.addEventListener("input", debounce(async () => {
+      const text = q.value.trim();
+      if (text.length < 2) { live.innerHTML = ""; return; }
+      const res = await fetch(q.dataset.suggest + "?limit=8&q=" + encodeURIComponent(text));
+      if (!res.ok) return;
+      const hits = await res.json();
+      list.innerHTML = hits.map((h) => `<option value="${h.name.replace(/"/g, "&quot;")}">`).join("");
+      live.innerHTML = hits.map((h) => h.kind === "nerve"
+        ? `<li><a href="/atlas/nerves/${h.id}">${h.name}</a> <span class="hint">nerve</span></li>`
+        : `<li>${h.name} <span class="hint">${h.kind}</span></li>`).join("");
+    }, 150));
+  }
+
+  /* ---- cut page: landmarks of the chosen nerve */
+  const nerve = $("input[data-landmarks]");
+  if (nerve) {
+    const list = document.getElementById(nerve.dataset.landmarks);
+    const mm = $("#mm");
+    nerve.addEventListener("change", async () => {
+      const res = await fetch("/api/atlas/nerves/" + encodeURIComponent(nerve.value.trim()));
+      if (!res.ok) return;
+      const n = await res.json();
+      list.innerHTML = n.landmarks.map((l) => `<option value="${l.name}">${l.mm} mm</option>`).join("");
+      if (mm) mm.placeholder = `0–${n.length_mm} mm; empty = origin`;
+    });
+  }
+
+  /* ---- Vega-Lite charts (the bundle is served locally) */
+  function drawCharts(root) {
+    if (!window.vegaEmbed) return;
+    $$(".vega-chart", root).forEach((el) => {
+      if (el.dataset.drawn) return;
+      const spec = JSON.parse(document.getElementById(el.dataset.spec).textContent);
+      el.dataset.drawn = "1";
+      window.vegaEmbed(el, spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" })
+        .catch((err) => { el.textContent = "Chart failed: " + err; });
+    });
+  }
+  window.addEventListener("load", () => drawCharts(document));
+
+  /* ---- stump simulation as a background job with a progress bar */
+  const form = $("#stump-form");
+  if (form) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const data = new FormData(form);
+      const body = {
+        method: data.get("method"), end_treatments: data.getAll("end"), n_axons: Number(data.get("n_axons")),
+        days: Number(data.get("days")), replicates: Number(data.get("replicates")), seed: Number(data.get("seed")),
+      };
+      const box = $("#stump-progress"), bar = $("progress", box), status = $(".status", box), out = $("#stump-output");
+      const button = $("#run-stump");
+      box.hidden = false; bar.value = 0; status.textContent = "starting…"; button.disabled = true;
+      const started = Date.now();
+      const res = await fetch(form.dataset.api, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const job = await res.json();
+      if (!res.ok) {
+        const d = job.detail;
+        status.textContent = "Error: " + (Array.isArray(d) ? d.map((x) => `${x.loc.slice(-1)[0]}: ${x.msg}`).join("; ") : (d || res.status));
+        button.disabled = false; return;
+      }
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 250));
+        const st = await (await fetch(form.dataset.api + "/" + job.id)).json();
+        bar.value = st.progress;
+        status.textContent = `${st.status} — ${Math.round(st.progress * 100)}% · ${((Date.now() - started) / 1000).toFixed(1)} s`;
+        if (st.status === "done") {
+          const r = st.result;
+          out.innerHTML = `<div class="vega-chart" id="stump-chart" data-spec="stump-chart-spec"></div>` +
+            `<p class="summary">${r.replicates} replicate(s), ${r.agent_steps.toLocaleString()} agent-steps in ${r.seconds} s. ` +
+            `At day ${Math.round(r.days[r.days.length - 1])}: ${Math.round(r.reached.mean[r.reached.mean.length - 1] * 100)}% of axons at a target; ` +
+            `neuroma index ${r.neuroma_index.mean[r.neuroma_index.mean.length - 1].toFixed(2)}.</p>`;
+          const s = document.createElement("script");
+          s.type = "application/json"; s.id = "stump-chart-spec"; s.textContent = JSON.stringify(r.chart);
+          out.appendChild(s);
+          drawCharts(out);
+          break;
+        }
+        if (st.status === "failed") { status.textContent = "Failed: " + st.error; break; }
+      }
+      button.disabled = false;
+    });
+  }
+})();

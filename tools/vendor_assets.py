@@ -1,0 +1,62 @@
+"""Regenerate the JavaScript/CSS the web app serves from ``web/static/vendor/`` (no CDN at run time).
+
+- ``vega-bundle.js``: Vega, Vega-Lite and Vega-Embed from the installed ``vl-convert-python`` package
+  (``vl_convert.javascript_bundle()``), exposing ``vegaEmbed``, ``vegaLite`` and ``vega`` on ``window``.
+- ``swagger-ui/``: Swagger UI's bundle and stylesheet from the npm package ``swagger-ui-dist`` (``npm pack``),
+  for the OpenAPI page at ``/docs``.
+
+Run: ``.venv/bin/python tools/vendor_assets.py [--skip-swagger]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parents[1] / "src" / "neurectomy" / "web" / "static" / "vendor"
+SWAGGER_VERSION = "5.17.14"
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE")
+
+
+def vendor_vega() -> Path:
+    """Write the Vega/Vega-Lite/Vega-Embed bundle."""
+    import vl_convert
+
+    out = VENDOR / "vega-bundle.js"
+    header = (f"/* Vega, Vega-Lite and Vega-Embed bundled by vl-convert-python {vl_convert.__version__} "
+              "(BSD-3-Clause); regenerate with tools/vendor_assets.py */\n")
+    out.write_text(header + vl_convert.javascript_bundle(), encoding="utf-8")
+    return out
+
+
+def vendor_swagger(version: str = SWAGGER_VERSION) -> Path:
+    """Unpack Swagger UI's dist files from the npm registry's tarball."""
+    out = VENDOR / "swagger-ui"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"swagger-ui-dist@{version}", "--silent"], cwd=tmp, check=True,
+                       capture_output=True)
+        tarball = next(Path(tmp).glob("swagger-ui-dist-*.tgz"))
+        with tarfile.open(tarball) as tar:
+            for name in SWAGGER_FILES:
+                member = tar.extractfile(f"package/{name}")
+                if member is not None:
+                    (out / name).write_bytes(member.read())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-swagger", action="store_true", help="only regenerate the Vega bundle")
+    args = parser.parse_args()
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {vendor_vega()}")
+    if not args.skip_swagger:
+        print(f"wrote {vendor_swagger()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -108,3 +108,36 @@ def test_cli_writes_pdf_and_html(tmp_path: Path) -> None:
     text = out_html.read_text(encoding="utf-8")
     assert "Lateral femoral cutaneous neurectomy" in text
     assert "not a medical device" in text.lower()
+
+
+def test_report_shows_the_registry_outcomes_beside_the_evidence(tmp_path):
+    import subprocess
+    import sys
+
+    from neurectomy import plan as make_plan
+    from neurectomy.registry.compare import compare_for_procedure
+    from neurectomy.report import render_html
+
+    from . import test_registry_support as sup
+
+    engines = sup.engine_for("sqlite", tmp_path)
+    engine = next(engines)
+    try:
+        sup.populate(engine, sup.users(engine)["clinician"], 4, plan=False)
+        rows = compare_for_procedure(engine, "lfcn_neurectomy", min_days=90)
+        complete = next(r for r in rows if r.measure == "complete_relief")
+        assert (complete.k, complete.n) == (2, 4)
+        html = render_html(make_plan("lfcn_neurectomy"), registry=rows)
+        assert "recorded outcomes beside the published figures" in html and "2 of 4" in html and "E001" in html
+        out = tmp_path / "r.html"
+        env = {**__import__("os").environ, "NEURECTOMY_DATABASE_URL": str(engine.url)}
+        proc = subprocess.run([sys.executable, "-m", "neurectomy", "report", "--procedure", "lfcn neurectomy",
+                               "--html", str(out), "--registry"], capture_output=True, text=True, env=env, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert "of 4" in out.read_text()
+        empty = {**env, "NEURECTOMY_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+        bad = subprocess.run([sys.executable, "-m", "neurectomy", "report", "--procedure", "lfcn neurectomy",
+                              "--html", str(out), "--registry"], capture_output=True, text=True, env=empty, check=False)
+        assert bad.returncode == 2 and "registry init" in bad.stderr
+    finally:
+        next(engines, None)

@@ -390,6 +390,9 @@ def report_cmd(
     patient: PatientOpt = None,
     pdf: Annotated[str | None, typer.Option("--pdf", help="write the report as PDF")] = None,
     html: Annotated[str | None, typer.Option("--html", help="write the report as HTML")] = None,
+    registry: Annotated[bool, typer.Option("--registry", help="add the outcomes recorded in the registry "
+                                           "(NEURECTOMY_DATABASE_URL or the default database) for this procedure")]
+    = False,
 ) -> None:
     """A printable report of a plan (HTML and/or PDF) for the consent conversation."""
     from neurectomy import report
@@ -397,10 +400,23 @@ def report_cmd(
     if not pdf and not html:
         raise UsageError("give --pdf FILE and/or --html FILE")
     p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    rows: list[Any] = []
+    if registry:
+        if p.procedure is None:
+            raise UsageError("--registry needs --procedure: outcomes are recorded per procedure")
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from neurectomy.registry.compare import compare_for_procedure
+        from neurectomy.registry.db import make_engine
+
+        try:
+            rows = compare_for_procedure(make_engine(), p.procedure.id)
+        except (OperationalError, ProgrammingError):
+            raise UsageError("the registry database is not set up: run `neurectomy registry init`") from None
     if html:
-        err.print(f"wrote {report.write_html(p, html)}")
+        err.print(f"wrote {report.write_html(p, html, registry=rows)}")
     if pdf:
-        err.print(f"wrote {report.write_pdf(p, pdf)}")
+        err.print(f"wrote {report.write_pdf(p, pdf, registry=rows)}")
 
 
 @app.command("serve")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -202,7 +202,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def context(plan: Plan, patient: Patient | None = None) -> dict[str, Any]:
+def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] = ()) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
     import neurectomy
     from neurectomy.planning import NOTICE
@@ -236,25 +236,26 @@ def context(plan: Plan, patient: Patient | None = None) -> dict[str, Any]:
         "risks": _risks(plan),
         "timeline": _timeline_chart(plan, f"{title}: expected course"),
         "evidence": list(plan.evidence),
+        "registry": [r.to_dict() for r in registry],
     }
 
 
-def render_html(plan: Plan, patient: Patient | None = None) -> str:
+def render_html(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] = ()) -> str:
     """The report as one self-contained HTML page (styles and pictures inlined; no network needed)."""
-    return _environment().get_template("report.html").render(**context(plan, patient))
+    return _environment().get_template("report.html").render(**context(plan, patient, registry))
 
 
-def write_html(plan: Plan, path: str | Path, patient: Patient | None = None) -> Path:
+def write_html(plan: Plan, path: str | Path, patient: Patient | None = None, registry: Sequence[Any] = ()) -> Path:
     """Write :func:`render_html` to ``path``; returns the path."""
     out = Path(path)
-    out.write_text(render_html(plan, patient), encoding="utf-8")
+    out.write_text(render_html(plan, patient, registry), encoding="utf-8")
     return out
 
 
-def write_pdf(plan: Plan, path: str | Path, patient: Patient | None = None) -> Path:
+def write_pdf(plan: Plan, path: str | Path, patient: Patient | None = None, registry: Sequence[Any] = ()) -> Path:
     """Write the report as an A4 PDF (WeasyPrint) to ``path``; returns the path."""
     import weasyprint
 
     out = Path(path)
-    weasyprint.HTML(string=render_html(plan, patient)).write_pdf(out)  # no base URL: nothing is fetched
+    weasyprint.HTML(string=render_html(plan, patient, registry)).write_pdf(out)  # no base URL: nothing is fetched
     return out

@@ -161,3 +161,18 @@ def compare_outcomes(cases: Sequence[Case], *, min_days: int = 0) -> list[Row]:
                 continue
             rows.append(Row(key, m.key, m.label, k, n, wilson(k, n), pub))
     return rows
+
+
+def compare_for_procedure(engine: Any, procedure_key: str, *, min_days: int = 0) -> list[Row]:
+    """The comparison rows of one procedure over every case in a registry database (a local, administrative read:
+    the report printed from the command line on the clinic's own machine)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.models import Case
+
+    with read_session(engine) as s:
+        cases = list(s.scalars(select(Case).where(Case.procedure_key == procedure_key)
+                               .options(selectinload(Case.outcomes))))
+        return [r for r in compare_outcomes(cases, min_days=min_days) if r.procedure_key == procedure_key]

@@ -1,8 +1,5 @@
-"""Textbook lesion checks from ``shared/reference/anatomy-checks.yaml`` with its exact matching rule.
-
-Checks whose nerve belongs to the whole-body atlas (issue 4: head, spine) run as soon as that nerve is in the
-atlas; every other check must find its nerve.
-"""
+"""Textbook lesion checks from ``shared/reference/anatomy-checks.yaml`` with its exact matching rule: every check's
+nerve must be in the atlas (the whole body is in scope)."""
 
 from __future__ import annotations
 
@@ -15,19 +12,10 @@ from .anatomy_rule import matches, matches_any, resolve
 from .conftest import SHARED
 
 CHECKS = yaml.safe_load((SHARED / "anatomy-checks.yaml").read_text())
-LATER_SCOPE = ("supraorbital", "infraorbital", "facial", "medial branch", "cochlear")
-
-
-def _later(nerve: str) -> bool:
-    return any(word in nerve for word in LATER_SCOPE)
-
-
 @pytest.mark.parametrize("check", CHECKS["lesions"], ids=lambda c: c["nerve"].split("|")[0])
 def test_lesion_check(atlas, check):
     nerve = resolve(atlas, check["nerve"])
     if nerve is None:
-        if _later(check["nerve"]):
-            pytest.skip(f"{check['nerve']} belongs to the whole-body atlas (issue 4), not in this atlas yet")
         pytest.fail(f"atlas has no nerve called {check['nerve']!r}")
     d = lesion(atlas, Cut(nerve.id, side="left"))
     motor = [x.target.name for x in d.motor]

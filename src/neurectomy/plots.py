@@ -74,14 +74,20 @@ def stump_spec(data: dict[str, Any]) -> dict[str, Any]:
         values = values.mean(axis=0) if values.ndim > 1 else values
         rows += [{"day": d, "measure": label, "value": float(v)} for d, v in zip(days, values, strict=True)]
     ends = " + ".join(data.get("end_treatments", []))
+
+    def panel(label: str, domain: list[float] | None) -> dict[str, Any]:
+        y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": label}
+        if domain is not None:
+            y["scale"] = {"domain": domain}
+        return {"width": 300, "height": 200, "mark": "line", "transform": [{"filter": {"field": "measure",
+                                                                                       "equal": label}}],
+                "encoding": {"x": {"field": "day", "type": "quantitative", "title": "days after the procedure"},
+                             "y": y}}
+
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {"text": f"Growth cones after {data['method'].replace('_', ' ')}" + (f" + {ends}" if ends else ""),
                   "subtitle": NOTICE},
         "data": {"values": rows},
-        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
-        "spec": {"width": 300, "height": 200, "mark": "line",
-                 "encoding": {"x": {"field": "day", "type": "quantitative", "title": "days after the procedure"},
-                              "y": {"field": "value", "type": "quantitative", "title": None}}},
-        "resolve": {"scale": {"y": "independent"}},
+        "hconcat": [panel("axons reaching targets (fraction)", [0.0, 1.0]), panel("neuroma index", None)],
     }

@@ -491,9 +491,10 @@ def simulate_stump_cmd(
         if out.endswith(".json"):
             Path(out).write_text(json.dumps(data), encoding="utf-8")
         else:
-            from neurectomy.plots import stump_spec, write_chart
+            from neurectomy.plots import bands, stump_spec, write_chart
 
-            write_chart(stump_spec(data), out)
+            write_chart(stump_spec(data["days"], bands(data["reached"]), bands(data["neuroma_index"]), method,
+                                   end or (), f"{replicates} replicate(s) of {axons} axons."), out)
         err.print(f"wrote {out}")
 
 

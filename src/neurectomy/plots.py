@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,31 +64,39 @@ def write_chart(spec: dict[str, Any], path: str | Path) -> Path:
     return out
 
 
-def stump_spec(data: dict[str, Any]) -> dict[str, Any]:
-    """Axons reaching targets and the neuroma index over days, from ``StumpResult.to_dict()`` (replicates averaged)."""
+def bands(values: Any) -> dict[str, list[float]]:
+    """Mean and 10th-90th percentile band over replicates (rows) of a (replicates, T) or (T,) array."""
     import numpy as np
 
-    days = list(data["days"])
-    rows: list[dict[str, Any]] = []
-    for key, label in (("reached", "axons reaching targets (fraction)"), ("neuroma_index", "neuroma index")):
-        values = np.asarray(data[key], dtype=float)
-        values = values.mean(axis=0) if values.ndim > 1 else values
-        rows += [{"day": d, "measure": label, "value": float(v)} for d, v in zip(days, values, strict=True)]
-    ends = " + ".join(data.get("end_treatments", []))
+    a = np.atleast_2d(np.asarray(values, dtype=float))
+    return {"mean": a.mean(axis=0).tolist(), "p10": np.percentile(a, 10, axis=0).tolist(),
+            "p90": np.percentile(a, 90, axis=0).tolist()}
 
-    def panel(label: str, domain: list[float] | None) -> dict[str, Any]:
-        y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": label}
+
+def stump_spec(days: Sequence[float], reached: dict[str, list[float]], neuroma: dict[str, list[float]],
+               method: str, end_treatments: Sequence[str], note: str = "") -> dict[str, Any]:
+    """The stump model over days: fraction of axons reaching a target (0-1 axis) and the neuroma index, each a mean
+    line with its 10th-90th percentile band (see :func:`bands`)."""
+    def panel(label: str, band: dict[str, list[float]], domain: list[float] | None) -> dict[str, Any]:
+        rows = [{"day": d, "mean": band["mean"][j], "p10": band["p10"][j], "p90": band["p90"][j]}
+                for j, d in enumerate(days)]
+        y: dict[str, Any] = {"field": "p10", "type": "quantitative", "title": label}
         if domain is not None:
             y["scale"] = {"domain": domain}
-        return {"width": 300, "height": 200, "mark": "line", "transform": [{"filter": {"field": "measure",
-                                                                                       "equal": label}}],
-                "encoding": {"x": {"field": "day", "type": "quantitative", "title": "days after the procedure"},
-                             "y": y}}
+        x = {"field": "day", "type": "quantitative", "title": "days after the procedure"}
+        return {"width": 300, "height": 200, "data": {"values": rows}, "layer": [
+            {"mark": {"type": "area", "opacity": 0.25, "color": "#1f5f8b"}, "encoding": {"x": x, "y": y,
+                                                                                          "y2": {"field": "p90"}}},
+            {"mark": {"type": "line", "color": "#1f5f8b"},
+             "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"},
+                          "tooltip": [{"field": "day"}, {"field": "mean", "format": ".3f"}]}},
+        ]}
 
+    ends = " + ".join(end_treatments) or "no end treatment"
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"Growth cones after {data['method'].replace('_', ' ')}" + (f" + {ends}" if ends else ""),
-                  "subtitle": NOTICE},
-        "data": {"values": rows},
-        "hconcat": [panel("axons reaching targets (fraction)", [0.0, 1.0]), panel("neuroma index", None)],
+        "title": {"text": f"Growth cones after {method.replace('_', ' ')}, {ends}",
+                  "subtitle": f"{note + ' ' if note else ''}{NOTICE}"},
+        "hconcat": [panel("axons reaching a target (fraction)", reached, [0.0, 1.0]),
+                    panel("neuroma index", neuroma, None)],
     }

@@ -142,37 +142,12 @@ def timeline_spec(plan: Any) -> dict[str, Any] | None:
 
 
 def stump_spec(result: dict[str, Any]) -> dict[str, Any]:
-    """Vega-Lite chart of a stump job: mean with a 10th-90th percentile band, axons reaching a target and the
-    neuroma index, over days."""
-    rows = []
-    for key, label in (("reached", "axons reaching a target (fraction)"), ("neuroma_index", "neuroma index")):
-        band = result[key]
-        for j, day in enumerate(result["days"]):
-            rows.append({"measure": label, "day": day, "mean": band["mean"][j], "p10": band["p10"][j],
-                         "p90": band["p90"][j]})
-    ends = ", ".join(result["end_treatments"]) or "no end treatment"
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"Stump model: {result['method'].replace('_', ' ')}, {ends}",
-                  "subtitle": f"{result['replicates']} replicate(s) of {result['n_axons']} axons; band = 10th-90th "
-                              "percentile. Decision support and education, not a medical device."},
-        "data": {"values": rows},
-        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
-        "spec": {
-            "width": 300, "height": 200,
-            "layer": [
-                {"mark": {"type": "area", "opacity": 0.25, "color": "#1f5f8b"},
-                 "encoding": {"x": {"field": "day", "type": "quantitative", "title": "days after the cut"},
-                              "y": {"field": "p10", "type": "quantitative", "title": None},
-                              "y2": {"field": "p90"}}},
-                {"mark": {"type": "line", "color": "#1f5f8b"},
-                 "encoding": {"x": {"field": "day", "type": "quantitative"},
-                              "y": {"field": "mean", "type": "quantitative"},
-                              "tooltip": [{"field": "day"}, {"field": "mean", "format": ".3f"}]}},
-            ],
-        },
-        "resolve": {"scale": {"y": "independent"}},
-    }
+    """Vega-Lite chart of a stump job (mean with a 10th-90th percentile band), drawn by :mod:`neurectomy.plots`."""
+    from neurectomy.plots import stump_spec as spec
+
+    return spec(result["days"], result["reached"], result["neuroma_index"], result["method"],
+                result["end_treatments"],
+                f"{result['replicates']} replicate(s) of {result['n_axons']} axons; band = 10th-90th percentile.")
 
 
 # --------------------------------------------------------------------------- quiz

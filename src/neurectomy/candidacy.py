@@ -217,15 +217,13 @@ def _evidence_favours_neurectomy(procedure: Procedure | None) -> str | None:
     """Text of the like-for-like figures where the evidence favours neurectomy over decompression."""
     if procedure is None or procedure.evidence_key is None or procedure.comparator_evidence_key is None:
         return None
-    from neurectomy.evidence import compare
+    from neurectomy.evidence import Point, compare
 
     groups = compare(procedure.evidence_key, procedure.comparator_evidence_key)
     for g in groups:
         if not g.a or not g.b or "relief" not in normalise(g.outcome):
             continue
         a, b = g.a[0], g.b[0]
-        from neurectomy.evidence import Point
-
         if isinstance(a.value, Point) and isinstance(b.value, Point) and a.value.x > b.value.x:
             return (f"The evidence favours neurectomy over decompression here: {g.outcome} {a.value_text}{a.unit} "
                     f"({a.id}) vs {b.value_text}{b.unit} ({b.id}).")

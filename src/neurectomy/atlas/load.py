@@ -1,7 +1,7 @@
 """Load, validate and compile the atlas data files, with an on-disk cache of the compiled result.
 
 Every problem names the file, line, record id and field. Problems are collected and reported together, so a
-curator fixes a whole file in one pass. ``python -m neurectomy.atlas.load [DATA_DIR]`` validates and prints counts.
+curator fixes a whole file in one pass. ``neurectomy atlas validate [DATA_DIR]`` runs it from the command line.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -451,29 +451,3 @@ def _add_name(names: dict[str, list[tuple[str, int]]], label: str, entry: tuple[
     bucket = names.setdefault(key, [])
     if entry not in bucket:
         bucket.append(entry)
-
-
-def _iter_problems(exc: AtlasError) -> Iterator[str]:
-    for p in exc.problems:
-        yield str(p)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Validate the atlas and print its counts (used by curators)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    root = Path(args[0]) if args else None
-    try:
-        atlas = compile_atlas(root)
-    except AtlasError as exc:
-        for line in _iter_problems(exc):
-            print(line, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
-        return 1
-    for w in atlas.warnings:
-        print(f"warning: {w}")
-    print(", ".join(f"{k}={v}" for k, v in atlas.counts().items()))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

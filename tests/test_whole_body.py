@@ -76,3 +76,13 @@ def test_selective_motor_neurectomy_takes_the_calf_not_the_sole(atlas):
                Cut("nerve to lateral head of gastrocnemius"))
     assert {x.target.id for x in d.motor} == {"soleus", "gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
     assert not d.sensory
+
+
+def test_a_limb_nerve_cut_takes_sweating_with_the_skin(atlas):
+    d = lesion(atlas, Cut("median nerve", at="carpal tunnel"))
+    skin = {x.target.id: x.supply_lost for x in d.sensory}
+    sweat = {x.target.id.removeprefix("sudomotor_"): x.supply_lost for x in d.autonomic
+             if x.target.id.startswith("sudomotor_")}
+    assert skin and sweat == skin
+    assert all(x.effect.startswith(("loss of sweating", "reduction of sweating")) for x in d.sudomotor)
+    assert not lesion(atlas, Cut("nerve to soleus")).sudomotor  # a muscular branch carries no sudomotor fibres

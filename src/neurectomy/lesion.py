@@ -119,7 +119,15 @@ class Deficit:
     losses: tuple[Loss, ...] = field(default=())
 
     def group(self, name: Group) -> tuple[Loss, ...]:
-        return tuple(loss for loss in self.losses if loss.group == name)
+        found = tuple(loss for loss in self.losses if loss.group == name)
+        return found + self.sudomotor if name == "autonomic" else found
+
+    @property
+    def sudomotor(self) -> tuple[Loss, ...]:
+        """Sweating lost with the skin: the sympathetic sudomotor fibres join the spinal nerves by the grey rami and
+        run in the cutaneous nerves, so skin that loses its nerve supply loses its sweating to the same extent
+        (derived from the sensory losses, not curated separately)."""
+        return tuple(_sudomotor(x) for x in self.losses if x.target.kind == "skin")
 
     @property
     def motor(self) -> tuple[Loss, ...]:
@@ -160,6 +168,22 @@ class Deficit:
             out[g] = [loss.to_dict() for loss in self.group(g)]
         out["summary"] = self.summary
         return out
+
+
+SUDOMOTOR_SOURCE = (
+    "gray42 — postganglionic sympathetic fibres reach the spinal nerves by the grey rami communicantes and supply "
+    "the sweat glands of the skin through the cutaneous nerves"
+)
+
+
+def _sudomotor(skin: Loss) -> Loss:
+    t = skin.target
+    gland = Target(
+        id=f"sudomotor_{t.id}", name=f"sweat glands in the {t.name}", kind="gland", synonyms=(), xrefs=(),
+        supply=t.supply, roots=t.roots, source=SUDOMOTOR_SOURCE, file=t.file,
+        function=f"sweating in the {t.name}",
+    )
+    return Loss(gland, skin.side, skin.supply_lost, effect_of(gland, skin.supply_lost), skin.cut_by)
 
 
 # --------------------------------------------------------------------------- positions
@@ -346,9 +370,11 @@ def summarise(deficit: Deficit) -> str:
             parts.append(f"Weakened: {_listing(weak)}.")
     else:
         parts.append("No muscle loses its supply.")
+    if deficit.sudomotor:
+        parts.append("Sweating is lost or reduced over the same skin (its sudomotor fibres run in the cut nerves).")
     for group, label in (("autonomic", "Autonomic"), ("special", "Special senses"), ("articular", "Joints"),
                          ("visceral", "Viscera")):
-        items = deficit.group(group)  # type: ignore[arg-type]
+        items = [x for x in deficit.losses if x.group == group]
         if items:
             parts.append(f"{label}: {_listing([f'{x.target.name} ({x.effect})' for x in items])}.")
     return " ".join(parts)

@@ -1,6 +1,6 @@
 """Published outcome figures for neurectomy and its alternatives, with full sources.
 
-The figures come from ``../shared/reference/evidence.csv`` (read its README), copied into
+The figures come from the project workspace's reference table of published outcomes (see its README), copied into
 ``evidence/data/evidence.csv`` without the ``quote`` column. Each row becomes a frozen
 :class:`EvidenceRow` whose ``value`` is typed (:class:`Point`, :class:`Range`, :class:`Count`,
 :class:`Bound` or :class:`Pair`); a value that fits none of them is an :class:`EvidenceError`

@@ -639,7 +639,7 @@ def atlas_show(
     n = atlas.nerves[idx]
     targets = [atlas.targets[t] for t in atlas.targets_of(idx)]
     if as_json:
-        print(json.dumps(_nerve_dict(atlas, idx, targets), ensure_ascii=False))
+        print(json.dumps(atlas.nerve_to_dict(idx), ensure_ascii=False))
         return
     console.print(f"[bold]{n.name}[/bold] ({n.id})" + (f" — also: {', '.join(n.synonyms)}" if n.synonyms else ""))
     console.print(f"parent: {n.parent or '—'} at {n.origin_mm:g} mm; length {n.length_mm:g} mm; "
@@ -662,19 +662,6 @@ def _add_branches(atlas: Any, idx: int, tree: Tree, depth: int) -> None:
         sub = tree.add(f"{c.name} [dim](at {c.origin_mm:g} mm)[/dim]")
         if depth < 4:
             _add_branches(atlas, child, sub, depth + 1)
-
-
-def _nerve_dict(atlas: Any, idx: int, targets: Sequence[Any]) -> dict[str, Any]:
-    n = atlas.nerves[idx]
-    return {
-        "id": n.id, "name": n.name, "synonyms": list(n.synonyms), "xrefs": dict(n.xrefs), "parent": n.parent,
-        "origin_mm": n.origin_mm, "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
-        "length_mm": n.length_mm, "roots": list(n.roots), "fibres": list(n.fibres),
-        "landmarks": [{"name": name, "mm": mm} for name, mm in n.landmarks],
-        "branches": [atlas.nerves[c].id for c in atlas.children[idx]],
-        "targets": [{"id": t.id, "name": t.name, "kind": t.kind} for t in targets],
-        "source": n.source, "lengths_source": n.lengths_source,
-    }
 
 
 @atlas_app.command("stats")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.names import UnknownNameError, normalise, suggest
 
@@ -188,6 +188,20 @@ class Atlas:
     def targets_of(self, nerve_idx: int) -> list[int]:
         """Targets any of whose supply passes through this nerve."""
         return sorted({self.path_target[p] for p in self.seg_path[nerve_idx]})
+
+    def nerve_to_dict(self, nerve_idx: int) -> dict[str, Any]:
+        """A nerve with its branches and targets, as ``atlas show --json`` and the HTTP API serve it."""
+        n = self.nerves[nerve_idx]
+        targets = [self.targets[t] for t in self.targets_of(nerve_idx)]
+        return {
+            "id": n.id, "name": n.name, "synonyms": list(n.synonyms), "xrefs": dict(n.xrefs), "parent": n.parent,
+            "origin_mm": n.origin_mm, "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
+            "length_mm": n.length_mm, "roots": list(n.roots), "fibres": list(n.fibres),
+            "landmarks": [{"name": name, "mm": mm} for name, mm in n.landmarks],
+            "branches": [self.nerves[c].id for c in self.children[nerve_idx]],
+            "targets": [{"id": t.id, "name": t.name, "kind": t.kind} for t in targets],
+            "source": n.source, "lengths_source": n.lengths_source,
+        }
 
     def distance_mm(self, path: int, nerve_idx: int, mm: float) -> float:
         """Length of fibre from a cut at ``mm`` on a nerve down path ``path`` to its target."""

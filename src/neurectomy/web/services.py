@@ -130,18 +130,7 @@ def localise(atlas: Atlas, *, numb: Sequence[str] = (), hypo: Sequence[str] = ()
 
 def nerve_dict(atlas: Atlas, name: str) -> dict[str, Any]:
     """A nerve as ``neurectomy atlas show NERVE --json`` prints it."""
-    idx = atlas.nerve_idx(name)
-    n = atlas.nerves[idx]
-    targets = [atlas.targets[t] for t in atlas.targets_of(idx)]
-    return {
-        "id": n.id, "name": n.name, "synonyms": list(n.synonyms), "xrefs": dict(n.xrefs), "parent": n.parent,
-        "origin_mm": n.origin_mm, "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
-        "length_mm": n.length_mm, "roots": list(n.roots), "fibres": list(n.fibres),
-        "landmarks": [{"name": name, "mm": mm} for name, mm in n.landmarks],
-        "branches": [atlas.nerves[c].id for c in atlas.children[idx]],
-        "targets": [{"id": t.id, "name": t.name, "kind": t.kind} for t in targets],
-        "source": n.source, "lengths_source": n.lengths_source,
-    }
+    return atlas.nerve_to_dict(atlas.nerve_idx(name))
 
 
 def search(atlas: Atlas, text: str, limit: int = 10) -> list[dict[str, str]]:

@@ -92,33 +92,43 @@ def main() -> None:
     per_base = baseline_s / k
     ratio = per_base / per_engine
     print(f"atlas: {len(atlas.nerves)} nerves, {len(atlas.targets)} targets, {len(atlas.path_target)} supply paths")
-    print(f"engine: {args.cuts} cuts in {engine_s * 1e3:.1f} ms ({per_engine * 1e6:.3f} µs/cut), "
-          f"{result.nnz} nonzero losses")
-    print(f"networkx baseline: {k} cuts in {baseline_s:.2f} s ({per_base * 1e6:.1f} µs/cut); "
-          f"same affected targets on {same_targets:.1%} of cuts (differences: plexus root filters)")
+    print(
+        f"engine: {args.cuts} cuts in {engine_s * 1e3:.1f} ms ({per_engine * 1e6:.3f} µs/cut), "
+        f"{result.nnz} nonzero losses"
+    )
+    print(
+        f"networkx baseline: {k} cuts in {baseline_s:.2f} s ({per_base * 1e6:.1f} µs/cut); "
+        f"same affected targets on {same_targets:.1%} of cuts (differences: plexus root filters)"
+    )
     exe = Path(sys.executable).with_name("neurectomy")
     cli = [str(exe), "lesion", "sural nerve", "--json"]
     subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)  # warm the compiled-atlas cache
     cold = median_time(cli)
     bare = median_time([sys.executable, "-c", "pass"])
-    print(f"cold start: neurectomy lesion --json {cold * 1e3:.1f} ms vs python -c pass {bare * 1e3:.1f} ms "
-          f"= {cold / bare:.1f}x (bar <= 10x)")
-    print(json.dumps({
-        "benchmark": "lesion_batch_100k",
-        "baseline": "networkx descendants per cut",
-        "ratio": round(ratio, 1),
-        "bar": 100,
-        "engine_us_per_cut": round(per_engine * 1e6, 4),
-        "baseline_us_per_cut": round(per_base * 1e6, 2),
-        "cold_start_ratio": round(cold / bare, 2),
-        "cold_start_bar": 10,
-        "cold_start_ms": round(cold * 1e3, 1),
-        "python_pass_ms": round(bare * 1e3, 1),
-        "n_cuts": args.cuts,
-        "nonzero": int(result.nnz),
-        "agreement": round(same_targets, 4),
-        "passed": bool(ratio >= 100 and cold / bare <= 10),
-    }))
+    print(
+        f"cold start: neurectomy lesion --json {cold * 1e3:.1f} ms vs python -c pass {bare * 1e3:.1f} ms "
+        f"= {cold / bare:.1f}x (bar <= 10x)"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "lesion_batch_100k",
+                "baseline": "networkx descendants per cut",
+                "ratio": round(ratio, 1),
+                "bar": 100,
+                "engine_us_per_cut": round(per_engine * 1e6, 4),
+                "baseline_us_per_cut": round(per_base * 1e6, 2),
+                "cold_start_ratio": round(cold / bare, 2),
+                "cold_start_bar": 10,
+                "cold_start_ms": round(cold * 1e3, 1),
+                "python_pass_ms": round(bare * 1e3, 1),
+                "n_cuts": args.cuts,
+                "nonzero": int(result.nnz),
+                "agreement": round(same_targets, 4),
+                "passed": bool(ratio >= 100 and cold / bare <= 10),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -69,34 +69,44 @@ def main() -> None:
     ratio = numba_rate / mesa_rate
     print(f"workload: {METHOD}, {args.days:g} days, dt 1 day; cpu cores {os.cpu_count()}, numba threads {threads}")
     print(f"numba warm-up (compile or load cache): {warm_s:.2f} s")
-    print(f"numba  ({threads} threads): {numba_steps:,} agent-steps in {numba_s:.3f} s = {numba_rate / 1e6:.1f} M/s "
-          f"({args.replicates} x {args.axons} axons)")
+    print(
+        f"numba  ({threads} threads): {numba_steps:,} agent-steps in {numba_s:.3f} s = {numba_rate / 1e6:.1f} M/s "
+        f"({args.replicates} x {args.axons} axons)"
+    )
     print(f"numba  (1 thread):  {one_rate / 1e6:.1f} M/s  (ratio {one_rate / mesa_rate:.0f}x)")
-    print(f"numpy  engine:      {numpy_steps:,} agent-steps in {numpy_s:.2f} s = {numpy_rate / 1e6:.1f} M/s "
-          f"(ratio {numpy_rate / mesa_rate:.0f}x)")
-    print(f"mesa   baseline:    {mesa_steps:,} agent-steps in {mesa_s:.2f} s = {mesa_rate / 1e3:.0f} k/s "
-          f"({args.mesa_axons} axons)")
+    print(
+        f"numpy  engine:      {numpy_steps:,} agent-steps in {numpy_s:.2f} s = {numpy_rate / 1e6:.1f} M/s "
+        f"(ratio {numpy_rate / mesa_rate:.0f}x)"
+    )
+    print(
+        f"mesa   baseline:    {mesa_steps:,} agent-steps in {mesa_s:.2f} s = {mesa_rate / 1e3:.0f} k/s "
+        f"({args.mesa_axons} axons)"
+    )
     print(f"ratio: {ratio:.0f}x (bar >= 100x)")
-    print(json.dumps({
-        "benchmark": "stump",
-        "baseline": "mesa",
-        "ratio": round(ratio, 1),
-        "bar": 100,
-        "device": "cpu",
-        "engine": "numba",
-        "threads": threads,
-        "project_agent_steps_per_s": round(numba_rate),
-        "mesa_agent_steps_per_s": round(mesa_rate),
-        "numba_1thread_agent_steps_per_s": round(one_rate),
-        "ratio_1thread": round(one_rate / mesa_rate, 1),
-        "numpy_agent_steps_per_s": round(numpy_rate),
-        "ratio_numpy": round(numpy_rate / mesa_rate, 1),
-        "project_agent_steps": numba_steps,
-        "mesa_agent_steps": mesa_steps,
-        "method": METHOD,
-        "days": args.days,
-        "passed": bool(ratio >= 100),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "stump",
+                "baseline": "mesa",
+                "ratio": round(ratio, 1),
+                "bar": 100,
+                "device": "cpu",
+                "engine": "numba",
+                "threads": threads,
+                "project_agent_steps_per_s": round(numba_rate),
+                "mesa_agent_steps_per_s": round(mesa_rate),
+                "numba_1thread_agent_steps_per_s": round(one_rate),
+                "ratio_1thread": round(one_rate / mesa_rate, 1),
+                "numpy_agent_steps_per_s": round(numpy_rate),
+                "ratio_numpy": round(numpy_rate / mesa_rate, 1),
+                "project_agent_steps": numba_steps,
+                "mesa_agent_steps": mesa_steps,
+                "method": METHOD,
+                "days": args.days,
+                "passed": bool(ratio >= 100),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

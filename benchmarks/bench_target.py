@@ -44,8 +44,14 @@ def pulp_solve(model: T.CoverModel) -> float | None:
                 prob += y[k] >= x[c]
         prob += y[k] <= pulp.lpSum(x[c] for c in cov)
     for t, f in model.required.items():
-        prob += pulp.lpSum(float(model.path_weight[p]) * y[path_class[p]]
-                           for p in range(len(model.paths)) if model.path_target[p] == t) >= f - 1e-9
+        prob += (
+            pulp.lpSum(
+                float(model.path_weight[p]) * y[path_class[p]]
+                for p in range(len(model.paths))
+                if model.path_target[p] == t
+            )
+            >= f - 1e-9
+        )
     status = prob.solve(pulp.PULP_CBC_CMD(msg=0))
     if pulp.LpStatus[status] != "Optimal":
         return None
@@ -109,21 +115,34 @@ def main() -> None:
         value = pulp_solve(model)
         theirs.append(time.perf_counter() - t0)
         ours_i = mine[i]
-        agree += (value is not None and ours_i is not None and abs(value - ours_i[1]) < 1e-6
-                  and abs(value - best[i]) < 1e-6)
+        agree += (
+            value is not None and ours_i is not None and abs(value - ours_i[1]) < 1e-6 and abs(value - best[i]) < 1e-6
+        )
     med, p95 = statistics.median(ours), float(np.percentile(ours, 95))
     base_med = statistics.median(theirs)
     ratio = base_med / statistics.median(solver)
     print(f"{len(qs)} queries: median {med * 1e3:.2f} ms, p95 {p95 * 1e3:.2f} ms, max {max(ours) * 1e3:.1f} ms")
-    print(f"same models, build + solve ({k} queries): HiGHS median {statistics.median(solver) * 1e3:.2f} ms, "
-          f"PuLP + CBC median {base_med * 1e3:.1f} ms; same optimum on {agree}/{k}")
-    print(json.dumps({
-        "benchmark": "target_1000_queries", "baseline": "PuLP + CBC, same models", "ratio": round(ratio, 1),
-        "bar": 10, "median_ms": round(med * 1e3, 2), "p95_ms": round(p95 * 1e3, 2), "p95_bar_ms": 50,
-        "solver_median_ms": round(statistics.median(solver) * 1e3, 2),
-        "baseline_median_ms": round(base_med * 1e3, 1), "same_optimum": f"{agree}/{k}",
-        "passed": bool(ratio >= 10 and p95 * 1e3 < 50),
-    }))
+    print(
+        f"same models, build + solve ({k} queries): HiGHS median {statistics.median(solver) * 1e3:.2f} ms, "
+        f"PuLP + CBC median {base_med * 1e3:.1f} ms; same optimum on {agree}/{k}"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "target_1000_queries",
+                "baseline": "PuLP + CBC, same models",
+                "ratio": round(ratio, 1),
+                "bar": 10,
+                "median_ms": round(med * 1e3, 2),
+                "p95_ms": round(p95 * 1e3, 2),
+                "p95_bar_ms": 50,
+                "solver_median_ms": round(statistics.median(solver) * 1e3, 2),
+                "baseline_median_ms": round(base_med * 1e3, 1),
+                "same_optimum": f"{agree}/{k}",
+                "passed": bool(ratio >= 10 and p95 * 1e3 < 50),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

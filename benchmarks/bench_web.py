@@ -24,14 +24,22 @@ import urllib.request
 from typing import Any
 
 LESIONS: list[dict[str, str]] = [
-    {"nerve": "sural nerve"}, {"nerve": "common fibular nerve", "at": "fibular neck"},
-    {"nerve": "median nerve", "at": "carpal tunnel"}, {"nerve": "ulnar nerve", "side": "right"},
-    {"nerve": "lateral cutaneous nerve of thigh"}, {"nerve": "femoral nerve", "at": "inguinal ligament"},
-    {"nerve": "radial nerve"}, {"nerve": "tibial nerve", "mm": "100"},
+    {"nerve": "sural nerve"},
+    {"nerve": "common fibular nerve", "at": "fibular neck"},
+    {"nerve": "median nerve", "at": "carpal tunnel"},
+    {"nerve": "ulnar nerve", "side": "right"},
+    {"nerve": "lateral cutaneous nerve of thigh"},
+    {"nerve": "femoral nerve", "at": "inguinal ligament"},
+    {"nerve": "radial nerve"},
+    {"nerve": "tibial nerve", "mm": "100"},
 ]
 TARGETS: list[dict[str, str]] = [
-    {"region": "posterior thigh"}, {"region": "skin of lateral thigh"}, {"function": "palmar sweating"},
-    {"region": "skin of lateral heel"}, {"function": "knee pain"}, {"function": "vertigo"},
+    {"region": "posterior thigh"},
+    {"region": "skin of lateral thigh"},
+    {"function": "palmar sweating"},
+    {"region": "skin of lateral heel"},
+    {"function": "knee pain"},
+    {"function": "vertigo"},
 ]
 
 
@@ -45,8 +53,12 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     db = os.path.join(tempfile.mkdtemp(prefix="neurectomy-bench-web-"), "registry.db")
     env = {**os.environ, "NEURECTOMY_WEB_LOG_LEVEL": "warning", "NEURECTOMY_DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen([sys.executable, "-m", "neurectomy", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "neurectomy", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -83,6 +95,7 @@ async def load(base: str, work: list[tuple[str, dict[str, str]]], concurrency: i
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
         async def worker() -> None:
             nonlocal errors
             while not queue.empty() and time.perf_counter() < stop:
@@ -115,8 +128,12 @@ def in_process(work: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
             mm = float(p.pop("mm")) if "mm" in p else None
             json.dumps(neurectomy.lesion(p.pop("nerve"), mm=mm, **p).to_dict())  # type: ignore[arg-type]
         else:
-            json.dumps(neurectomy.target(regions=[params["region"]] if "region" in params else [],
-                                         functions=[params["function"]] if "function" in params else []).to_dict())
+            json.dumps(
+                neurectomy.target(
+                    regions=[params["region"]] if "region" in params else [],
+                    functions=[params["function"]] if "function" in params else [],
+                ).to_dict()
+            )
         latencies.append(time.perf_counter() - t0)
     return {"done": len(work), "seconds": time.perf_counter() - start, "latencies": latencies}
 
@@ -145,15 +162,31 @@ def main() -> None:
 
     web_rps = web["done"] / web["seconds"]
     base_rps = base_line["done"] / base_line["seconds"]
-    print(f"in-process API: {base_line['done']} calls in {base_line['seconds']:.2f} s = {base_rps:.0f}/s, "
-          f"p95 {p95(base_line['latencies']) * 1000:.1f} ms")
-    print(f"web (uvicorn, {args.concurrency} concurrent, loopback): {web['done']} requests in {web['seconds']:.2f} s "
-          f"= {web_rps:.0f}/s, p95 {p95(web['latencies']) * 1000:.1f} ms, errors {web['errors']}")
-    print(json.dumps({"benchmark": "web", "baseline": "in-process API", "ratio": round(web_rps / base_rps, 3),
-                      "bar": None, "rps": round(web_rps, 1), "p95_ms": round(p95(web["latencies"]) * 1000, 2),
-                      "baseline_rps": round(base_rps, 1),
-                      "baseline_p95_ms": round(p95(base_line["latencies"]) * 1000, 2),
-                      "requests": web["done"], "concurrency": args.concurrency, "errors": web["errors"]}))
+    print(
+        f"in-process API: {base_line['done']} calls in {base_line['seconds']:.2f} s = {base_rps:.0f}/s, "
+        f"p95 {p95(base_line['latencies']) * 1000:.1f} ms"
+    )
+    print(
+        f"web (uvicorn, {args.concurrency} concurrent, loopback): {web['done']} requests in {web['seconds']:.2f} s "
+        f"= {web_rps:.0f}/s, p95 {p95(web['latencies']) * 1000:.1f} ms, errors {web['errors']}"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "web",
+                "baseline": "in-process API",
+                "ratio": round(web_rps / base_rps, 3),
+                "bar": None,
+                "rps": round(web_rps, 1),
+                "p95_ms": round(p95(web["latencies"]) * 1000, 2),
+                "baseline_rps": round(base_rps, 1),
+                "baseline_p95_ms": round(p95(base_line["latencies"]) * 1000, 2),
+                "requests": web["done"],
+                "concurrency": args.concurrency,
+                "errors": web["errors"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

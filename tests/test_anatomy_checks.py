@@ -12,6 +12,8 @@ from .anatomy_rule import matches, matches_any, resolve
 from .conftest import SHARED
 
 CHECKS = yaml.safe_load((SHARED / "anatomy-checks.yaml").read_text())
+
+
 @pytest.mark.parametrize("check", CHECKS["lesions"], ids=lambda c: c["nerve"].split("|")[0])
 def test_lesion_check(atlas, check):
     nerve = resolve(atlas, check["nerve"])

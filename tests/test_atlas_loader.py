@@ -77,8 +77,11 @@ def test_duplicate_id(tmp_path):
 
 
 def test_target_supplied_by_no_nerve(tmp_path):
-    problems = broken(tmp_path, "supply: [{nerve: motor_branch}], source: book}\n  - id: muscle_dual",
-                      "supply: [], source: book}\n  - id: muscle_dual")
+    problems = broken(
+        tmp_path,
+        "supply: [{nerve: motor_branch}], source: book}\n  - id: muscle_dual",
+        "supply: [], source: book}\n  - id: muscle_dual",
+    )
     the(problems, record="muscle_x", field="supply")
 
 
@@ -95,8 +98,9 @@ def test_fibre_types_must_match_targets(tmp_path):
 
 
 def test_declared_motor_without_muscle_is_an_error(tmp_path):
-    problems = broken(tmp_path, "length_mm: 40, fibres: [somatic_sensory]",
-                      "length_mm: 40, fibres: [somatic_sensory, somatic_motor]")
+    problems = broken(
+        tmp_path, "length_mm: 40, fibres: [somatic_sensory]", "length_mm: 40, fibres: [somatic_sensory, somatic_motor]"
+    )
     p = the(problems, record="skin_branch", field="fibres")
     assert "no target below it" in p.message
 
@@ -119,10 +123,13 @@ def test_shares_must_add_up_and_need_sources(tmp_path):
 
 
 def test_unknown_reference_key_and_empty_estimate(tmp_path):
-    problems = broken(tmp_path, "length_mm: 60, fibres: [somatic_motor, somatic_sensory], source: book",
-                      "length_mm: 60, fibres: [somatic_motor, somatic_sensory], source: nobook")
+    problems = broken(
+        tmp_path,
+        "length_mm: 60, fibres: [somatic_motor, somatic_sensory], source: book",
+        "length_mm: 60, fibres: [somatic_motor, somatic_sensory], source: nobook",
+    )
     assert "nobook" in the(problems, record="other_nerve", field="source").message
-    problems = broken(tmp_path / "b", "source: \"estimate: fixture share for the tests\"", "source: \"estimate:\"")
+    problems = broken(tmp_path / "b", 'source: "estimate: fixture share for the tests"', 'source: "estimate:"')
     the(problems, record="muscle_dual", field="supply.1.source")
 
 

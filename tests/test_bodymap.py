@@ -20,8 +20,7 @@ def _chart_text(view: str) -> str:
 
 
 def _region_elements(root: ET.Element) -> list[ET.Element]:
-    return [e for e in root.iter() if e.tag in (f"{NS}polygon", f"{NS}path")
-            and (e.get("id") or e.get("data-region"))]
+    return [e for e in root.iter() if e.tag in (f"{NS}polygon", f"{NS}path") and (e.get("id") or e.get("data-region"))]
 
 
 def _centre(view: str, rid: str) -> tuple[float, float]:
@@ -75,8 +74,10 @@ def test_charts_show_the_left_side_the_right_way_round():
     assert _centre("anterior", "skin_lateral_thigh")[0] > _centre("anterior", "skin_anterior_thigh")[0] > 200
     assert _centre("anterior", "skin_lateral_forearm")[0] > _centre("anterior", "skin_medial_forearm")[0] > 200
     assert _centre("posterior", "skin_lower_posterolateral_leg")[0] < _centre("posterior", "skin_calf")[0] < 200
-    assert _centre("posterior", "skin_lateral_forearm_posterior")[0] < _centre(
-        "posterior", "skin_medial_forearm_posterior")[0]
+    assert (
+        _centre("posterior", "skin_lateral_forearm_posterior")[0]
+        < _centre("posterior", "skin_medial_forearm_posterior")[0]
+    )
     # bands are bands, in order from the top
     ys = [_centre("anterior", f"skin_anterior_trunk_t{k}")[1] for k in range(2, 13)]
     assert ys == sorted(ys)
@@ -84,8 +85,10 @@ def test_charts_show_the_left_side_the_right_way_round():
     assert ys == sorted(ys)
     # left palm: thumb on the viewer's left; back of the left hand: on the right
     assert _centre("hand_palmar", "skin_thenar_eminence")[0] < _centre("hand_palmar", "skin_hypothenar_eminence")[0]
-    assert _centre("hand_dorsal", "skin_dorsum_of_hand_radial_half")[0] > _centre(
-        "hand_dorsal", "skin_dorsum_of_hand_ulnar_half")[0]
+    assert (
+        _centre("hand_dorsal", "skin_dorsum_of_hand_radial_half")[0]
+        > _centre("hand_dorsal", "skin_dorsum_of_hand_ulnar_half")[0]
+    )
     # top of the left foot: great toe on the viewer's right; sole: on the left
     assert _centre("foot_dorsal", "skin_dorsum_foot_medial")[0] > _centre("foot_dorsal", "skin_dorsum_foot_lateral")[0]
     assert _centre("foot_plantar", "skin_medial_sole")[0] < _centre("foot_plantar", "skin_lateral_sole")[0]
@@ -103,20 +106,25 @@ def _shading(svg: str) -> dict[tuple[str, str], set[str]]:
             effect = e.get("data-effect")
             assert effect in ("anaesthetic", "hypoaesthetic", "unaffected")
             assert effect in (e.get("class") or "").split()
-            assert e.get("fill") == {"anaesthetic": "#8e1b1b", "hypoaesthetic": "url(#hypoaesthetic)",
-                                     "unaffected": "#e6e2dc"}[effect]
+            assert (
+                e.get("fill")
+                == {"anaesthetic": "#8e1b1b", "hypoaesthetic": "url(#hypoaesthetic)", "unaffected": "#e6e2dc"}[effect]
+            )
             out.setdefault((rid, e.get("data-side") or ""), set()).add(effect)
     return out
 
 
-@pytest.mark.parametrize(("nerve", "at"), [
-    ("superficial branch of radial nerve", None),
-    ("sural nerve", None),
-    ("lateral cutaneous nerve of thigh", "inguinal ligament"),
-    ("supraorbital nerve", None),
-    ("ulnar nerve", "elbow"),
-    ("median nerve", "carpal tunnel"),
-])
+@pytest.mark.parametrize(
+    ("nerve", "at"),
+    [
+        ("superficial branch of radial nerve", None),
+        ("sural nerve", None),
+        ("lateral cutaneous nerve of thigh", "inguinal ligament"),
+        ("supraorbital nerve", None),
+        ("ulnar nerve", "elbow"),
+        ("median nerve", "carpal tunnel"),
+    ],
+)
 def test_render_shades_exactly_the_deficit(nerve, at):
     d = lesion(nerve, at=at)
     assert d.sensory
@@ -135,8 +143,9 @@ def test_render_shades_exactly_the_deficit(nerve, at):
 
 
 def test_views_are_the_charts_holding_the_loss():
-    views = {p.get("data-view") for p in ET.fromstring(render_svg(lesion("sural nerve"))).iter()
-             if p.get("class") == "panel"}
+    views = {
+        p.get("data-view") for p in ET.fromstring(render_svg(lesion("sural nerve"))).iter() if p.get("class") == "panel"
+    }
     assert views == {"posterior", "foot_dorsal", "foot_plantar"}
     only = ET.fromstring(render_svg(lesion("sural nerve"), views=["head"]))
     assert {p.get("data-view") for p in only.iter() if p.get("class") == "panel"} == {"head"}

@@ -86,8 +86,15 @@ def test_table_output_and_disclaimer(nerve_name):
 def test_atlas_stats_json_keys(atlas):
     proc = run_cli("atlas", "stats", "--json")
     counts = json.loads(proc.stdout)
-    for key in ("nerves", "muscles", "skin_regions", "joints", "viscera_glands", "special_organs",
-                "skin_regions_without_chart"):
+    for key in (
+        "nerves",
+        "muscles",
+        "skin_regions",
+        "joints",
+        "viscera_glands",
+        "special_organs",
+        "skin_regions_without_chart",
+    ):
         assert isinstance(counts[key], int)
     assert counts["nerves"] == len(atlas.nerves)
 

@@ -19,8 +19,12 @@ from neurectomy.names import UnknownNameError
 from neurectomy.procedures import check_procedures, get_procedure, load_procedures
 from neurectomy.regrowth.kinetics import curves, method_parameters, timeline
 
-PATIENT = {"pain_nrs": 8, "pain_months": 24, "failed_treatments": ["medication", "injection"],
-           "numbness_acceptable": True}
+PATIENT = {
+    "pain_nrs": 8,
+    "pain_months": 24,
+    "failed_treatments": ["medication", "injection"],
+    "numbness_acceptable": True,
+}
 
 
 def test_every_parameter_has_a_source():
@@ -89,8 +93,14 @@ def test_procedure_table_is_consistent(atlas):
     procedures = load_procedures()
     assert len(procedures) >= 14
     assert check_procedures(atlas) == []
-    for key in ("vestibular neurectomy", "presacral neurectomy", "lfcn neurectomy", "mortons neurectomy",
-                "selective tibial neurotomy", "greater occipital neurectomy"):
+    for key in (
+        "vestibular neurectomy",
+        "presacral neurectomy",
+        "lfcn neurectomy",
+        "mortons neurectomy",
+        "selective tibial neurotomy",
+        "greater occipital neurectomy",
+    ):
         p = get_procedure(key.replace(" ", "_")) if "_" not in key else get_procedure(key)
         assert p.steps and p.anaesthesia and p.imaging_guidance and p.incision
 
@@ -108,8 +118,18 @@ def test_vestibular_plan_takes_balance_and_keeps_hearing(atlas):
     assert not any("hearing" in f for f in special)
     assert any("hearing" in r["name"] for r in p.risks)
     d = p.to_dict()
-    for key in ("procedure", "cuts", "method", "deficit", "timeline", "candidacy", "alternatives", "risks",
-                "evidence", "notice"):
+    for key in (
+        "procedure",
+        "cuts",
+        "method",
+        "deficit",
+        "timeline",
+        "candidacy",
+        "alternatives",
+        "risks",
+        "evidence",
+        "notice",
+    ):
         assert key in d
     assert all(e["source"] for e in d["evidence"]) and d["evidence"]
     assert "not a medical device" in d["notice"]
@@ -171,25 +191,53 @@ def test_bad_patient_file_names_file_line_field(tmp_path):
 
 
 def test_plan_cli_json_and_errors(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "neurectomy", "plan", "--procedure", "vestibular neurectomy",
-                          "--json"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "neurectomy", "plan", "--procedure", "vestibular neurectomy", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     assert d["procedure"]["id"] == "vestibular_neurectomy" and d["timeline"]["targets"]
-    bad = subprocess.run([sys.executable, "-m", "neurectomy", "plan", "--procedure", "vestibulr neurectomy"],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "neurectomy", "plan", "--procedure", "vestibulr neurectomy"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "did you mean" in bad.stderr
     f = tmp_path / "p.yaml"
     f.write_text("pain_nrs: 11\n")
-    bad_patient = subprocess.run([sys.executable, "-m", "neurectomy", "plan", "--nerve", "sural nerve",
-                                  "--patient", str(f)], capture_output=True, text=True, check=False)
+    bad_patient = subprocess.run(
+        [sys.executable, "-m", "neurectomy", "plan", "--nerve", "sural nerve", "--patient", str(f)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad_patient.returncode == 2 and "p.yaml:1" in bad_patient.stderr and "pain_nrs" in bad_patient.stderr
 
 
 def test_simulate_writes_offline_chart(tmp_path):
     out = tmp_path / "t.html"
-    proc = subprocess.run([sys.executable, "-m", "neurectomy", "simulate", "--plan", "lfcn neurectomy", "--years",
-                           "2", "--out", str(out), "--json"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "neurectomy",
+            "simulate",
+            "--plan",
+            "lfcn neurectomy",
+            "--years",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     html = out.read_text()
     assert "<script" in html and "cdn.jsdelivr" not in html and "unpkg.com" not in html

@@ -84,21 +84,53 @@ def test_real_dask_cluster_gives_the_local_result(tmp_path):
     dask = Path(sys.executable).with_name("dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         time.sleep(1.5)
         for i in range(2):
-            procs.append(subprocess.Popen([str(dask), "worker", address, "--nthreads", "1", "--no-dashboard",
-                                           "--name", f"w{i}", "--local-directory", str(tmp_path / f"w{i}")],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(dask),
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--name",
+                        f"w{i}",
+                        "--local-directory",
+                        str(tmp_path / f"w{i}"),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         from dask.distributed import Client
 
         with Client(address, timeout=30) as client:
             client.wait_for_workers(2, timeout=60)
             assert len(client.scheduler_info()["workers"]) == 2
-        args = [sys.executable, "-m", "neurectomy", "simulate", "cohort", "--n", "200000", "--chunk", "50000",
-                "--seed", "9", "--json"]
+        args = [
+            sys.executable,
+            "-m",
+            "neurectomy",
+            "simulate",
+            "cohort",
+            "--n",
+            "200000",
+            "--chunk",
+            "50000",
+            "--seed",
+            "9",
+            "--json",
+        ]
         remote = subprocess.run([*args, "--scheduler", address], capture_output=True, text=True, timeout=180)
         assert remote.returncode == 0, remote.stderr
         local = subprocess.run([*args, "--inline"], capture_output=True, text=True, timeout=180)
@@ -117,8 +149,9 @@ def test_real_dask_cluster_gives_the_local_result(tmp_path):
 def test_kinetics_sweep_moves_the_outcomes_it_should(scenarios):
     from neurectomy.regrowth.cohort import sweep_kinetics
 
-    table = sweep_kinetics(scenarios[0], {"neuroma": [0.1, 0.4], "ceiling": [0.0, 0.3]}, 80_000, seed=4,
-                           backend="inline")
+    table = sweep_kinetics(
+        scenarios[0], {"neuroma": [0.1, 0.4], "ceiling": [0.0, 0.3]}, 80_000, seed=4, backend="inline"
+    )
     assert len(table) == 4 and set(table.columns) >= {"neuroma", "ceiling", "neuroma_rate", "function_5y_mean"}
     for row in table.itertuples():
         assert row.neuroma_lo <= row.neuroma <= row.neuroma_hi
@@ -130,8 +163,9 @@ def test_kinetics_sweep_moves_the_outcomes_it_should(scenarios):
 def test_stump_sweep_orders_end_treatments():
     from neurectomy.regrowth.cohort import sweep_stump
 
-    table = sweep_stump("surgical_cut", {"end_treatments": [(), ("capping",), ("tmr",)]}, n_axons=150, days=90,
-                        replicates=2, seed=1).set_index("end_treatments")
+    table = sweep_stump(
+        "surgical_cut", {"end_treatments": [(), ("capping",), ("tmr",)]}, n_axons=150, days=90, replicates=2, seed=1
+    ).set_index("end_treatments")
     neuroma = table["neuroma_index"]
     assert neuroma["none"] > neuroma["capping"] > neuroma["tmr"]
     assert table.loc["tmr", "reached"] > 0.9

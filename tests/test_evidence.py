@@ -256,11 +256,24 @@ def test_every_procedure_key_has_rows(key: str) -> None:
 
 def test_requested_keys_present() -> None:
     wanted = {
-        "vestibular_neurectomy", "presacral_neurectomy", "lfcn_neurectomy", "lfcn_decompression",
-        "thoracic_sympathectomy", "mortons_neurectomy", "medial_branch_neurotomy", "genicular_neurotomy",
-        "occipital_neurectomy", "ilioinguinal_neurectomy", "selective_motor_neurectomy", "tmr", "rpni",
-        "traction_neurectomy", "burying", "phenol_neurolysis", "cryoneurolysis",
-    }  # fmt: skip
+        "vestibular_neurectomy",
+        "presacral_neurectomy",
+        "lfcn_neurectomy",
+        "lfcn_decompression",
+        "thoracic_sympathectomy",
+        "mortons_neurectomy",
+        "medial_branch_neurotomy",
+        "genicular_neurotomy",
+        "occipital_neurectomy",
+        "ilioinguinal_neurectomy",
+        "selective_motor_neurectomy",
+        "tmr",
+        "rpni",
+        "traction_neurectomy",
+        "burying",
+        "phenol_neurolysis",
+        "cryoneurolysis",
+    }
     assert wanted <= set(procedure_keys())
     assert {r.id for r in for_procedure("medial_branch_neurotomy")} >= {"E072", "E136"}  # RF and endoscopic
 

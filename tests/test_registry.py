@@ -107,10 +107,13 @@ def test_case_lifecycle_is_stored_and_every_write_audited(engine: Any, who: dict
     assert [o["days_after"] for o in view["outcomes"]] == [30, 180]
     actions = [(e.action, e.entity, e.username) for e in reversed(log)]
     assert actions[-6:] == [
-        ("create", "patient", "clinician_a"), ("create", "case", "clinician_a"), ("create", "plan", "clinician_a"),
-        ("create", "procedure", "clinician_a"), ("create", "outcome", "clinician_a"),
+        ("create", "patient", "clinician_a"),
+        ("create", "case", "clinician_a"),
+        ("create", "plan", "clinician_a"),
+        ("create", "procedure", "clinician_a"),
         ("create", "outcome", "clinician_a"),
-    ]  # fmt: skip
+        ("create", "outcome", "clinician_a"),
+    ]
     assert all(e.at is not None and e.user_id == who["clinician"].user_id for e in log[:6])
 
 
@@ -205,9 +208,11 @@ def _ops(engine: Any, who: dict[str, Any], cid: int, bundle: Any) -> dict[str, A
         "attach_plan": ("write", writer(lambda s, p: service.attach_plan(s, p, cid, {"cuts": []}))),
         "set_status": ("write", writer(lambda s, p: service.set_status(s, p, cid, "closed"))),
         "import_fhir": ("import", writer(lambda s, p: fhir.import_bundle(s, p, bundle()))),
-        "add_user": ("manage_users",
-                     writer(lambda s, p: service.add_user(s, p, f"u{p.role}", sup.PASSWORD, "viewer", "Hospital A"))),
-    }  # fmt: skip
+        "add_user": (
+            "manage_users",
+            writer(lambda s, p: service.add_user(s, p, f"u{p.role}", sup.PASSWORD, "viewer", "Hospital A")),
+        ),
+    }
 
 
 ALLOWED = {
@@ -236,6 +241,7 @@ def test_authorisation_matrix_every_role_every_function(engine: Any, who: dict[s
         for e in bundle_b["entry"]:
             text = text.replace(e["resource"]["id"], e["resource"]["id"][:-4] + str(n))
         return dict(json.loads(text.replace("MP-000", f"MP-IMPORTED-{n}")))
+
     checked = 0
     for role in ("admin", "clinician", "researcher", "viewer"):
         p = who[role]
@@ -400,10 +406,21 @@ def _hostile(b: dict[str, Any], case: str) -> tuple[Any, str]:
 
 
 HOSTILE = [
-    "not a bundle", "unknown resource type", "extra element", "bad decimal", "pain out of range", "dangling reference",
-    "reference to wrong type", "oversized indication", "unknown procedure", "full birth date", "duplicate id",
-    "plan not json", "NUL in notes", "bad last entry",
-]  # fmt: skip
+    "not a bundle",
+    "unknown resource type",
+    "extra element",
+    "bad decimal",
+    "pain out of range",
+    "dangling reference",
+    "reference to wrong type",
+    "oversized indication",
+    "unknown procedure",
+    "full birth date",
+    "duplicate id",
+    "plan not json",
+    "NUL in notes",
+    "bad last entry",
+]
 
 
 def test_hostile_bundles_are_rejected_with_a_path_and_write_nothing(engine: Any, who: dict[str, Any]) -> None:
@@ -509,10 +526,23 @@ def test_registry_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         return res.output
 
     assert "schema 0001" in ok("init", "--db", db1)
-    ok("add-user", "ann", "--role", "clinician", "--institution", "Clinic", "--password-stdin", "--db", db1,
-       stdin=sup.PASSWORD + "\n")  # fmt: skip
-    bad = runner.invoke(registry_app, ["add-user", "ann", "--role", "clinician", "--institution", "Clinic",
-                                       "--password-stdin", "--db", db1], input=sup.PASSWORD + "\n")  # fmt: skip
+    ok(
+        "add-user",
+        "ann",
+        "--role",
+        "clinician",
+        "--institution",
+        "Clinic",
+        "--password-stdin",
+        "--db",
+        db1,
+        stdin=sup.PASSWORD + "\n",
+    )
+    bad = runner.invoke(
+        registry_app,
+        ["add-user", "ann", "--role", "clinician", "--institution", "Clinic", "--password-stdin", "--db", db1],
+        input=sup.PASSWORD + "\n",
+    )
     assert bad.exit_code == 2 and "already exists" in bad.output
     from neurectomy.registry.db import make_engine, read_session
     from neurectomy.registry.service import authenticate
@@ -525,8 +555,18 @@ def test_registry_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ok("backup", str(tmp_path / "x.gz"), "--db", db1)
     ok("restore", str(tmp_path / "x.gz"), "--db", db2)
     assert sup.snapshot(make_engine(db2))["cases"] == sup.snapshot(e1)["cases"]
-    ok("add-user", "bea", "--role", "admin", "--institution", "Clinic", "--password-stdin", "--db", db3,
-       stdin=sup.PASSWORD + "\n")  # fmt: skip
+    ok(
+        "add-user",
+        "bea",
+        "--role",
+        "admin",
+        "--institution",
+        "Clinic",
+        "--password-stdin",
+        "--db",
+        db3,
+        stdin=sup.PASSWORD + "\n",
+    )
     assert "imported 2 case(s)" in ok("import", str(tmp_path / "x.json"), "--institution", "Clinic", "--db", db3)
     ok("export", "--institution", "Clinic", "-o", str(tmp_path / "y.json"), "--db", db3)
     assert (tmp_path / "x.json").read_text() == (tmp_path / "y.json").read_text()

@@ -79,17 +79,40 @@ def test_failed_writes_leave_stored_data_intact(
         s.flush()
 
     def check_constraint(s: Any, c: Any) -> None:
-        s.add(Outcome(case_id=c.id, recorded_on=c.created_at.date(), days_after=1, pain_nrs=11.0, numb_regions=[],
-                      complications=[], recurrence=False, notes=""))  # fmt: skip
+        s.add(
+            Outcome(
+                case_id=c.id,
+                recorded_on=c.created_at.date(),
+                days_after=1,
+                pain_nrs=11.0,
+                numb_regions=[],
+                complications=[],
+                recurrence=False,
+                notes="",
+            )
+        )
         s.flush()
 
     def dangling_foreign_key(s: Any, c: Any) -> None:
-        s.add(Outcome(case_id=999_999, recorded_on=c.created_at.date(), days_after=1, numb_regions=[],
-                      complications=[], recurrence=False, notes=""))  # fmt: skip
+        s.add(
+            Outcome(
+                case_id=999_999,
+                recorded_on=c.created_at.date(),
+                days_after=1,
+                numb_regions=[],
+                complications=[],
+                recurrence=False,
+                notes="",
+            )
+        )
         s.flush()
 
-    for fail, exc in ((boom, RuntimeError), (duplicate_patient, IntegrityError), (check_constraint, IntegrityError),
-                      (dangling_foreign_key, IntegrityError)):  # fmt: skip
+    for fail, exc in (
+        (boom, RuntimeError),
+        (duplicate_patient, IntegrityError),
+        (check_constraint, IntegrityError),
+        (dangling_foreign_key, IntegrityError),
+    ):
         with pytest.raises(exc):
             write(engine, half_then(fail))
         faults += 1
@@ -141,8 +164,15 @@ def test_failed_writes_leave_stored_data_intact(
 
         small.dispose()
         with pytest.raises(OperationalError, match="full"):
-            write(small, half_then(lambda s, c: [record_outcome(s, clin, c.id, sup.outcome(d, notes="x" * 9000))
-                                                 for d in range(40)] and s.flush()))  # fmt: skip
+            write(
+                small,
+                half_then(
+                    lambda s, c: (
+                        [record_outcome(s, clin, c.id, sup.outcome(d, notes="x" * 9000)) for d in range(40)]
+                        and s.flush()
+                    )
+                ),
+            )
         small.dispose()
         faults += 1
         attempted += 1
@@ -150,16 +180,38 @@ def test_failed_writes_leave_stored_data_intact(
     _sqlite_ok(engine)
     # and the registry still takes writes afterwards
     write(engine, lambda s: create_case(s, clin, {**sup.CASE, "pseudonym": "after the faults"}))
-    figures("failed writes", engine, writes_attempted=attempted, faults_injected=faults, records_lost=0,
-            partial_writes_stored=0)  # fmt: skip
+    figures(
+        "failed writes",
+        engine,
+        writes_attempted=attempted,
+        faults_injected=faults,
+        records_lost=0,
+        partial_writes_stored=0,
+    )
 
 
 def _spawn(engine: Any, who: Any, mode: str, tag: str, n: int, per_case: int) -> subprocess.Popen[str]:
     url = engine.url.render_as_string(hide_password=False)
-    args = [sys.executable, "-m", "tests.test_registry_worker", mode, url, str(who.user_id), str(who.institution_id),
-            tag, str(n), str(per_case)]  # fmt: skip
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "tests.test_registry_worker",
+        mode,
+        url,
+        str(who.user_id),
+        str(who.institution_id),
+        tag,
+        str(n),
+        str(per_case),
+    ]
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def _cases_tagged(engine: Any, tag: str) -> list[Any]:
@@ -214,8 +266,15 @@ def test_killed_writer_process_leaves_data_intact(engine: Any, who: dict[str, An
     for table, rows in before.items():
         assert after[table][: len(rows)] == rows, f"earlier rows of {table} changed"
     _sqlite_ok(engine)
-    figures("killed writer", engine, faults_injected=faults, commits_reported=reported_total,
-            cases_stored=stored_total, records_lost=0, partial_cases_stored=0)  # fmt: skip
+    figures(
+        "killed writer",
+        engine,
+        faults_injected=faults,
+        commits_reported=reported_total,
+        cases_stored=stored_total,
+        records_lost=0,
+        partial_cases_stored=0,
+    )
 
 
 def test_concurrent_writer_processes_lose_nothing(engine: Any, who: dict[str, Any]) -> None:
@@ -237,9 +296,16 @@ def test_concurrent_writer_processes_lose_nothing(engine: Any, who: dict[str, An
     assert after["outcomes"] - before["outcomes"] == attempted * per_case
     assert after["audit_log"] - before["audit_log"] == attempted * (2 + per_case)  # patient + case + outcomes
     _sqlite_ok(engine)
-    figures("concurrent writers", engine, processes=workers, writes_attempted=attempted, writes_stored=stored,
-            records_lost=attempted - stored, rows_written=attempted * (2 + 2 * per_case),
-            seconds=round(elapsed, 2))  # fmt: skip
+    figures(
+        "concurrent writers",
+        engine,
+        processes=workers,
+        writes_attempted=attempted,
+        writes_stored=stored,
+        records_lost=attempted - stored,
+        rows_written=attempted * (2 + 2 * per_case),
+        seconds=round(elapsed, 2),
+    )
 
 
 # --------------------------------------------------------------------------- hostile text
@@ -271,8 +337,13 @@ def test_injection_strings_in_every_text_field_are_stored_verbatim(engine: Any, 
     stored = 0
     for i, evil in enumerate(INJECTIONS):
         case = {**sup.CASE, "pseudonym": f"{evil}{i}", "indication": evil, "notes": evil}
-        proc = {**sup.PROCEDURE, "procedure_name": evil, "method": evil[:64], "notes": evil,
-                "nerves": [{"id": evil, "name": evil}]}  # fmt: skip
+        proc = {
+            **sup.PROCEDURE,
+            "procedure_name": evil,
+            "method": evil[:64],
+            "notes": evil,
+            "nerves": [{"id": evil, "name": evil}],
+        }
         out = sup.outcome(30, numb_regions=[evil], notes=evil)
 
         def _do(s: Any, case: Any = case, proc: Any = proc, out: Any = out) -> int:
@@ -288,11 +359,19 @@ def test_injection_strings_in_every_text_field_are_stored_verbatim(engine: Any, 
         assert (v["patient"]["pseudonym"], v["indication"], v["notes"]) == (f"{evil}{i}", evil, evil)
         pp = v["procedures"][0]
         assert (pp["procedure_name"], pp["method"], pp["notes"], pp["nerves"]) == (
-            evil, evil[:64], evil, [{"id": evil, "name": evil}])  # fmt: skip
+            evil,
+            evil[:64],
+            evil,
+            [{"id": evil, "name": evil}],
+        )
         assert v["outcomes"][0]["numb_regions"] == [evil] and v["outcomes"][0]["notes"] == evil
         # institution names and passwords are free text too
-        write(engine, lambda s, evil=evil, i=i: add_user(s, who["admin_b"].__class__(None, "cli", "admin", None),
-                                                         f"user{i}", evil + "pw-long", "viewer", evil))  # fmt: skip
+        write(
+            engine,
+            lambda s, evil=evil, i=i: add_user(
+                s, who["admin_b"].__class__(None, "cli", "admin", None), f"user{i}", evil + "pw-long", "viewer", evil
+            ),
+        )
         with read_session(engine) as s:
             assert authenticate(s, f"user{i}", evil + "pw-long") is not None
             assert authenticate(s, evil, evil) is None
@@ -303,11 +382,17 @@ def test_injection_strings_in_every_text_field_are_stored_verbatim(engine: Any, 
 
 
 LIMITS = {  # field -> (model, max length)
-    "pseudonym": ("case", 200), "indication": ("case", 500), "notes": ("case", 10_000),
-    "procedure_name": ("procedure", 200), "method": ("procedure", 64), "nerves.0.id": ("procedure", 128),
-    "nerves.0.name": ("procedure", 200), "procedure_notes": ("procedure", 10_000),
-    "numb_regions.0": ("outcome", 128), "outcome_notes": ("outcome", 10_000),
-}  # fmt: skip
+    "pseudonym": ("case", 200),
+    "indication": ("case", 500),
+    "notes": ("case", 10_000),
+    "procedure_name": ("procedure", 200),
+    "method": ("procedure", 64),
+    "nerves.0.id": ("procedure", 128),
+    "nerves.0.name": ("procedure", 200),
+    "procedure_notes": ("procedure", 10_000),
+    "numb_regions.0": ("outcome", 128),
+    "outcome_notes": ("outcome", 10_000),
+}
 
 
 def test_oversized_and_nul_inputs_are_rejected_with_the_field_named(engine: Any, who: dict[str, Any]) -> None:

@@ -144,8 +144,14 @@ def populate(engine: Any, who: Any, n_cases: int = 3, *, plan: bool = True) -> l
                 attach_plan(s, who, c.id, plan_dict)
             record_procedure(s, who, c.id, PROCEDURE)
             record_outcome(s, who, c.id, outcome(30, pain_relief="partial", pain_nrs=4.0))
-            record_outcome(s, who, c.id, outcome(180, pain_relief="complete" if i % 2 == 0 else "none",
-                                                 complications=["neuroma"] if i == 1 else []))  # fmt: skip
+            record_outcome(
+                s,
+                who,
+                c.id,
+                outcome(
+                    180, pain_relief="complete" if i % 2 == 0 else "none", complications=["neuroma"] if i == 1 else []
+                ),
+            )
             ids.append(c.id)
         return ids
 

@@ -73,8 +73,12 @@ def test_sign_in_sessions_and_csrf(app: Any, who: dict[str, Any]) -> None:
     token = csrf_of(page.text)
     # a login form posted from elsewhere (no matching cookie) is refused
     other = TestClient(app, follow_redirects=False)
-    assert other.post("/registry/login", data={"username": "clinician_a", "password": sup.PASSWORD,
-                                               "csrf_token": token}).status_code == 403  # fmt: skip
+    assert (
+        other.post(
+            "/registry/login", data={"username": "clinician_a", "password": sup.PASSWORD, "csrf_token": token}
+        ).status_code
+        == 403
+    )
     bad = anon.post("/registry/login", data={"username": "clinician_a", "password": "nope", "csrf_token": token})
     assert bad.status_code == 401 and "Wrong username or password" in bad.text
     ok = anon.post("/registry/login", data={"username": "clinician_a", "password": sup.PASSWORD, "csrf_token": token})
@@ -93,25 +97,43 @@ def test_sign_in_sessions_and_csrf(app: Any, who: dict[str, Any]) -> None:
     assert TestClient(app).get("/api/registry/cases", headers=h).status_code == 200
     assert TestClient(app).delete("/api/registry/session", headers=h).status_code == 204
     assert TestClient(app).get("/api/registry/cases", headers=h).status_code == 401
-    assert TestClient(app).get("/api/registry/cases", headers={"Authorization": "Bearer " + "x" * 5000}).status_code \
-        == 401  # fmt: skip
+    assert (
+        TestClient(app).get("/api/registry/cases", headers={"Authorization": "Bearer " + "x" * 5000}).status_code == 401
+    )
 
 
 def test_case_pages_plan_outcomes_and_recorded_vs_predicted(app: Any, who: dict[str, Any], engine: Any) -> None:
     c = signed_in(app, "clinician_a")
     form = c.get("/registry/cases/new")
     assert form.status_code == 200
-    r = c.post("/registry/cases", data={"csrf_token": csrf_of(form.text), "pseudonym": "WEB-1", "birth_year": "1980",
-                                        "sex": "male", "indication": "meralgia paresthetica", "side": "left",
-                                        "procedure_key": "lfcn_neurectomy", "notes": ""})  # fmt: skip
+    r = c.post(
+        "/registry/cases",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "pseudonym": "WEB-1",
+            "birth_year": "1980",
+            "sex": "male",
+            "indication": "meralgia paresthetica",
+            "side": "left",
+            "procedure_key": "lfcn_neurectomy",
+            "notes": "",
+        },
+    )
     assert r.status_code == 303, r.text
     url = r.headers["location"]
     page = c.get(url)
     assert page.status_code == 200
     assert "lateral cutaneous nerve of thigh" in page.text and 'id="outcome-form"' in page.text
     before = sup.counts(engine)
-    outcome = {"recorded_on": "2024-05-01", "days_after": "120", "pain_nrs": "1", "pain_relief": "complete",
-               "numb_regions": "", "complications": ["neuroma"], "notes": "doing well"}  # fmt: skip
+    outcome = {
+        "recorded_on": "2024-05-01",
+        "days_after": "120",
+        "pain_nrs": "1",
+        "pain_relief": "complete",
+        "numb_regions": "",
+        "complications": ["neuroma"],
+        "notes": "doing well",
+    }
     assert c.post(url + "/outcomes", data={**outcome, "csrf_token": "forged"}).status_code == 403
     assert sup.counts(engine) == before
     r = c.post(url + "/outcomes", data={**outcome, "csrf_token": csrf_of(page.text)})
@@ -131,8 +153,9 @@ def test_recovery_chart_compares_the_same_regions() -> None:
     from neurectomy.web.routes.registry import recovery_chart
 
     plan = sup.plan_json()
-    chart = recovery_chart(plan, [{"days_after": 30, "numb_regions": ["skin_lateral_thigh"]},
-                                  {"days_after": 400, "numb_regions": []}])  # fmt: skip
+    chart = recovery_chart(
+        plan, [{"days_after": 30, "numb_regions": ["skin_lateral_thigh"]}, {"days_after": 400, "numb_regions": []}]
+    )
     assert chart is not None and "skin_lateral_thigh" in chart["regions"]
     values = [p["value"] for p in chart["recorded"]]
     assert values[1] == 1.0 and values[0] < 1.0
@@ -219,8 +242,14 @@ def test_api_authorisation_matrix(app: Any, who: dict[str, Any], engine: Any) ->
 def test_page_authorisation_matrix(app: Any, who: dict[str, Any], engine: Any) -> None:
     [cid] = sup.populate(engine, who["clinician"], 1)
     [bid] = sup.populate(engine, who["clinician_b"], 1, plan=False)
-    pages = ["/registry", f"/registry/cases/{cid}", "/registry/compare", "/registry/fhir", "/registry/cases/new",
-             "/registry/fhir/export"]  # fmt: skip
+    pages = [
+        "/registry",
+        f"/registry/cases/{cid}",
+        "/registry/compare",
+        "/registry/fhir",
+        "/registry/cases/new",
+        "/registry/fhir/export",
+    ]
     anon = TestClient(app, follow_redirects=False)
     for p in pages:
         assert anon.get(p).status_code == 303
@@ -259,15 +288,24 @@ def test_fhir_upload_and_download_pages(app: Any, who: dict[str, Any], engine: A
     i = next(i for i, e in enumerate(bundle["entry"]) if e["resource"]["resourceType"] == "Condition")
     bundle["entry"][i]["resource"]["code"]["text"] = "x" * 600
     before = sup.snapshot(engine)
-    r = c.post("/registry/fhir/import", data={"csrf_token": token},
-               files={"file": ("b.json", json.dumps(bundle), "application/json")})  # fmt: skip
+    r = c.post(
+        "/registry/fhir/import",
+        data={"csrf_token": token},
+        files={"file": ("b.json", json.dumps(bundle), "application/json")},
+    )
     assert r.status_code == 422 and f"Bundle.entry[{i}].resource.code.text" in r.text
     assert "nothing was imported" in r.text
     assert sup.snapshot(engine) == before
     r = c.post("/registry/fhir/import", data={"csrf_token": token}, files={"file": ("b.json", "{oops", "text/plain")})
     assert r.status_code == 422 and sup.snapshot(engine) == before
-    assert c.post("/registry/fhir/import", data={"csrf_token": "forged"},
-                  files={"file": ("b.json", exported.text, "application/json")}).status_code == 403  # fmt: skip
+    assert (
+        c.post(
+            "/registry/fhir/import",
+            data={"csrf_token": "forged"},
+            files={"file": ("b.json", exported.text, "application/json")},
+        ).status_code
+        == 403
+    )
     # the same bundle goes into A only with new ids (they are B's records): here, as an A-side copy
     text = exported.text
     for i in set(re.findall(r'"id": "([0-9a-f-]{36})"', text)):
@@ -281,8 +319,9 @@ def test_hostile_text_is_stored_verbatim_and_rendered_escaped(app: Any, who: dic
     h = bearer(app, "clinician_a")
     api = TestClient(app)
     evil = "<script>alert(1)</script>'); DROP TABLE cases;--"
-    r = api.post("/api/registry/cases", json={**sup.CASE, "pseudonym": evil, "indication": evil, "notes": evil},
-                 headers=h)  # fmt: skip
+    r = api.post(
+        "/api/registry/cases", json={**sup.CASE, "pseudonym": evil, "indication": evil, "notes": evil}, headers=h
+    )
     assert r.status_code == 201 and r.json()["indication"] == evil
     cid = r.json()["id"]
     page = signed_in(app, "clinician_a").get(f"/registry/cases/{cid}")
@@ -302,8 +341,10 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 _DIR = Path(tempfile.mkdtemp(prefix="neurectomy-registry-fuzz-"))
 FUZZ_APP = create_app(Settings())
 FUZZ_APP.state.registry_url = f"sqlite:///{_DIR / 'fuzz.sqlite3'}"
-_schema = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP).include(path_regex="^/api/registry/").exclude(
-    path="/api/registry/session"
+_schema = (
+    schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP)
+    .include(path_regex="^/api/registry/")
+    .exclude(path="/api/registry/session")
 )
 _FUZZ: dict[str, Any] = {}
 

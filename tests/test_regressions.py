@@ -23,8 +23,10 @@ def test_midline_cut_reports_midline_side():
 def test_lingual_nerve_cut_takes_taste_from_the_joined_chorda_tympani():
     """A lingual-nerve cut at the third molar once spared taste: the chorda tympani's fibres joining the nerve were
     not modelled. Each target now takes its own fibres from the merged nerve."""
-    lingual = {x.target.id: x.supply_lost for x in neurectomy.lesion("lingual nerve",
-                                                                      at="lower third molar (lingual plate)").losses}
+    lingual = {
+        x.target.id: x.supply_lost
+        for x in neurectomy.lesion("lingual nerve", at="lower third molar (lingual plate)").losses
+    }
     assert lingual["taste_anterior_tongue"] == 1.0 and lingual["mucosa_of_anterior_tongue"] == 1.0
     chorda = {x.target.id for x in neurectomy.lesion("chorda tympani").losses}
     assert "taste_anterior_tongue" in chorda and "mucosa_of_anterior_tongue" not in chorda

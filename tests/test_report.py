@@ -19,8 +19,12 @@ def _e(text: str) -> str:
     return str(escape(text))
 
 
-PATIENT = Patient(indication="Menière's disease with intractable vertigo", goal="disable_function", age=54,
-                  failed_treatments=("betahistine", "intratympanic steroid"))
+PATIENT = Patient(
+    indication="Menière's disease with intractable vertigo",
+    goal="disable_function",
+    age=54,
+    failed_treatments=("betahistine", "intratympanic steroid"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +103,21 @@ def test_pdf_is_valid_a4_with_disclaimer_on_every_page(pdf: Path) -> None:
 def test_cli_writes_pdf_and_html(tmp_path: Path) -> None:
     out_pdf, out_html = tmp_path / "lfcn.pdf", tmp_path / "lfcn.html"
     done = subprocess.run(
-        [sys.executable, "-m", "neurectomy", "report", "--procedure", "lfcn neurectomy",
-         "--pdf", str(out_pdf), "--html", str(out_html)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "neurectomy",
+            "report",
+            "--procedure",
+            "lfcn neurectomy",
+            "--pdf",
+            str(out_pdf),
+            "--html",
+            str(out_html),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert out_pdf.read_bytes()[:5] == b"%PDF-"
@@ -131,13 +147,43 @@ def test_report_shows_the_registry_outcomes_beside_the_evidence(tmp_path):
         assert "recorded outcomes beside the published figures" in html and "2 of 4" in html and "E001" in html
         out = tmp_path / "r.html"
         env = {**__import__("os").environ, "NEURECTOMY_DATABASE_URL": str(engine.url)}
-        proc = subprocess.run([sys.executable, "-m", "neurectomy", "report", "--procedure", "lfcn neurectomy",
-                               "--html", str(out), "--registry"], capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "neurectomy",
+                "report",
+                "--procedure",
+                "lfcn neurectomy",
+                "--html",
+                str(out),
+                "--registry",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         assert "of 4" in out.read_text()
         empty = {**env, "NEURECTOMY_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
-        bad = subprocess.run([sys.executable, "-m", "neurectomy", "report", "--procedure", "lfcn neurectomy",
-                              "--html", str(out), "--registry"], capture_output=True, text=True, env=empty, check=False)
+        bad = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "neurectomy",
+                "report",
+                "--procedure",
+                "lfcn neurectomy",
+                "--html",
+                str(out),
+                "--registry",
+            ],
+            capture_output=True,
+            text=True,
+            env=empty,
+            check=False,
+        )
         assert bad.returncode == 2 and "registry init" in bad.stderr
     finally:
         next(engines, None)

@@ -17,8 +17,12 @@ from neurectomy.regrowth.kinetics import timeline
 from .conftest import SHARED
 
 SENTENCES = [s.strip() for s in (SHARED / "seed-neurectomy.txt").read_text(encoding="utf-8").splitlines() if s.strip()]
-PATIENT = {"pain_nrs": 8, "pain_months": 24, "failed_treatments": ["medication", "physiotherapy"],
-           "numbness_acceptable": True}
+PATIENT = {
+    "pain_nrs": 8,
+    "pain_months": 24,
+    "failed_treatments": ["medication", "physiotherapy"],
+    "numbness_acceptable": True,
+}
 
 
 def test_every_sentence_has_a_test():
@@ -99,8 +103,9 @@ def test_s10_neuropathic_pain_not_responding_to_decompression():
     entrapped = neurectomy.plan(nerve="ulnar nerve", at="elbow", patient={**PATIENT, "entrapment": True})
     rule = next(r for r in entrapped.candidacy.reasons if r.rule == "decompression_alternative")
     assert rule.verdict == "conditional" and any("decompression" in a for a in entrapped.alternatives)
-    done = neurectomy.plan(nerve="ulnar nerve", at="elbow",
-                           patient={**PATIENT, "entrapment": True, "failed_treatments": ["decompression"]})
+    done = neurectomy.plan(
+        nerve="ulnar nerve", at="elbow", patient={**PATIENT, "entrapment": True, "failed_treatments": ["decompression"]}
+    )
     assert next(r for r in done.candidacy.reasons if r.rule == "decompression_alternative").verdict == "favourable"
 
 

@@ -74,8 +74,7 @@ def cover_models(draw):
     n_paths = draw(st.integers(1, 10))
     n_targets = draw(st.integers(1, 5))
     cand_paths = tuple(
-        tuple(sorted(draw(st.sets(st.integers(0, n_paths - 1), min_size=1, max_size=n_paths))))
-        for _ in range(n_cand)
+        tuple(sorted(draw(st.sets(st.integers(0, n_paths - 1), min_size=1, max_size=n_paths)))) for _ in range(n_cand)
     )
     covered = sorted({p for ps in cand_paths for p in ps})
     path_target = np.array([draw(st.integers(0, n_targets - 1)) for _ in range(n_paths)])
@@ -90,8 +89,14 @@ def cover_models(draw):
             cost[t] = 0.0
     return CoverModel(
         candidates=tuple(Candidate(i, 0.0, 0.0, ps) for i, ps in enumerate(cand_paths)),
-        paths=tuple(range(n_paths)), cand_paths=cand_paths, path_target=path_target, path_weight=path_weight,
-        targets=tuple(range(n_targets)), cost=cost, required=required, cut_cost=draw(st.floats(0, 2)),
+        paths=tuple(range(n_paths)),
+        cand_paths=cand_paths,
+        path_target=path_target,
+        path_weight=path_weight,
+        targets=tuple(range(n_targets)),
+        cost=cost,
+        required=required,
+        cut_cost=draw(st.floats(0, 2)),
     )
 
 
@@ -124,10 +129,13 @@ def test_cut_is_the_most_distal_that_covers(atlas):
     cut = best.cuts[0]
     d = lesion(atlas, Cut(cut.nerve_id, mm=cut.mm))
     assert d.lost("skin_posterior_thigh") == pytest.approx(1.0) or any(
-        "posterior thigh" in x.target.name and x.supply_lost == pytest.approx(1.0) for x in d.sensory)
+        "posterior thigh" in x.target.name and x.supply_lost == pytest.approx(1.0) for x in d.sensory
+    )
     beyond = lesion(atlas, Cut(cut.nerve_id, mm=min(cut.mm + 1.0, atlas.nerve(cut.nerve_id).length_mm)))
-    assert not any("posterior thigh" in x.target.name and x.supply_lost > 0.999 for x in beyond.sensory) or \
-        cut.mm == atlas.nerve(cut.nerve_id).length_mm
+    assert (
+        not any("posterior thigh" in x.target.name and x.supply_lost > 0.999 for x in beyond.sensory)
+        or cut.mm == atlas.nerve(cut.nerve_id).length_mm
+    )
 
 
 def test_spare_motor_and_avoid_constraints(atlas):
@@ -167,12 +175,16 @@ def _true_and_found(atlas, cuts):
 
 def test_localise_recovers_random_single_and_double_cuts(atlas):
     nerve, mm = random_cuts(atlas, 400, rng=11)
-    picked = [(int(n), float(p)) for n, p in zip(nerve, mm, strict=True)
-              if lesion(atlas, Cut(atlas.nerves[n].id, mm=float(p))).losses
-              and len(atlas.seg_path[n]) < 60][:16]
+    picked = [
+        (int(n), float(p))
+        for n, p in zip(nerve, mm, strict=True)
+        if lesion(atlas, Cut(atlas.nerves[n].id, mm=float(p))).losses and len(atlas.seg_path[n]) < 60
+    ][:16]
     singles = [[Cut(atlas.nerves[n].id, mm=p)] for n, p in picked[:8]]
-    doubles = [[Cut(atlas.nerves[a].id, mm=pa), Cut(atlas.nerves[b].id, mm=pb)]
-               for (a, pa), (b, pb) in zip(picked[8:12], picked[12:16], strict=True)]
+    doubles = [
+        [Cut(atlas.nerves[a].id, mm=pa), Cut(atlas.nerves[b].id, mm=pb)]
+        for (a, pa), (b, pb) in zip(picked[8:12], picked[12:16], strict=True)
+    ]
     for cuts in singles + doubles:
         truth, found = _true_and_found(atlas, cuts)
         assert found.keys() == truth.keys(), [c.nerve for c in cuts]
@@ -188,18 +200,31 @@ def test_localise_reports_what_it_explains(atlas):
 
 def test_target_and_localise_cli_json():
     run = [sys.executable, "-m", "neurectomy"]
-    out = subprocess.run([*run, "target", "--region", "forehead", "--json", "--top", "2"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [*run, "target", "--region", "forehead", "--json", "--top", "2"], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     plan = d["plans"][0]
     assert {"cuts", "covers", "collateral", "cost"} <= set(plan)
     assert set(plan["cuts"][0]) >= {"nerve", "at", "side", "method"} and set(plan["cuts"][0]["nerve"]) == {"id", "name"}
-    loc = subprocess.run([*run, "localise", "--numb", "skin of lateral thigh", "--json"],
-                         capture_output=True, text=True, check=False)
+    loc = subprocess.run(
+        [*run, "localise", "--numb", "skin of lateral thigh", "--json"], capture_output=True, text=True, check=False
+    )
     sites = json.loads(loc.stdout)["sites"]
     assert {"cuts", "explains", "unexplained", "extra", "score"} <= set(sites[0])
-    bad = subprocess.run([*run, "target", "--region", "posterior thigh", "--avoid",
-                          "posterior cutaneous nerve of thigh", "--spare-motor"],
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [
+            *run,
+            "target",
+            "--region",
+            "posterior thigh",
+            "--avoid",
+            "posterior cutaneous nerve of thigh",
+            "--spare-motor",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "cannot cover" in bad.stderr

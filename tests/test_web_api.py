@@ -38,8 +38,14 @@ def client() -> Iterator[TestClient]:
 def cli_json(*args: str) -> Any:
     """``python -m neurectomy ARGS --json`` parsed."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    out = subprocess.run([sys.executable, "-m", "neurectomy", *args, "--json"], capture_output=True, text=True,
-                         env=env, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "neurectomy", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     return json.loads(out.stdout)
 
 
@@ -54,21 +60,28 @@ def _undated(obj: Any) -> Any:
 
 # --------------------------------------------------------------------------- CLI == API == Python
 LESIONS = [
-    (("lesion", "common fibular nerve", "--at", "fibular neck", "--side", "right"),
-     {"nerve": "common fibular nerve", "at": "fibular neck", "side": "right"},
-     dict(nerve="common fibular nerve", at="fibular neck", side="right")),
-    (("lesion", "sural nerve", "--also", "right: superficial fibular nerve", "--side", "right"),
-     {"nerve": "sural nerve", "also": "right: superficial fibular nerve", "side": "right"},
-     dict(nerve="sural nerve", side="right", also=["right: superficial fibular nerve"])),
-    (("lesion", "median nerve", "--mm", "400", "--method", "phenol"),
-     {"nerve": "median nerve", "mm": "400", "method": "phenol"},
-     dict(nerve="median nerve", mm=400.0, method="phenol")),
+    (
+        ("lesion", "common fibular nerve", "--at", "fibular neck", "--side", "right"),
+        {"nerve": "common fibular nerve", "at": "fibular neck", "side": "right"},
+        dict(nerve="common fibular nerve", at="fibular neck", side="right"),
+    ),
+    (
+        ("lesion", "sural nerve", "--also", "right: superficial fibular nerve", "--side", "right"),
+        {"nerve": "sural nerve", "also": "right: superficial fibular nerve", "side": "right"},
+        dict(nerve="sural nerve", side="right", also=["right: superficial fibular nerve"]),
+    ),
+    (
+        ("lesion", "median nerve", "--mm", "400", "--method", "phenol"),
+        {"nerve": "median nerve", "mm": "400", "method": "phenol"},
+        dict(nerve="median nerve", mm=400.0, method="phenol"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("argv", "query", "kwargs"), LESIONS, ids=["landmark", "also", "mm-method"])
-def test_lesion_cli_api_python_agree(client: TestClient, argv: tuple[str, ...], query: dict[str, str],
-                                     kwargs: dict[str, Any]) -> None:
+def test_lesion_cli_api_python_agree(
+    client: TestClient, argv: tuple[str, ...], query: dict[str, str], kwargs: dict[str, Any]
+) -> None:
     api = client.get("/api/lesion", params=query)
     assert api.status_code == 200, api.text
     py = neurectomy.lesion(**kwargs).to_dict()
@@ -77,17 +90,19 @@ def test_lesion_cli_api_python_agree(client: TestClient, argv: tuple[str, ...], 
 
 
 TARGETS = [
-    (("target", "--region", "posterior thigh"), [("region", "posterior thigh")],
-     dict(regions=["posterior thigh"])),
-    (("target", "--function", "palmar sweating", "--top", "2", "--side", "right"),
-     [("function", "palmar sweating"), ("top", "2"), ("side", "right")],
-     dict(functions=["palmar sweating"], top=2, side="right")),
+    (("target", "--region", "posterior thigh"), [("region", "posterior thigh")], dict(regions=["posterior thigh"])),
+    (
+        ("target", "--function", "palmar sweating", "--top", "2", "--side", "right"),
+        [("function", "palmar sweating"), ("top", "2"), ("side", "right")],
+        dict(functions=["palmar sweating"], top=2, side="right"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("argv", "query", "kwargs"), TARGETS, ids=["region", "function"])
-def test_target_cli_api_python_agree(client: TestClient, argv: tuple[str, ...], query: list[tuple[str, str]],
-                                     kwargs: dict[str, Any]) -> None:
+def test_target_cli_api_python_agree(
+    client: TestClient, argv: tuple[str, ...], query: list[tuple[str, str]], kwargs: dict[str, Any]
+) -> None:
     api = client.get("/api/target", params=query)
     assert api.status_code == 200, api.text
     py = neurectomy.target(**kwargs).to_dict()
@@ -97,17 +112,23 @@ def test_target_cli_api_python_agree(client: TestClient, argv: tuple[str, ...], 
 
 
 PLANS = [
-    (("plan", "--procedure", "vestibular neurectomy"), [("procedure", "vestibular neurectomy")],
-     dict(procedure="vestibular neurectomy")),
-    (("plan", "--nerve", "sural nerve", "--end", "tmr", "--side", "right"),
-     [("nerve", "sural nerve"), ("end", "tmr"), ("side", "right")],
-     dict(nerve="sural nerve", end_treatments=["tmr"], side="right")),
+    (
+        ("plan", "--procedure", "vestibular neurectomy"),
+        [("procedure", "vestibular neurectomy")],
+        dict(procedure="vestibular neurectomy"),
+    ),
+    (
+        ("plan", "--nerve", "sural nerve", "--end", "tmr", "--side", "right"),
+        [("nerve", "sural nerve"), ("end", "tmr"), ("side", "right")],
+        dict(nerve="sural nerve", end_treatments=["tmr"], side="right"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("argv", "query", "kwargs"), PLANS, ids=["procedure", "nerve"])
-def test_plan_cli_api_python_agree(client: TestClient, argv: tuple[str, ...], query: list[tuple[str, str]],
-                                   kwargs: dict[str, Any]) -> None:
+def test_plan_cli_api_python_agree(
+    client: TestClient, argv: tuple[str, ...], query: list[tuple[str, str]], kwargs: dict[str, Any]
+) -> None:
     api = client.get("/api/plan", params=query)
     assert api.status_code == 200, api.text
     py = neurectomy.plan(**kwargs).to_dict()
@@ -130,16 +151,20 @@ def test_timeline_matches_cli_simulate(client: TestClient) -> None:
 
 
 # --------------------------------------------------------------------------- errors
-@pytest.mark.parametrize(("url", "params", "kind", "expected"), [
-    ("/api/lesion", {"nerve": "sural nervx"}, "nerve", "sural nerve"),
-    ("/api/lesion", {"nerve": "sural nerve", "method": "phenoll"}, "method", "phenol"),
-    ("/api/target", {"region": "zzqqxx"}, "region", None),
-    ("/api/plan", {"procedure": "vestibular neurectomyy"}, "procedure", "vestibular neurectomy"),
-    ("/api/atlas/nerves/sural%20nervx", {}, "nerve", "sural nerve"),
-    ("/api/procedures/vestibular%20neurectomyy", {}, "procedure", "vestibular neurectomy"),
-])
-def test_unknown_names_are_404_with_suggestions(client: TestClient, url: str, params: dict[str, str], kind: str,
-                                                expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("url", "params", "kind", "expected"),
+    [
+        ("/api/lesion", {"nerve": "sural nervx"}, "nerve", "sural nerve"),
+        ("/api/lesion", {"nerve": "sural nerve", "method": "phenoll"}, "method", "phenol"),
+        ("/api/target", {"region": "zzqqxx"}, "region", None),
+        ("/api/plan", {"procedure": "vestibular neurectomyy"}, "procedure", "vestibular neurectomy"),
+        ("/api/atlas/nerves/sural%20nervx", {}, "nerve", "sural nerve"),
+        ("/api/procedures/vestibular%20neurectomyy", {}, "procedure", "vestibular neurectomy"),
+    ],
+)
+def test_unknown_names_are_404_with_suggestions(
+    client: TestClient, url: str, params: dict[str, str], kind: str, expected: str | None
+) -> None:
     r = client.get(url, params=params)
     assert r.status_code == 404, r.text
     body = r.json()
@@ -150,16 +175,19 @@ def test_unknown_names_are_404_with_suggestions(client: TestClient, url: str, pa
         assert "did you mean" in body["detail"]
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"nerve": "sural nerve", "mm": "4000"}, "mm"),
-    ({"nerve": "sural nerve", "at": "nowhere"}, "at"),
-    ({"nerve": "sural nerve", "at": "lateral malleolus", "mm": "3"}, "mm"),
-    ({"nerve": "sural nerve", "side": "up"}, "side"),
-    ({"nerve": "sural nerve", "mm": "-1"}, "mm"),
-    ({"nerve": "sural nerve", "mm": "x"}, "mm"),
-    ({}, "nerve"),
-    ({"nerve": "sural nerve", "also": "ulnar nerve@nowhere"}, "also"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"nerve": "sural nerve", "mm": "4000"}, "mm"),
+        ({"nerve": "sural nerve", "at": "nowhere"}, "at"),
+        ({"nerve": "sural nerve", "at": "lateral malleolus", "mm": "3"}, "mm"),
+        ({"nerve": "sural nerve", "side": "up"}, "side"),
+        ({"nerve": "sural nerve", "mm": "-1"}, "mm"),
+        ({"nerve": "sural nerve", "mm": "x"}, "mm"),
+        ({}, "nerve"),
+        ({"nerve": "sural nerve", "also": "ulnar nerve@nowhere"}, "also"),
+    ],
+)
 def test_bad_lesion_input_is_422_naming_the_field(client: TestClient, params: dict[str, str], field: str) -> None:
     r = client.get("/api/lesion", params=params)
     assert r.status_code == 422, r.text
@@ -180,8 +208,13 @@ def test_other_422s(client: TestClient) -> None:
 
 
 def test_plan_with_patient_gives_a_verdict(client: TestClient) -> None:
-    patient = {"pain_nrs": 8, "pain_months": 14, "failed_treatments": ["gabapentin", "decompression"],
-               "numbness_acceptable": True, "entrapment": True}
+    patient = {
+        "pain_nrs": 8,
+        "pain_months": 14,
+        "failed_treatments": ["gabapentin", "decompression"],
+        "numbness_acceptable": True,
+        "entrapment": True,
+    }
     r = client.post("/api/plan", json={"procedure": "lfcn_neurectomy", "patient": patient})
     assert r.status_code == 200, r.text
     api = r.json()
@@ -193,12 +226,22 @@ def test_plan_with_patient_gives_a_verdict(client: TestClient) -> None:
 
 # --------------------------------------------------------------------------- pages
 PAGES = [
-    "/", "/atlas", "/atlas?q=peroneal", "/atlas/nerves/sural_nerve", "/cut", "/find", "/plan", "/localise",
-    "/quiz?seed=7", "/simulate",
+    "/",
+    "/atlas",
+    "/atlas?q=peroneal",
+    "/atlas/nerves/sural_nerve",
+    "/cut",
+    "/find",
+    "/plan",
+    "/localise",
+    "/quiz?seed=7",
+    "/simulate",
     "/cut?nerve=common+fibular+nerve&at=fibular+neck&side=right",
-    "/find?region=skin+of+lateral+thigh", "/find?function=palmar+sweating",
+    "/find?region=skin+of+lateral+thigh",
+    "/find?function=palmar+sweating",
     "/plan?procedure=lfcn_neurectomy&pain_nrs=8&pain_months=14&failed=gabapentin&numbness=yes&entrapment=1",
-    "/plan?nerve=sural+nerve&end=tmr", "/localise?numb=skin+of+lateral+thigh&weak=",
+    "/plan?nerve=sural+nerve&end=tmr",
+    "/localise?numb=skin+of+lateral+thigh&weak=",
     "/simulate?run=course&procedure=vestibular_neurectomy&years=3",
     "/simulate?run=stump&method=surgical_cut&n_axons=40&days=20&replicates=1",
 ]
@@ -255,8 +298,9 @@ def test_quiz_grades_answers(client: TestClient) -> None:
 
 
 def test_simulation_job_reports_progress_and_result(client: TestClient) -> None:
-    r = client.post("/api/simulate/jobs", json={"method": "surgical_cut", "n_axons": 30, "days": 20,
-                                                "replicates": 2, "seed": 1})
+    r = client.post(
+        "/api/simulate/jobs", json={"method": "surgical_cut", "n_axons": 30, "days": 20, "replicates": 2, "seed": 1}
+    )
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
     deadline = time.monotonic() + 60
@@ -278,8 +322,15 @@ def test_docs_and_static_are_local(client: TestClient) -> None:
     bundle = client.get("/static/vendor/vega-bundle.js")
     assert bundle.status_code == 200 and "vegaEmbed" in bundle.text
     schema = client.get("/openapi.json").json()
-    for path in ("/api/lesion", "/api/target", "/api/plan", "/api/localise", "/api/atlas/search",
-                 "/api/atlas/nerves/{name}", "/api/procedures"):
+    for path in (
+        "/api/lesion",
+        "/api/target",
+        "/api/plan",
+        "/api/localise",
+        "/api/atlas/search",
+        "/api/atlas/nerves/{name}",
+        "/api/procedures",
+    ):
         assert path in schema["paths"]
     assert "not a medical device" in schema["info"]["summary"]
 
@@ -305,9 +356,11 @@ def test_settings_from_env() -> None:
 
 
 def test_core_does_not_import_the_web() -> None:
-    code = ("import sys, neurectomy, neurectomy.planning, neurectomy.targeting, neurectomy.cli; "
-            "bad = [m for m in sys.modules if m.startswith(('neurectomy.web', 'fastapi', 'starlette'))]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, neurectomy, neurectomy.planning, neurectomy.targeting, neurectomy.cli; "
+        "bad = [m for m in sys.modules if m.startswith(('neurectomy.web', 'fastapi', 'starlette'))]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
@@ -322,8 +375,7 @@ schema = _schema()
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator, unused-ignore]
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_openapi_no_server_error(case: Any) -> None:
     """Generated requests against every documented operation: never a 5xx."""
     response = case.call()

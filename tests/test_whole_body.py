@@ -35,14 +35,23 @@ def test_presacral_nerve_at_the_sacral_promontory_takes_uterine_pain_not_cervix_
     assert not d.motor and not d.sensory
 
 
-@pytest.mark.parametrize(("level", "lost", "spared"), [
-    ("2nd rib (R2)", {"sweat_glands_of_face", "cutaneous_vessels_of_face", "sweat_glands_of_palm"},
-     {"dilator_pupillae"}),
-    ("3rd rib (R3)", {"sweat_glands_of_palm"}, {"sweat_glands_of_face", "cutaneous_vessels_of_face"}),
-])
+@pytest.mark.parametrize(
+    ("level", "lost", "spared"),
+    [
+        (
+            "2nd rib (R2)",
+            {"sweat_glands_of_face", "cutaneous_vessels_of_face", "sweat_glands_of_palm"},
+            {"dilator_pupillae"},
+        ),
+        ("3rd rib (R3)", {"sweat_glands_of_palm"}, {"sweat_glands_of_face", "cutaneous_vessels_of_face"}),
+    ],
+)
 def test_thoracic_sympathicotomy_takes_sweating_not_somatic_function(atlas, level, lost, spared):
-    nerve = "sympathetic trunk between T1 and T2 ganglia" if level.startswith("2") else \
-        "sympathetic trunk between T2 and T3 ganglia"
+    nerve = (
+        "sympathetic trunk between T1 and T2 ganglia"
+        if level.startswith("2")
+        else "sympathetic trunk between T2 and T3 ganglia"
+    )
     d = lesion(atlas, Cut(nerve, at=level))
     autonomic = _functions(d, "autonomic") | _functions(d, "visceral")
     for t in lost:
@@ -72,8 +81,12 @@ def test_interdigital_nerve_takes_toe_skin_not_muscle(atlas):
 
 
 def test_selective_motor_neurectomy_takes_the_calf_not_the_sole(atlas):
-    d = lesion(atlas, Cut("nerve to soleus"), Cut("nerve to medial head of gastrocnemius"),
-               Cut("nerve to lateral head of gastrocnemius"))
+    d = lesion(
+        atlas,
+        Cut("nerve to soleus"),
+        Cut("nerve to medial head of gastrocnemius"),
+        Cut("nerve to lateral head of gastrocnemius"),
+    )
     assert {x.target.id for x in d.motor} == {"soleus", "gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
     assert not d.sensory
 
@@ -81,8 +94,11 @@ def test_selective_motor_neurectomy_takes_the_calf_not_the_sole(atlas):
 def test_a_limb_nerve_cut_takes_sweating_with_the_skin(atlas):
     d = lesion(atlas, Cut("median nerve", at="carpal tunnel"))
     skin = {x.target.id: x.supply_lost for x in d.sensory}
-    sweat = {x.target.id.removeprefix("sudomotor_"): x.supply_lost for x in d.autonomic
-             if x.target.id.startswith("sudomotor_")}
+    sweat = {
+        x.target.id.removeprefix("sudomotor_"): x.supply_lost
+        for x in d.autonomic
+        if x.target.id.startswith("sudomotor_")
+    }
     assert skin and sweat == skin
     assert all(x.effect.startswith(("loss of sweating", "reduction of sweating")) for x in d.sudomotor)
     assert not lesion(atlas, Cut("nerve to soleus")).sudomotor  # a muscular branch carries no sudomotor fibres

@@ -26,8 +26,10 @@ def vendor_vega() -> Path:
     import vl_convert
 
     out = VENDOR / "vega-bundle.js"
-    header = (f"/* Vega, Vega-Lite and Vega-Embed bundled by vl-convert-python {vl_convert.__version__} "
-              "(BSD-3-Clause); regenerate with tools/vendor_assets.py */\n")
+    header = (
+        f"/* Vega, Vega-Lite and Vega-Embed bundled by vl-convert-python {vl_convert.__version__} "
+        "(BSD-3-Clause); regenerate with tools/vendor_assets.py */\n"
+    )
     out.write_text(header + vl_convert.javascript_bundle(), encoding="utf-8")
     return out
 
@@ -37,8 +39,9 @@ def vendor_swagger(version: str = SWAGGER_VERSION) -> Path:
     out = VENDOR / "swagger-ui"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"swagger-ui-dist@{version}", "--silent"], cwd=tmp, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["npm", "pack", f"swagger-ui-dist@{version}", "--silent"], cwd=tmp, check=True, capture_output=True
+        )
         tarball = next(Path(tmp).glob("swagger-ui-dist-*.tgz"))
         with tarfile.open(tarball) as tar:
             for name in SWAGGER_FILES:

@@ -98,8 +98,17 @@ def plan(
         patient = load_patient(patient)
     elif isinstance(patient, dict):
         patient = Patient.model_validate(patient)
-    return make_plan(atlas or default_atlas(), procedure=procedure, nerve=nerve, at=at, mm=mm, side=side,
-                     method=method, end_treatments=end_treatments, patient=patient)
+    return make_plan(
+        atlas or default_atlas(),
+        procedure=procedure,
+        nerve=nerve,
+        at=at,
+        mm=mm,
+        side=side,
+        method=method,
+        end_treatments=end_treatments,
+        patient=patient,
+    )
 
 
 def target(
@@ -125,8 +134,18 @@ def target(
 
     regions = [regions] if isinstance(regions, str) else list(regions)
     functions = [functions] if isinstance(functions, str) else list(functions)
-    return _target(atlas or default_atlas(), regions, functions, side=side, top=top, spare_motor=spare_motor,
-                   methods=list(methods) if methods else None, coverage=coverage, avoid=list(avoid), weights=weights)
+    return _target(
+        atlas or default_atlas(),
+        regions,
+        functions,
+        side=side,
+        top=top,
+        spare_motor=spare_motor,
+        methods=list(methods) if methods else None,
+        coverage=coverage,
+        avoid=list(avoid),
+        weights=weights,
+    )
 
 
 def localise(
@@ -150,8 +169,18 @@ def localise(
     """
     from neurectomy.targeting import localise as _localise
 
-    return _localise(atlas or default_atlas(), list(numb), list(hypo), list(weak), list(paralysed), list(lost),
-                     list(spared), side=side, top=top, closed_world=closed_world)
+    return _localise(
+        atlas or default_atlas(),
+        list(numb),
+        list(hypo),
+        list(weak),
+        list(paralysed),
+        list(lost),
+        list(spared),
+        side=side,
+        top=top,
+        closed_world=closed_world,
+    )
 
 
 def lesion_json(

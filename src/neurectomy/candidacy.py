@@ -98,9 +98,7 @@ def _tried(patient: Patient, words: Sequence[str]) -> bool:
     return any(normalise(w) in tried for w in words)
 
 
-def assess(
-    patient: Patient, deficit: Deficit, method: Method, procedure: Procedure | None = None
-) -> Candidacy:
+def assess(patient: Patient, deficit: Deficit, method: Method, procedure: Procedure | None = None) -> Candidacy:
     """Apply every rule; the verdict is the most cautious reason's."""
     reasons: list[Reason] = []
     alternatives: list[str] = []
@@ -109,103 +107,205 @@ def assess(
 
     if goal == "disable_function":
         what = ", ".join(procedure.functions_disabled) if procedure else (patient.indication or "a function")
-        add(Reason("indication", "favourable", f"Aim: permanently disable {what}.",
-                   "seed: 'permanently disable some nerve function'; twitching, blushing, sweating, cramps, vertigo"))
+        add(
+            Reason(
+                "indication",
+                "favourable",
+                f"Aim: permanently disable {what}.",
+                "seed: 'permanently disable some nerve function'; twitching, blushing, sweating, cramps, vertigo",
+            )
+        )
     elif patient.pain_nrs is None or patient.pain_months is None:
-        add(Reason("indication", "conditional", "Pain severity and duration are not recorded; neurectomy is kept "
-                   "for severe chronic pain.", "seed sentence 5"))
+        add(
+            Reason(
+                "indication",
+                "conditional",
+                "Pain severity and duration are not recorded; neurectomy is kept for severe chronic pain.",
+                "seed sentence 5",
+            )
+        )
     elif patient.pain_nrs >= SEVERE_NRS and patient.pain_months >= CHRONIC_MONTHS:
-        add(Reason("indication", "favourable",
-                   f"Severe chronic pain (NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months).",
-                   "seed sentence 5; estimate: 'severe' taken as NRS >= 7, 'chronic' as >= 3 months"))
+        add(
+            Reason(
+                "indication",
+                "favourable",
+                f"Severe chronic pain (NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months).",
+                "seed sentence 5; estimate: 'severe' taken as NRS >= 7, 'chronic' as >= 3 months",
+            )
+        )
     else:
-        add(Reason("indication", "conditional",
-                   f"Pain NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months is not severe chronic "
-                   "pain; neurectomy is reserved for rare cases of severe chronic pain.",
-                   "seed sentence 5; estimate: thresholds NRS >= 7 and >= 3 months"))
+        add(
+            Reason(
+                "indication",
+                "conditional",
+                f"Pain NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months is not severe chronic "
+                "pain; neurectomy is reserved for rare cases of severe chronic pain.",
+                "seed sentence 5; estimate: thresholds NRS >= 7 and >= 3 months",
+            )
+        )
 
     if patient.failed_treatments:
-        add(Reason("other_treatments_failed", "favourable",
-                   "Other treatments have failed: " + ", ".join(patient.failed_treatments) + ".", "seed sentence 8"))
+        add(
+            Reason(
+                "other_treatments_failed",
+                "favourable",
+                "Other treatments have failed: " + ", ".join(patient.failed_treatments) + ".",
+                "seed sentence 8",
+            )
+        )
     else:
-        add(Reason("other_treatments_failed", "conditional",
-                   "No failed treatment is recorded; neurectomy is considered when other treatments have failed.",
-                   "seed sentences 5 and 8"))
+        add(
+            Reason(
+                "other_treatments_failed",
+                "conditional",
+                "No failed treatment is recorded; neurectomy is considered when other treatments have failed.",
+                "seed sentences 5 and 8",
+            )
+        )
         alternatives.append("conservative treatment first (medication, physiotherapy, injections)")
 
     if method.interrupts and deficit.sensory:
         numb = sum(1 for x in deficit.sensory if x.effect == "anaesthetic")
         if patient.numbness_acceptable is False:
-            add(Reason("numbness_acceptable", "not indicated",
-                       f"The cut leaves {numb} skin region(s) numb and the patient does not accept numbness.",
-                       "seed sentences 8 and 17 (numbness is the most expected result)"))
+            add(
+                Reason(
+                    "numbness_acceptable",
+                    "not indicated",
+                    f"The cut leaves {numb} skin region(s) numb and the patient does not accept numbness.",
+                    "seed sentences 8 and 17 (numbness is the most expected result)",
+                )
+            )
         elif patient.numbness_acceptable is None:
-            add(Reason("numbness_acceptable", "conditional",
-                       f"The cut leaves {numb} skin region(s) numb: confirm the patient accepts this.",
-                       "seed sentences 8 and 17"))
+            add(
+                Reason(
+                    "numbness_acceptable",
+                    "conditional",
+                    f"The cut leaves {numb} skin region(s) numb: confirm the patient accepts this.",
+                    "seed sentences 8 and 17",
+                )
+            )
         else:
-            add(Reason("numbness_acceptable", "favourable", "The patient accepts numbness in the supplied area.",
-                       "seed sentence 8"))
+            add(
+                Reason(
+                    "numbness_acceptable",
+                    "favourable",
+                    "The patient accepts numbness in the supplied area.",
+                    "seed sentence 8",
+                )
+            )
 
     if method.interrupts and deficit.motor:
         names = ", ".join(dict.fromkeys(x.target.name for x in deficit.motor))
         if goal == "disable_function" and procedure is not None and procedure.category == "motor":
-            add(Reason("motor_function", "favourable",
-                       f"Weakening {names} is the intended effect of a selective motor neurectomy.",
-                       "seed: involuntary twitching, cramps; E085-E086 (selective tibial neurotomy)"))
+            add(
+                Reason(
+                    "motor_function",
+                    "favourable",
+                    f"Weakening {names} is the intended effect of a selective motor neurectomy.",
+                    "seed: involuntary twitching, cramps; E085-E086 (selective tibial neurotomy)",
+                )
+            )
         else:
-            add(Reason("motor_function", "conditional",
-                       f"The nerve has motor function: {names} would be weakened or paralysed. Neurectomy is best "
-                       "when the nerve has no motor function.",
-                       "seed sentences 8 and 19 (denervation leading to weakness or loss of support)"))
+            add(
+                Reason(
+                    "motor_function",
+                    "conditional",
+                    f"The nerve has motor function: {names} would be weakened or paralysed. Neurectomy is best "
+                    "when the nerve has no motor function.",
+                    "seed sentences 8 and 19 (denervation leading to weakness or loss of support)",
+                )
+            )
 
     sensory_only = bool(deficit.sensory) and not deficit.motor
     if method.family == "surgical" and sensory_only and goal == "pain_relief":
         if _tried(patient, NEUROLYTIC_WORDS):
-            add(Reason("neurolytic_first", "favourable",
-                       "A neurolytic block has already been tried.", "seed sentence 4"))
+            add(
+                Reason(
+                    "neurolytic_first", "favourable", "A neurolytic block has already been tried.", "seed sentence 4"
+                )
+            )
         else:
-            add(Reason("neurolytic_first", "conditional",
-                       "For a sensory nerve a neurolytic block is usually preferred over a surgical cut: it leaves the "
-                       "basal lamina tubes, so it carries no neuroma risk, though the pain may return.",
-                       "seed sentences 2-4"))
+            add(
+                Reason(
+                    "neurolytic_first",
+                    "conditional",
+                    "For a sensory nerve a neurolytic block is usually preferred over a surgical cut: it leaves the "
+                    "basal lamina tubes, so it carries no neuroma risk, though the pain may return.",
+                    "seed sentences 2-4",
+                )
+            )
             alternatives.append("neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)")
 
     if patient.entrapment and method.family != "decompression":
         favoured = _evidence_favours_neurectomy(procedure)
         if favoured:
-            add(Reason("decompression_alternative", "favourable", favoured,
-                       "seed sentence 18; evidence rows cited in the text"))
+            add(
+                Reason(
+                    "decompression_alternative",
+                    "favourable",
+                    favoured,
+                    "seed sentence 18; evidence rows cited in the text",
+                )
+            )
             alternatives.append("decompression (neurolysis), with the figures above")
         elif _tried(patient, ("decompression", "neurolysis", "release")):
-            add(Reason("decompression_alternative", "favourable", "Decompression has already failed.",
-                       "seed sentence 10"))
+            add(
+                Reason(
+                    "decompression_alternative", "favourable", "Decompression has already failed.", "seed sentence 10"
+                )
+            )
         else:
-            add(Reason("decompression_alternative", "conditional",
-                       "This is an entrapment: decompression, which leaves no numbness, should be tried first.",
-                       "seed sentence 10 (pain that has not responded to nerve decompression)"))
+            add(
+                Reason(
+                    "decompression_alternative",
+                    "conditional",
+                    "This is an entrapment: decompression, which leaves no numbness, should be tried first.",
+                    "seed sentence 10 (pain that has not responded to nerve decompression)",
+                )
+            )
             alternatives.append("decompression (neurolysis) of the entrapped nerve")
 
     if patient.diagnostic_block_relief is not None:
         relief = patient.diagnostic_block_relief
         if relief >= BLOCK_RELIEF:
-            add(Reason("diagnostic_block", "favourable",
-                       f"A diagnostic block of this nerve relieved {relief:.0%} of the pain.",
-                       "estimate: a block that relieves at least half the pain predicts benefit from cutting"))
+            add(
+                Reason(
+                    "diagnostic_block",
+                    "favourable",
+                    f"A diagnostic block of this nerve relieved {relief:.0%} of the pain.",
+                    "estimate: a block that relieves at least half the pain predicts benefit from cutting",
+                )
+            )
         else:
-            add(Reason("diagnostic_block", "not indicated",
-                       f"A diagnostic block relieved only {relief:.0%} of the pain: this nerve is unlikely to "
-                       "carry it.",
-                       "estimate: a block that relieves less than half the pain argues against cutting"))
+            add(
+                Reason(
+                    "diagnostic_block",
+                    "not indicated",
+                    f"A diagnostic block relieved only {relief:.0%} of the pain: this nerve is unlikely to carry it.",
+                    "estimate: a block that relieves less than half the pain argues against cutting",
+                )
+            )
 
     for c in patient.comorbidities:
         word = normalise(c)
         if "infection" in word:
-            add(Reason("comorbidity", "not indicated", f"{c}: operate once it is treated.",
-                       "estimate: general surgical contraindication"))
+            add(
+                Reason(
+                    "comorbidity",
+                    "not indicated",
+                    f"{c}: operate once it is treated.",
+                    "estimate: general surgical contraindication",
+                )
+            )
         elif any(w in word for w in ("coagulopathy", "anticoagul", "bleeding")):
-            add(Reason("comorbidity", "conditional", f"{c}: correct or pause before surgery.",
-                       "estimate: general surgical precaution"))
+            add(
+                Reason(
+                    "comorbidity",
+                    "conditional",
+                    f"{c}: correct or pause before surgery.",
+                    "estimate: general surgical precaution",
+                )
+            )
 
     if procedure is not None:
         alternatives.extend(a for a in procedure.alternative_names if a not in alternatives)
@@ -225,6 +325,8 @@ def _evidence_favours_neurectomy(procedure: Procedure | None) -> str | None:
             continue
         a, b = g.a[0], g.b[0]
         if isinstance(a.value, Point) and isinstance(b.value, Point) and a.value.x > b.value.x:
-            return (f"The evidence favours neurectomy over decompression here: {g.outcome} {a.value_text}{a.unit} "
-                    f"({a.id}) vs {b.value_text}{b.unit} ({b.id}).")
+            return (
+                f"The evidence favours neurectomy over decompression here: {g.outcome} {a.value_text}{a.unit} "
+                f"({a.id}) vs {b.value_text}{b.unit} ({b.id})."
+            )
     return None

@@ -85,8 +85,14 @@ def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
     for c in deficit.cuts:
         where = c.at or ("origin" if c.mm == 0 else f"{c.mm:g} mm")
         console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')})")
-    for group, title in (("sensory", "Skin"), ("motor", "Muscles"), ("autonomic", "Autonomic"),
-                         ("special", "Special senses"), ("articular", "Joints"), ("visceral", "Viscera")):
+    for group, title in (
+        ("sensory", "Skin"),
+        ("motor", "Muscles"),
+        ("autonomic", "Autonomic"),
+        ("special", "Special senses"),
+        ("articular", "Joints"),
+        ("visceral", "Viscera"),
+    ):
         items = deficit.group(group)  # type: ignore[arg-type]
         if not items:
             continue
@@ -123,8 +129,17 @@ def _load_patient(path: str | None) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _build_plan(procedure: str | None, nerve: str | None, at: str | None, mm: float | None, side: str,
-                method: str | None, end: list[str] | None, patient_file: str | None, years: float | None = None) -> Any:
+def _build_plan(
+    procedure: str | None,
+    nerve: str | None,
+    at: str | None,
+    mm: float | None,
+    side: str,
+    method: str | None,
+    end: list[str] | None,
+    patient_file: str | None,
+    years: float | None = None,
+) -> Any:
     from neurectomy.planning import make_plan
 
     if procedure is None and nerve is None:
@@ -136,8 +151,18 @@ def _build_plan(procedure: str | None, nerve: str | None, at: str | None, mm: fl
         days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
         days = days[days <= years * 365.25]
     try:
-        return make_plan(default_atlas(), procedure=procedure, nerve=nerve, at=at, mm=mm, side=_side(side),
-                         method=method, end_treatments=end, patient=_load_patient(patient_file), days=days)
+        return make_plan(
+            default_atlas(),
+            procedure=procedure,
+            nerve=nerve,
+            at=at,
+            mm=mm,
+            side=_side(side),
+            method=method,
+            end_treatments=end,
+            patient=_load_patient(patient_file),
+            days=days,
+        )
     except (UnknownNameError, PositionError) as exc:
         _fail(exc)
 
@@ -148,10 +173,19 @@ ProcedureOpt = Annotated[
 NerveOpt = Annotated[str | None, typer.Option("--nerve", "-n", help="cut this nerve instead of a named procedure")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="landmark on --nerve")]
 MmOpt = Annotated[float | None, typer.Option("--mm", help="position on --nerve in mm")]
-MethodOpt = Annotated[str | None, typer.Option("--method", "-m", help="surgical_cut, resection, phenol, alcohol, "
-                                              "cryoneurolysis, radiofrequency, decompression, diagnostic_block")]
-EndOpt = Annotated[list[str] | None, typer.Option("--end", help="end treatment: cautery, capping, burying_in_muscle, "
-                                                 "traction, tmr, rpni (repeatable)")]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--method",
+        "-m",
+        help="surgical_cut, resection, phenol, alcohol, "
+        "cryoneurolysis, radiofrequency, decompression, diagnostic_block",
+    ),
+]
+EndOpt = Annotated[
+    list[str] | None,
+    typer.Option("--end", help="end treatment: cautery, capping, burying_in_muscle, traction, tmr, rpni (repeatable)"),
+]
 PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts (YAML file) for candidacy")]
 
 
@@ -180,14 +214,18 @@ def print_plan(p: Any) -> None:
     proc = d["procedure"]
     if proc:
         console.print(f"[bold]{proc['name']}[/bold] — for {'; '.join(proc['indications'])}")
-        console.print(f"Anaesthesia: {proc['anaesthesia']}. Imaging: {proc['imaging_guidance']}. "
-                      f"Approaches: {', '.join(proc['approaches']) or '—'}. Incision: {proc['incision']}")
+        console.print(
+            f"Anaesthesia: {proc['anaesthesia']}. Imaging: {proc['imaging_guidance']}. "
+            f"Approaches: {', '.join(proc['approaches']) or '—'}. Incision: {proc['incision']}"
+        )
         for i, step in enumerate(proc["steps"], 1):
             console.print(f"  {i}. {step}")
     m = d["method"]
-    console.print(f"Method: {m['name']} (Seddon {m['seddon'] or '—'}, Sunderland {m['sunderland'] or '—'}; "
-                  f"basal lamina tubes {'intact' if m['basal_lamina_tubes_intact'] else 'severed'})"
-                  + (f"; end: {', '.join(e['name'] for e in m['end_treatments'])}" if m["end_treatments"] else ""))
+    console.print(
+        f"Method: {m['name']} (Seddon {m['seddon'] or '—'}, Sunderland {m['sunderland'] or '—'}; "
+        f"basal lamina tubes {'intact' if m['basal_lamina_tubes_intact'] else 'severed'})"
+        + (f"; end: {', '.join(e['name'] for e in m['end_treatments'])}" if m["end_treatments"] else "")
+    )
     print_deficit(p.deficit, disclaimer=False)
     if d["candidacy"]:
         c = d["candidacy"]
@@ -252,8 +290,12 @@ def _weights(items: list[str] | None) -> dict[str, float] | None:
 @app.command("target")
 def target_cmd(
     region: Annotated[list[str] | None, typer.Option("--region", "-r", help="painful skin region (repeatable)")] = None,
-    function: Annotated[list[str] | None, typer.Option("--function", "-f", help="function to disable, e.g. "
-                                                       "'palmar sweating', 'vertigo', 'L4-L5 facet pain'")] = None,
+    function: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--function", "-f", help="function to disable, e.g. 'palmar sweating', 'vertigo', 'L4-L5 facet pain'"
+        ),
+    ] = None,
     side: SideOption = "left",
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
@@ -269,8 +311,17 @@ def target_cmd(
     from neurectomy.targeting import InfeasibleTargetError
 
     try:
-        result = target(region or (), function or (), side=_side(side), top=top, spare_motor=spare_motor,
-                        methods=method, coverage=coverage, avoid=avoid or (), weights=_weights(weight))
+        result = target(
+            region or (),
+            function or (),
+            side=_side(side),
+            top=top,
+            spare_motor=spare_motor,
+            methods=method,
+            coverage=coverage,
+            avoid=avoid or (),
+            weights=_weights(weight),
+        )
     except (UnknownNameError, InfeasibleTargetError, ValueError) as exc:
         _fail(exc)
         return
@@ -284,8 +335,12 @@ def target_cmd(
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):
-        cuts = "\n".join(f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"at {c.mm:g} mm")
-                         + f" [{c.window_mm[0]:g}–{c.window_mm[1]:g} mm]" for c in p.cuts)
+        cuts = "\n".join(
+            f"{c.side} {c.nerve_name} "
+            + (f"at {c.at}" if c.at else f"at {c.mm:g} mm")
+            + f" [{c.window_mm[0]:g}–{c.window_mm[1]:g} mm]"
+            for c in p.cuts
+        )
         coll = ", ".join(f"{x.target.name} {x.supply_lost:.0%}" for x in p.collateral[:6])
         more = f" … +{len(p.collateral) - 6}" if len(p.collateral) > 6 else ""
         table.add_row(str(i), cuts, (coll + more) or "none", f"{p.cost:.2f}")
@@ -302,8 +357,9 @@ def _full_plan(cut_plan: Any) -> Any:
 
     cuts = [Cut(c.nerve_id, mm=c.mm, side=c.side, method=c.method) for c in cut_plan.cuts]
     first = cuts[0]
-    return make_plan(default_atlas(), nerve=first.nerve, mm=first.mm, side=first.side, method=first.method,
-                     also=cuts[1:])
+    return make_plan(
+        default_atlas(), nerve=first.nerve, mm=first.mm, side=first.side, method=first.method, also=cuts[1:]
+    )
 
 
 @app.command("localise")
@@ -323,8 +379,17 @@ def localise_cmd(
     from neurectomy.api import localise
 
     try:
-        sites = localise(numb or (), weak or (), spared or (), hypo=hypo or (), paralysed=paralysed or (),
-                         lost=lost or (), side=_side(side), top=top, closed_world=closed_world)
+        sites = localise(
+            numb or (),
+            weak or (),
+            spared or (),
+            hypo=hypo or (),
+            paralysed=paralysed or (),
+            lost=lost or (),
+            side=_side(side),
+            top=top,
+            closed_world=closed_world,
+        )
     except (UnknownNameError, ValueError) as exc:
         _fail(exc)
         return
@@ -333,10 +398,18 @@ def localise_cmd(
         return
     table = Table("rank", "lesion", "explains", "unexplained", "also predicts", "score")
     for i, s in enumerate(sites, 1):
-        where = "; ".join(f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"{c.window_mm[0]:g}–"
-                                                           f"{c.window_mm[1]:g} mm") for c in s.cuts)
-        table.add_row(str(i), where, ", ".join(s.explains) or "—", ", ".join(s.unexplained) or "—",
-                      ", ".join(s.extra[:6]) + (" …" if len(s.extra) > 6 else "") or "—", f"{s.score:.2f}")
+        where = "; ".join(
+            f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"{c.window_mm[0]:g}–{c.window_mm[1]:g} mm")
+            for c in s.cuts
+        )
+        table.add_row(
+            str(i),
+            where,
+            ", ".join(s.explains) or "—",
+            ", ".join(s.unexplained) or "—",
+            ", ".join(s.extra[:6]) + (" …" if len(s.extra) > 6 else "") or "—",
+            f"{s.score:.2f}",
+        )
     console.print(table)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
@@ -390,9 +463,14 @@ def report_cmd(
     patient: PatientOpt = None,
     pdf: Annotated[str | None, typer.Option("--pdf", help="write the report as PDF")] = None,
     html: Annotated[str | None, typer.Option("--html", help="write the report as HTML")] = None,
-    registry: Annotated[bool, typer.Option("--registry", help="add the outcomes recorded in the registry "
-                                           "(NEURECTOMY_DATABASE_URL or the default database) for this procedure")]
-    = False,
+    registry: Annotated[
+        bool,
+        typer.Option(
+            "--registry",
+            help="add the outcomes recorded in the registry "
+            "(NEURECTOMY_DATABASE_URL or the default database) for this procedure",
+        ),
+    ] = False,
 ) -> None:
     """A printable report of a plan (HTML and/or PDF) for the consent conversation."""
     from neurectomy import report
@@ -473,8 +551,10 @@ def simulate_stump_cmd(
         neuroma = np.asarray(data["neuroma_index"], dtype=float)
         reached = reached.mean(axis=0) if reached.ndim > 1 else reached
         neuroma = neuroma.mean(axis=0) if neuroma.ndim > 1 else neuroma
-        table = Table(title=f"Stump after {method.replace('_', ' ')}"
-                      + (f" + {', '.join(end)}" if end else ""), title_justify="left")
+        table = Table(
+            title=f"Stump after {method.replace('_', ' ')}" + (f" + {', '.join(end)}" if end else ""),
+            title_justify="left",
+        )
         for col in ("day", "axons reaching targets", "neuroma index"):
             table.add_column(col, justify="right")
         day_list = list(data["days"])
@@ -483,8 +563,10 @@ def simulate_stump_cmd(
                 j = min(range(len(day_list)), key=lambda i: abs(day_list[i] - d))
                 table.add_row(f"{day_list[j]:g}", f"{reached[j]:.0%}", f"{neuroma[j]:.2f}")
         console.print(table)
-        console.print(f"[dim]{data['agent_steps']:,} agent-steps. Parameters and their sources: "
-                      f"neurectomy.regrowth.stump. {DISCLAIMER}[/dim]")
+        console.print(
+            f"[dim]{data['agent_steps']:,} agent-steps. Parameters and their sources: "
+            f"neurectomy.regrowth.stump. {DISCLAIMER}[/dim]"
+        )
     if out:
         from pathlib import Path
 
@@ -493,8 +575,17 @@ def simulate_stump_cmd(
         else:
             from neurectomy.plots import bands, stump_spec, write_chart
 
-            write_chart(stump_spec(data["days"], bands(data["reached"]), bands(data["neuroma_index"]), method,
-                                   end or (), f"{replicates} replicate(s) of {axons} axons."), out)
+            write_chart(
+                stump_spec(
+                    data["days"],
+                    bands(data["reached"]),
+                    bands(data["neuroma_index"]),
+                    method,
+                    end or (),
+                    f"{replicates} replicate(s) of {axons} axons.",
+                ),
+                out,
+            )
         err.print(f"wrote {out}")
 
 
@@ -505,11 +596,17 @@ def simulate_cohort_cmd(
     at: AtOpt = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     chunk: Annotated[int, typer.Option("--chunk", help="patients per task")] = 100_000,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address; default: "
-                                                  "a local cluster (or in-process for one chunk)")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Dask scheduler address; default: a local cluster (or in-process for one chunk)"
+        ),
+    ] = None,
     inline: Annotated[bool, typer.Option("--inline", help="run in this process, no Dask")] = False,
-    out: Annotated[str | None, typer.Option("--out", help="directory for patients.parquet, summary.csv and "
-                                            "the chart (HTML and PNG)")] = None,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="directory for patients.parquet, summary.csv and the chart (HTML and PNG)"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A Monte Carlo cohort: the same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF)."""
@@ -528,8 +625,15 @@ def simulate_cohort_cmd(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        frame = simulate_cohort(n, scenarios, seed=seed, chunk_size=chunk, scheduler=scheduler,
-                                backend="inline" if inline else "auto", progress=tick)
+        frame = simulate_cohort(
+            n,
+            scenarios,
+            seed=seed,
+            chunk_size=chunk,
+            scheduler=scheduler,
+            backend="inline" if inline else "auto",
+            progress=tick,
+        )
     summary = summarise(frame)
     if as_json:
         sys.stdout.write(summary.to_json(orient="records") + "\n")
@@ -538,9 +642,14 @@ def simulate_cohort_cmd(
         for col in ("arm", "n", "painful neuroma", "function at 1 y", "function at 5 y", "pain at 1 y"):
             table.add_column(col, justify="right")
         for r in summary.to_dict("records"):
-            table.add_row(str(r["scenario"]), f"{r['n']:,}",
-                          f"{r['neuroma_rate']:.1%} ({r['neuroma_lo']:.1%}–{r['neuroma_hi']:.1%})",
-                          f"{r['function_1y_mean']:.2f}", f"{r['function_5y_mean']:.2f}", f"{r['pain_1y_mean']:.2f}")
+            table.add_row(
+                str(r["scenario"]),
+                f"{r['n']:,}",
+                f"{r['neuroma_rate']:.1%} ({r['neuroma_lo']:.1%}–{r['neuroma_hi']:.1%})",
+                f"{r['function_1y_mean']:.2f}",
+                f"{r['function_5y_mean']:.2f}",
+                f"{r['pain_1y_mean']:.2f}",
+            )
         console.print(table)
         console.print(f"[dim]Model parameters and sources: neurectomy.methods, neurectomy.regrowth. {DISCLAIMER}[/dim]")
     if out:
@@ -550,9 +659,15 @@ def simulate_cohort_cmd(
 
 @simulate_app.command("sweep")
 def simulate_sweep_cmd(
-    param: Annotated[list[str], typer.Option("--param", help="NAME=V1,V2,… (repeatable). Kinetics: latency_days, "
-                                             "maturation_days, ceiling, neuroma, deafferentation; with --stump: "
-                                             "gap_mm, distance_mm, end_treatments (e.g. cautery,tmr,none)")],
+    param: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            help="NAME=V1,V2,… (repeatable). Kinetics: latency_days, "
+            "maturation_days, ceiling, neuroma, deafferentation; with --stump: "
+            "gap_mm, distance_mm, end_treatments (e.g. cautery,tmr,none)",
+        ),
+    ],
     stump: Annotated[bool, typer.Option("--stump", help="sweep the growth-cone model instead of the kinetics")] = False,
     n: Annotated[int, typer.Option("--n", help="patients over the whole sweep (kinetics)")] = 200_000,
     method: Annotated[str, typer.Option("--method", "-m")] = "surgical_cut",
@@ -582,11 +697,15 @@ def simulate_sweep_cmd(
         if stump:
             table = sweep_stump(method, grid, seed=seed)
         else:
-            base = next(s for s in default_scenarios(default_atlas(), nerve) if s.method == method) \
-                if method in ("surgical_cut", "phenol", "cryoneurolysis", "radiofrequency") else None
+            base = (
+                next(s for s in default_scenarios(default_atlas(), nerve) if s.method == method)
+                if method in ("surgical_cut", "phenol", "cryoneurolysis", "radiofrequency")
+                else None
+            )
             if base is None:
-                base = Scenario(method, nerve, method, distances_mm=default_scenarios(default_atlas(), nerve)[0]
-                                .distances_mm)
+                base = Scenario(
+                    method, nerve, method, distances_mm=default_scenarios(default_atlas(), nerve)[0].distances_mm
+                )
             table = sweep_kinetics(base, grid, n, seed=seed, scheduler=scheduler)
     except (KeyError, UnknownNameError, ValueError) as exc:
         _fail(exc)
@@ -594,10 +713,24 @@ def simulate_sweep_cmd(
     if as_json:
         sys.stdout.write(table.to_json(orient="records") + "\n")
     else:
-        shown = [c for c in (*grid, "n", "neuroma_rate", "function_1y_mean", "function_5y_mean", "pain_1y_mean",
-                             "reached", "neuroma_index", "sprouts") if c in table.columns]
-        view = Table(*shown, title="Sweep" + (" (stump model)" if stump else f" ({method}, {nerve})"),
-                     title_justify="left")
+        shown = [
+            c
+            for c in (
+                *grid,
+                "n",
+                "neuroma_rate",
+                "function_1y_mean",
+                "function_5y_mean",
+                "pain_1y_mean",
+                "reached",
+                "neuroma_index",
+                "sprouts",
+            )
+            if c in table.columns
+        ]
+        view = Table(
+            *shown, title="Sweep" + (" (stump model)" if stump else f" ({method}, {nerve})"), title_justify="left"
+        )
         for row in table[shown].itertuples(index=False):
             view.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
         console.print(view)
@@ -642,8 +775,10 @@ def atlas_show(
         print(json.dumps(atlas.nerve_to_dict(idx), ensure_ascii=False))
         return
     console.print(f"[bold]{n.name}[/bold] ({n.id})" + (f" — also: {', '.join(n.synonyms)}" if n.synonyms else ""))
-    console.print(f"parent: {n.parent or '—'} at {n.origin_mm:g} mm; length {n.length_mm:g} mm; "
-                  f"roots: {', '.join(n.roots) or '—'}; fibres: {', '.join(n.fibres)}")
+    console.print(
+        f"parent: {n.parent or '—'} at {n.origin_mm:g} mm; length {n.length_mm:g} mm; "
+        f"roots: {', '.join(n.roots) or '—'}; fibres: {', '.join(n.fibres)}"
+    )
     if n.also_from:
         console.print("also receives from: " + ", ".join(f"{p} at {mm:g} mm" for p, mm in n.also_from))
     if n.landmarks:
@@ -652,8 +787,11 @@ def atlas_show(
     tree = Tree(n.name)
     _add_branches(atlas, idx, tree, depth=0)
     console.print(tree)
-    console.print(f"supplies {len(targets)} target(s): " + ", ".join(t.name for t in targets[:40])
-                  + (" …" if len(targets) > 40 else ""))
+    console.print(
+        f"supplies {len(targets)} target(s): "
+        + ", ".join(t.name for t in targets[:40])
+        + (" …" if len(targets) > 40 else "")
+    )
 
 
 def _add_branches(atlas: Any, idx: int, tree: Tree, depth: int) -> None:

@@ -98,9 +98,7 @@ def read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Any]:
     return None, None
 
 
-def validation_problems(
-    exc: ValidationError, file: str, data: Any, node: Any, field_from: int = 2
-) -> list[Problem]:
+def validation_problems(exc: ValidationError, file: str, data: Any, node: Any, field_from: int = 2) -> list[Problem]:
     """pydantic errors as problems with lines; ``field_from`` drops the ``section, index`` prefix of a location."""
     out = []
     for err in exc.errors():

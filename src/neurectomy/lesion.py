@@ -28,8 +28,10 @@ Side = Literal["left", "right", "midline"]
 SIDES: tuple[str, ...] = ("left", "right", "midline")
 GROUPS: tuple[Group, ...] = ("sensory", "motor", "autonomic", "special", "articular", "visceral")
 FULL = 1.0 - 1e-9
-_RELATIVE = re.compile(r"^(?P<rel>distal|proximal) to (?:the )?(?:(?:branch|branches|origin|nerve) (?:to|of|for) )?"
-                       r"(?:the )?(?P<what>.+)$")
+_RELATIVE = re.compile(
+    r"^(?P<rel>distal|proximal) to (?:the )?(?:(?:branch|branches|origin|nerve) (?:to|of|for) )?"
+    r"(?:the )?(?P<what>.+)$"
+)
 
 
 class PositionError(ValueError):
@@ -155,8 +157,10 @@ class Deficit:
 
     def lost(self, target_id: str, side: Side | None = None) -> float:
         """Supply lost by a target (on a side, or the largest over sides); 0 if untouched."""
-        return max((x.supply_lost for x in self.losses if x.target.id == target_id
-                    and (side is None or x.side == side)), default=0.0)
+        return max(
+            (x.supply_lost for x in self.losses if x.target.id == target_id and (side is None or x.side == side)),
+            default=0.0,
+        )
 
     @property
     def summary(self) -> str:
@@ -179,8 +183,15 @@ SUDOMOTOR_SOURCE = (
 def _sudomotor(skin: Loss) -> Loss:
     t = skin.target
     gland = Target(
-        id=f"sudomotor_{t.id}", name=f"sweat glands in the {t.name}", kind="gland", synonyms=(), xrefs=(),
-        supply=t.supply, roots=t.roots, source=SUDOMOTOR_SOURCE, file=t.file,
+        id=f"sudomotor_{t.id}",
+        name=f"sweat glands in the {t.name}",
+        kind="gland",
+        synonyms=(),
+        xrefs=(),
+        supply=t.supply,
+        roots=t.roots,
+        source=SUDOMOTOR_SOURCE,
+        file=t.file,
         function=f"sweating in the {t.name}",
     )
     return Loss(gland, skin.side, skin.supply_lost, effect_of(gland, skin.supply_lost), skin.cut_by)
@@ -226,16 +237,21 @@ def _branch_exit(atlas: Atlas, nerve_idx: int, what: str) -> float:
         elif kind == "nerve":
             # a nerve: the exits on our nerve of the paths that pass through it
             paths = set(atlas.seg_path[i])
-            exits += [e for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True)
-                      if p in paths]
+            exits += [
+                e for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True) if p in paths
+            ]
     if idx_target is not None:
-        exits += [e for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True)
-                  if atlas.path_target[p] == idx_target]
+        exits += [
+            e
+            for e, p in zip(atlas.seg_exit[nerve_idx], atlas.seg_path[nerve_idx], strict=True)
+            if atlas.path_target[p] == idx_target
+        ]
     if not exits:
         here = {atlas.path_target[p] for p in atlas.seg_path[nerve_idx]}
         names = [atlas.targets[t].name for t in here]
-        raise PositionError(f"nothing called {what!r} branches from the {atlas.nerves[nerve_idx].name}",
-                            suggest(what, names))
+        raise PositionError(
+            f"nothing called {what!r} branches from the {atlas.nerves[nerve_idx].name}", suggest(what, names)
+        )
     return max(exits)
 
 
@@ -372,8 +388,12 @@ def summarise(deficit: Deficit) -> str:
         parts.append("No muscle loses its supply.")
     if deficit.sudomotor:
         parts.append("Sweating is lost or reduced over the same skin (its sudomotor fibres run in the cut nerves).")
-    for group, label in (("autonomic", "Autonomic"), ("special", "Special senses"), ("articular", "Joints"),
-                         ("visceral", "Viscera")):
+    for group, label in (
+        ("autonomic", "Autonomic"),
+        ("special", "Special senses"),
+        ("articular", "Joints"),
+        ("visceral", "Viscera"),
+    ):
         items = [x for x in deficit.losses if x.group == group]
         if items:
             parts.append(f"{label}: {_listing([f'{x.target.name} ({x.effect})' for x in items])}.")

@@ -45,18 +45,31 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         p = self.procedure
         return {
-            "procedure": None if p is None else {
-                "id": p.id, "name": p.name, "category": p.category, "indications": list(p.indications),
-                "functions_disabled": list(p.functions_disabled), "approaches": list(p.approaches),
-                "anaesthesia": p.anaesthesia, "anaesthesia_source": p.anaesthesia_source,
-                "imaging_guidance": p.imaging_guidance, "incision": p.incision, "steps": list(p.steps),
+            "procedure": None
+            if p is None
+            else {
+                "id": p.id,
+                "name": p.name,
+                "category": p.category,
+                "indications": list(p.indications),
+                "functions_disabled": list(p.functions_disabled),
+                "approaches": list(p.approaches),
+                "anaesthesia": p.anaesthesia,
+                "anaesthesia_source": p.anaesthesia_source,
+                "imaging_guidance": p.imaging_guidance,
+                "incision": p.incision,
+                "steps": list(p.steps),
                 "source": p.source,
             },
             "cuts": list(self.cuts),
             "method": {
-                "key": self.method.key, "name": self.method.name, "family": self.method.family,
-                "seddon": self.method.seddon, "sunderland": self.method.sunderland,
-                "basal_lamina_tubes_intact": self.method.tubes_intact, "source": self.method.source,
+                "key": self.method.key,
+                "name": self.method.name,
+                "family": self.method.family,
+                "seddon": self.method.seddon,
+                "sunderland": self.method.sunderland,
+                "basal_lamina_tubes_intact": self.method.tubes_intact,
+                "source": self.method.source,
                 "end_treatments": [{"key": e.key, "name": e.name, "source": e.source} for e in self.end_treatments],
             },
             "deficit": self.deficit.to_dict(),
@@ -91,8 +104,10 @@ def make_plan(
     proc = get_procedure(procedure) if isinstance(procedure, str) else procedure
     chosen_side: Side = patient.side if patient is not None and side == "left" else side
     meth = get_method(method or (proc.method if proc else "surgical_cut"))
-    ends = tuple(get_end_treatment(e) for e in (
-        end_treatments if end_treatments is not None else (proc.end_treatment if proc else ())))
+    ends = tuple(
+        get_end_treatment(e)
+        for e in (end_treatments if end_treatments is not None else (proc.end_treatment if proc else ()))
+    )
     cuts: list[Cut] = list(proc.resolve_cuts(chosen_side)) if proc else []
     if nerve is not None:
         cuts.append(Cut(nerve, at=at, mm=mm, side=chosen_side, method=meth.key))
@@ -105,8 +120,9 @@ def make_plan(
     risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit))
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
-    return Plan(proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat(),
-                patient)
+    return Plan(
+        proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat(), patient
+    )
 
 
 def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit) -> list[dict[str, Any]]:
@@ -114,14 +130,31 @@ def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Defi
 
     out: list[dict[str, Any]] = []
     if method.interrupts and not method.tubes_intact:
-        out.append({"name": "painful neuroma", "site_specific": False,
-                    "frequency": f"{neuroma_risk(method, ends):.0%} lifetime (model)",
-                    "source": method.neuroma_risk.source})
+        out.append(
+            {
+                "name": "painful neuroma",
+                "site_specific": False,
+                "frequency": f"{neuroma_risk(method, ends):.0%} lifetime (model)",
+                "source": method.neuroma_risk.source,
+            }
+        )
     if deficit.motor:
-        out.append({"name": "denervation weakness or loss of support", "site_specific": True,
-                    "frequency": f"{len(deficit.motor)} muscle(s) affected (atlas)", "source": "seed sentence 19"})
-    out.append({"name": "infection", "site_specific": False, "frequency": "not given",
-                "source": "seed sentence 19; no figure in the evidence table for this nerve"})
+        out.append(
+            {
+                "name": "denervation weakness or loss of support",
+                "site_specific": True,
+                "frequency": f"{len(deficit.motor)} muscle(s) affected (atlas)",
+                "source": "seed sentence 19",
+            }
+        )
+    out.append(
+        {
+            "name": "infection",
+            "site_specific": False,
+            "frequency": "not given",
+            "source": "seed sentence 19; no figure in the evidence table for this nerve",
+        }
+    )
     return out
 
 
@@ -132,8 +165,20 @@ def _evidence(proc: Procedure | None) -> list[dict[str, Any]]:
 
     out = []
     for row in for_procedure(proc.evidence_key):
-        out.append({"id": row.id, "procedure": row.procedure, "indication": row.indication, "outcome": row.outcome,
-                    "measure": row.measure, "value": row.value_text, "unit": row.unit, "n": row.n_text,
-                    "followup": row.followup, "design": row.design, "flags": list(row.flags),
-                    "source": row.citation()})
+        out.append(
+            {
+                "id": row.id,
+                "procedure": row.procedure,
+                "indication": row.indication,
+                "outcome": row.outcome,
+                "measure": row.measure,
+                "value": row.value_text,
+                "unit": row.unit,
+                "n": row.n_text,
+                "followup": row.followup,
+                "design": row.design,
+                "flags": list(row.flags),
+                "source": row.citation(),
+            }
+        )
     return out

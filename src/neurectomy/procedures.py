@@ -134,6 +134,7 @@ def check_procedures(atlas: Atlas, path: Path = DATA_FILE) -> list[Problem]:
     ids = {row.id for row in load_evidence()}
     problems: list[Problem] = []
     for p in load_procedures(path).values():
+
         def bad(field: str, message: str, pid: str = p.id) -> None:
             problems.append(Problem(path.name, None, pid, field, message))
 
@@ -173,6 +174,5 @@ def risk_dicts(procedure: Procedure) -> list[dict[str, Any]]:
             source = f"{row.id}: {row.citation()}"
         else:
             frequency, source = f.text or "not given", f.source or ""
-        out.append({"name": risk.name, "site_specific": risk.site_specific, "frequency": frequency,
-                    "source": source})
+        out.append({"name": risk.name, "site_specific": risk.site_specific, "frequency": frequency, "source": source})
     return out

@@ -93,10 +93,15 @@ def _losses(plan: Plan) -> list[dict[str, Any]]:
             elif key == "sensory":
                 area = item.get("area_cm2")
                 detail = f"{area:g} cm²" if area else ""
-            rows.append({
-                "name": item["target"]["name"], "side": item["side"], "lost": _percent(item["supply_lost"]),
-                "effect": PLAIN_EFFECT.get(effect, effect), "detail": detail,
-            })
+            rows.append(
+                {
+                    "name": item["target"]["name"],
+                    "side": item["side"],
+                    "lost": _percent(item["supply_lost"]),
+                    "effect": PLAIN_EFFECT.get(effect, effect),
+                    "detail": detail,
+                }
+            )
         out.append({"key": key, "heading": heading, "what": what, "plain": plain, "rows": rows})
     return out
 
@@ -124,9 +129,23 @@ def _patient_rows(patient: Patient | None) -> list[tuple[str, str]]:
 
 
 def _evidence_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    return [{"id": r.id, "procedure": r.procedure, "indication": r.indication, "outcome": r.outcome,
-             "measure": r.measure, "value": r.value_text, "unit": r.unit, "n": r.n_text, "followup": r.followup,
-             "design": r.design, "flags": list(r.flags), "source": r.citation()} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "procedure": r.procedure,
+            "indication": r.indication,
+            "outcome": r.outcome,
+            "measure": r.measure,
+            "value": r.value_text,
+            "unit": r.unit,
+            "n": r.n_text,
+            "followup": r.followup,
+            "design": r.design,
+            "flags": list(r.flags),
+            "source": r.citation(),
+        }
+        for r in rows
+    ]
 
 
 def _risks(plan: Plan) -> list[dict[str, Any]]:
@@ -169,7 +188,8 @@ def _body_map(plan: Plan) -> tuple[str | None, str]:
         return None, "[PLACEHOLDER] The body-map renderer is not available in this installation."
     return _data_uri(render_svg(plan.deficit)), (
         "Dark red: no feeling at all (anaesthetic). Hatched: less feeling, because neighbouring nerves "
-        "still supply part of the area (hypoaesthetic). Charts show the left side; right-sided cuts are mirrored.")
+        "still supply part of the area (hypoaesthetic). Charts show the left side; right-sided cuts are mirrored."
+    )
 
 
 def _timeline_chart(plan: Plan, title: str) -> str | None:
@@ -183,9 +203,13 @@ def _timeline_chart(plan: Plan, title: str) -> str | None:
     spec = timeline_spec(plan.timeline, title, max_targets=6)
     spec["spec"]["width"] = 190  # three panels fit the A4 text width without shrinking the labels
     spec["spec"]["height"] = 170
-    spec["config"] = {"font": "DejaVu Sans", "axis": {"labelFontSize": 11, "titleFontSize": 11},
-                      "legend": {"labelFontSize": 11, "labelLimit": 360},
-                      "header": {"labelFontSize": 12}, "title": {"fontSize": 14, "subtitleFontSize": 11}}
+    spec["config"] = {
+        "font": "DejaVu Sans",
+        "axis": {"labelFontSize": 11, "titleFontSize": 11},
+        "legend": {"labelFontSize": 11, "labelLimit": 360},
+        "header": {"labelFontSize": 12},
+        "title": {"fontSize": 14, "subtitleFontSize": 11},
+    }
     return _data_uri(vlc.vegalite_to_svg(spec))
 
 
@@ -222,9 +246,14 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "procedure": plan.procedure,
         "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],
         "method": {
-            "name": method.name, "family": method.family, "description": method.description,
-            "seddon": method.seddon, "sunderland": method.sunderland, "tubes_intact": method.tubes_intact,
-            "interrupts": method.interrupts, "source": method.source,
+            "name": method.name,
+            "family": method.family,
+            "description": method.description,
+            "seddon": method.seddon,
+            "sunderland": method.sunderland,
+            "tubes_intact": method.tubes_intact,
+            "interrupts": method.interrupts,
+            "source": method.source,
             "end_treatments": [{"name": e.name, "source": e.source} for e in plan.end_treatments],
         },
         "losses": _losses(plan),

@@ -209,8 +209,9 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     for c, ps in enumerate(model.cand_paths):
         incidence[list(ps), c] = True
     signature: dict[bytes, int] = {}
-    path_class = np.fromiter((signature.setdefault(row.tobytes(), len(signature)) for row in incidence),
-                             dtype=np.int64, count=npth)
+    path_class = np.fromiter(
+        (signature.setdefault(row.tobytes(), len(signature)) for row in incidence), dtype=np.int64, count=npth
+    )
     ncls = len(signature)
     classes = incidence[np.unique(path_class, return_index=True)[1]]
     class_cost = np.bincount(path_class, weights=model.cost[model.path_target] * model.path_weight, minlength=ncls)
@@ -220,7 +221,7 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     inf = highspy.kHighsInf
     cost = np.concatenate([np.full(nc, model.cut_cost), class_cost, np.full(2 * len(obs), model.penalty)])
     lower, upper = np.zeros(ncol), np.ones(ncol)
-    upper[nc + ncls:] = inf
+    upper[nc + ncls :] = inf
     # y_k - sum(x_c, c covers k) <= 0: a class counts as interrupted only if a covering cut is chosen. Needed
     # only where interrupting helps (classes of required or observed targets); elsewhere y has a positive cost
     # and the rows below already hold it at the OR of its cuts.
@@ -318,8 +319,9 @@ def _highs() -> Any:
     return solver
 
 
-def solve_bruteforce(model: CoverModel, max_cuts: int = 3,
-                     exclude: Sequence[frozenset[int]] = ()) -> tuple[frozenset[int], float] | None:
+def solve_bruteforce(
+    model: CoverModel, max_cuts: int = 3, exclude: Sequence[frozenset[int]] = ()
+) -> tuple[frozenset[int], float] | None:
     """Every cut set of up to ``max_cuts`` candidates; for checking the MILP on small instances."""
     best: tuple[frozenset[int], float] | None = None
     for k in range(0, max_cuts + 1):
@@ -357,9 +359,16 @@ def _candidates(atlas: Atlas, seed_paths: Iterable[int], allowed: Any) -> list[C
     return sorted((c for _, c in best.values()), key=lambda c: (c.nerve_idx, c.mm))
 
 
-def build_model(atlas: Atlas, candidates: Sequence[Candidate], weights: Weights, required: dict[int, float],
-                observed: dict[int, float] | None = None, spared: Iterable[int] = (), penalty: float = 0.0,
-                unmentioned_cost: float | None = None) -> CoverModel:
+def build_model(
+    atlas: Atlas,
+    candidates: Sequence[Candidate],
+    weights: Weights,
+    required: dict[int, float],
+    observed: dict[int, float] | None = None,
+    spared: Iterable[int] = (),
+    penalty: float = 0.0,
+    unmentioned_cost: float | None = None,
+) -> CoverModel:
     paths = sorted({p for c in candidates for p in c.paths})
     local = {p: i for i, p in enumerate(paths)}
     targets = sorted({atlas.path_target[p] for p in paths})
@@ -401,9 +410,14 @@ class PlannedCut:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"nerve": {"id": self.nerve_id, "name": self.nerve_name}, "at": self.at, "mm": round(self.mm, 3),
-                "window_mm": [round(self.window_mm[0], 3), round(self.window_mm[1], 3)], "side": self.side,
-                "method": self.method}
+        return {
+            "nerve": {"id": self.nerve_id, "name": self.nerve_name},
+            "at": self.at,
+            "mm": round(self.mm, 3),
+            "window_mm": [round(self.window_mm[0], 3), round(self.window_mm[1], 3)],
+            "side": self.side,
+            "method": self.method,
+        }
 
 
 @dataclass(frozen=True)
@@ -413,9 +427,13 @@ class LossItem:
     cost: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": {"id": self.target.id, "name": self.target.name}, "kind": self.target.kind,
-                "supply_lost": round(self.supply_lost, 6), "effect": effect_of(self.target, self.supply_lost),
-                "cost": round(self.cost, 4)}
+        return {
+            "target": {"id": self.target.id, "name": self.target.name},
+            "kind": self.target.kind,
+            "supply_lost": round(self.supply_lost, 6),
+            "effect": effect_of(self.target, self.supply_lost),
+            "cost": round(self.cost, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -428,8 +446,12 @@ class CutPlan:
     cost: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cuts": [c.to_dict() for c in self.cuts], "covers": [x.to_dict() for x in self.covers],
-                "collateral": [x.to_dict() for x in self.collateral], "cost": round(self.cost, 4)}
+        return {
+            "cuts": [c.to_dict() for c in self.cuts],
+            "covers": [x.to_dict() for x in self.covers],
+            "collateral": [x.to_dict() for x in self.collateral],
+            "cost": round(self.cost, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -440,9 +462,12 @@ class TargetingResult:
     weights: Weights
 
     def to_dict(self) -> dict[str, Any]:
-        return {"required": [{"id": t.id, "name": t.name} for t in self.required], "side": self.side,
-                "plans": [p.to_dict() for p in self.plans],
-                "weights": {k: getattr(self.weights, k) for k in self.weights.__dataclass_fields__}}
+        return {
+            "required": [{"id": t.id, "name": t.name} for t in self.required],
+            "side": self.side,
+            "plans": [p.to_dict() for p in self.plans],
+            "weights": {k: getattr(self.weights, k) for k in self.weights.__dataclass_fields__},
+        }
 
 
 def _landmark_in(atlas: Atlas, n: int, lo: float, hi: float) -> str | None:
@@ -450,16 +475,24 @@ def _landmark_in(atlas: Atlas, n: int, lo: float, hi: float) -> str | None:
     return max(inside)[1] if inside else None
 
 
-def _plan_of(atlas: Atlas, model: CoverModel, chosen: frozenset[int], value: float, side: Side,
-             method: str) -> CutPlan:
+def _plan_of(atlas: Atlas, model: CoverModel, chosen: frozenset[int], value: float, side: Side, method: str) -> CutPlan:
     loss = model.losses(chosen)
     cuts = []
     for c in sorted(chosen, key=lambda c: (model.candidates[c].nerve_idx, model.candidates[c].mm)):
         cand = model.candidates[c]
         n = atlas.nerves[cand.nerve_idx]
         cut_side: Side = "midline" if n.midline else side
-        cuts.append(PlannedCut(n.id, n.name, cand.mm, (cand.lo_mm, cand.mm),
-                               _landmark_in(atlas, cand.nerve_idx, cand.lo_mm, cand.mm), cut_side, method))
+        cuts.append(
+            PlannedCut(
+                n.id,
+                n.name,
+                cand.mm,
+                (cand.lo_mm, cand.mm),
+                _landmark_in(atlas, cand.nerve_idx, cand.lo_mm, cand.mm),
+                cut_side,
+                method,
+            )
+        )
     covers: list[LossItem] = []
     collateral: list[LossItem] = []
     for i, t in enumerate(model.targets):
@@ -516,8 +549,9 @@ def target(
     banned, banned_names = _allowed(atlas, avoid)
     seed = [p for t in required_idx for p in atlas.target_paths[t]]
     required_set = set(required_idx)
-    motor_paths = {p for p, t in enumerate(atlas.path_target)
-                   if atlas.targets[t].kind == "muscle" and t not in required_set}
+    motor_paths = {
+        p for p, t in enumerate(atlas.path_target) if atlas.targets[t].kind == "muscle" and t not in required_set
+    }
 
     def allowed(n: int) -> bool:
         return n not in banned
@@ -606,8 +640,9 @@ def _prune(model: CoverModel, bound: float) -> CoverModel:
     )
 
 
-def _explain_infeasible(atlas: Atlas, cands: Sequence[Candidate], required: dict[int, float], spare_motor: bool,
-                        avoided: Sequence[str]) -> None:
+def _explain_infeasible(
+    atlas: Atlas, cands: Sequence[Candidate], required: dict[int, float], spare_motor: bool, avoided: Sequence[str]
+) -> None:
     reachable: set[int] = {p for c in cands for p in c.paths}
     short = []
     for t, f in required.items():
@@ -633,11 +668,22 @@ class Site:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cuts": [{"nerve": c.to_dict()["nerve"], "at": c.at, "mm": round(c.mm, 3),
-                          "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)], "side": c.side}
-                         for c in self.cuts],
-                "explains": list(self.explains), "unexplained": list(self.unexplained), "extra": list(self.extra),
-                "score": round(self.score, 4)}
+        return {
+            "cuts": [
+                {
+                    "nerve": c.to_dict()["nerve"],
+                    "at": c.at,
+                    "mm": round(c.mm, 3),
+                    "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)],
+                    "side": c.side,
+                }
+                for c in self.cuts
+            ],
+            "explains": list(self.explains),
+            "unexplained": list(self.unexplained),
+            "extra": list(self.extra),
+            "score": round(self.score, 4),
+        }
 
 
 def localise(
@@ -673,8 +719,9 @@ def localise(
     penalty = 10.0
     cands = _candidates(atlas, [p for t in observed for p in atlas.target_paths[t]], lambda n: True)
     base = Weights(cut=0.05)
-    model = build_model(atlas, cands, base, {}, observed, spared_idx, penalty,
-                        unmentioned_cost=penalty if closed_world else 0.2)
+    model = build_model(
+        atlas, cands, base, {}, observed, spared_idx, penalty, unmentioned_cost=penalty if closed_world else 0.2
+    )
     sites: list[Site] = []
     exclude: list[frozenset[int]] = []
     seen: set[tuple[float, ...]] = set()

@@ -16,8 +16,16 @@ import pytest
 
 CHROMIUM = os.environ.get("NEURECTOMY_CHROMIUM", "/usr/bin/chromium")
 KNOWN_ERRORS: tuple[str, ...] = ()  # console errors a page may log without failing a test (none at present)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,10 +43,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``neurectomy serve`` in a subprocess on 127.0.0.1 and a free port; its base URL."""
     port = _free_port()
     db = tmp_path_factory.mktemp("e2e-registry") / "registry.db"
-    env = {**os.environ, "NEURECTOMY_WEB_LOG_LEVEL": "warning", "NEURECTOMY_WEB_MAX_AXONS": "400",
-           "NEURECTOMY_DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen([sys.executable, "-m", "neurectomy", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "NEURECTOMY_WEB_LOG_LEVEL": "warning",
+        "NEURECTOMY_WEB_MAX_AXONS": "400",
+        "NEURECTOMY_DATABASE_URL": f"sqlite:///{db}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "neurectomy", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 40
     try:

@@ -11,8 +11,16 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 PAGES = {
-    "home": "/", "atlas": "/atlas", "nerve": "/atlas/nerves/sural_nerve", "cut": "/cut", "find": "/find",
-    "plan": "/plan", "localise": "/localise", "quiz": "/quiz?seed=5", "simulate": "/simulate", "docs": "/docs",
+    "home": "/",
+    "atlas": "/atlas",
+    "nerve": "/atlas/nerves/sural_nerve",
+    "cut": "/cut",
+    "find": "/find",
+    "plan": "/plan",
+    "localise": "/localise",
+    "quiz": "/quiz?seed=5",
+    "simulate": "/simulate",
+    "docs": "/docs",
 }
 
 

@@ -194,13 +194,21 @@ class Atlas:
         n = self.nerves[nerve_idx]
         targets = [self.targets[t] for t in self.targets_of(nerve_idx)]
         return {
-            "id": n.id, "name": n.name, "synonyms": list(n.synonyms), "xrefs": dict(n.xrefs), "parent": n.parent,
-            "origin_mm": n.origin_mm, "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
-            "length_mm": n.length_mm, "roots": list(n.roots), "fibres": list(n.fibres),
+            "id": n.id,
+            "name": n.name,
+            "synonyms": list(n.synonyms),
+            "xrefs": dict(n.xrefs),
+            "parent": n.parent,
+            "origin_mm": n.origin_mm,
+            "also_from": [{"nerve": p, "origin_mm": mm} for p, mm in n.also_from],
+            "length_mm": n.length_mm,
+            "roots": list(n.roots),
+            "fibres": list(n.fibres),
             "landmarks": [{"name": name, "mm": mm} for name, mm in n.landmarks],
             "branches": [self.nerves[c].id for c in self.children[nerve_idx]],
             "targets": [{"id": t.id, "name": t.name, "kind": t.kind} for t in targets],
-            "source": n.source, "lengths_source": n.lengths_source,
+            "source": n.source,
+            "lengths_source": n.lengths_source,
         }
 
     def distance_mm(self, path: int, nerve_idx: int, mm: float) -> float:
@@ -224,9 +232,7 @@ class Atlas:
             "joints": by_kind.get("joint", 0),
             "viscera_glands": by_kind.get("gland", 0) + by_kind.get("viscus", 0),
             "special_organs": by_kind.get("special", 0),
-            "skin_regions_without_chart": sum(
-                1 for t in self.targets if t.kind == "skin" and t.id not in charted
-            ),
+            "skin_regions_without_chart": sum(1 for t in self.targets if t.kind == "skin" and t.id not in charted),
             "supply_paths": len(self.path_target),
         }
 
@@ -259,8 +265,9 @@ class Atlas:
         import re
 
         split = re.compile(r"[a-z0-9]+")
-        return tuple(tuple(tuple(split.findall(label.lower())) for label in (t.name, *t.synonyms))
-                     for t in self.targets)
+        return tuple(
+            tuple(tuple(split.findall(label.lower())) for label in (t.name, *t.synonyms)) for t in self.targets
+        )
 
     @cached_property
     def target_paths(self) -> tuple[tuple[int, ...], ...]:

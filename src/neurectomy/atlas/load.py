@@ -186,31 +186,58 @@ class _Compiler:
         for file, region, node in self.files:
             for i, rec in enumerate(region.nerves):
                 self._register(rec.id, file, node, ("nerves", i), seen)
-                nerves.setdefault(rec.id, Nerve(
-                    id=rec.id, name=rec.name, synonyms=rec.synonyms, xrefs=tuple(sorted(rec.xrefs.items())),
-                    parent=rec.parent, origin_mm=rec.origin_mm,
-                    also_from=tuple((link.nerve, link.origin_mm) for link in rec.also_from),
-                    length_mm=rec.length_mm, roots=rec.roots, fibres=rec.fibres,
-                    landmarks=tuple((lm.name, lm.mm) for lm in rec.landmarks), midline=rec.midline,
-                    source=rec.source, lengths_source=rec.lengths_source, file=file,
-                ))
+                nerves.setdefault(
+                    rec.id,
+                    Nerve(
+                        id=rec.id,
+                        name=rec.name,
+                        synonyms=rec.synonyms,
+                        xrefs=tuple(sorted(rec.xrefs.items())),
+                        parent=rec.parent,
+                        origin_mm=rec.origin_mm,
+                        also_from=tuple((link.nerve, link.origin_mm) for link in rec.also_from),
+                        length_mm=rec.length_mm,
+                        roots=rec.roots,
+                        fibres=rec.fibres,
+                        landmarks=tuple((lm.name, lm.mm) for lm in rec.landmarks),
+                        midline=rec.midline,
+                        source=rec.source,
+                        lengths_source=rec.lengths_source,
+                        file=file,
+                    ),
+                )
             for section in ("muscles", "skin_regions", "joints", "viscera_glands", "special_organs"):
                 for i, trec in enumerate(getattr(region, section)):
                     self._register(trec.id, file, node, (section, i), seen)
                     kind: TargetKind = getattr(trec, "kind", None) or _KIND_OF_SECTION[section]
                     supply = tuple(
-                        SupplyEdge(s.nerve, s.share, s.at_mm if s.at_mm is not None else -1.0,
-                                   s.fibre or DEFAULT_FIBRE[kind], s.source)
+                        SupplyEdge(
+                            s.nerve,
+                            s.share,
+                            s.at_mm if s.at_mm is not None else -1.0,
+                            s.fibre or DEFAULT_FIBRE[kind],
+                            s.source,
+                        )
                         for s in trec.supply
                     )
-                    targets.append(Target(
-                        id=trec.id, name=trec.name, kind=kind, synonyms=trec.synonyms,
-                        xrefs=tuple(sorted(trec.xrefs.items())), supply=supply,
-                        roots=getattr(trec, "roots", ()), source=trec.source, file=file,
-                        actions=getattr(trec, "actions", ()), area_cm2=getattr(trec, "area_cm2", None),
-                        area_source=getattr(trec, "area_source", None), chart=getattr(trec, "chart", None),
-                        function=getattr(trec, "function", None),
-                    ))
+                    targets.append(
+                        Target(
+                            id=trec.id,
+                            name=trec.name,
+                            kind=kind,
+                            synonyms=trec.synonyms,
+                            xrefs=tuple(sorted(trec.xrefs.items())),
+                            supply=supply,
+                            roots=getattr(trec, "roots", ()),
+                            source=trec.source,
+                            file=file,
+                            actions=getattr(trec, "actions", ()),
+                            area_cm2=getattr(trec, "area_cm2", None),
+                            area_source=getattr(trec, "area_source", None),
+                            chart=getattr(trec, "chart", None),
+                            function=getattr(trec, "function", None),
+                        )
+                    )
         self._check_sources(nerves, targets)
         self._check_nerves(nerves)
         if not self.problems:
@@ -227,11 +254,11 @@ class _Compiler:
             raise AtlasError(self.problems)
         return self._assemble(nerves, order, subtree_end, children, targets, paths)
 
-    def _register(self, rid: str, file: str, node: Any, loc: tuple[Any, ...],
-                  seen: dict[str, str]) -> None:
+    def _register(self, rid: str, file: str, node: Any, loc: tuple[Any, ...], seen: dict[str, str]) -> None:
         if rid in seen:
-            self.problems.append(Problem(file, line_of(node, loc), rid, "id",
-                                         f"duplicate id (first defined in {seen[rid]})"))
+            self.problems.append(
+                Problem(file, line_of(node, loc), rid, "id", f"duplicate id (first defined in {seen[rid]})")
+            )
             return
         seen[rid] = file
         self.where[rid] = (file, node, loc)
@@ -254,11 +281,15 @@ class _Compiler:
                     from neurectomy.names import suggest
 
                     hint = suggest(s.nerve, nerves, limit=3)
-                    self.problem(t.id, f"supply.{i}.nerve", f"unknown nerve {s.nerve!r}"
-                                 + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+                    self.problem(
+                        t.id,
+                        f"supply.{i}.nerve",
+                        f"unknown nerve {s.nerve!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""),
+                    )
                 if len(t.supply) > 1 and not s.source:
-                    self.problem(t.id, f"supply.{i}.source",
-                                 "a target with several suppliers needs a source for each share")
+                    self.problem(
+                        t.id, f"supply.{i}.source", "a target with several suppliers needs a source for each share"
+                    )
             total = sum(s.share for s in t.supply)
             if abs(total - 1.0) > SHARE_TOLERANCE:
                 self.problem(t.id, "supply", f"shares add up to {total:.3f}, not 1")
@@ -273,17 +304,26 @@ class _Compiler:
             for parent, mm, field in links:
                 if parent not in nerves:
                     hint = suggest(parent, nerves, limit=3)
-                    self.problem(n.id, field, f"unknown parent {parent!r}"
-                                 + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+                    self.problem(
+                        n.id,
+                        field,
+                        f"unknown parent {parent!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""),
+                    )
                 elif mm > nerves[parent].length_mm + 1e-9:
-                    self.problem(n.id, "origin_mm" if field == "parent" else field.replace("nerve", "origin_mm"),
-                                 f"leaves {parent!r} at {mm} mm, beyond its length {nerves[parent].length_mm} mm")
+                    self.problem(
+                        n.id,
+                        "origin_mm" if field == "parent" else field.replace("nerve", "origin_mm"),
+                        f"leaves {parent!r} at {mm} mm, beyond its length {nerves[parent].length_mm} mm",
+                    )
             if n.also_from and not n.parent:
                 self.problem(n.id, "parent", "a nerve with also_from needs a primary parent")
             for i, (name, mm) in enumerate(n.landmarks):
                 if mm > n.length_mm + 1e-9:
-                    self.problem(n.id, f"landmarks.{i}.mm",
-                                 f"landmark {name!r} at {mm} mm lies outside the nerve's length {n.length_mm} mm")
+                    self.problem(
+                        n.id,
+                        f"landmarks.{i}.mm",
+                        f"landmark {name!r} at {mm} mm lies outside the nerve's length {n.length_mm} mm",
+                    )
         # cycles over parent and also_from links
         state: dict[str, int] = {}
 
@@ -294,7 +334,7 @@ class _Compiler:
                 if parent not in nerves:
                     continue
                 if state.get(parent) == 1:
-                    cycle = [*trail[trail.index(parent):], parent] if parent in trail else [nid, parent]
+                    cycle = [*trail[trail.index(parent) :], parent] if parent in trail else [nid, parent]
                     self.problem(nid, "parent", "cycle in the nerve tree: " + " → ".join(cycle))
                 elif parent not in state:
                     visit(parent, [*trail, parent])
@@ -312,8 +352,9 @@ class _Compiler:
             lst.sort(key=lambda n: (n.origin_mm, n.id))
         order: list[str] = []
         end: dict[str, int] = {}
-        stack: list[tuple[str, bool]] = [(n.id, False) for n in reversed(sorted(kids.get(None, []),
-                                                                                  key=lambda n: n.id))]
+        stack: list[tuple[str, bool]] = [
+            (n.id, False) for n in reversed(sorted(kids.get(None, []), key=lambda n: n.id))
+        ]
         while stack:
             nid, done = stack.pop()
             if done:
@@ -342,8 +383,9 @@ class _Compiler:
             supply.append(replace(s, at_mm=at))
         return replace(t, supply=tuple(supply))
 
-    def _paths(self, targets: list[Target], nerves: dict[str, Nerve],
-               index: dict[str, int]) -> list[tuple[int, float, tuple[tuple[int, float], ...]]]:
+    def _paths(
+        self, targets: list[Target], nerves: dict[str, Nerve], index: dict[str, int]
+    ) -> list[tuple[int, float, tuple[tuple[int, float], ...]]]:
         """Every (target, weight, ((nerve, exit_mm), …)) route from a tree root to each target."""
         memo: dict[tuple[str, float], list[tuple[tuple[tuple[int, float], ...], float, str]]] = {}
 
@@ -371,15 +413,19 @@ class _Compiler:
             for i, s in enumerate(t.supply):
                 routes = up(s.nerve, s.at_mm)
                 if len(routes) > MAX_PATHS_PER_SUPPLY:
-                    self.problem(t.id, f"supply.{i}.nerve",
-                                 f"more than {MAX_PATHS_PER_SUPPLY} routes to the roots; simplify also_from merges")
+                    self.problem(
+                        t.id,
+                        f"supply.{i}.nerve",
+                        f"more than {MAX_PATHS_PER_SUPPLY} routes to the roots; simplify also_from merges",
+                    )
                     continue
                 if t.roots:
                     wanted = {r.upper() for r in t.roots}
                     kept = [r for r in routes if wanted & {x.upper() for x in nerves[r[2]].roots}]
                     if not kept:
-                        self.problem(t.id, "roots",
-                                     f"none of the routes through {s.nerve!r} starts at {sorted(wanted)}")
+                        self.problem(
+                            t.id, "roots", f"none of the routes through {s.nerve!r} starts at {sorted(wanted)}"
+                        )
                         continue
                     routes = kept
                 total = sum(w for _, w, _ in routes)
@@ -387,8 +433,13 @@ class _Compiler:
                     result.append((ti, s.share * w / total, steps))
         return result
 
-    def _check_fibres(self, paths: list[tuple[int, float, tuple[tuple[int, float], ...]]],
-                      targets: list[Target], nerves: dict[str, Nerve], order: list[str]) -> None:
+    def _check_fibres(
+        self,
+        paths: list[tuple[int, float, tuple[tuple[int, float], ...]]],
+        targets: list[Target],
+        nerves: dict[str, Nerve],
+        order: list[str],
+    ) -> None:
         used: dict[str, set[str]] = {nid: set() for nid in nerves}
         reported: set[tuple[str, str]] = set()
         for ti, _, steps in paths:
@@ -409,9 +460,15 @@ class _Compiler:
                 if f in n.fibres and f not in used[nid]:
                     self.problem(nid, "fibres", f"declares {f} but no target below it needs it")
 
-    def _assemble(self, nerves: dict[str, Nerve], order: list[str], subtree_end: list[int],
-                  children: list[tuple[int, ...]], targets: list[Target],
-                  paths: list[tuple[int, float, tuple[tuple[int, float], ...]]]) -> Atlas:
+    def _assemble(
+        self,
+        nerves: dict[str, Nerve],
+        order: list[str],
+        subtree_end: list[int],
+        children: list[tuple[int, ...]],
+        targets: list[Target],
+        paths: list[tuple[int, float, tuple[tuple[int, float], ...]]],
+    ) -> Atlas:
         per_nerve: list[list[tuple[float, int]]] = [[] for _ in order]
         for pi, (_, _, steps) in enumerate(paths):
             for ni, exit_mm in steps:

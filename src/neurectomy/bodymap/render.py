@@ -41,11 +41,24 @@ LEGEND = {
     "hypoaesthetic": "hypoaesthetic: part of its supply cut (overlap from neighbours remains)",
     "unaffected": "unaffected charted region",
 }
-SCALE = {"anterior": 0.8, "posterior": 0.8, "head": 1.0, "hand_palmar": 1.0, "hand_dorsal": 1.0,
-         "foot_dorsal": 1.0, "foot_plantar": 1.0}
-VIEW_TITLE = {"anterior": "Front of the body", "posterior": "Back of the body", "head": "Head",
-              "hand_palmar": "Hand, palm", "hand_dorsal": "Hand, back", "foot_dorsal": "Foot, top",
-              "foot_plantar": "Foot, sole"}
+SCALE = {
+    "anterior": 0.8,
+    "posterior": 0.8,
+    "head": 1.0,
+    "hand_palmar": 1.0,
+    "hand_dorsal": 1.0,
+    "foot_dorsal": 1.0,
+    "foot_plantar": 1.0,
+}
+VIEW_TITLE = {
+    "anterior": "Front of the body",
+    "posterior": "Back of the body",
+    "head": "Head",
+    "hand_palmar": "Hand, palm",
+    "hand_dorsal": "Hand, back",
+    "foot_dorsal": "Foot, top",
+    "foot_plantar": "Foot, sole",
+}
 MAX_ROW_WIDTH = 1320
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
@@ -87,8 +100,12 @@ def load_chart(view: str) -> Chart:
         cls = g.get("class", "")
         if _local(g.tag) == "g" and cls in groups:
             groups[cls].extend(list(g))
-    return Chart(view, int(root.get("width", "0")), int(root.get("height", "0")),
-                 *(tuple(groups[k]) for k in ("silhouette", "regions", "marks", "labels")))
+    return Chart(
+        view,
+        int(root.get("width", "0")),
+        int(root.get("height", "0")),
+        *(tuple(groups[k]) for k in ("silhouette", "regions", "marks", "labels")),
+    )
 
 
 def chart_regions(view: str) -> frozenset[str]:
@@ -142,7 +159,7 @@ def _caption(view: str, side: str) -> str:
         "anterior": "Front view: the figure faces you, so its left side is on your right.",
         "posterior": "Back view: the figure's left side is on your left.",
         "head": f"The {s} side of the head: the face looks to your {s}; in the front view the {s} half of the "
-                f"face is on your {o}.",
+        f"face is on your {o}.",
         "hand_palmar": f"Palm of the {s} hand, fingers up: the thumb is on your {s}.",
         "hand_dorsal": f"Back of the {s} hand, fingers up: the thumb is on your {o}.",
         "foot_plantar": f"Sole of the {s} foot, toes up: the great toe is on your {s}.",
@@ -165,12 +182,15 @@ def _region_xml(element: ET.Element, view: str, side: str, effect: str, name: st
     geometry = f'points="{element.get("points")}"' if tag == "polygon" else f'd="{element.get("d")}"'
     own_id = f' id="{view}-{side}-{rid}"' if element.get("id") else ""
     label = f"{name}: {effect}" if effect != "unaffected" else name
-    return (f'<{tag}{own_id} class="region {effect}" data-region="{rid}" data-side="{side}" '
-            f'data-effect="{effect}" fill="{FILL[effect]}" {geometry}><title>{escape(label)}</title></{tag}>')
+    return (
+        f'<{tag}{own_id} class="region {effect}" data-region="{rid}" data-side="{side}" '
+        f'data-effect="{effect}" fill="{FILL[effect]}" {geometry}><title>{escape(label)}</title></{tag}>'
+    )
 
 
-def _panel(view: str, sides: Sequence[str], effects: dict[str, dict[str, str]], names: dict[str, str]) -> tuple[
-        str, float, float]:
+def _panel(
+    view: str, sides: Sequence[str], effects: dict[str, dict[str, str]], names: dict[str, str]
+) -> tuple[str, float, float]:
     """One view for the given sides: SVG fragment (at the origin), its width and height."""
     chart = load_chart(view)
     k = SCALE[view]
@@ -180,20 +200,26 @@ def _panel(view: str, sides: Sequence[str], effects: dict[str, dict[str, str]], 
     whole = f' transform="translate({w},0) scale(-1,1)"' if mirrored else ""
     sil = "\n".join(_serialise(e) for e in chart.silhouette)
     out.append(f"<g{whole}>")
-    out.append(f'<g class="silhouette-edge" fill="none" stroke="#5f564d" stroke-width="3" '
-               f'stroke-linejoin="round">{sil}</g>')
+    out.append(
+        f'<g class="silhouette-edge" fill="none" stroke="#5f564d" stroke-width="3" stroke-linejoin="round">{sil}</g>'
+    )
     out.append(f'<g class="silhouette" fill="#f6f1ea" stroke="none">{sil}</g>')
     for side in sides:
         layer = f' transform="translate({w},0) scale(-1,1)"' if side == "right" and view in BODY_VIEWS else ""
-        out.append(f'<g class="regions" data-view="{view}" data-side="{side}" stroke="#9b9288" stroke-width="0.6" '
-                   f'stroke-linejoin="round"{layer}>')
+        out.append(
+            f'<g class="regions" data-view="{view}" data-side="{side}" stroke="#9b9288" stroke-width="0.6" '
+            f'stroke-linejoin="round"{layer}>'
+        )
         for e in chart.regions:
             rid = _region_id(e)
             effect = effects.get(side, {}).get(rid, "unaffected")
             out.append(_region_xml(e, view, side, effect, names.get(rid, rid)))
         out.append("</g>")
-    out.append('<g class="marks" fill="none" stroke="#5f564d" stroke-width="0.8" stroke-linecap="round">'
-               + "".join(_serialise(e) for e in chart.marks) + "</g>")
+    out.append(
+        '<g class="marks" fill="none" stroke="#5f564d" stroke-width="0.8" stroke-linecap="round">'
+        + "".join(_serialise(e) for e in chart.marks)
+        + "</g>"
+    )
     out.append("</g>")
     labels = []
     for e in chart.labels:
@@ -221,13 +247,19 @@ def _panel(view: str, sides: Sequence[str], effects: dict[str, dict[str, str]], 
     if view in BODY_VIEWS and len(sides) > 1:
         caption += " Both sides shaded."
     lines = textwrap.wrap(caption, max(28, int(pw / 5.6)))
-    head = (f'<text x="{_fmt(pw / 2)}" y="14" text-anchor="middle" font-family="{FONT}" font-size="13" '
-            f'font-weight="bold" fill="#2b2622">{escape(header)}</text>')
-    cap = "".join(f'<text x="{_fmt(pw / 2)}" y="{_fmt(24 + h * k + 14 + 13 * i)}" text-anchor="middle" '
-                  f'font-family="{FONT}" font-size="10.5" fill="#4a443e">{escape(line)}</text>'
-                  for i, line in enumerate(lines))
-    fragment = (f'<g class="panel" data-view="{view}" data-sides="{" ".join(sides)}">{head}'
-                f'<g transform="translate(0,24)">{body}</g>{cap}</g>')
+    head = (
+        f'<text x="{_fmt(pw / 2)}" y="14" text-anchor="middle" font-family="{FONT}" font-size="13" '
+        f'font-weight="bold" fill="#2b2622">{escape(header)}</text>'
+    )
+    cap = "".join(
+        f'<text x="{_fmt(pw / 2)}" y="{_fmt(24 + h * k + 14 + 13 * i)}" text-anchor="middle" '
+        f'font-family="{FONT}" font-size="10.5" fill="#4a443e">{escape(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+    fragment = (
+        f'<g class="panel" data-view="{view}" data-sides="{" ".join(sides)}">{head}'
+        f'<g transform="translate(0,24)">{body}</g>{cap}</g>'
+    )
     return fragment, pw, 24 + h * k + 14 + 13 * len(lines)
 
 
@@ -302,30 +334,42 @@ def render_svg(deficit: Deficit, atlas: Atlas | None = None, views: Sequence[str
     n_hy = sum(1 for side in effects.values() for e in side.values() if e == "hypoaesthetic")
     side_text = " and ".join(sides)
     title = f"Expected skin sensory loss: {_cut_text(deficit)}"
-    sub = (f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side shown: {side_text}. Each chart shows one "
-           "side; the right side is drawn as the mirror image of the left."
-           if effects else f"No skin sensation is lost; side shown: {side_text}.")
+    sub = (
+        f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side shown: {side_text}. Each chart shows one "
+        "side; the right side is drawn as the mirror image of the left."
+        if effects
+        else f"No skin sensation is lost; side shown: {side_text}."
+    )
     legend_y = y
     legend = [f'<g class="legend" font-family="{FONT}" font-size="11" fill="#2b2622">']
     lx = margin
     for effect in EFFECTS:
-        legend.append(f'<rect class="{effect}" x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" '
-                      f'fill="{FILL[effect]}" stroke="#9b9288" stroke-width="0.6"/>')
+        legend.append(
+            f'<rect class="{effect}" x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" '
+            f'fill="{FILL[effect]}" stroke="#9b9288" stroke-width="0.6"/>'
+        )
         legend.append(f'<text x="{_fmt(lx + 24)}" y="{_fmt(legend_y + 10)}">{escape(LEGEND[effect])}</text>')
         legend_y += 18
-    legend.append(f'<rect x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" fill="#f6f1ea" '
-                  f'stroke="#5f564d" stroke-width="1"/>')
+    legend.append(
+        f'<rect x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" fill="#f6f1ea" '
+        f'stroke="#5f564d" stroke-width="1"/>'
+    )
     legend.append(f'<text x="{_fmt(lx + 24)}" y="{_fmt(legend_y + 10)}">skin without a charted region</text>')
     legend.append("</g>")
     legend_y += 30
     total_h = legend_y + 8
     title_lines = textwrap.wrap(title, max(60, int((total_w - 2 * margin) / 8.2)))[:2]
-    head = "".join(f'<text x="{_fmt(margin)}" y="{24 + 18 * i}" font-family="{FONT}" font-size="16" '
-                   f'font-weight="bold" fill="#2b2622">{escape(line)}</text>' for i, line in enumerate(title_lines))
+    head = "".join(
+        f'<text x="{_fmt(margin)}" y="{24 + 18 * i}" font-family="{FONT}" font-size="16" '
+        f'font-weight="bold" fill="#2b2622">{escape(line)}</text>'
+        for i, line in enumerate(title_lines)
+    )
     sub_lines = textwrap.wrap(sub, max(70, int((total_w - 2 * margin) / 6.6)))[:2]
-    sub_text = "".join(f'<text x="{_fmt(margin)}" y="{44 + 18 * (len(title_lines) - 1) + 14 * i}" '
-                       f'font-family="{FONT}" font-size="11.5" fill="#4a443e">{escape(line)}</text>'
-                       for i, line in enumerate(sub_lines))
+    sub_text = "".join(
+        f'<text x="{_fmt(margin)}" y="{44 + 18 * (len(title_lines) - 1) + 14 * i}" '
+        f'font-family="{FONT}" font-size="11.5" fill="#4a443e">{escape(line)}</text>'
+        for i, line in enumerate(sub_lines)
+    )
     shift = 18 * (len(title_lines) - 1) + 14 * (len(sub_lines) - 1)
     parts = [
         f'<svg xmlns="{SVG_NS}" width="{_fmt(total_w)}" height="{_fmt(total_h + shift)}" '
@@ -359,8 +403,13 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     return bytes(cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale))
 
 
-def render_png(deficit: Deficit, path: str | Path, scale: float = 2.0, atlas: Atlas | None = None,
-               views: Sequence[str] | None = None) -> Path:
+def render_png(
+    deficit: Deficit,
+    path: str | Path,
+    scale: float = 2.0,
+    atlas: Atlas | None = None,
+    views: Sequence[str] | None = None,
+) -> Path:
     """Write :func:`render_svg` as a PNG file; returns the path."""
     out = Path(path)
     out.write_bytes(svg_to_png(render_svg(deficit, atlas=atlas, views=views), scale=scale))

@@ -481,9 +481,21 @@ def _matches(query: str, field: str) -> bool:
 
 def _all_text(row: EvidenceRow) -> str:
     return " | ".join(
-        (row.id, row.procedure, row.indication, row.comparator, row.outcome, row.measure, row.unit,
-         row.n_text, row.followup, row.design, row.source, row.url_or_doi)
-    )  # fmt: skip
+        (
+            row.id,
+            row.procedure,
+            row.indication,
+            row.comparator,
+            row.outcome,
+            row.measure,
+            row.unit,
+            row.n_text,
+            row.followup,
+            row.design,
+            row.source,
+            row.url_or_doi,
+        )
+    )
 
 
 def find(

@@ -116,8 +116,12 @@ def restore(engine: Engine, path: str | Path, who: Principal = SYSTEM) -> dict[s
         if s.get_bind().dialect.name == "postgresql":
             for model in TABLES:
                 name = model.__tablename__
-                s.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                               f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))  # fmt: skip
+                s.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                    )
+                )
         audit(s, who, "restore", "registry", None, {"rows": counts})
         return counts
 

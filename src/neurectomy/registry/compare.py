@@ -51,20 +51,44 @@ def _latest(outs: Sequence[Outcome]) -> Outcome:
 
 
 MEASURES: Final[tuple[Measure, ...]] = (
-    Measure("complete_relief", "complete pain relief (latest follow-up)",
-            lambda o: _latest(o).pain_relief == "complete", ("complete pain relief", "complete relief", "pain free")),
-    Measure("any_relief", "partial or complete pain relief (latest follow-up)",
-            lambda o: _latest(o).pain_relief in ("partial", "complete"), ("pain relief", "success", "successful")),
+    Measure(
+        "complete_relief",
+        "complete pain relief (latest follow-up)",
+        lambda o: _latest(o).pain_relief == "complete",
+        ("complete pain relief", "complete relief", "pain free"),
+    ),
+    Measure(
+        "any_relief",
+        "partial or complete pain relief (latest follow-up)",
+        lambda o: _latest(o).pain_relief in ("partial", "complete"),
+        ("pain relief", "success", "successful"),
+    ),
     Measure("recurrence", "recurrence (any follow-up)", lambda o: any(x.recurrence for x in o), ("recurrence",)),
-    Measure("neuroma", "painful neuroma (any follow-up)",
-            lambda o: any("neuroma" in x.complications for x in o), ("neuroma",)),
-    Measure("deafferentation", "deafferentation pain (any follow-up)",
-            lambda o: any("deafferentation_pain" in x.complications for x in o), ("deafferentation",)),
-    Measure("compensatory_sweating", "compensatory sweating (any follow-up)",
-            lambda o: any("compensatory_sweating" in x.complications for x in o), ("compensatory",)),
-    Measure("any_complication", "any complication (any follow-up)",
-            lambda o: any(x.complications for x in o), ("complications",)),
-)  # fmt: skip
+    Measure(
+        "neuroma",
+        "painful neuroma (any follow-up)",
+        lambda o: any("neuroma" in x.complications for x in o),
+        ("neuroma",),
+    ),
+    Measure(
+        "deafferentation",
+        "deafferentation pain (any follow-up)",
+        lambda o: any("deafferentation_pain" in x.complications for x in o),
+        ("deafferentation",),
+    ),
+    Measure(
+        "compensatory_sweating",
+        "compensatory sweating (any follow-up)",
+        lambda o: any("compensatory_sweating" in x.complications for x in o),
+        ("compensatory",),
+    ),
+    Measure(
+        "any_complication",
+        "any complication (any follow-up)",
+        lambda o: any(x.complications for x in o),
+        ("complications",),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -106,13 +130,29 @@ class Row:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "procedure_key": self.procedure_key, "measure": self.measure, "label": self.label, "k": self.k,
-            "n": self.n, "proportion": self.proportion, "ci95": list(self.ci),
-            "published": [{"id": p.id, "outcome": p.outcome, "value": p.value, "unit": p.unit, "n": p.n,
-                           "proportion": p.proportion, "ci95": None if p.ci is None else list(p.ci),
-                           "citation": p.citation, "flags": list(p.flags), "consistent": self.consistent(p)}
-                          for p in self.published],
-        }  # fmt: skip
+            "procedure_key": self.procedure_key,
+            "measure": self.measure,
+            "label": self.label,
+            "k": self.k,
+            "n": self.n,
+            "proportion": self.proportion,
+            "ci95": list(self.ci),
+            "published": [
+                {
+                    "id": p.id,
+                    "outcome": p.outcome,
+                    "value": p.value,
+                    "unit": p.unit,
+                    "n": p.n,
+                    "proportion": p.proportion,
+                    "ci95": None if p.ci is None else list(p.ci),
+                    "citation": p.citation,
+                    "flags": list(p.flags),
+                    "consistent": self.consistent(p),
+                }
+                for p in self.published
+            ],
+        }
 
 
 def _published(procedure_key: str, words: tuple[str, ...]) -> tuple[Published, ...]:
@@ -137,8 +177,17 @@ def _published(procedure_key: str, words: tuple[str, ...]) -> tuple[Published, .
                 prop = frac.x
                 if row.n and 0 <= prop <= 1:
                     ci = wilson(round(prop * row.n), row.n)
-            hits[row.id] = Published(row.id, row.outcome, row.value_text or str(row.value), row.unit, row.n, prop,
-                                     ci, row.citation(), row.flags)  # fmt: skip
+            hits[row.id] = Published(
+                row.id,
+                row.outcome,
+                row.value_text or str(row.value),
+                row.unit,
+                row.n,
+                prop,
+                ci,
+                row.citation(),
+                row.flags,
+            )
     return tuple(hits.values())
 
 
@@ -173,6 +222,7 @@ def compare_for_procedure(engine: Any, procedure_key: str, *, min_days: int = 0)
     from neurectomy.registry.models import Case
 
     with read_session(engine) as s:
-        cases = list(s.scalars(select(Case).where(Case.procedure_key == procedure_key)
-                               .options(selectinload(Case.outcomes))))
+        cases = list(
+            s.scalars(select(Case).where(Case.procedure_key == procedure_key).options(selectinload(Case.outcomes)))
+        )
         return [r for r in compare_outcomes(cases, min_days=min_days) if r.procedure_key == procedure_key]

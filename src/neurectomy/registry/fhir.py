@@ -409,10 +409,17 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
             birth = res.get("birthDate")
             if birth is not None and not re.fullmatch(r"\d{4}", str(birth)):
                 raise r.fail("birthDate", "only the birth year (YYYY) is kept in a pseudonymous registry")
-            pdata = {"pseudonym": pseud[0]["value"], "birth_year": None if birth is None else int(birth),
-                     "sex": res.get("gender", "unknown")}  # fmt: skip
-            _checked(CaseIn, {**pdata, "indication": "-", "side": "left"}, r,
-                     {"pseudonym": "identifier[0].value", "birth_year": "birthDate", "sex": "gender"})  # fmt: skip
+            pdata = {
+                "pseudonym": pseud[0]["value"],
+                "birth_year": None if birth is None else int(birth),
+                "sex": res.get("gender", "unknown"),
+            }
+            _checked(
+                CaseIn,
+                {**pdata, "indication": "-", "side": "left"},
+                r,
+                {"pseudonym": "identifier[0].value", "birth_year": "birthDate", "sex": "gender"},
+            )
             if pdata["pseudonym"] in pseudonyms:
                 raise r.fail("identifier[0].value", "two patients with the same pseudonym")
             pseudonyms[pdata["pseudonym"]] = res["id"]
@@ -427,8 +434,12 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 "procedure_key": r.ext(EXT_PROCEDURE, "valueCode", required=False),
                 "notes": ((res.get("note") or [{}])[0]).get("text", ""),
             }
-            fields = {"indication": "code.text", "side": "bodySite[0].coding", "procedure_key": "extension",
-                      "notes": "note[0].text"}  # fmt: skip
+            fields = {
+                "indication": "code.text",
+                "side": "bodySite[0].coding",
+                "procedure_key": "extension",
+                "notes": "note[0].text",
+            }
             _checked(CaseIn, cdata, r, fields)
             status = r.ext(EXT_STATUS, "valueCode")
             if status not in ("planned", "operated", "follow_up", "closed"):
@@ -460,11 +471,19 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 if not isinstance(plan, dict) or len(raw) > 5_000_000:
                     raise r.fail("extension", "the plan extension must be a JSON object under 5 MB")
                 created = _instant(r, "extension", r.ext(EXT_CREATED, "valueDateTime"))
-                _checked(ProcedureIn, {"performed_on": date.today(), "procedure_key": key, "procedure_name": "-",
-                                       "method": method, "side": side}, r,
-                         {"procedure_key": "code.coding", "method": "extension", "side": "extension"})  # fmt: skip
-                plans.append((res["id"], case_uid, {"plan": plan, "method": method, "side": side, "key": key},
-                              created))  # fmt: skip
+                _checked(
+                    ProcedureIn,
+                    {
+                        "performed_on": date.today(),
+                        "procedure_key": key,
+                        "procedure_name": "-",
+                        "method": method,
+                        "side": side,
+                    },
+                    r,
+                    {"procedure_key": "code.coding", "method": "extension", "side": "extension"},
+                )
+                plans.append((res["id"], case_uid, {"plan": plan, "method": method, "side": side, "key": key}, created))
             elif res.get("status") == "completed":
                 pdata = {
                     "performed_on": _date(r, "performedDateTime", res.get("performedDateTime")),
@@ -475,8 +494,14 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     "nerves": nerves,
                     "notes": ((res.get("note") or [{}])[0]).get("text", ""),
                 }
-                fields = {"procedure_key": "code.coding", "procedure_name": "code.text", "method": "extension",
-                          "side": "extension", "nerves": "bodySite", "notes": "note[0].text"}  # fmt: skip
+                fields = {
+                    "procedure_key": "code.coding",
+                    "procedure_name": "code.text",
+                    "method": "extension",
+                    "side": "extension",
+                    "nerves": "bodySite",
+                    "notes": "note[0].text",
+                }
                 _checked(ProcedureIn, pdata, r, fields)
                 performed.append((res["id"], case_uid, pdata))
             else:
@@ -491,8 +516,11 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 raise r.fail("focus", "expected exactly one reference to the case's Condition")
             case_uid = r.ref("focus[0]", focus[0], index, "Condition")
             links[-1] = (r, links[-1][1], case_uid)
-            odata: dict[str, Any] = {"recorded_on": _date(r, "effectiveDateTime", res.get("effectiveDateTime")),
-                                     "numb_regions": [], "complications": []}  # fmt: skip
+            odata: dict[str, Any] = {
+                "recorded_on": _date(r, "effectiveDateTime", res.get("effectiveDateTime")),
+                "numb_regions": [],
+                "complications": [],
+            }
             at: dict[str, str] = {}
             for j, comp in enumerate(res.get("component") or []):
                 where = f"component[{j}]"
@@ -516,8 +544,9 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                         at["days_after"] = f"{where}.valueQuantity.value"
                     case "pain-relief":
                         at["pain_relief"] = f"{where}.valueCodeableConcept"
-                        odata["pain_relief"] = r.coded(f"{where}.valueCodeableConcept",
-                                                       comp.get("valueCodeableConcept"), SYS_RELIEF)  # fmt: skip
+                        odata["pain_relief"] = r.coded(
+                            f"{where}.valueCodeableConcept", comp.get("valueCodeableConcept"), SYS_RELIEF
+                        )
                     case "recurrence":
                         odata["recurrence"] = comp.get("valueBoolean")
                         at["recurrence"] = f"{where}.valueBoolean"
@@ -534,9 +563,17 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     case other:
                         raise r.fail(f"{where}.code", f"unknown component {other[:40]!r}")
             odata["notes"] = ((res.get("note") or [{}])[0]).get("text", "")
-            fields = {"recorded_on": "effectiveDateTime", "days_after": "component", "pain_nrs": "component",
-                      "pain_relief": "component", "numb_regions": "component", "complications": "component",
-                      "recurrence": "component", "notes": "note[0].text", **at}  # fmt: skip
+            fields = {
+                "recorded_on": "effectiveDateTime",
+                "days_after": "component",
+                "pain_nrs": "component",
+                "pain_relief": "component",
+                "numb_regions": "component",
+                "complications": "component",
+                "recurrence": "component",
+                "notes": "note[0].text",
+                **at,
+            }
             _checked(OutcomeIn, odata, r, fields)
             outcomes.append((res["id"], case_uid, odata))
 
@@ -557,51 +594,113 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
         if clash is not None:
             raise FhirImportError(f"Bundle.entry[{pos[clash]}].resource.id", f"{clash} is already in the registry")
     for uid, pdata in patients:
-        if s.scalar(select(Patient.id).where(Patient.institution_id == inst,
-                                             Patient.pseudonym == pdata["pseudonym"])) is not None:  # fmt: skip
-            raise FhirImportError(f"Bundle.entry[{pos[uid]}].resource.identifier[0].value",
-                                  "a different patient with this pseudonym is already in the registry")  # fmt: skip
+        if (
+            s.scalar(select(Patient.id).where(Patient.institution_id == inst, Patient.pseudonym == pdata["pseudonym"]))
+            is not None
+        ):
+            raise FhirImportError(
+                f"Bundle.entry[{pos[uid]}].resource.identifier[0].value",
+                "a different patient with this pseudonym is already in the registry",
+            )
 
     # write (the caller's transaction)
     now = datetime.now(UTC)
     pat_rows: dict[str, Patient] = {}
     for uid, pdata in patients:
-        p = Patient(uid=uid, institution_id=inst, pseudonym=pdata["pseudonym"], birth_year=pdata["birth_year"],
-                    sex=pdata["sex"], created_at=now)  # fmt: skip
+        p = Patient(
+            uid=uid,
+            institution_id=inst,
+            pseudonym=pdata["pseudonym"],
+            birth_year=pdata["birth_year"],
+            sex=pdata["sex"],
+            created_at=now,
+        )
         s.add(p)
         pat_rows[uid] = p
     s.flush()
     case_rows: dict[str, Case] = {}
     for uid, pat, cdata, created in cases:
-        c = Case(uid=uid, institution_id=inst, patient_id=pat_rows[pat].id, indication=cdata["indication"],
-                 side=cdata["side"], procedure_key=cdata["procedure_key"], status=cdata["status"],
-                 notes=cdata["notes"], created_at=created, created_by=who.user_id)  # fmt: skip
+        c = Case(
+            uid=uid,
+            institution_id=inst,
+            patient_id=pat_rows[pat].id,
+            indication=cdata["indication"],
+            side=cdata["side"],
+            procedure_key=cdata["procedure_key"],
+            status=cdata["status"],
+            notes=cdata["notes"],
+            created_at=created,
+            created_by=who.user_id,
+        )
         s.add(c)
         case_rows[uid] = c
     s.flush()
     for uid, case_uid, pl, created in plans:
         cuts = pl["plan"].get("cuts") or []
-        s.add(StoredPlan(uid=uid, case_id=case_rows[case_uid].id, procedure_key=pl["key"], method=pl["method"],
-                         side=pl["side"], created_at=created, created_by=who.user_id, plan=pl["plan"],
-                         nerves=" ".join(str((c.get("nerve") or {}).get("id", "")) for c in cuts
-                                         if isinstance(c, dict)),
-                         verdict=(pl["plan"].get("candidacy") or {}).get("verdict")))  # fmt: skip
+        s.add(
+            StoredPlan(
+                uid=uid,
+                case_id=case_rows[case_uid].id,
+                procedure_key=pl["key"],
+                method=pl["method"],
+                side=pl["side"],
+                created_at=created,
+                created_by=who.user_id,
+                plan=pl["plan"],
+                nerves=" ".join(str((c.get("nerve") or {}).get("id", "")) for c in cuts if isinstance(c, dict)),
+                verdict=(pl["plan"].get("candidacy") or {}).get("verdict"),
+            )
+        )
     for uid, case_uid, pdata in performed:
         d = parse(ProcedureIn, pdata)
-        s.add(ProcedurePerformed(uid=uid, case_id=case_rows[case_uid].id, performed_on=d.performed_on,
-                                 procedure_key=d.procedure_key, procedure_name=d.procedure_name, method=d.method,
-                                 side=d.side, nerves=[n.model_dump() for n in d.nerves], notes=d.notes,
-                                 created_at=now, created_by=who.user_id))  # fmt: skip
+        s.add(
+            ProcedurePerformed(
+                uid=uid,
+                case_id=case_rows[case_uid].id,
+                performed_on=d.performed_on,
+                procedure_key=d.procedure_key,
+                procedure_name=d.procedure_name,
+                method=d.method,
+                side=d.side,
+                nerves=[n.model_dump() for n in d.nerves],
+                notes=d.notes,
+                created_at=now,
+                created_by=who.user_id,
+            )
+        )
     for uid, case_uid, odata in outcomes:
         o = parse(OutcomeIn, odata)
-        s.add(Outcome(uid=uid, case_id=case_rows[case_uid].id, recorded_on=o.recorded_on, days_after=o.days_after,
-                      pain_nrs=o.pain_nrs, pain_relief=o.pain_relief, numb_regions=list(o.numb_regions),
-                      complications=list(o.complications), recurrence=o.recurrence, notes=o.notes, created_at=now,
-                      created_by=who.user_id))  # fmt: skip
+        s.add(
+            Outcome(
+                uid=uid,
+                case_id=case_rows[case_uid].id,
+                recorded_on=o.recorded_on,
+                days_after=o.days_after,
+                pain_nrs=o.pain_nrs,
+                pain_relief=o.pain_relief,
+                numb_regions=list(o.numb_regions),
+                complications=list(o.complications),
+                recurrence=o.recurrence,
+                notes=o.notes,
+                created_at=now,
+                created_by=who.user_id,
+            )
+        )
     s.flush()
-    audit(s, who, "import", "bundle", data.get("id") if isinstance(data.get("id"), str) else None,
-          {"patients": len(patients), "cases": len(cases), "plans": len(plans), "procedures": len(performed),
-           "outcomes": len(outcomes)})  # fmt: skip
+    audit(
+        s,
+        who,
+        "import",
+        "bundle",
+        data.get("id") if isinstance(data.get("id"), str) else None,
+        {
+            "patients": len(patients),
+            "cases": len(cases),
+            "plans": len(plans),
+            "procedures": len(performed),
+            "outcomes": len(outcomes),
+        },
+    )
     return [c.id for c in case_rows.values()]
 
 

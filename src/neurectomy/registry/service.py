@@ -86,9 +86,18 @@ M = TypeVar("M", bound=BaseModel)
 Text = Annotated[str, AfterValidator(_clean)]
 Side = Literal["left", "right", "midline", "bilateral"]
 Complication = Literal[
-    "neuroma", "deafferentation_pain", "infection", "haematoma", "wound_problem", "motor_weakness",
-    "bothersome_numbness", "compensatory_sweating", "csf_leak", "hearing_loss", "other",
-]  # fmt: skip
+    "neuroma",
+    "deafferentation_pain",
+    "infection",
+    "haematoma",
+    "wound_problem",
+    "motor_weakness",
+    "bothersome_numbness",
+    "compensatory_sweating",
+    "csf_leak",
+    "hearing_loss",
+    "other",
+]
 
 
 class _In(BaseModel):

@@ -36,8 +36,16 @@ N_STATS = 5
 
 
 @numba.njit(cache=True, nogil=True)
-def simulate(n: int, seed: np.uint64, table: np.ndarray, dist_table: np.ndarray, widths: np.ndarray,
-             constants: np.ndarray, rows: np.ndarray, stats: np.ndarray) -> None:  # pragma: no cover - compiled
+def simulate(
+    n: int,
+    seed: np.uint64,
+    table: np.ndarray,
+    dist_table: np.ndarray,
+    widths: np.ndarray,
+    constants: np.ndarray,
+    rows: np.ndarray,
+    stats: np.ndarray,
+) -> None:  # pragma: no cover - compiled
     """Simulate ``n`` patients. ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation) of
     scenario k; ``constants`` = (age_lo, age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd,
     neuroma onset, deafferentation onset, horizon 1, horizon 2). ``rows`` (n x 11) is filled if it has n rows;
@@ -47,8 +55,17 @@ def simulate(n: int, seed: np.uint64, table: np.ndarray, dist_table: np.ndarray,
     k = table.shape[0]
     keep = rows.shape[0] == n
     age_lo, age_hi, slow, rate_lo, rate_hi, size_sd, onset_n, onset_d, h1, h2 = (
-        constants[0], constants[1], constants[2], constants[3], constants[4], constants[5], constants[6],
-        constants[7], constants[8], constants[9])
+        constants[0],
+        constants[1],
+        constants[2],
+        constants[3],
+        constants[4],
+        constants[5],
+        constants[6],
+        constants[7],
+        constants[8],
+        constants[9],
+    )
     for i in range(n):
         a = min(int(_next(state) * k), k - 1)
         age = age_lo + (age_hi - age_lo) * _next(state)

@@ -261,8 +261,22 @@ def run_chunk(
     moves = 0
     for q in range(seeds.size):
         moves += _replicate(
-            seeds[q], steps, n, tubes_intact, max_cones, latency, dt, seal, f, targets, normal, turn_cos, turn_sin,
-            branch_cos, branch_sin, out[:, q, :],
+            seeds[q],
+            steps,
+            n,
+            tubes_intact,
+            max_cones,
+            latency,
+            dt,
+            seal,
+            f,
+            targets,
+            normal,
+            turn_cos,
+            turn_sin,
+            branch_cos,
+            branch_sin,
+            out[:, q, :],
         )
     return moves
 
@@ -295,8 +309,22 @@ def run(
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     k = max(1, min(reps, threads))
     bounds = np.linspace(0, reps, k + 1).astype(np.int64)
-    args = (steps, n, tubes_intact, max_cones, latency, dt, seal, f, targets, normal, turn_cos, turn_sin,
-            branch_cos, branch_sin)
+    args = (
+        steps,
+        n,
+        tubes_intact,
+        max_cones,
+        latency,
+        dt,
+        seal,
+        f,
+        targets,
+        normal,
+        turn_cos,
+        turn_sin,
+        branch_cos,
+        branch_sin,
+    )
     if k == 1:
         return int(run_chunk(seeds, *args, out))
     parts = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds) if hi > lo]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 RATE_RANGE = Param(1.0, "mm/day (lower; upper 2.0)", "E155: regeneration 1-2 mm/day (secondary summary of Seddon)")
 RATE_HIGH = 2.0
 AGE_SLOWING = Param(
-    0.01, "fraction per year over 40",
+    0.01,
+    "fraction per year over 40",
     "estimate: regeneration is slower in older patients (no figure in the evidence table); illustrative",
 )
 BODY_SIZE_SD = Param(0.1, "relative", "estimate: adult limb lengths vary by about a tenth")
@@ -77,20 +78,54 @@ def default_scenarios(atlas: Atlas, nerve: str = "sural nerve", at: str | None =
     return tuple(Scenario(name, d.cuts[0].nerve_name, m, e, at, distances) for name, m, e in DEFAULT_ARMS)
 
 
-COLUMNS = ("scenario", "age", "rate_mm_day", "distance_mm", "function_1y", "function_5y", "recovery_day",
-           "neuroma", "neuroma_day", "deafferentation", "pain_1y")
+COLUMNS = (
+    "scenario",
+    "age",
+    "rate_mm_day",
+    "distance_mm",
+    "function_1y",
+    "function_5y",
+    "recovery_day",
+    "neuroma",
+    "neuroma_day",
+    "deafferentation",
+    "pain_1y",
+)
 
 
 def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     params = [s.parameters() for s in scenarios]
-    table = np.array([[p["rate_mm_day"], p["latency_days"], p["maturation_days"], p["ceiling"], p["neuroma"],
-                       p["deafferentation"]] for p in params], dtype=np.float64)
+    table = np.array(
+        [
+            [
+                p["rate_mm_day"],
+                p["latency_days"],
+                p["maturation_days"],
+                p["ceiling"],
+                p["neuroma"],
+                p["deafferentation"],
+            ]
+            for p in params
+        ],
+        dtype=np.float64,
+    )
     widths = np.array([max(len(s.distances_mm), 1) for s in scenarios], dtype=np.int64)
     dist_table = np.zeros((len(scenarios), int(widths.max())))
     for i, s in enumerate(scenarios):
         dist_table[i, : len(s.distances_mm)] = s.distances_mm
-    constants = np.array([AGE_RANGE[0], AGE_RANGE[1], AGE_SLOWING.value, RATE_RANGE.value, RATE_HIGH,
-                          BODY_SIZE_SD.value, NEUROMA_ONSET.value, DEAFFERENTATION_ONSET.value, *HORIZONS_DAYS])
+    constants = np.array(
+        [
+            AGE_RANGE[0],
+            AGE_RANGE[1],
+            AGE_SLOWING.value,
+            RATE_RANGE.value,
+            RATE_HIGH,
+            BODY_SIZE_SD.value,
+            NEUROMA_ONSET.value,
+            DEAFFERENTATION_ONSET.value,
+            *HORIZONS_DAYS,
+        ]
+    )
     return table, dist_table, widths, constants
 
 
@@ -156,10 +191,21 @@ def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, seed: int) -> l
         dday = rnd.expovariate(1.0 / DEAFFERENTATION_ONSET.value) if deaff else math.nan
         r1 = recon(HORIZONS_DAYS[0])
         event = (neuroma and nday <= HORIZONS_DAYS[0]) or (deaff and dday <= HORIZONS_DAYS[0])
-        out.append({"scenario": i, "age": age, "rate_mm_day": rate, "distance_mm": dist, "function_1y": r1,
-                    "function_5y": recon(HORIZONS_DAYS[1]),
-                    "recovery_day": arrive + mature if p["ceiling"] >= 1 else math.nan, "neuroma": neuroma,
-                    "neuroma_day": nday, "deafferentation": deaff, "pain_1y": max(r1, float(event))})
+        out.append(
+            {
+                "scenario": i,
+                "age": age,
+                "rate_mm_day": rate,
+                "distance_mm": dist,
+                "function_1y": r1,
+                "function_5y": recon(HORIZONS_DAYS[1]),
+                "recovery_day": arrive + mature if p["ceiling"] >= 1 else math.nan,
+                "neuroma": neuroma,
+                "neuroma_day": nday,
+                "deafferentation": deaff,
+                "pain_1y": max(r1, float(event)),
+            }
+        )
     return out
 
 
@@ -291,15 +337,29 @@ def sweep_kinetics(base: Scenario, grid: Mapping[str, Sequence[float]], n: int, 
         raise KeyError(f"cannot sweep {', '.join(sorted(unknown))}; sweepable: {', '.join(SWEEPABLE)}")
     keys = list(grid)
     points = list(itertools.product(*(grid[k] for k in keys)))
-    arms = [replace(base, name=", ".join(f"{k}={v:g}" for k, v in zip(keys, p, strict=True)),
-                    overrides=tuple(zip(keys, map(float, p), strict=True))) for p in points]
+    arms = [
+        replace(
+            base,
+            name=", ".join(f"{k}={v:g}" for k, v in zip(keys, p, strict=True)),
+            overrides=tuple(zip(keys, map(float, p), strict=True)),
+        )
+        for p in points
+    ]
     summary = simulate_summary(n, arms, **options)
     values = pd.DataFrame([dict(zip(keys, map(float, p), strict=True)) for p in points])
     return pd.concat([values, summary], axis=1)
 
 
-def sweep_stump(method: str, grid: Mapping[str, Sequence[Any]], *, n_axons: int = 500, days: float = 180.0,
-                replicates: int = 5, seed: int = 0, client: Any = None) -> pd.DataFrame:
+def sweep_stump(
+    method: str,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    n_axons: int = 500,
+    days: float = 180.0,
+    replicates: int = 5,
+    seed: int = 0,
+    client: Any = None,
+) -> pd.DataFrame:
     """The stump model over a grid of ``end_treatments`` (tuples of names), ``gap_mm`` and ``distance_mm``:
     mean fraction reaching targets and neuroma index at the end, per grid point (Dask ``client.map`` if given)."""
     import itertools
@@ -317,12 +377,22 @@ def sweep_stump(method: str, grid: Mapping[str, Sequence[Any]], *, n_axons: int 
     seeds = np.random.SeedSequence(seed).spawn(len(points))
 
     def run(point: dict[str, Any], ss: np.random.SeedSequence) -> dict[str, Any]:
-        r = simulate_many(method, tuple(point.get("end_treatments", ())), replicates=replicates, n_axons=n_axons,
-                          days=days, gap_mm=point.get("gap_mm"), distance_mm=point.get("distance_mm"),
-                          rng=np.random.default_rng(ss))
-        return {**{k: (" + ".join(v) or "none") if k == "end_treatments" else v for k, v in point.items()},
-                "reached": float(np.mean(r.reached[:, -1])), "neuroma_index": float(np.mean(r.neuroma[:, -1])),
-                "sprouts": float(np.mean(r.sprouts[:, -1]))}
+        r = simulate_many(
+            method,
+            tuple(point.get("end_treatments", ())),
+            replicates=replicates,
+            n_axons=n_axons,
+            days=days,
+            gap_mm=point.get("gap_mm"),
+            distance_mm=point.get("distance_mm"),
+            rng=np.random.default_rng(ss),
+        )
+        return {
+            **{k: (" + ".join(v) or "none") if k == "end_treatments" else v for k, v in point.items()},
+            "reached": float(np.mean(r.reached[:, -1])),
+            "neuroma_index": float(np.mean(r.neuroma[:, -1])),
+            "sprouts": float(np.mean(r.sprouts[:, -1])),
+        }
 
     if client is not None:
         rows = client.gather(client.map(run, points, seeds, pure=False))
@@ -347,8 +417,9 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
             values = g[col].to_numpy(dtype=np.float64)
             mean, sem = values.mean(), values.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
             row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"] = mean, mean - z * sem, mean + z * sem
-        row["median_recovery_day"] = float(np.nanmedian(g["recovery_day"])) if g["recovery_day"].notna().any() \
-            else float("nan")
+        row["median_recovery_day"] = (
+            float(np.nanmedian(g["recovery_day"])) if g["recovery_day"].notna().any() else float("nan")
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -357,28 +428,54 @@ def summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
     """Vega-Lite chart: function at 1 and 5 years and neuroma rate per scenario, with 95% intervals."""
     records = []
     for r in summary.to_dict("records"):
-        for measure, lo, hi, label in (("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
-                                       ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
-                                       ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
-                                       ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year")):
-            records.append({"scenario": str(r["scenario"]), "measure": label, "value": float(r[measure]),
-                            "lo": float(r[lo]), "hi": float(r[hi])})
+        for measure, lo, hi, label in (
+            ("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
+            ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
+            ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
+            ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year"),
+        ):
+            records.append(
+                {
+                    "scenario": str(r["scenario"]),
+                    "measure": label,
+                    "value": float(r[measure]),
+                    "lo": float(r[lo]),
+                    "hi": float(r[hi]),
+                }
+            )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": "Simulated cohort by scenario (95% intervals)",
-                  "subtitle": "Decision support and education, not a medical device. Model parameters: see sources."},
+        "title": {
+            "text": "Simulated cohort by scenario (95% intervals)",
+            "subtitle": "Decision support and education, not a medical device. Model parameters: see sources.",
+        },
         "data": {"values": records},
         "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
         "spec": {
-            "width": 170, "height": 220,
+            "width": 170,
+            "height": 220,
             "layer": [
-                {"mark": "bar", "encoding": {"x": {"field": "scenario", "type": "nominal", "title": None},
-                                             "y": {"field": "value", "type": "quantitative",
-                                                   "scale": {"domain": [0, 1]}, "title": "fraction"},
-                                             "color": {"field": "scenario", "type": "nominal", "legend": None}}},
-                {"mark": "rule", "encoding": {"x": {"field": "scenario", "type": "nominal"},
-                                              "y": {"field": "lo", "type": "quantitative"},
-                                              "y2": {"field": "hi"}}},
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "x": {"field": "scenario", "type": "nominal", "title": None},
+                        "y": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "scale": {"domain": [0, 1]},
+                            "title": "fraction",
+                        },
+                        "color": {"field": "scenario", "type": "nominal", "legend": None},
+                    },
+                },
+                {
+                    "mark": "rule",
+                    "encoding": {
+                        "x": {"field": "scenario", "type": "nominal"},
+                        "y": {"field": "lo", "type": "quantitative"},
+                        "y2": {"field": "hi"},
+                    },
+                },
             ],
         },
     }

@@ -26,7 +26,8 @@ NEUROMA_ONSET = Param(
     180.0, "days", "estimate: symptomatic neuromas usually declare themselves within the first year (time constant)"
 )
 DEAFFERENTATION_RISK = Param(
-    0.05, "probability",
+    0.05,
+    "probability",
     "estimate: the evidence table has no figure for deafferentation pain after neurectomy; illustrative value",
 )
 DEAFFERENTATION_ONSET = Param(365.0, "days", "estimate: deafferentation pain develops over months to years")

@@ -84,7 +84,8 @@ TROPIC_BIAS = Param(
 TROPIC_RANGE = Param(3.0, "mm", "estimate: the factor's concentration halves a few mm from the distal stump")
 TURN_TABLE_SIZE = 4096  # Gaussian turning angles are drawn by inverse transform from this many quantiles
 DISTAL_ENTRY = Param(
-    0.01, "probability per step",
+    0.01,
+    "probability per step",
     "estimate: misaligned cones seldom enter a distal tube (seed sentence 3); with the other values about 10% of "
     "axons reach their targets by day 180 after a plain cut, as the 0.1 ceiling in methods.py assumes",
 )
@@ -484,15 +485,41 @@ def _run_numba(
     targets = np.array(c.targets, dtype=np.float64).reshape(-1, 4)
     f = np.array(
         [
-            rules.nerve_radius, rules.gap, c.end_x, c.v_scar, c.v_tube, rules.tube_speed_noise,
-            rules.initial_heading, c.pull, c.range2, c.p_entry, c.p_branch, c.p_sprout, c.r_neuroma2,
+            rules.nerve_radius,
+            rules.gap,
+            c.end_x,
+            c.v_scar,
+            c.v_tube,
+            rules.tube_speed_noise,
+            rules.initial_heading,
+            c.pull,
+            c.range2,
+            c.p_entry,
+            c.p_branch,
+            c.p_sprout,
+            c.r_neuroma2,
         ],
         dtype=np.float64,
     )
     out = np.zeros((4, replicates, steps + 1))
     moves = _stump_kernel.run(
-        seeds, steps, n_axons, rules.tubes_intact, rules.max_cones, rules.latency, dt, rules.seal, f, targets,
-        _quantiles(1.0), c.turn_cos, c.turn_sin, c.branch_cos, c.branch_sin, out, threads,
+        seeds,
+        steps,
+        n_axons,
+        rules.tubes_intact,
+        rules.max_cones,
+        rules.latency,
+        dt,
+        rules.seal,
+        f,
+        targets,
+        _quantiles(1.0),
+        c.turn_cos,
+        c.turn_sin,
+        c.branch_cos,
+        c.branch_sin,
+        out,
+        threads,
     )
     return {"reached": out[0], "neuroma": out[1], "sprouts": out[2], "active": out[3], "agent_steps": int(moves)}
 
@@ -575,8 +602,16 @@ def simulate_stump(
     seed or a ``numpy.random.Generator`` (same seed, same result).
     """
     res = simulate_many(
-        method, end_treatments, replicates=1, n_axons=n_axons, days=days, dt=dt, gap_mm=gap_mm,
-        distance_mm=distance_mm, rng=rng, engine=engine,
+        method,
+        end_treatments,
+        replicates=1,
+        n_axons=n_axons,
+        days=days,
+        dt=dt,
+        gap_mm=gap_mm,
+        distance_mm=distance_mm,
+        rng=rng,
+        engine=engine,
     )
     return StumpResult(
         days=res.days,

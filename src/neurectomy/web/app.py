@@ -72,7 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = _registry_router()
     nav = list(NAV) + ([("registry", "/registry", "Registry")] if registry is not None else [])
     templates.env.globals.update(
-        notice=DISCLAIMER, version=__version__, nav=nav, report_enabled=report_available(),
+        notice=DISCLAIMER,
+        version=__version__,
+        nav=nav,
+        report_enabled=report_available(),
     )
     app.state.settings = settings
     app.state.atlas = None

@@ -36,16 +36,21 @@ def _wants_json(request: Request) -> bool:
 def _page(request: Request, status: int, title: str, message: str, suggestions: Sequence[str]) -> Response:
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "error.html", {"title": title, "message": message, "suggestions": list(suggestions),
-                                "active": ""}, status_code=status)
+        request,
+        "error.html",
+        {"title": title, "message": message, "suggestions": list(suggestions), "active": ""},
+        status_code=status,
+    )
 
 
 async def unknown_name_handler(request: Request, exc: Exception) -> Response:
     """404 with the suggestions the atlas offers."""
     assert isinstance(exc, UnknownNameError)
     if _wants_json(request):
-        return JSONResponse(status_code=404, content={"detail": str(exc), "kind": exc.kind, "query": exc.query,
-                                                      "suggestions": exc.suggestions})
+        return JSONResponse(
+            status_code=404,
+            content={"detail": str(exc), "kind": exc.kind, "query": exc.query, "suggestions": exc.suggestions},
+        )
     return _page(request, 404, f"Unknown {exc.kind}", str(exc), exc.suggestions)
 
 

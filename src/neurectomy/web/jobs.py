@@ -30,8 +30,13 @@ class Job:
     started: float = field(default_factory=time.monotonic)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "progress": round(self.progress, 4), "result": self.result,
-                "error": self.error}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "result": self.result,
+            "error": self.error,
+        }
 
 
 class JobStore:

@@ -31,8 +31,15 @@ def _position_field(exc: PositionError, at: str | None, mm: float | None) -> str
     return "at"
 
 
-def lesion(atlas: Atlas, nerve: str, at: str | None = None, mm: float | None = None, side: Side = "left",
-           method: str = "surgical_cut", also: Sequence[str] = ()) -> Deficit:
+def lesion(
+    atlas: Atlas,
+    nerve: str,
+    at: str | None = None,
+    mm: float | None = None,
+    side: Side = "left",
+    method: str = "surgical_cut",
+    also: Sequence[str] = (),
+) -> Deficit:
     """``neurectomy.lesion(...)``, the primary cut checked first so an error names its own field."""
     check_method(method)
     try:
@@ -59,9 +66,19 @@ def parse_weights(items: Sequence[str]) -> dict[str, float] | None:
     return out
 
 
-def target(atlas: Atlas, regions: Sequence[str] = (), functions: Sequence[str] = (), *,
-           side: Side = "left", top: int = 3, spare_motor: bool = False, methods: Sequence[str] = (),
-           coverage: float = 1.0, avoid: Sequence[str] = (), weights: Sequence[str] = ()) -> Any:
+def target(
+    atlas: Atlas,
+    regions: Sequence[str] = (),
+    functions: Sequence[str] = (),
+    *,
+    side: Side = "left",
+    top: int = 3,
+    spare_motor: bool = False,
+    methods: Sequence[str] = (),
+    coverage: float = 1.0,
+    avoid: Sequence[str] = (),
+    weights: Sequence[str] = (),
+) -> Any:
     """``neurectomy.target(...)`` (a :class:`~neurectomy.targeting.TargetingResult`)."""
     from neurectomy.targeting import InfeasibleTargetError
 
@@ -72,8 +89,18 @@ def target(atlas: Atlas, regions: Sequence[str] = (), functions: Sequence[str] =
     w = parse_weights(weights)
     field = "region" if regions else "function"
     try:
-        return api.target(regions, functions, side=side, top=top, spare_motor=spare_motor,
-                          methods=list(methods) or None, coverage=coverage, avoid=avoid, weights=w, atlas=atlas)
+        return api.target(
+            regions,
+            functions,
+            side=side,
+            top=top,
+            spare_motor=spare_motor,
+            methods=list(methods) or None,
+            coverage=coverage,
+            avoid=avoid,
+            weights=w,
+            atlas=atlas,
+        )
     except InfeasibleTargetError as exc:
         raise FieldError(field, str(exc)) from None
 
@@ -87,10 +114,19 @@ def full_plan(atlas: Atlas, cut_plan: Any) -> Any:
     return make_plan(atlas, nerve=first.nerve, mm=first.mm, side=first.side, method=first.method, also=cuts[1:])
 
 
-def plan(atlas: Atlas, procedure: str | None = None, nerve: str | None = None, at: str | None = None,
-         mm: float | None = None, side: Side = "left", method: str | None = None,
-         end_treatments: Sequence[str] | None = None, also: Sequence[str] = (), patient: Any = None,
-         days: Any = None) -> Any:
+def plan(
+    atlas: Atlas,
+    procedure: str | None = None,
+    nerve: str | None = None,
+    at: str | None = None,
+    mm: float | None = None,
+    side: Side = "left",
+    method: str | None = None,
+    end_treatments: Sequence[str] | None = None,
+    also: Sequence[str] = (),
+    patient: Any = None,
+    days: Any = None,
+) -> Any:
     """A :class:`~neurectomy.planning.Plan` for a procedure or a nerve (plus further cuts)."""
     from neurectomy.api import parse_cut
     from neurectomy.planning import make_plan
@@ -112,20 +148,51 @@ def plan(atlas: Atlas, procedure: str | None = None, nerve: str | None = None, a
             raise FieldError(_position_field(exc, at, mm), str(exc), suggestions=exc.suggestions) from None
     try:
         extra = [parse_cut(spec, side) for spec in also]
-        return make_plan(atlas, procedure=proc, nerve=nerve or None, at=at, mm=mm, side=side, method=method,
-                         end_treatments=end_treatments, also=extra, patient=patient, days=days)
+        return make_plan(
+            atlas,
+            procedure=proc,
+            nerve=nerve or None,
+            at=at,
+            mm=mm,
+            side=side,
+            method=method,
+            end_treatments=end_treatments,
+            also=extra,
+            patient=patient,
+            days=days,
+        )
     except PositionError as exc:
         raise FieldError("also", str(exc), suggestions=exc.suggestions) from None
 
 
-def localise(atlas: Atlas, *, numb: Sequence[str] = (), hypo: Sequence[str] = (),
-             weak: Sequence[str] = (), paralysed: Sequence[str] = (), lost: Sequence[str] = (),
-             spared: Sequence[str] = (), side: Side = "left", top: int = 3, closed_world: bool = False) -> Any:
+def localise(
+    atlas: Atlas,
+    *,
+    numb: Sequence[str] = (),
+    hypo: Sequence[str] = (),
+    weak: Sequence[str] = (),
+    paralysed: Sequence[str] = (),
+    lost: Sequence[str] = (),
+    spared: Sequence[str] = (),
+    side: Side = "left",
+    top: int = 3,
+    closed_world: bool = False,
+) -> Any:
     """``neurectomy.localise(...)``: ranked sites."""
     if not (numb or hypo or weak or paralysed or lost):
         raise FieldError("numb", "give at least one finding (numb, hypo, weak, paralysed or lost)")
-    return api.localise(numb, weak, spared, hypo=hypo, paralysed=paralysed, lost=lost, side=side, top=top,
-                        closed_world=closed_world, atlas=atlas)
+    return api.localise(
+        numb,
+        weak,
+        spared,
+        hypo=hypo,
+        paralysed=paralysed,
+        lost=lost,
+        side=side,
+        top=top,
+        closed_world=closed_world,
+        atlas=atlas,
+    )
 
 
 def nerve_dict(atlas: Atlas, name: str) -> dict[str, Any]:

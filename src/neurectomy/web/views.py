@@ -14,12 +14,21 @@ from neurectomy.atlas.graph import Atlas
 from neurectomy.lesion import Deficit, lesion
 
 VIEW_LABELS: dict[str, str] = {
-    "anterior": "Front", "posterior": "Back", "head": "Head", "hand_palmar": "Palm", "hand_dorsal": "Back of hand",
-    "foot_dorsal": "Top of foot", "foot_plantar": "Sole",
+    "anterior": "Front",
+    "posterior": "Back",
+    "head": "Head",
+    "hand_palmar": "Palm",
+    "hand_dorsal": "Back of hand",
+    "foot_dorsal": "Top of foot",
+    "foot_plantar": "Sole",
 }
 GROUP_TITLES: tuple[tuple[str, str], ...] = (
-    ("sensory", "Skin"), ("motor", "Muscles"), ("autonomic", "Autonomic"), ("special", "Special senses"),
-    ("articular", "Joints"), ("visceral", "Viscera"),
+    ("sensory", "Skin"),
+    ("motor", "Muscles"),
+    ("autonomic", "Autonomic"),
+    ("special", "Special senses"),
+    ("articular", "Joints"),
+    ("visceral", "Viscera"),
 )
 
 
@@ -69,7 +78,7 @@ def _crop_to_panel(svg: str, view: str) -> str:
     if height <= 100:
         return svg
     box = f'width="{width:.0f}" height="{height:.0f}" viewBox="0 {top:.0f} {width:.0f} {height:.0f}"'
-    return svg[:head.start()] + box + svg[head.end():]
+    return svg[: head.start()] + box + svg[head.end() :]
 
 
 def picker_views() -> list[tuple[str, str]]:
@@ -93,8 +102,8 @@ def course_summary(plan: Any) -> dict[str, Any]:
         "method": plan.method.name,
         "family": plan.method.family,
         "tubes": "intact" if plan.method.tubes_intact else "severed",
-        "injury": f"{plan.method.seddon or 'none'}" + (f" (Sunderland {plan.method.sunderland})"
-                                                        if plan.method.sunderland else ""),
+        "injury": f"{plan.method.seddon or 'none'}"
+        + (f" (Sunderland {plan.method.sunderland})" if plan.method.sunderland else ""),
         "numb": sum(1 for x in d.sensory if x.effect == "anaesthetic"),
         "hypo": sum(1 for x in d.sensory if x.effect == "hypoaesthetic"),
         "paralysed": sum(1 for x in d.motor if x.effect == "paralysed"),
@@ -117,12 +126,20 @@ def course_summary(plan: Any) -> dict[str, Any]:
 
 
 COMPARE_ROWS: tuple[tuple[str, str], ...] = (
-    ("method", "Method"), ("injury", "Nerve injury (Seddon)"), ("tubes", "Basal lamina tubes"),
-    ("numb", "Skin regions numb at first"), ("hypo", "Skin regions with reduced feeling"),
-    ("paralysed", "Muscles paralysed at first"), ("weak", "Muscles weakened"), ("other", "Other losses"),
-    ("function 6 months", "Function at 6 months (of normal, mean)"), ("function 1 year", "Function at 1 year"),
-    ("function 5 years", "Function at 5 years"), ("pain 6 months", "Expected pain at 6 months (of before)"),
-    ("pain 1 year", "Expected pain at 1 year"), ("pain 5 years", "Expected pain at 5 years"),
+    ("method", "Method"),
+    ("injury", "Nerve injury (Seddon)"),
+    ("tubes", "Basal lamina tubes"),
+    ("numb", "Skin regions numb at first"),
+    ("hypo", "Skin regions with reduced feeling"),
+    ("paralysed", "Muscles paralysed at first"),
+    ("weak", "Muscles weakened"),
+    ("other", "Other losses"),
+    ("function 6 months", "Function at 6 months (of normal, mean)"),
+    ("function 1 year", "Function at 1 year"),
+    ("function 5 years", "Function at 5 years"),
+    ("pain 6 months", "Expected pain at 6 months (of before)"),
+    ("pain 1 year", "Expected pain at 1 year"),
+    ("pain 5 years", "Expected pain at 5 years"),
     ("neuroma", "Neuroma risk (model)"),
 )
 
@@ -133,8 +150,11 @@ def timeline_spec(plan: Any) -> dict[str, Any] | None:
 
     if not len(plan.timeline.target_ids):
         return None
-    title = plan.procedure.name if plan.procedure else f"{plan.method.name}: " + ", ".join(
-        c.nerve_name for c in plan.deficit.cuts)
+    title = (
+        plan.procedure.name
+        if plan.procedure
+        else f"{plan.method.name}: " + ", ".join(c.nerve_name for c in plan.deficit.cuts)
+    )
     chart = spec(plan.timeline, title)
     chart["spec"]["width"] = 230
     chart["spec"]["height"] = 170
@@ -145,9 +165,14 @@ def stump_spec(result: dict[str, Any]) -> dict[str, Any]:
     """Vega-Lite chart of a stump job (mean with a 10th-90th percentile band), drawn by :mod:`neurectomy.plots`."""
     from neurectomy.plots import stump_spec as spec
 
-    return spec(result["days"], result["reached"], result["neuroma_index"], result["method"],
-                result["end_treatments"],
-                f"{result['replicates']} replicate(s) of {result['n_axons']} axons; band = 10th-90th percentile.")
+    return spec(
+        result["days"],
+        result["reached"],
+        result["neuroma_index"],
+        result["method"],
+        result["end_treatments"],
+        f"{result['replicates']} replicate(s) of {result['n_axons']} axons; band = 10th-90th percentile.",
+    )
 
 
 # --------------------------------------------------------------------------- quiz

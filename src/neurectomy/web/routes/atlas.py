@@ -14,8 +14,11 @@ router = APIRouter(prefix="/api", tags=["atlas"])
 
 
 @router.get("/atlas/search", response_model=list[SearchHit])
-def search(atlas: AtlasDep, q: Annotated[str, Query(max_length=200, description="words to look for")] = "",
-           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, str]]:
+def search(
+    atlas: AtlasDep,
+    q: Annotated[str, Query(max_length=200, description="words to look for")] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[dict[str, str]]:
     """Nerves and targets by name, synonym or id, typos forgiven (as ``neurectomy atlas search --json``)."""
     return services.search(atlas, q, limit)
 
@@ -23,8 +26,10 @@ def search(atlas: AtlasDep, q: Annotated[str, Query(max_length=200, description=
 @router.get("/atlas/nerves")
 def nerves(atlas: AtlasDep) -> list[dict[str, Any]]:
     """Every nerve with its parent, in tree (DFS) order."""
-    return [{"id": n.id, "name": n.name, "parent": n.parent, "depth": d}
-            for n, d in zip(atlas.nerves, atlas.depth, strict=True)]
+    return [
+        {"id": n.id, "name": n.name, "parent": n.parent, "depth": d}
+        for n, d in zip(atlas.nerves, atlas.depth, strict=True)
+    ]
 
 
 @router.get("/atlas/nerves/{name}", response_model=None, responses=documented(NerveOut))
@@ -59,10 +64,29 @@ def methods() -> dict[str, Any]:
     from neurectomy.methods import END_TREATMENTS, METHODS
 
     return {
-        "methods": [{"key": m.key, "name": m.name, "family": m.family, "interrupts": m.interrupts,
-                     "seddon": m.seddon, "sunderland": m.sunderland, "basal_lamina_tubes_intact": m.tubes_intact,
-                     "description": m.description, "source": m.source, "synonyms": list(m.synonyms)}
-                    for m in METHODS.values()],
-        "end_treatments": [{"key": e.key, "name": e.name, "stops_regrowth": e.stops_regrowth,
-                            "description": e.description, "source": e.source} for e in END_TREATMENTS.values()],
+        "methods": [
+            {
+                "key": m.key,
+                "name": m.name,
+                "family": m.family,
+                "interrupts": m.interrupts,
+                "seddon": m.seddon,
+                "sunderland": m.sunderland,
+                "basal_lamina_tubes_intact": m.tubes_intact,
+                "description": m.description,
+                "source": m.source,
+                "synonyms": list(m.synonyms),
+            }
+            for m in METHODS.values()
+        ],
+        "end_treatments": [
+            {
+                "key": e.key,
+                "name": e.name,
+                "stops_regrowth": e.stops_regrowth,
+                "description": e.description,
+                "source": e.source,
+            }
+            for e in END_TREATMENTS.values()
+        ],
     }

@@ -22,15 +22,29 @@ AlsoQ = Annotated[list[str], Query(max_length=20, description="further cuts: [si
 
 
 @router.get("/lesion", response_model=None, responses=documented(DeficitOut))
-def lesion(atlas: AtlasDep, nerve: NerveQ, at: AtQ = None, mm: MmQ = None, side: SideQ = "left",
-           method: MethodQ = "surgical_cut", also: AlsoQ = []) -> dict[str, Any]:  # noqa: B006
+def lesion(
+    atlas: AtlasDep,
+    nerve: NerveQ,
+    at: AtQ = None,
+    mm: MmQ = None,
+    side: SideQ = "left",
+    method: MethodQ = "surgical_cut",
+    also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
+) -> dict[str, Any]:
     """Numb skin, weak or paralysed muscles and every other loss of one or several cuts."""
     return services.lesion(atlas, nerve, at, mm, side, method, also).to_dict()
 
 
 @router.get("/lesion/bodymap.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def lesion_bodymap(atlas: AtlasDep, nerve: NerveQ, at: AtQ = None, mm: MmQ = None, side: SideQ = "left",
-                   method: MethodQ = "surgical_cut", also: AlsoQ = []) -> Response:  # noqa: B006
+def lesion_bodymap(
+    atlas: AtlasDep,
+    nerve: NerveQ,
+    at: AtQ = None,
+    mm: MmQ = None,
+    side: SideQ = "left",
+    method: MethodQ = "surgical_cut",
+    also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
+) -> Response:
     """The body-map chart of the lesion (anaesthetic and hypoaesthetic skin) as a standalone SVG."""
     from neurectomy.web.views import bodymap_svg
 

@@ -33,6 +33,16 @@ def localise(
     """Ranked lesion sites (as ``neurectomy localise … --json``)."""
     if top > settings.max_top:
         raise FieldError("top", f"at most {settings.max_top} alternatives")
-    sites = services.localise(atlas, numb=numb, hypo=hypo, weak=weak, paralysed=paralysed, lost=lost,
-                              spared=spared, side=side, top=top, closed_world=closed_world)
+    sites = services.localise(
+        atlas,
+        numb=numb,
+        hypo=hypo,
+        weak=weak,
+        paralysed=paralysed,
+        lost=lost,
+        spared=spared,
+        side=side,
+        top=top,
+        closed_world=closed_world,
+    )
     return {"sites": [s.to_dict() for s in sites]}

@@ -72,11 +72,9 @@ def _attempt(context: dict[str, Any], work: Callable[[], Any]) -> Any:
     try:
         return work()
     except UnknownNameError as exc:
-        context["error"] = {"message": str(exc), "field": exc.kind, "suggestions": exc.suggestions,
-                            "status": 404}
+        context["error"] = {"message": str(exc), "field": exc.kind, "suggestions": exc.suggestions, "status": 404}
     except FieldError as exc:
-        context["error"] = {"message": exc.message, "field": exc.field, "suggestions": exc.suggestions,
-                            "status": 422}
+        context["error"] = {"message": exc.message, "field": exc.field, "suggestions": exc.suggestions, "status": 422}
     return None
 
 
@@ -88,8 +86,11 @@ def _status(context: dict[str, Any]) -> int:
 def _common(atlas: Atlas) -> dict[str, Any]:
     from neurectomy.methods import END_TREATMENTS, METHODS
 
-    return {"methods": list(METHODS.values()), "end_treatments": list(END_TREATMENTS.values()),
-            "nerve_names": [n.name for n in atlas.nerves]}
+    return {
+        "methods": list(METHODS.values()),
+        "end_treatments": list(END_TREATMENTS.values()),
+        "nerve_names": [n.name for n in atlas.nerves],
+    }
 
 
 def _picker(atlas: Atlas) -> list[dict[str, Any]]:
@@ -116,8 +117,9 @@ def atlas_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Re
     """Search the atlas and browse the nerve tree."""
     q = _text(request, "q")
     hits = services.search(atlas, q, 12) if q else []
-    return _render(templates, request, "atlas.html", active="atlas", q=q, hits=hits, tree=_tree(atlas),
-                   counts=atlas.counts())
+    return _render(
+        templates, request, "atlas.html", active="atlas", q=q, hits=hits, tree=_tree(atlas), counts=atlas.counts()
+    )
 
 
 @router.get("/atlas/nerves/{name}", response_class=HTMLResponse)
@@ -130,26 +132,44 @@ def nerve_page(request: Request, name: str, atlas: AtlasDep, templates: Template
     targets: dict[str, list[dict[str, Any]]] = {}
     for t in nerve["targets"]:
         targets.setdefault(t["kind"], []).append(t)
-    branches = [{"id": atlas.nerves[c].id, "name": atlas.nerves[c].name, "origin_mm": atlas.nerves[c].origin_mm}
-                for c in atlas.children[idx]]
+    branches = [
+        {"id": atlas.nerves[c].id, "name": atlas.nerves[c].name, "origin_mm": atlas.nerves[c].origin_mm}
+        for c in atlas.children[idx]
+    ]
     parent = atlas.nerve(nerve["parent"]) if nerve["parent"] else None
-    return _render(templates, request, "nerve.html", active="atlas", nerve=nerve, branches=branches,
-                   targets=targets, parent=parent, cited=cited)
+    return _render(
+        templates,
+        request,
+        "nerve.html",
+        active="atlas",
+        nerve=nerve,
+        branches=branches,
+        targets=targets,
+        parent=parent,
+        cited=cited,
+    )
 
 
 # --------------------------------------------------------------------------- cut
 @router.get("/cut", response_class=HTMLResponse)
 def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
     """Cut any nerve anywhere and see what is lost."""
-    form = {"nerve": _text(request, "nerve"), "at": _text(request, "at"), "mm": _text(request, "mm"),
-            "side": _text(request, "side") or "left", "method": _text(request, "method") or "surgical_cut",
-            "also": "\n".join(_lines(request, "also"))}
+    form = {
+        "nerve": _text(request, "nerve"),
+        "at": _text(request, "at"),
+        "mm": _text(request, "mm"),
+        "side": _text(request, "side") or "left",
+        "method": _text(request, "method") or "surgical_cut",
+        "also": "\n".join(_lines(request, "also")),
+    }
     context: dict[str, Any] = {"active": "cut", "form": form, **_common(atlas), "landmarks": []}
     if form["nerve"]:
+
         def work() -> Any:
             mm = _float(request, "mm", 0, 5000)
-            return services.lesion(atlas, form["nerve"], form["at"] or None, mm, _side(request), form["method"],
-                                   _lines(request, "also"))
+            return services.lesion(
+                atlas, form["nerve"], form["at"] or None, mm, _side(request), form["method"], _lines(request, "also")
+            )
 
         deficit = _attempt(context, work)
         with contextlib.suppress(UnknownNameError):
@@ -159,8 +179,14 @@ def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Resp
             context["svg"] = views.bodymap_svg(deficit, atlas)
             context["groups"] = views.GROUP_TITLES
             query = {k: v for k, v in form.items() if v and k != "also"}
-            plan_query = {"nerve": form["nerve"], "at": form["at"], "mm": form["mm"], "side": form["side"],
-                          "method": form["method"], "also": form["also"]}
+            plan_query = {
+                "nerve": form["nerve"],
+                "at": form["at"],
+                "mm": form["mm"],
+                "side": form["side"],
+                "method": form["method"],
+                "also": form["also"],
+            }
             context["plan_url"] = "/plan?" + urlencode({k: v for k, v in plan_query.items() if v})
             api = list(query.items()) + [("also", a) for a in _lines(request, "also")]
             context["api_url"] = "/api/lesion?" + urlencode(api)
@@ -178,33 +204,62 @@ def _plan_link(plan: Any) -> str:
 
 
 @router.get("/find", response_class=HTMLResponse)
-def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep,
-              templates: TemplatesDep) -> Response:
+def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """Click painful skin regions or choose a function to disable: ranked least-harm cuts."""
     from neurectomy.targeting import load_targeting_data
 
     functions, _, _ = load_targeting_data()
     regions, chosen = _lines(request, "region"), _lines(request, "function")
-    form: dict[str, Any] = {"region": "\n".join(regions), "function": chosen, "side": _text(request, "side") or "left",
-            "top": _text(request, "top") or "3", "spare_motor": bool(_text(request, "spare_motor"))}
-    context: dict[str, Any] = {"active": "find", "form": form, "charts": _picker(atlas),
-                               "functions": sorted({f.name for f in functions.values()})}
+    form: dict[str, Any] = {
+        "region": "\n".join(regions),
+        "function": chosen,
+        "side": _text(request, "side") or "left",
+        "top": _text(request, "top") or "3",
+        "spare_motor": bool(_text(request, "spare_motor")),
+    }
+    context: dict[str, Any] = {
+        "active": "find",
+        "form": form,
+        "charts": _picker(atlas),
+        "functions": sorted({f.name for f in functions.values()}),
+    }
     if regions or chosen:
-        result = _attempt(context, lambda: services.target(
-            atlas, regions, chosen, side=_side(request), top=_int(request, "top", 3, 1, settings.max_top),
-            spare_motor=form["spare_motor"]))
+        result = _attempt(
+            context,
+            lambda: services.target(
+                atlas,
+                regions,
+                chosen,
+                side=_side(request),
+                top=_int(request, "top", 3, 1, settings.max_top),
+                spare_motor=form["spare_motor"],
+            ),
+        )
         if result is not None:
             context["result"] = result
             context["links"] = [_plan_link(p) for p in result.plans]
-            api = [("region", r) for r in regions] + [("function", f) for f in chosen] + [
-                ("side", form["side"]), ("top", form["top"])]
+            api = (
+                [("region", r) for r in regions]
+                + [("function", f) for f in chosen]
+                + [("side", form["side"]), ("top", form["top"])]
+            )
             context["api_url"] = "/api/target?" + urlencode(api)
     return _render(templates, request, "find.html", status=_status(context), **context)
 
 
 # --------------------------------------------------------------------------- plan
-PATIENT_FIELDS = ("indication", "goal", "pain_nrs", "pain_months", "failed", "numbness", "block_relief",
-                  "entrapment", "comorbidities", "age")
+PATIENT_FIELDS = (
+    "indication",
+    "goal",
+    "pain_nrs",
+    "pain_months",
+    "failed",
+    "numbness",
+    "block_relief",
+    "entrapment",
+    "comorbidities",
+    "age",
+)
 
 
 def _patient(request: Request, side: str) -> Any:
@@ -215,13 +270,16 @@ def _patient(request: Request, side: str) -> Any:
     relief = _float(request, "block_relief", 0, 100)
     numb = _text(request, "numbness")
     values: dict[str, Any] = {
-        "indication": _opt(request, "indication"), "goal": _text(request, "goal") or "pain_relief",
+        "indication": _opt(request, "indication"),
+        "goal": _text(request, "goal") or "pain_relief",
         "side": side if side in ("left", "right") else "left",
-        "pain_nrs": _float(request, "pain_nrs", 0, 10), "pain_months": _float(request, "pain_months", 0, 1200),
+        "pain_nrs": _float(request, "pain_nrs", 0, 10),
+        "pain_months": _float(request, "pain_months", 0, 1200),
         "failed_treatments": tuple(_lines(request, "failed")),
         "numbness_acceptable": {"yes": True, "no": False}.get(numb),
         "diagnostic_block_relief": None if relief is None else relief / 100,
-        "entrapment": bool(_text(request, "entrapment")), "comorbidities": tuple(_lines(request, "comorbidities")),
+        "entrapment": bool(_text(request, "entrapment")),
+        "comorbidities": tuple(_lines(request, "comorbidities")),
         "age": _int(request, "age", -1, 0, 120) if _text(request, "age") else None,
     }
     try:
@@ -234,9 +292,17 @@ def _patient(request: Request, side: str) -> Any:
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
     side = _side(request)
     return services.plan(
-        atlas, _opt(request, "procedure"), _opt(request, "nerve"), _opt(request, "at"), _float(request, "mm", 0, 5000),
-        side, method or _opt(request, "method"), request.query_params.getlist("end") or None,
-        _lines(request, "also"), _patient(request, side))
+        atlas,
+        _opt(request, "procedure"),
+        _opt(request, "nerve"),
+        _opt(request, "at"),
+        _float(request, "mm", 0, 5000),
+        side,
+        method or _opt(request, "method"),
+        request.query_params.getlist("end") or None,
+        _lines(request, "also"),
+        _patient(request, side),
+    )
 
 
 @router.get("/plan", response_class=HTMLResponse)
@@ -245,15 +311,20 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
     from neurectomy.procedures import load_procedures
 
     q = request.query_params
-    form: dict[str, Any] = {k: _text(request, k) for k in ("procedure", "nerve", "at", "mm", "side", "method",
-                                                            *PATIENT_FIELDS)}
+    form: dict[str, Any] = {
+        k: _text(request, k) for k in ("procedure", "nerve", "at", "mm", "side", "method", *PATIENT_FIELDS)
+    }
     form["side"] = form["side"] or "left"
     form["also"] = "\n".join(_lines(request, "also"))
     form["failed"] = "\n".join(_lines(request, "failed"))
     form["comorbidities"] = "\n".join(_lines(request, "comorbidities"))
     form["end"] = q.getlist("end")
-    context: dict[str, Any] = {"active": "plan", "form": form, "procedures": list(load_procedures().values()),
-                               **_common(atlas)}
+    context: dict[str, Any] = {
+        "active": "plan",
+        "form": form,
+        "procedures": list(load_procedures().values()),
+        **_common(atlas),
+    }
     if form["procedure"] or form["nerve"]:
         plan = _attempt(context, lambda: _plan_from(request, atlas))
         if plan is not None:
@@ -289,8 +360,7 @@ def _report(request: Request, atlas: Atlas, kind: str) -> Response:
     try:
         from neurectomy import report
     except ImportError:
-        return Response("The report module is not installed in this build.", status_code=501,
-                        media_type="text/plain")
+        return Response("The report module is not installed in this build.", status_code=501, media_type="text/plain")
     plan = _plan_from(request, atlas)
     patient = _patient(request, _side(request))
     if kind == "html":
@@ -303,8 +373,9 @@ def _report(request: Request, atlas: Atlas, kind: str) -> Response:
         report.write_pdf(plan, path, patient)
         data = path.read_bytes()
     name = (plan.procedure.id if plan.procedure else plan.deficit.cuts[0].nerve_id) + "-plan.pdf"
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/plan/report.pdf")
@@ -321,19 +392,29 @@ def plan_report_html(request: Request, atlas: AtlasDep) -> Response:
 
 # --------------------------------------------------------------------------- localise and quiz
 @router.get("/localise", response_class=HTMLResponse)
-def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep,
-                  templates: TemplatesDep) -> Response:
+def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """Findings (numb regions, weak muscles, lost functions) → ranked lesion sites."""
     keys = ("numb", "hypo", "weak", "paralysed", "lost", "spared")
     findings = {k: _lines(request, k) for k in keys}
     form = {k: "\n".join(v) for k, v in findings.items()}
     form["side"] = _text(request, "side") or "left"
-    context: dict[str, Any] = {"active": "localise", "form": form, "charts": _picker(atlas),
-                               "muscles": sorted(t.name for t in atlas.targets if t.kind == "muscle")}
+    context: dict[str, Any] = {
+        "active": "localise",
+        "form": form,
+        "charts": _picker(atlas),
+        "muscles": sorted(t.name for t in atlas.targets if t.kind == "muscle"),
+    }
     if any(findings[k] for k in keys if k != "spared"):
-        sites = _attempt(context, lambda: services.localise(
-            atlas, side=_side(request), top=_int(request, "top", 3, 1, settings.max_top),
-            closed_world=bool(_text(request, "closed_world")), **findings))
+        sites = _attempt(
+            context,
+            lambda: services.localise(
+                atlas,
+                side=_side(request),
+                top=_int(request, "top", 3, 1, settings.max_top),
+                closed_world=bool(_text(request, "closed_world")),
+                **findings,
+            ),
+        )
         if sites is not None:
             context["sites"] = sites
     return _render(templates, request, "localise.html", status=_status(context), **context)
@@ -366,24 +447,39 @@ def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
     from neurectomy.web.schemas import SimulateRequest
 
     q = request.query_params
-    stump: dict[str, Any] = {"method": _text(request, "method") or "surgical_cut", "end": q.getlist("end"),
-             "n_axons": _text(request, "n_axons") or "300", "days": _text(request, "days") or "180",
-             "replicates": _text(request, "replicates") or "5", "seed": _text(request, "seed") or "0"}
+    stump: dict[str, Any] = {
+        "method": _text(request, "method") or "surgical_cut",
+        "end": q.getlist("end"),
+        "n_axons": _text(request, "n_axons") or "300",
+        "days": _text(request, "days") or "180",
+        "replicates": _text(request, "replicates") or "5",
+        "seed": _text(request, "seed") or "0",
+    }
     course = {k: _text(request, k) for k in ("procedure", "nerve", "course_method", "years")}
     course["side"] = _text(request, "side") or "left"
     course["years"] = course["years"] or "5"
-    context: dict[str, Any] = {"active": "simulate", "stump": stump, "course": course, **_common(atlas),
-                               "procedures": list(load_procedures().values()), "stump_available": stump_available(),
-                               "settings": settings}
+    context: dict[str, Any] = {
+        "active": "simulate",
+        "stump": stump,
+        "course": course,
+        **_common(atlas),
+        "procedures": list(load_procedures().values()),
+        "stump_available": stump_available(),
+        "settings": settings,
+    }
     mode = _text(request, "run")
     if mode == "stump" and stump_available():
+
         def work() -> Any:
             try:
-                body = SimulateRequest(method=stump["method"], end_treatments=stump["end"],
-                                       n_axons=_int(request, "n_axons", 300, 10, settings.max_axons),
-                                       days=_float(request, "days", 1, settings.max_days) or 180.0,
-                                       replicates=_int(request, "replicates", 5, 1, settings.max_replicates),
-                                       seed=_int(request, "seed", 0, 0, 2**31))
+                body = SimulateRequest(
+                    method=stump["method"],
+                    end_treatments=stump["end"],
+                    n_axons=_int(request, "n_axons", 300, 10, settings.max_axons),
+                    days=_float(request, "days", 1, settings.max_days) or 180.0,
+                    replicates=_int(request, "replicates", 5, 1, settings.max_replicates),
+                    seed=_int(request, "seed", 0, 0, 2**31),
+                )
             except ValidationError as exc:
                 raise FieldError(str(exc.errors()[0]["loc"][0]), exc.errors()[0]["msg"]) from None
             check_request(body, settings)
@@ -394,10 +490,19 @@ def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
             context["stump_result"] = result
             context["stump_chart"] = views.stump_spec(result)
     elif mode == "course" and (course["procedure"] or course["nerve"]):
+
         def course_work() -> Any:
             years = _float(request, "years", 0.1, settings.max_years) or 5.0
-            return services.plan(atlas, course["procedure"] or None, course["nerve"] or None, None, None,
-                                 _side(request), course["course_method"] or None, days=timeline_days(years))
+            return services.plan(
+                atlas,
+                course["procedure"] or None,
+                course["nerve"] or None,
+                None,
+                None,
+                _side(request),
+                course["course_method"] or None,
+                days=timeline_days(years),
+            )
 
         plan = _attempt(context, course_work)
         if plan is not None:

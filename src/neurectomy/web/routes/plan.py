@@ -34,5 +34,15 @@ def plan(
 @router.post("/plan", response_model=None, responses=documented(PlanOut))
 def plan_with_patient(atlas: AtlasDep, body: PlanRequest) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
-    return services.plan(atlas, body.procedure, body.nerve, body.at, body.mm, body.side, body.method,  # type: ignore[no-any-return]
-                         body.end_treatments, body.also, body.patient).to_dict()
+    return services.plan(  # type: ignore[no-any-return]
+        atlas,
+        body.procedure,
+        body.nerve,
+        body.at,
+        body.mm,
+        body.side,
+        body.method,
+        body.end_treatments,
+        body.also,
+        body.patient,
+    ).to_dict()

@@ -98,8 +98,9 @@ def _run(fn: Callable[[], T]) -> T:
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except InvalidInput as exc:
-        raise HTTPException(422, [{"loc": ["body", *p.split(".")], "msg": m, "type": "value_error"}
-                                  for p, m in exc.problems]) from None  # fmt: skip
+        raise HTTPException(
+            422, [{"loc": ["body", *p.split(".")], "msg": m, "type": "value_error"} for p, m in exc.problems]
+        ) from None
     except FhirImportError as exc:
         raise HTTPException(422, [{"loc": ["body", exc.path], "msg": exc.message, "type": "fhir"}]) from None
     except IntegrityError:
@@ -157,8 +158,9 @@ def api_login(request: Request, body: Login) -> SessionOut:
     if got is None:
         raise HTTPException(401, "wrong username or password")
     token, csrf, who = got
-    return SessionOut(token=token, csrf_token=csrf, username=who.username, role=who.role,
-                      institution_id=who.institution_id)  # fmt: skip
+    return SessionOut(
+        token=token, csrf_token=csrf, username=who.username, role=who.role, institution_id=who.institution_id
+    )
 
 
 @router.delete("/api/registry/session", status_code=204, responses={401: {"description": "not signed in"}})
@@ -172,9 +174,11 @@ def api_logout(request: Request, who: ApiUser) -> Response:
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "not signed in"}, 403: {"description": "the role may not"},
-    404: {"description": "no such case here"}, 409: {"description": "conflict"},
-}  # fmt: skip
+    401: {"description": "not signed in"},
+    403: {"description": "the role may not"},
+    404: {"description": "no such case here"},
+    409: {"description": "conflict"},
+}
 
 
 @router.get("/api/registry/cases", responses=_ERRORS)
@@ -188,8 +192,12 @@ def api_cases(
     """The institution's cases, newest first."""
     from neurectomy.registry.service import case_view, list_cases
 
-    return _read(request, lambda s: [case_view(c, who) for c in list_cases(s, who, procedure_key=procedure_key,
-                                                                          limit=limit, offset=offset)])  # fmt: skip
+    return _read(
+        request,
+        lambda s: [
+            case_view(c, who) for c in list_cases(s, who, procedure_key=procedure_key, limit=limit, offset=offset)
+        ],
+    )
 
 
 @router.post("/api/registry/cases", status_code=201, responses=_ERRORS)
@@ -271,9 +279,21 @@ def api_audit(
     """The newest audit entries of the institution (admins)."""
     from neurectomy.registry.service import audit_entries
 
-    return _read(request, lambda s: [{"id": e.id, "at": e.at.isoformat(), "user": e.username, "action": e.action,
-                                      "entity": e.entity, "entity_id": e.entity_id, "detail": e.detail}
-                                     for e in audit_entries(s, who, limit)])  # fmt: skip
+    return _read(
+        request,
+        lambda s: [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "user": e.username,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "detail": e.detail,
+            }
+            for e in audit_entries(s, who, limit)
+        ],
+    )
 
 
 def _comparison(request: Request, who: Principal, min_days: int) -> list[Any]:
@@ -290,8 +310,12 @@ def _comparison(request: Request, who: Principal, min_days: int) -> list[Any]:
 # --------------------------------------------------------------------------- pages
 def _page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, f"registry/{name}", {"active": "registry", **ctx},  # type: ignore[no-any-return]
-                                      status_code=status)  # fmt: skip
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        f"registry/{name}",
+        {"active": "registry", **ctx},
+        status_code=status,
+    )
 
 
 def page_user(request: Request) -> tuple[Principal, str]:
@@ -333,8 +357,15 @@ def login_submit(
         return _page(request, "login.html", {"csrf": csrf_token, "error": "Wrong username or password."}, 401)
     token, _, _ = got
     resp = RedirectResponse("/registry", status_code=303)
-    resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                    max_age=8 * 3600, path="/")  # fmt: skip
+    resp.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=8 * 3600,
+        path="/",
+    )
     resp.delete_cookie(LOGIN_COOKIE, path="/registry")
     return resp
 
@@ -370,8 +401,11 @@ def new_case_page(request: Request, user: PageUser) -> Response:
 
     who, csrf = user
     _run(lambda: who.require("write"))
-    return _page(request, "new_case.html", {"who": who, "csrf": csrf, "procedures": sorted(load_procedures().items()),
-                                            "error": "", "form": {}})  # fmt: skip
+    return _page(
+        request,
+        "new_case.html",
+        {"who": who, "csrf": csrf, "procedures": sorted(load_procedures().items()), "error": "", "form": {}},
+    )
 
 
 @router.post("/registry/cases", include_in_schema=False)
@@ -399,8 +433,18 @@ async def new_case_submit(request: Request, user: PageUser) -> Response:
             raise
         from neurectomy.procedures import load_procedures
 
-        return _page(request, "new_case.html", {"who": who, "csrf": csrf, "form": data, "error": _message(exc),
-                                                "procedures": sorted(load_procedures().items())}, 422)  # fmt: skip
+        return _page(
+            request,
+            "new_case.html",
+            {
+                "who": who,
+                "csrf": csrf,
+                "form": data,
+                "error": _message(exc),
+                "procedures": sorted(load_procedures().items()),
+            },
+            422,
+        )
     return RedirectResponse(f"/registry/cases/{cid}", status_code=303)
 
 
@@ -434,11 +478,14 @@ def recovery_chart(plan: dict[str, Any] | None, outcomes: list[dict[str, Any]]) 
         return round(pad + (w - 2 * pad) * d / last, 1), round(h - pad - (h - 2 * pad) * v, 1)
 
     return {
-        "width": w, "height": h, "pad": pad, "last_day": int(last),
+        "width": w,
+        "height": h,
+        "pad": pad,
+        "last_day": int(last),
         "predicted": " ".join(f"{x},{y}" for x, y in (xy(d, v) for d, v in zip(days, predicted, strict=True))),
         "recorded": [{"x": xy(d, v)[0], "y": xy(d, v)[1], "day": d, "value": round(v, 2)} for d, v in recorded],
         "regions": sorted(regions),
-    }  # fmt: skip
+    }
 
 
 @router.get("/registry/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
@@ -453,9 +500,19 @@ def case_page(request: Request, user: PageUser, case_id: int) -> Response:
         return case_view(c, who, full=True), (c.plans[-1].plan if c.plans else None)
 
     view, plan = _read(request, go)
-    return _page(request, "case.html", {"who": who, "csrf": csrf, "case": view, "plan": plan,
-                                        "chart": recovery_chart(plan, view["outcomes"]), "error": "",
-                                        "complications": _complications()})  # fmt: skip
+    return _page(
+        request,
+        "case.html",
+        {
+            "who": who,
+            "csrf": csrf,
+            "case": view,
+            "plan": plan,
+            "chart": recovery_chart(plan, view["outcomes"]),
+            "error": "",
+            "complications": _complications(),
+        },
+    )
 
 
 def _complications() -> tuple[str, ...]:
@@ -474,11 +531,15 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     _check_csrf(csrf, str(form.get("csrf_token", "")))
     regions = [r.strip() for r in str(form.get("numb_regions", "")).replace(",", "\n").splitlines() if r.strip()]
     data: dict[str, Any] = {
-        "recorded_on": str(form.get("recorded_on", "")), "days_after": str(form.get("days_after", "")),
-        "pain_nrs": str(form.get("pain_nrs", "")) or None, "pain_relief": str(form.get("pain_relief", "")) or None,
-        "numb_regions": regions, "complications": [str(v) for v in form.getlist("complications")],
-        "recurrence": bool(form.get("recurrence")), "notes": str(form.get("notes", "")),
-    }  # fmt: skip
+        "recorded_on": str(form.get("recorded_on", "")),
+        "days_after": str(form.get("days_after", "")),
+        "pain_nrs": str(form.get("pain_nrs", "")) or None,
+        "pain_relief": str(form.get("pain_relief", "")) or None,
+        "numb_regions": regions,
+        "complications": [str(v) for v in form.getlist("complications")],
+        "recurrence": bool(form.get("recurrence")),
+        "notes": str(form.get("notes", "")),
+    }
     try:
         _write(request, lambda s: record_outcome(s, who, case_id, data).id)
     except HTTPException as exc:
@@ -492,9 +553,11 @@ def _outcome_error(message: str, case_id: int) -> Response:
     """A 422 page that points back to the case."""
     from html import escape
 
-    body = (f"<!doctype html><title>Please check the outcome</title><main><h1>Please check the outcome</h1>"
-            f"<p role='alert'>{escape(message)}</p><p><a href='/registry/cases/{case_id}'>Back to the case</a></p>"
-            "<p>Decision support and education only — not a medical device.</p></main>")  # fmt: skip
+    body = (
+        f"<!doctype html><title>Please check the outcome</title><main><h1>Please check the outcome</h1>"
+        f"<p role='alert'>{escape(message)}</p><p><a href='/registry/cases/{case_id}'>Back to the case</a></p>"
+        "<p>Decision support and education only — not a medical device.</p></main>"
+    )
     return HTMLResponse(body, status_code=422)
 
 
@@ -530,9 +593,11 @@ def fhir_download(request: Request, user: PageUser) -> Response:
 
 @router.post("/registry/fhir/import", include_in_schema=False)
 async def fhir_upload(
-    request: Request, user: PageUser, file: Annotated[UploadFile, File()],
+    request: Request,
+    user: PageUser,
+    file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """Import an uploaded bundle (all or nothing)."""
     from neurectomy.registry.fhir import MAX_BYTES, FhirImportError, import_bundle, loads
 

@@ -34,8 +34,7 @@ def check_request(body: SimulateRequest, settings: Settings) -> None:
     if body.days > settings.max_days:
         raise FieldError("days", f"at most {settings.max_days:g} days on this server", location="body")
     if body.replicates > settings.max_replicates:
-        raise FieldError("replicates", f"at most {settings.max_replicates} replicates on this server",
-                         location="body")
+        raise FieldError("replicates", f"at most {settings.max_replicates} replicates on this server", location="body")
     from neurectomy.methods import get_end_treatment, get_method
 
     get_method(body.method)
@@ -52,8 +51,7 @@ def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
     steps = 0
     days: list[float] = []
     for i in range(body.replicates):
-        res = simulate_stump(body.method, body.end_treatments, n_axons=body.n_axons, days=body.days,
-                             rng=body.seed + i)
+        res = simulate_stump(body.method, body.end_treatments, n_axons=body.n_axons, days=body.days, rng=body.seed + i)
         reached.append(res.reached)
         neuroma.append(res.neuroma)
         sprouts.append(res.sprouts)
@@ -63,13 +61,24 @@ def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
     r, n = np.asarray(reached), np.asarray(neuroma)
 
     def band(a: Any) -> dict[str, list[float]]:
-        return {"mean": np.round(a.mean(axis=0), 4).tolist(), "p10": np.round(np.percentile(a, 10, axis=0), 4).tolist(),
-                "p90": np.round(np.percentile(a, 90, axis=0), 4).tolist()}
+        return {
+            "mean": np.round(a.mean(axis=0), 4).tolist(),
+            "p10": np.round(np.percentile(a, 10, axis=0), 4).tolist(),
+            "p90": np.round(np.percentile(a, 90, axis=0), 4).tolist(),
+        }
 
     result: dict[str, Any] = {
-        "kind": "stump", "method": body.method, "end_treatments": body.end_treatments, "n_axons": body.n_axons,
-        "replicates": body.replicates, "seed": body.seed, "days": days, "reached": band(r), "neuroma_index": band(n),
-        "sprouts_final_mean": float(np.asarray(sprouts)[:, -1].mean()), "agent_steps": steps,
+        "kind": "stump",
+        "method": body.method,
+        "end_treatments": body.end_treatments,
+        "n_axons": body.n_axons,
+        "replicates": body.replicates,
+        "seed": body.seed,
+        "days": days,
+        "reached": band(r),
+        "neuroma_index": band(n),
+        "sprouts_final_mean": float(np.asarray(sprouts)[:, -1].mean()),
+        "agent_steps": steps,
         "seconds": round(time.perf_counter() - start, 3),
     }
     from neurectomy.web.views import stump_spec

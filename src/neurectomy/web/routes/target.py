@@ -34,8 +34,18 @@ def target(
     """Ranked cut sets, best first (as ``neurectomy target … --json``)."""
     if top > settings.max_top:
         raise FieldError("top", f"at most {settings.max_top} alternatives")
-    result = services.target(atlas, region, function, side=side, top=top, spare_motor=spare_motor,
-                             methods=method, coverage=coverage, avoid=avoid, weights=weight)
+    result = services.target(
+        atlas,
+        region,
+        function,
+        side=side,
+        top=top,
+        spare_motor=spare_motor,
+        methods=method,
+        coverage=coverage,
+        avoid=avoid,
+        weights=weight,
+    )
     out: dict[str, Any] = result.to_dict()
     if plan:
         for item, p in zip(out["plans"], result.plans, strict=True):

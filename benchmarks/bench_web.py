@@ -1,11 +1,23 @@
-"""Web API under a bounded local load: requests/s and p95 latency of ``/api/lesion`` and ``/api/target``.
+"""Web API under a bounded local load: ``/api/lesion`` requests/s and ``/api/target`` p95 latency (DESIGN §7).
 
 The server (``neurectomy serve``, Uvicorn) runs in a second process on 127.0.0.1; an ``httpx.AsyncClient`` sends
-``--requests`` requests with ``--concurrency`` in flight, stopping at ``--time-cap`` seconds. The baseline is the
-same calls through the Python API in-process (``neurectomy.lesion(...).to_dict()``, ``neurectomy.target(...)``),
-measured in the same run; the ratio is web requests/s over in-process calls/s. Loopback only.
+``--requests`` requests to each endpoint in turn (lesion first, then target) with ``--concurrency`` in flight,
+stopping at ``--time-cap`` seconds per endpoint. Enforced: 0 errors (a non-200 status, a transport error or a
+timeout) and every request answered within the time cap. Reported against the DESIGN §7 bars, and enforced only
+with ``--strict``: ``/api/lesion`` ≥ 300 requests/s and ``/api/target`` p95 < 150 ms at 16 concurrent on 2 cores
+(both depend on what else the two cores are doing).
 
-Run: ``.venv/bin/python benchmarks/bench_web.py [--requests 600] [--concurrency 16]``.
+Baseline, measured in the same run: the same calls through the Python API in-process, one after another
+(``neurectomy.lesion(...).to_dict()``, ``neurectomy.target(...).to_dict()``, serialised with ``json.dumps``); the
+ratios are web requests/s over in-process calls/s, per endpoint.
+
+Same output: every response body received under load is kept and, after the timing, parsed and compared with the
+in-process JSON of the same request (``json.loads(json.dumps(obj.to_dict()))``) — equal values, not only equal
+keys (``same_output``). Loopback only.
+
+Run: ``.venv/bin/python benchmarks/bench_web.py [--requests 600] [--concurrency 16] [--strict]``. The last line is
+one JSON object (DESIGN §9); the exit status is 1 on an error, an unanswered request or a differing response (and,
+with ``--strict``, on a missed throughput or latency bar).
 """
 
 from __future__ import annotations
@@ -41,6 +53,10 @@ TARGETS: list[dict[str, str]] = [
     {"function": "knee pain"},
     {"function": "vertigo"},
 ]
+LESION_RPS_BAR = 300.0
+TARGET_P95_BAR_MS = 150.0
+
+Request = tuple[str, dict[str, str]]
 
 
 def _free_port() -> int:
@@ -72,23 +88,19 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.2)
 
 
-def requests_list(n: int) -> list[tuple[str, dict[str, str]]]:
-    """Alternating lesion and target requests, cycling through the samples."""
-    out: list[tuple[str, dict[str, str]]] = []
-    for i in range(n):
-        if i % 2 == 0:
-            out.append(("/api/lesion", LESIONS[(i // 2) % len(LESIONS)]))
-        else:
-            out.append(("/api/target", TARGETS[(i // 2) % len(TARGETS)]))
-    return out
+def requests_list(path: str, samples: list[dict[str, str]], n: int) -> list[Request]:
+    """``n`` requests to one endpoint, cycling through its samples."""
+    return [(path, samples[i % len(samples)]) for i in range(n)]
 
 
-async def load(base: str, work: list[tuple[str, dict[str, str]]], concurrency: int, cap: float) -> dict[str, Any]:
+async def load(base: str, work: list[Request], concurrency: int, cap: float) -> dict[str, Any]:
+    """Send ``work`` with ``concurrency`` requests in flight; keep every latency, error and response body."""
     import httpx
 
     latencies: list[float] = []
-    errors = 0
-    queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
+    bodies: list[tuple[Request, bytes]] = []
+    errors: list[str] = []
+    queue: asyncio.Queue[Request] = asyncio.Queue()
     for item in work:
         queue.put_nowait(item)
     stop = time.perf_counter() + cap
@@ -97,43 +109,50 @@ async def load(base: str, work: list[tuple[str, dict[str, str]]], concurrency: i
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
         async def worker() -> None:
-            nonlocal errors
             while not queue.empty() and time.perf_counter() < stop:
-                path, params = queue.get_nowait()
+                item = queue.get_nowait()
+                path, params = item
                 t0 = time.perf_counter()
                 try:
                     r = await client.get(path, params=params)
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                except httpx.HTTPError as exc:
+                    errors.append(f"{path} {params}: {type(exc).__name__}")
+                else:
+                    if r.status_code == 200:
+                        bodies.append((item, r.content))
+                    else:
+                        errors.append(f"{path} {params}: HTTP {r.status_code}")
                 latencies.append(time.perf_counter() - t0)
-                errors += not ok
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    return {"done": len(latencies), "seconds": elapsed, "latencies": latencies, "errors": errors}
+    return {"done": len(latencies), "seconds": elapsed, "latencies": latencies, "errors": errors, "bodies": bodies}
 
 
-def in_process(work: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
-    """The same calls through the Python API, one after another."""
+def call(path: str, params: dict[str, str]) -> str:
+    """One request through the Python API, serialised as the web app would."""
     import neurectomy
 
+    if path == "/api/lesion":
+        p = dict(params)
+        mm = float(p.pop("mm")) if "mm" in p else None
+        return json.dumps(neurectomy.lesion(p.pop("nerve"), mm=mm, **p).to_dict())
+    return json.dumps(
+        neurectomy.target(
+            regions=[params["region"]] if "region" in params else [],
+            functions=[params["function"]] if "function" in params else [],
+        ).to_dict()
+    )
+
+
+def in_process(work: list[Request]) -> dict[str, Any]:
+    """The same calls through the Python API, one after another."""
     latencies = []
     start = time.perf_counter()
     for path, params in work:
         t0 = time.perf_counter()
-        if path == "/api/lesion":
-            p = dict(params)
-            mm = float(p.pop("mm")) if "mm" in p else None
-            json.dumps(neurectomy.lesion(p.pop("nerve"), mm=mm, **p).to_dict())  # type: ignore[arg-type]
-        else:
-            json.dumps(
-                neurectomy.target(
-                    regions=[params["region"]] if "region" in params else [],
-                    functions=[params["function"]] if "function" in params else [],
-                ).to_dict()
-            )
+        call(path, params)
         latencies.append(time.perf_counter() - t0)
     return {"done": len(work), "seconds": time.perf_counter() - start, "latencies": latencies}
 
@@ -142,52 +161,100 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[94] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=600)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--time-cap", type=float, default=60.0)
-    args = parser.parse_args()
-    work = requests_list(args.requests)
+def key(item: Request) -> str:
+    return json.dumps(item, sort_keys=True)
 
-    in_process(requests_list(2 * (len(LESIONS) + len(TARGETS))))  # warm up imports, caches and the solver
-    base_line = in_process(work)
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600, help="per endpoint")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per endpoint")
+    parser.add_argument("--strict", action="store_true", help="also fail on the throughput and latency bars")
+    args = parser.parse_args()
+    endpoints = {"lesion": ("/api/lesion", LESIONS), "target": ("/api/target", TARGETS)}
+    work = {name: requests_list(path, samples, args.requests) for name, (path, samples) in endpoints.items()}
+    warm = [item for path, samples in endpoints.values() for item in requests_list(path, samples, len(samples))]
+
+    in_process(warm)  # warm up imports, caches and the solver
+    base_line = {name: in_process(w) for name, w in work.items()}
+    expected = {key(item): json.loads(call(*item)) for item in warm}
     proc, base = start_server()
     try:
-        asyncio.run(load(base, requests_list(2 * (len(LESIONS) + len(TARGETS))), 4, 60))  # warm the server
-        web = asyncio.run(load(base, work, args.concurrency, args.time_cap))
+        asyncio.run(load(base, warm, 4, 60))  # warm the server
+        web = {name: asyncio.run(load(base, w, args.concurrency, args.time_cap)) for name, w in work.items()}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
-    web_rps = web["done"] / web["seconds"]
-    base_rps = base_line["done"] / base_line["seconds"]
+    errors = [e for r in web.values() for e in r["errors"]]
+    unanswered = sum(len(work[name]) - r["done"] for name, r in web.items())  # stopped by the time cap
+    differing: list[str] = []
+    compared = 0
+    for r in web.values():
+        for item, body in r["bodies"]:
+            compared += 1
+            if json.loads(body) != expected[key(item)]:
+                differing.append(key(item))
+    same_output = compared > 0 and not differing
+    rps = {name: r["done"] / r["seconds"] for name, r in web.items()}
+    base_rps = {name: r["done"] / r["seconds"] for name, r in base_line.items()}
+    web_p95 = {name: p95(r["latencies"]) * 1000 for name, r in web.items()}
+    for name in endpoints:
+        b = base_line[name]
+        print(
+            f"{name:6s} in-process: {b['done']} calls in {b['seconds']:.2f} s = {base_rps[name]:.0f}/s, "
+            f"p95 {p95(b['latencies']) * 1000:.1f} ms | web ({args.concurrency} concurrent, loopback): "
+            f"{web[name]['done']} requests in {web[name]['seconds']:.2f} s = {rps[name]:.0f}/s, "
+            f"p95 {web_p95[name]:.1f} ms, errors {len(web[name]['errors'])}"
+        )
     print(
-        f"in-process API: {base_line['done']} calls in {base_line['seconds']:.2f} s = {base_rps:.0f}/s, "
-        f"p95 {p95(base_line['latencies']) * 1000:.1f} ms"
+        f"same output: {compared - len(differing)}/{compared} responses equal to the in-process JSON"
+        + (f"; differing: {sorted(set(differing))}" if differing else "")
     )
+    for e in errors[:10]:
+        print(f"error: {e}")
+    rps_met = rps["lesion"] >= LESION_RPS_BAR
+    p95_met = web_p95["target"] < TARGET_P95_BAR_MS
     print(
-        f"web (uvicorn, {args.concurrency} concurrent, loopback): {web['done']} requests in {web['seconds']:.2f} s "
-        f"= {web_rps:.0f}/s, p95 {p95(web['latencies']) * 1000:.1f} ms, errors {web['errors']}"
+        f"DESIGN bars: /api/lesion {rps['lesion']:.0f} req/s (>= {LESION_RPS_BAR:g}: {rps_met}), /api/target p95 "
+        f"{web_p95['target']:.0f} ms (< {TARGET_P95_BAR_MS:g}: {p95_met}){'' if args.strict else ' — not enforced'}"
     )
+    passed = bool(same_output and not errors and not unanswered and (not args.strict or (rps_met and p95_met)))
     print(
         json.dumps(
             {
                 "benchmark": "web",
                 "baseline": "in-process API",
-                "ratio": round(web_rps / base_rps, 3),
+                "ratio": round(rps["lesion"] / base_rps["lesion"], 3),
                 "bar": None,
-                "rps": round(web_rps, 1),
-                "p95_ms": round(p95(web["latencies"]) * 1000, 2),
-                "baseline_rps": round(base_rps, 1),
-                "baseline_p95_ms": round(p95(base_line["latencies"]) * 1000, 2),
-                "requests": web["done"],
+                "same_output": same_output,
+                "errors": len(errors),
+                "errors_bar": 0,
+                "unanswered": unanswered,
+                "lesion_rps": round(rps["lesion"], 1),
+                "lesion_rps_bar": LESION_RPS_BAR,
+                "lesion_rps_met": rps_met,
+                "lesion_p95_ms": round(web_p95["lesion"], 2),
+                "target_rps": round(rps["target"], 1),
+                "target_p95_ms": round(web_p95["target"], 2),
+                "target_p95_bar_ms": TARGET_P95_BAR_MS,
+                "target_p95_met": p95_met,
+                "strict": args.strict,
+                "ratio_target": round(rps["target"] / base_rps["target"], 3),
+                "baseline_lesion_rps": round(base_rps["lesion"], 1),
+                "baseline_target_rps": round(base_rps["target"], 1),
+                "baseline_target_p95_ms": round(p95(base_line["target"]["latencies"]) * 1000, 2),
+                "compared_responses": compared,
+                "differing_responses": len(differing),
+                "requests_per_endpoint": args.requests,
                 "concurrency": args.concurrency,
-                "errors": web["errors"],
+                "passed": passed,
             }
         )
     )
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -173,9 +173,15 @@ def simulate_stump_mesa(
     gap_mm: float | None = None,
     distance_mm: float | None = None,
     rng: Any = None,
+    rules: StumpRules | None = None,
 ) -> StumpResult:
-    """Same signature and result as :func:`neurectomy.regrowth.stump.simulate_stump`, run agent by agent."""
-    rules = stump_rules(method, end_treatments, gap_mm=gap_mm, distance_mm=distance_mm)
+    """Same signature and result as :func:`neurectomy.regrowth.stump.simulate_stump`, run agent by agent.
+
+    ``rules`` replaces the rules resolved from the method and end treatments (``bench_stump.py`` runs every
+    implementation on a deterministic variant of them).
+    """
+    if rules is None:
+        rules = stump_rules(method, end_treatments, gap_mm=gap_mm, distance_mm=distance_mm)
     steps = round(days / dt)
     model = StumpModel(rules, n_axons, dt, rng)
     rows = [(0.0, 0.0, 0.0, 0.0)]

@@ -205,7 +205,7 @@ def _ops(engine: Any, who: dict[str, Any], cid: int, bundle: Any) -> dict[str, A
         "create_case": ("write", writer(lambda s, p: service.create_case(s, p, {**sup.CASE, "pseudonym": "new"}))),
         "record_outcome": ("write", writer(lambda s, p: service.record_outcome(s, p, cid, sup.outcome(365)))),
         "record_procedure": ("write", writer(lambda s, p: service.record_procedure(s, p, cid, sup.PROCEDURE))),
-        "attach_plan": ("write", writer(lambda s, p: service.attach_plan(s, p, cid, {"cuts": []}))),
+        "attach_plan": ("write", writer(lambda s, p: service.attach_plan(s, p, cid, sup.plan_json()))),
         "set_status": ("write", writer(lambda s, p: service.set_status(s, p, cid, "closed"))),
         "import_fhir": ("import", writer(lambda s, p: fhir.import_bundle(s, p, bundle()))),
         "add_user": (
@@ -572,3 +572,19 @@ def test_registry_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert (tmp_path / "x.json").read_text() == (tmp_path / "y.json").read_text()
     again = runner.invoke(registry_app, ["import", str(tmp_path / "x.json"), "--institution", "Clinic", "--db", db3])
     assert again.exit_code == 2 and "nothing was imported" in again.output
+
+
+def test_a_plan_that_is_not_a_plan_is_refused_with_its_path(engine: Any, who: dict[str, Any]) -> None:
+    """``{"procedure": "x", "cuts": "x"}`` was stored as a plan (201) and then broke the case page and the FHIR
+    export; a stored plan must have the shape every plan is serialised to, and the refusal names the bad field."""
+    from neurectomy.registry import service
+    from neurectomy.registry.db import write
+
+    clinician = who["clinician"]
+    cid = write(engine, lambda s: service.create_case(s, clinician, sup.CASE).id)
+    with pytest.raises(service.InvalidInput) as caught:
+        write(engine, lambda s: service.attach_plan(s, clinician, cid, {"procedure": "x", "cuts": "x"}))
+    paths = [path for path, _ in caught.value.problems]
+    assert "plan.cuts" in paths and "plan.procedure" in paths
+    stored = write(engine, lambda s: service.attach_plan(s, clinician, cid, sup.plan_json()).plan)
+    assert stored["procedure"]["id"] == "lfcn_neurectomy"

@@ -32,3 +32,126 @@ def test_lingual_nerve_cut_takes_taste_from_the_joined_chorda_tympani():
     assert "taste_anterior_tongue" in chorda and "mucosa_of_anterior_tongue" not in chorda
     below_chorda = {x.target.id for x in neurectomy.lesion("facial nerve", at="stylomastoid foramen").losses}
     assert "taste_anterior_tongue" not in below_chorda
+
+
+# --------------------------------------------------------------------------- one truth per request (issue 12)
+def _cli(*args: str) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "neurectomy", *args], capture_output=True, text=True, check=False)
+    return out.returncode, out.stdout, out.stderr
+
+
+def _client():  # type: ignore[no-untyped-def]
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from neurectomy.web.app import create_app
+
+    app = create_app()
+    app.state.registry_url = f"sqlite:///{tempfile.mkdtemp(prefix='neurectomy-regr-')}/registry.db"
+    return TestClient(app)
+
+
+def test_decompression_of_the_ulnar_nerve_loses_nothing_on_every_surface():
+    """``lesion "ulnar nerve" --at elbow --method decompression`` reported 17 weak or paralysed muscles and 16 numb
+    regions while ``plan`` for the same request reported none: the method was applied in ``plan`` only. A
+    decompression cuts no fibres, so every surface must report no loss; the same cut made surgically loses the
+    ulnar territory."""
+    import json
+
+    code, out, _ = _cli("lesion", "ulnar nerve", "--at", "elbow", "--method", "decompression", "--json")
+    lesion_json = json.loads(out)
+    args = ["--nerve", "ulnar nerve", "--at", "elbow", "--method", "decompression", "--json"]
+    code_plan, out_plan, _ = _cli("plan", *args)
+    plan_json = json.loads(out_plan)["deficit"]
+    with _client() as c:
+        http = c.get("/api/lesion", params={"nerve": "ulnar nerve", "at": "elbow", "method": "decompression"}).json()
+        page = c.get("/cut", params={"nerve": "ulnar nerve", "at": "elbow", "method": "decompression"}).text
+    python = neurectomy.lesion("ulnar nerve", at="elbow", method="decompression")
+    assert code == code_plan == 0
+    for d in (lesion_json, plan_json, http, python.to_dict()):
+        assert [d[g] for g in ("sensory", "motor", "autonomic", "special", "articular", "visceral")] == [[]] * 6
+        assert d["cuts"][0]["interruption"] == "none"
+    assert "nothing is lost" in page
+    cut = neurectomy.lesion("ulnar nerve", at="elbow")
+    assert len(cut.motor) >= 10 and cut.sensory and {x.lasting for x in cut.losses} == {"permanent"}
+
+
+def test_a_neurolytic_block_takes_the_same_territory_but_only_for_a_while():
+    """Methods were carried to the JSON and changed nothing: a phenol block must take the territory of a cut at the
+    same place (the fibres are interrupted) but mark every loss temporary, and a mixed plan must keep the
+    permanent part apart."""
+    cut = neurectomy.lesion("sural nerve")
+    phenol = neurectomy.lesion("sural nerve", method="phenol")
+    assert [(x.target.id, x.supply_lost) for x in phenol.losses] == [(x.target.id, x.supply_lost) for x in cut.losses]
+    assert {x.lasting for x in phenol.losses} == {"temporary"} and all(x.permanent_lost == 0 for x in phenol.losses)
+    assert "temporary" in phenol.summary and "temporary" not in cut.summary
+    medial = neurectomy.requests.parse_cut("medial plantar nerve", method="surgical_cut")
+    mixed = neurectomy.lesion("lateral plantar nerve", method="phenol", also=[medial])
+    kinds = {x.target.id: x.lasting for x in mixed.losses}
+    assert "temporary" in kinds.values() and "permanent" in kinds.values()
+
+
+def test_unknown_method_is_refused_with_suggestions_everywhere():
+    """``--method bogus`` was accepted and echoed back into the JSON."""
+    import pytest
+
+    from neurectomy.names import UnknownNameError
+
+    code, out, err = _cli("lesion", "sural nerve", "--method", "bogus", "--json")
+    assert code == 2 and out == "" and "unknown method 'bogus'" in err and "phenol" in err
+    code, _, err = _cli("lesion", "sural nerve", "--method", "phenl")
+    assert code == 2 and "did you mean: phenol" in err
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        neurectomy.lesion("sural nerve", method="phenl")
+    with _client() as c:
+        r = c.get("/api/lesion", params={"nerve": "sural nerve", "method": "bogus"})
+        assert r.status_code == 404 and r.json()["kind"] == "method" and "phenol" in r.json()["suggestions"]
+        r = c.get("/api/plan", params={"nerve": "sural nerve", "end": "cauterize"})
+        assert r.status_code == 404 and r.json()["suggestions"][0] == "cautery"
+
+
+def test_target_refuses_a_method_that_takes_nothing_away():
+    """``target --method decompression`` returned a "decompression" that numbed skin."""
+    code, out, err = _cli("target", "--region", "lateral thigh", "--method", "decompression", "--json")
+    assert code == 2 and out == "" and "interrupts no fibres" in err
+    with _client() as c:
+        r = c.get("/api/target", params={"region": "lateral thigh", "method": "decompression"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "method"]
+    phenol = neurectomy.target("lateral thigh", method="phenol").to_dict()
+    assert phenol["method"] == "phenol" and {c["interruption"] for p in phenol["plans"] for c in p["cuts"]} == {
+        "temporary"
+    }
+
+
+def test_a_typo_in_a_region_is_offered_never_added():
+    """``target --region "skin of lateral thig"`` silently added "skin of lateral perineum and proximal medial
+    thigh" (a prefix match) and planned a cut for it. A name that is not exact is an error that offers the
+    candidates."""
+    code, out, err = _cli("target", "--region", "skin of lateral thig", "--json")
+    assert code == 2 and out == ""
+    assert "did you mean: skin of lateral thigh" in err
+    with _client() as c:
+        r = c.get("/api/target", params={"region": "skin of lateral thig"})
+        assert r.status_code == 404 and r.json()["suggestions"][0] == "skin of lateral thigh"
+    exact = neurectomy.target("skin of lateral thigh")
+    assert [t.id for t in exact.required] == ["skin_lateral_thigh"]
+
+
+def test_back_pain_is_not_expanded_to_every_region_with_back_in_its_name():
+    """``target --function "back pain"`` silently expanded to 22 regions and proposed cutting the greater occipital,
+    great auricular and posterior cutaneous nerves of arm and forearm. An ambiguous phrase is an error listing
+    what it could mean."""
+    code, out, err = _cli("target", "--function", "back pain", "--json")
+    assert code == 2 and out == "" and "function 'back pain' fits 22 names" in err and "… 14 more" in err
+    # listed in natural order, T2 before T10
+    assert err.index("T1 band") < err.index("T2 band") < err.index("T8 band") and "T10 band" not in err
+
+
+def test_a_single_whole_word_match_is_still_found():
+    """The no-guessing rule must not lose the plain names clinicians type ("forehead", "medial forearm")."""
+    assert [t.name for t in neurectomy.target("forehead").required] == ["skin of forehead"]
+    assert [t.name for t in neurectomy.target("medial forearm").required] == ["skin of medial forearm"]

@@ -10,31 +10,44 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 
 def _fast_lesion_json(argv: Sequence[str]) -> int:
+    """``lesion … --json`` on the light path; -1 hands anything it does not recognise to the Typer app, which then
+    explains it (abbreviated options included: argparse would accept ``--meth``, click does not)."""
     import argparse
     import json
 
-    from neurectomy.api import lesion_json
+    from neurectomy.api import default_atlas
     from neurectomy.atlas.load import AtlasError
-    from neurectomy.lesion import PositionError
-    from neurectomy.names import UnknownNameError
+    from neurectomy.names import RequestError, UnknownNameError
+    from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, LesionRequest
 
-    parser = argparse.ArgumentParser(prog="neurectomy lesion", add_help=False)
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise ValueError(message)
+
+    parser = Parser(prog="neurectomy lesion", add_help=False, allow_abbrev=False)
     parser.add_argument("nerve")
     parser.add_argument("--at")
     parser.add_argument("--mm", type=float)
-    parser.add_argument("--side", default="left", choices=["left", "right", "midline"])
-    parser.add_argument("--method", default="surgical_cut")
+    parser.add_argument("--side", default=DEFAULT_SIDE)
+    parser.add_argument("--method", default=DEFAULT_METHOD)
     parser.add_argument("--also", action="append", default=[])
     parser.add_argument("--json", action="store_true")
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:
-        return -1  # let the full CLI explain
     try:
-        out = lesion_json(args.nerve, args.at, args.mm, args.side, args.also, args.method)
-    except (UnknownNameError, PositionError) as exc:
+        args, unknown = parser.parse_known_args(argv)
+    except ValueError:  # e.g. --mm not a number: Typer words the error
+        return -1
+    if unknown:
+        return -1
+    try:
+        request = LesionRequest.build(
+            args.nerve, at=args.at, mm=args.mm, side=args.side, method=args.method, also=args.also
+        )
+        out = request.run(default_atlas()).to_dict()
+    except (UnknownNameError, RequestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except AtlasError as exc:

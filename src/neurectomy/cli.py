@@ -13,10 +13,12 @@ from rich.table import Table
 from rich.tree import Tree
 
 from neurectomy import DISCLAIMER, __version__
-from neurectomy.api import default_atlas, lesion
+from neurectomy.api import default_atlas
 from neurectomy.atlas.load import AtlasError, compile_atlas
-from neurectomy.lesion import Deficit, PositionError, Side
-from neurectomy.names import UnknownNameError
+from neurectomy.datafile import DataFileError
+from neurectomy.lesion import Deficit, PositionError
+from neurectomy.names import RequestError, UnknownNameError
+from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, LesionRequest, LocaliseRequest, PlanRequest, TargetRequest
 
 app = typer.Typer(
     help=f"Plan and simulate the cutting of peripheral nerves. {DISCLAIMER}",
@@ -41,30 +43,20 @@ def _fail(exc: Exception) -> None:
     raise UsageError(str(exc)) from exc
 
 
-def _side(value: str) -> Side:
-    if value not in ("left", "right", "midline"):
-        raise UsageError(f"side must be left, right or midline, not {value!r}")
-    return value  # type: ignore[return-value]
-
-
 @app.command("lesion")
 def lesion_cmd(
     nerve: Annotated[str, typer.Argument(help="nerve name, synonym or id, e.g. 'sural nerve'")],
     at: Annotated[str | None, typer.Option("--at", help="landmark, or 'distal to the branch to X'")] = None,
     mm: Annotated[float | None, typer.Option("--mm", help="position in mm from the nerve's origin")] = None,
-    side: SideOption = "left",
-    method: Annotated[str, typer.Option("--method", help="how the nerve is interrupted")] = "surgical_cut",
+    side: SideOption = DEFAULT_SIDE,
+    method: Annotated[str, typer.Option("--method", help="how the nerve is interrupted")] = DEFAULT_METHOD,
     also: Annotated[list[str] | None, typer.Option("--also", help="another cut: [side:]NERVE[@LANDMARK|@N mm]")] = None,
     svg: Annotated[str | None, typer.Option("--svg", help="write the body map of the numb skin (SVG)")] = None,
     png: Annotated[str | None, typer.Option("--png", help="write the body map of the numb skin (PNG)")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """What is lost if NERVE is cut here: numb skin, weak or paralysed muscles, and more."""
-    try:
-        deficit = lesion(nerve, at=at, mm=mm, side=_side(side), method=method, also=also or ())
-    except (UnknownNameError, PositionError) as exc:
-        _fail(exc)
-        return
+    deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(default_atlas())
     if svg or png:
         from pathlib import Path
 
@@ -117,18 +109,6 @@ def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
         console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
-def _load_patient(path: str | None) -> Any:
-    if path is None:
-        return None
-    from neurectomy.candidacy import load_patient
-    from neurectomy.datafile import DataFileError
-
-    try:
-        return load_patient(path)
-    except DataFileError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def _build_plan(
     procedure: str | None,
     nerve: str | None,
@@ -140,31 +120,18 @@ def _build_plan(
     patient_file: str | None,
     years: float | None = None,
 ) -> Any:
-    from neurectomy.planning import make_plan
-
-    if procedure is None and nerve is None:
-        raise UsageError("give --procedure NAME or --nerve NERVE")
-    days = None
-    if years is not None:
-        import numpy as np
-
-        days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
-        days = days[days <= years * 365.25]
-    try:
-        return make_plan(
-            default_atlas(),
-            procedure=procedure,
-            nerve=nerve,
-            at=at,
-            mm=mm,
-            side=_side(side),
-            method=method,
-            end_treatments=end,
-            patient=_load_patient(patient_file),
-            days=days,
-        )
-    except (UnknownNameError, PositionError) as exc:
-        _fail(exc)
+    request = PlanRequest.build(
+        procedure,
+        nerve=nerve,
+        at=at,
+        mm=mm,
+        side=side,
+        method=method,
+        end_treatments=end,
+        patient=patient_file,
+        years=years,
+    )
+    return request.run(default_atlas())
 
 
 ProcedureOpt = Annotated[
@@ -195,7 +162,7 @@ def plan_cmd(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = "left",
+    side: SideOption = DEFAULT_SIDE,
     method: MethodOpt = None,
     end: EndOpt = None,
     patient: PatientOpt = None,
@@ -274,19 +241,6 @@ def print_plan(p: Any) -> None:
     console.print(f"[dim]{d['notice']}[/dim]")
 
 
-def _weights(items: list[str] | None) -> dict[str, float] | None:
-    if not items:
-        return None
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            raise UsageError(f"--weight takes KIND=NUMBER (e.g. muscle=5), not {item!r}") from None
-    return out
-
-
 @app.command("target")
 def target_cmd(
     region: Annotated[list[str] | None, typer.Option("--region", "-r", help="painful skin region (repeatable)")] = None,
@@ -296,10 +250,12 @@ def target_cmd(
             "--function", "-f", help="function to disable, e.g. 'palmar sweating', 'vertigo', 'L4-L5 facet pain'"
         ),
     ] = None,
-    side: SideOption = "left",
+    side: SideOption = DEFAULT_SIDE,
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
-    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="allowed method(s)")] = None,
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="how each cut is made (a decompression cannot take anything away)")
+    ] = DEFAULT_METHOD,
     coverage: Annotated[float, typer.Option("--coverage", help="share of each target's supply to cut")] = 1.0,
     avoid: Annotated[list[str] | None, typer.Option("--avoid", help="nerve not to touch (repeatable)")] = None,
     weight: Annotated[list[str] | None, typer.Option("--weight", help="override a cost weight, KIND=NUMBER")] = None,
@@ -307,30 +263,23 @@ def target_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Which nerve should be cut? The least-harm cut sets for a region or function, best first."""
-    from neurectomy.api import target
-    from neurectomy.targeting import InfeasibleTargetError
-
-    try:
-        result = target(
-            region or (),
-            function or (),
-            side=_side(side),
-            top=top,
-            spare_motor=spare_motor,
-            methods=method,
-            coverage=coverage,
-            avoid=avoid or (),
-            weights=_weights(weight),
-        )
-    except (UnknownNameError, InfeasibleTargetError, ValueError) as exc:
-        _fail(exc)
-        return
-    plans = [_full_plan(p) for p in result.plans] if full_plan else []
+    request = TargetRequest.build(
+        region,
+        function,
+        side=side,
+        top=top,
+        spare_motor=spare_motor,
+        method=method,
+        coverage=coverage,
+        avoid=avoid,
+        weights=weight,
+        with_plans=full_plan,
+    )
+    result, plans = request.run_with_plans(default_atlas())
     if as_json:
-        out = result.to_dict()
-        for item, p in zip(out["plans"], plans, strict=False):
-            item["plan"] = p.to_dict()
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        from neurectomy.serialise import targeting_json
+
+        sys.stdout.write(json.dumps(targeting_json(result, plans), ensure_ascii=False) + "\n")
         return
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "collateral (largest first)", "cost")
@@ -351,17 +300,6 @@ def target_cmd(
         console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
-def _full_plan(cut_plan: Any) -> Any:
-    from neurectomy.lesion import Cut
-    from neurectomy.planning import make_plan
-
-    cuts = [Cut(c.nerve_id, mm=c.mm, side=c.side, method=c.method) for c in cut_plan.cuts]
-    first = cuts[0]
-    return make_plan(
-        default_atlas(), nerve=first.nerve, mm=first.mm, side=first.side, method=first.method, also=cuts[1:]
-    )
-
-
 @app.command("localise")
 def localise_cmd(
     numb: Annotated[list[str] | None, typer.Option("--numb", help="numb (anaesthetic) region")] = None,
@@ -370,31 +308,28 @@ def localise_cmd(
     paralysed: Annotated[list[str] | None, typer.Option("--paralysed", help="paralysed muscle")] = None,
     lost: Annotated[list[str] | None, typer.Option("--lost", help="lost function, e.g. 'palmar sweating'")] = None,
     spared: Annotated[list[str] | None, typer.Option("--spared", help="explicitly normal finding")] = None,
-    side: SideOption = "left",
+    side: SideOption = DEFAULT_SIDE,
     top: Annotated[int, typer.Option("--top", "-k")] = 3,
     closed_world: Annotated[bool, typer.Option("--closed-world", help="anything not listed is normal")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Where is the lesion? Ranked cut sites that explain the findings."""
-    from neurectomy.api import localise
+    from neurectomy.serialise import localise_json
 
-    try:
-        sites = localise(
-            numb or (),
-            weak or (),
-            spared or (),
-            hypo=hypo or (),
-            paralysed=paralysed or (),
-            lost=lost or (),
-            side=_side(side),
-            top=top,
-            closed_world=closed_world,
-        )
-    except (UnknownNameError, ValueError) as exc:
-        _fail(exc)
-        return
+    request = LocaliseRequest.build(
+        numb=numb,
+        hypo=hypo,
+        weak=weak,
+        paralysed=paralysed,
+        lost=lost,
+        spared=spared,
+        side=side,
+        top=top,
+        closed_world=closed_world,
+    )
+    sites = request.run(default_atlas())
     if as_json:
-        sys.stdout.write(json.dumps({"sites": [s.to_dict() for s in sites]}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(localise_json(sites), ensure_ascii=False) + "\n")
         return
     table = Table("rank", "lesion", "explains", "unexplained", "also predicts", "score")
     for i, s in enumerate(sites, 1):
@@ -425,7 +360,7 @@ def simulate_plan(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = "left",
+    side: SideOption = DEFAULT_SIDE,
     method: MethodOpt = None,
     end: EndOpt = None,
     years: Annotated[float, typer.Option("--years", help="how far to simulate")] = 5.0,
@@ -457,7 +392,7 @@ def report_cmd(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = "left",
+    side: SideOption = DEFAULT_SIDE,
     method: MethodOpt = None,
     end: EndOpt = None,
     patient: PatientOpt = None,
@@ -612,7 +547,7 @@ def simulate_cohort_cmd(
     """A Monte Carlo cohort: the same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF)."""
     from rich.progress import Progress
 
-    from neurectomy.regrowth.cohort import default_scenarios, simulate_cohort, summarise, write_outputs
+    from neurectomy.regrowth.cohort import default_scenarios, simulate_cohort, summarise
 
     try:
         scenarios = default_scenarios(default_atlas(), nerve, at)
@@ -628,7 +563,7 @@ def simulate_cohort_cmd(
         frame = simulate_cohort(
             n,
             scenarios,
-            seed=seed,
+            rng=seed,
             chunk_size=chunk,
             scheduler=scheduler,
             backend="inline" if inline else "auto",
@@ -653,7 +588,9 @@ def simulate_cohort_cmd(
         console.print(table)
         console.print(f"[dim]Model parameters and sources: neurectomy.methods, neurectomy.regrowth. {DISCLAIMER}[/dim]")
     if out:
-        for path in write_outputs(frame, summary, out):
+        from neurectomy.plots import write_cohort_outputs
+
+        for path in write_cohort_outputs(frame, summary, out):
             err.print(f"wrote {path}")
 
 
@@ -695,7 +632,7 @@ def simulate_sweep_cmd(
                 raise UsageError(f"values of {name} must be numbers: {values!r}") from None
     try:
         if stump:
-            table = sweep_stump(method, grid, seed=seed)
+            table = sweep_stump(method, grid, rng=seed)
         else:
             base = (
                 next(s for s in default_scenarios(default_atlas(), nerve) if s.method == method)
@@ -706,7 +643,7 @@ def simulate_sweep_cmd(
                 base = Scenario(
                     method, nerve, method, distances_mm=default_scenarios(default_atlas(), nerve)[0].distances_mm
                 )
-            table = sweep_kinetics(base, grid, n, seed=seed, scheduler=scheduler)
+            table = sweep_kinetics(base, grid, n, rng=seed, scheduler=scheduler)
     except (KeyError, UnknownNameError, ValueError) as exc:
         _fail(exc)
         return
@@ -747,10 +684,12 @@ def atlas_search(
     as_json: JsonOption = False,
 ) -> None:
     """Find nerves and targets by name, synonym or id (typos forgiven)."""
-    hits = default_atlas().search(text, limit=limit)
     if as_json:
-        print(json.dumps([{"kind": k, "id": i, "name": n} for k, i, n in hits]))
+        from neurectomy.serialise import search_json
+
+        print(json.dumps(search_json(default_atlas(), text, limit), ensure_ascii=False))
         return
+    hits = default_atlas().search(text, limit=limit)
     table = Table("kind", "id", "name")
     for row in hits:
         table.add_row(*row)
@@ -763,16 +702,14 @@ def atlas_show(
     as_json: JsonOption = False,
 ) -> None:
     """A nerve: its course, branches, landmarks, fibres, targets and sources."""
+    from neurectomy.serialise import nerve_json
+
     atlas = default_atlas()
-    try:
-        idx = atlas.nerve_idx(nerve)
-    except UnknownNameError as exc:
-        _fail(exc)
-        return
+    idx = atlas.nerve_idx(nerve)
     n = atlas.nerves[idx]
     targets = [atlas.targets[t] for t in atlas.targets_of(idx)]
     if as_json:
-        print(json.dumps(atlas.nerve_to_dict(idx), ensure_ascii=False))
+        print(json.dumps(nerve_json(atlas, idx), ensure_ascii=False))
         return
     console.print(f"[bold]{n.name}[/bold] ({n.id})" + (f" — also: {', '.join(n.synonyms)}" if n.synonyms else ""))
     console.print(
@@ -805,7 +742,9 @@ def _add_branches(atlas: Any, idx: int, tree: Tree, depth: int) -> None:
 @atlas_app.command("stats")
 def atlas_stats(as_json: JsonOption = False) -> None:
     """How much anatomy the atlas holds."""
-    counts = default_atlas().counts()
+    from neurectomy.bodymap import atlas_stats as chart_stats
+
+    counts = chart_stats(default_atlas())
     if as_json:
         print(json.dumps(counts))
         return
@@ -840,7 +779,7 @@ def demo() -> None:
     console.print(f"[bold]neurectomy {__version__}[/bold] — {DISCLAIMER}\n")
     for spec in ("lateral cutaneous nerve of thigh", "posterior interosseous nerve"):
         try:
-            deficit = lesion(spec)
+            deficit = LesionRequest.build(spec).run(default_atlas())
         except UnknownNameError:
             continue
         print_deficit(deficit)
@@ -860,12 +799,13 @@ def run(argv: Sequence[str]) -> int:
     """Run the app; user errors become one red line and exit status 2."""
     try:
         code = app(args=list(argv), prog_name="neurectomy", standalone_mode=False)
-    except UsageError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        return 2
     except AtlasError as exc:
         err.print(str(exc), markup=False)
         return 1
+    except (UsageError, UnknownNameError, RequestError, DataFileError) as exc:
+        err.print("[red]error:[/red] ", end="", highlight=False)
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        return 2
     except SystemExit as exc:
         return int(exc.code or 0)
     except Exception as exc:

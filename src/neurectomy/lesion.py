@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.atlas.graph import Atlas, Group, Target
-from neurectomy.names import normalise, suggest
+from neurectomy.methods import get_method
+from neurectomy.names import RequestError, normalise, suggest
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,13 +35,15 @@ _RELATIVE = re.compile(
 )
 
 
-class PositionError(ValueError):
-    """A cut position that does not exist on the nerve; carries suggestions."""
+Interruption = Literal["permanent", "temporary", "none"]
 
-    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
-        self.suggestions = list(suggestions)
-        hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(message + hint)
+
+class PositionError(RequestError):
+    """A cut position that does not exist on the nerve (``field`` "at" or "mm"), or a side that does not exist
+    ("side"); carries suggestions."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = (), field: str = "at") -> None:
+        super().__init__(field, message, suggestions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class Cut:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedCut:
-    """A :class:`Cut` located on the atlas."""
+    """A :class:`Cut` located on the atlas, its method checked (``method`` is the method's key)."""
 
     nerve_idx: int
     nerve_id: str
@@ -68,15 +71,16 @@ class ResolvedCut:
     at: str | None
     side: Side
     method: str
+    interruption: Interruption = "permanent"
+
+    @property
+    def interrupts(self) -> bool:
+        return self.interruption != "none"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "nerve": {"id": self.nerve_id, "name": self.nerve_name},
-            "at": self.at,
-            "mm": round(self.mm, 3),
-            "side": self.side,
-            "method": self.method,
-        }
+        from neurectomy.serialise import cut_json
+
+        return dict(cut_json(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,29 +92,22 @@ class Loss:
     supply_lost: float
     effect: str
     cut_by: tuple[str, ...]
+    permanent_lost: float = 0.0
 
     @property
     def group(self) -> Group:
         return self.target.group
 
+    @property
+    def lasting(self) -> Interruption:
+        """Whether the loss stays: permanent when a surgical cut takes all of it, temporary when it returns as
+        fibres regrow along surviving tubes (neurolytic or diagnostic block), partly permanent otherwise."""
+        return "permanent" if self.permanent_lost >= self.supply_lost - 1e-9 else "temporary"
+
     def to_dict(self) -> dict[str, Any]:
-        t = self.target
-        out: dict[str, Any] = {
-            "target": {"id": t.id, "name": t.name},
-            "side": self.side,
-            "supply_lost": round(self.supply_lost, 6),
-            "effect": self.effect,
-            "kind": t.kind,
-            "cut_by": list(self.cut_by),
-        }
-        if t.kind == "muscle":
-            out["actions"] = list(t.actions)
-        elif t.kind == "skin":
-            out["area_cm2"] = t.area_cm2
-            out["autonomous_zone"] = t.autonomous
-        elif t.function is not None:
-            out["function"] = t.function
-        return out
+        from neurectomy.serialise import loss_json
+
+        return dict(loss_json(self))
 
 
 @dataclass(frozen=True)
@@ -166,12 +163,15 @@ class Deficit:
     def summary(self) -> str:
         return summarise(self)
 
+    @property
+    def temporary(self) -> bool:
+        """Every loss returns: no cut was permanent (neurolytic, diagnostic block or nothing interrupted)."""
+        return all(c.interruption != "permanent" for c in self.cuts)
+
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"cuts": [c.to_dict() for c in self.cuts]}
-        for g in GROUPS:
-            out[g] = [loss.to_dict() for loss in self.group(g)]
-        out["summary"] = self.summary
-        return out
+        from neurectomy.serialise import deficit_json
+
+        return dict(deficit_json(self))
 
 
 SUDOMOTOR_SOURCE = (
@@ -194,7 +194,9 @@ def _sudomotor(skin: Loss) -> Loss:
         file=t.file,
         function=f"sweating in the {t.name}",
     )
-    return Loss(gland, skin.side, skin.supply_lost, effect_of(gland, skin.supply_lost), skin.cut_by)
+    return Loss(
+        gland, skin.side, skin.supply_lost, effect_of(gland, skin.supply_lost), skin.cut_by, skin.permanent_lost
+    )
 
 
 # --------------------------------------------------------------------------- positions
@@ -202,10 +204,10 @@ def resolve_position(atlas: Atlas, nerve_idx: int, at: str | None, mm: float | N
     """The position in mm on a nerve for a landmark, a relative phrase or a number."""
     nerve = atlas.nerves[nerve_idx]
     if at is not None and mm is not None:
-        raise PositionError("give either a landmark (at) or a position in mm, not both")
+        raise PositionError("give either a landmark (at) or a position in mm, not both", field="mm")
     if mm is not None:
         if not (0 <= mm <= nerve.length_mm) or math.isnan(mm):
-            raise PositionError(f"{mm} mm lies outside the {nerve.name} (0–{nerve.length_mm:g} mm)")
+            raise PositionError(f"{mm} mm lies outside the {nerve.name} (0–{nerve.length_mm:g} mm)", field="mm")
         return float(mm), None
     if at is None:
         return 0.0, None
@@ -255,15 +257,25 @@ def _branch_exit(atlas: Atlas, nerve_idx: int, what: str) -> float:
     return max(exits)
 
 
+INTERRUPTION: dict[str, Interruption] = {
+    "surgical": "permanent",
+    "neurolytic": "temporary",
+    "diagnostic": "temporary",
+    "decompression": "none",
+}
+
+
 def resolve_cut(atlas: Atlas, cut: Cut) -> ResolvedCut:
-    """Locate a :class:`Cut` on the atlas (raises ``UnknownNameError`` or :class:`PositionError`)."""
+    """Locate a :class:`Cut` on the atlas and check its method (raises ``UnknownNameError`` for an unknown nerve or
+    method, :class:`PositionError` for a position or side that does not exist)."""
+    if cut.side not in SIDES:
+        raise PositionError(f"side must be one of {', '.join(SIDES)}, not {cut.side!r}", field="side")
+    method = get_method(cut.method)
     idx = atlas.nerve_idx(cut.nerve)
     nerve = atlas.nerves[idx]
-    if cut.side not in SIDES:
-        raise PositionError(f"side must be one of {', '.join(SIDES)}, not {cut.side!r}")
     mm, at = resolve_position(atlas, idx, cut.at, cut.mm)
     side: Side = "midline" if nerve.midline else cut.side
-    return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, cut.method)
+    return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, method.key, INTERRUPTION[method.family])
 
 
 # --------------------------------------------------------------------------- the engine
@@ -285,7 +297,18 @@ def effect_of(target: Target, lost: float) -> str:
 
 
 def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
-    """The deficit of one or several cuts, per side, overlap-aware and independent of their order."""
+    """The deficit of one or several cuts, per side, overlap-aware and independent of their order.
+
+    The method decides what a cut takes away: a decompression interrupts nothing; a neurolytic or diagnostic block
+    interrupts for a while (``Loss.lasting == "temporary"``); a surgical cut or resection for good.
+
+    >>> from neurectomy.api import default_atlas
+    >>> a = default_atlas()
+    >>> len(lesion(a, Cut("ulnar nerve", at="elbow", method="decompression")).losses)
+    0
+    >>> {x.lasting for x in lesion(a, Cut("sural nerve", method="phenol")).losses}
+    {'temporary'}
+    """
     resolved = tuple(c if isinstance(c, ResolvedCut) else resolve_cut(atlas, c) for c in cuts)
     sides: list[Side] = sorted({c.side for c in resolved if c.side != "midline"})
     if not sides and resolved:
@@ -293,22 +316,37 @@ def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
     losses: list[Loss] = []
     for side in sides:
         hit: dict[int, set[str]] = {}
+        permanent: set[int] = set()
         for c in resolved:
-            if c.side in (side, "midline"):
+            if c.side in (side, "midline") and c.interrupts:
                 for p in interrupted_paths(atlas, c.nerve_idx, c.mm):
                     hit.setdefault(p, set()).add(c.nerve_id)
+                    if c.interruption == "permanent":
+                        permanent.add(p)
         lost: dict[int, float] = {}
+        kept_lost: dict[int, float] = {}
         by: dict[int, set[str]] = {}
         for p, who in hit.items():
             t = atlas.path_target[p]
             lost[t] = lost.get(t, 0.0) + atlas.path_weight[p]
+            if p in permanent:
+                kept_lost[t] = kept_lost.get(t, 0.0) + atlas.path_weight[p]
             by.setdefault(t, set()).update(who)
         for t, value in lost.items():
             target = atlas.targets[t]
             value = min(value, 1.0)
             if value <= 1e-12:
                 continue
-            losses.append(Loss(target, side, value, effect_of(target, value), tuple(sorted(by[t]))))
+            losses.append(
+                Loss(
+                    target,
+                    side,
+                    value,
+                    effect_of(target, value),
+                    tuple(sorted(by[t])),
+                    min(kept_lost.get(t, 0.0), value),
+                )
+            )
     losses.sort(key=lambda x: (GROUPS.index(x.group), x.side, -round(x.supply_lost, 9), x.target.name))
     return Deficit(resolved, tuple(losses))
 
@@ -361,11 +399,24 @@ def summarise(deficit: Deficit) -> str:
     """One paragraph a clinician can read aloud."""
     if not deficit.cuts:
         return "No cut."
+    surgical = all(c.method == "surgical_cut" for c in deficit.cuts)
     cut_text = "; ".join(
-        f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
+        f"{c.side} {c.nerve_name} "
+        + (f"at {c.at}" if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
+        + ("" if surgical else f" by {get_method(c.method).name}")
         for c in deficit.cuts
     )
-    parts = [f"Cutting the {cut_text}."]
+    kinds = {c.interruption for c in deficit.cuts}
+    if kinds == {"none"}:
+        return f"Releasing the {cut_text}: no fibres are interrupted, so nothing is lost."
+    parts = [f"{'Cutting' if surgical else 'Interrupting'} the {cut_text}."]
+    if deficit.temporary:
+        parts.append(
+            "The losses are temporary: the basal lamina tubes survive, so fibres regrow along them and function "
+            "(and pain) return."
+        )
+    elif "temporary" in kinds:
+        parts.append("Losses from the neurolytic or diagnostic blocks return; those from the surgical cuts stay.")
     skin = deficit.sensory
     if skin:
         numb = [x for x in skin if x.effect == "anaesthetic"]

@@ -300,7 +300,7 @@ def get_method(name: str) -> Method:
         if key in (normalise(m.key), normalise(m.name), *map(normalise, m.synonyms)):
             return m
     labels = [m.key for m in METHODS.values()] + [s for m in METHODS.values() for s in m.synonyms]
-    raise UnknownNameError("method", name, suggest(name, labels))
+    raise UnknownNameError("method", name, suggest(name, labels) or list(METHODS))
 
 
 def get_end_treatment(name: str) -> EndTreatment:
@@ -308,7 +308,7 @@ def get_end_treatment(name: str) -> EndTreatment:
     for e in END_TREATMENTS.values():
         if key in (normalise(e.key), normalise(e.name)):
             return e
-    raise UnknownNameError("end treatment", name, suggest(name, list(END_TREATMENTS)))
+    raise UnknownNameError("end treatment", name, suggest(name, list(END_TREATMENTS)) or list(END_TREATMENTS))
 
 
 def neuroma_risk(method: Method, end_treatments: tuple[EndTreatment, ...] = ()) -> float:

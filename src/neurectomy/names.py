@@ -18,18 +18,41 @@ def normalise(text: str) -> str:
 
 
 def suggest(query: str, choices: Iterable[str], limit: int = 5) -> list[str]:
-    """Closest matches for a name that was not found (rapidfuzz, imported only on this error path)."""
+    """Closest matches for a name that was not found (rapidfuzz, imported only on this error path).
+
+    The score averages a weighted ratio (forgiving of typos and partial names) with a token-set ratio (which does
+    not reward sharing only a common word such as "of"); suggestions score at least 50 and within 20 points of
+    the best, since one far below the best match is noise, not a hint.
+    """
     from rapidfuzz import fuzz, process, utils
 
+    def score(a: str, b: str, **kwargs: object) -> float:
+        return (fuzz.WRatio(a, b) + fuzz.token_set_ratio(a, b)) / 2
+
     unique = list(dict.fromkeys(choices))
-    found = process.extract(query, unique, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 3)
+    found = process.extract(query, unique, scorer=score, processor=utils.default_process, limit=limit * 3)
+    floor = max(50.0, found[0][1] - 20.0) if found else 50.0
     out: list[str] = []
-    for choice, score, _ in found:
-        if score >= 50 and choice not in out:
+    for choice, value, _ in found:
+        if value >= floor and choice not in out:
             out.append(choice)
         if len(out) == limit:
             break
     return out
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders numbers by value: T2 before T10.
+
+    >>> sorted(["T10", "T2", "L1"], key=natural_key)
+    ['L1', 'T2', 'T10']
+    """
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
+
+
+def listing(names: Sequence[str]) -> str:
+    """Names joined for a message: by commas, or by semicolons when a name holds a comma."""
+    return ("; " if any("," in n for n in names) else ", ").join(names)
 
 
 class UnknownNameError(LookupError):
@@ -39,5 +62,34 @@ class UnknownNameError(LookupError):
         self.kind = kind
         self.query = query
         self.suggestions = list(suggestions)
-        hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        hint = f"; did you mean: {listing(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {query!r}{hint}")
+
+
+class AmbiguousNameError(UnknownNameError):
+    """A phrase that fits several things; it is never expanded to all of them. ``suggestions`` are the candidates
+    (the first few, then a count)."""
+
+    def __init__(self, kind: str, query: str, candidates: Sequence[str], shown: int = 8) -> None:
+        names = list(candidates)
+        more = [f"… {len(names) - shown} more"] if len(names) > shown else []
+        LookupError.__init__(
+            self, f"{kind} {query!r} fits {len(names)} names; give one of them: {listing(names[:shown] + more)}"
+        )
+        self.kind = kind
+        self.query = query
+        self.suggestions = names[:shown] + more
+        self.candidates = names
+
+
+class RequestError(ValueError):
+    """A request that names known things but asks for something impossible or malformed (a landmark not on the
+    nerve, a side that does not exist, a region that names several targets). ``field`` is the request field at
+    fault, so every edge can point at it (exit status 2 on the CLI, HTTP 422 on the API)."""
+
+    def __init__(self, field: str, message: str, suggestions: Sequence[str] = ()) -> None:
+        self.field = field
+        self.message = message
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(message + hint)

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
 from neurectomy.candidacy import Candidacy, Patient, assess
-from neurectomy.lesion import Cut, Deficit, Side, lesion, resolve_cut
+from neurectomy.lesion import Cut, Deficit, Side, lesion
 from neurectomy.methods import EndTreatment, Method, get_end_treatment, get_method
 from neurectomy.procedures import Procedure, get_procedure, risk_dicts
 from neurectomy.regrowth.kinetics import Timeline, timeline
@@ -42,46 +42,14 @@ class Plan:
     def cuts(self) -> tuple[dict[str, Any], ...]:
         return tuple(c.to_dict() for c in self.deficit.cuts)
 
+    @property
+    def notice(self) -> str:
+        return NOTICE
+
     def to_dict(self) -> dict[str, Any]:
-        p = self.procedure
-        return {
-            "procedure": None
-            if p is None
-            else {
-                "id": p.id,
-                "name": p.name,
-                "category": p.category,
-                "indications": list(p.indications),
-                "functions_disabled": list(p.functions_disabled),
-                "approaches": list(p.approaches),
-                "anaesthesia": p.anaesthesia,
-                "anaesthesia_source": p.anaesthesia_source,
-                "imaging_guidance": p.imaging_guidance,
-                "incision": p.incision,
-                "steps": list(p.steps),
-                "source": p.source,
-            },
-            "cuts": list(self.cuts),
-            "method": {
-                "key": self.method.key,
-                "name": self.method.name,
-                "family": self.method.family,
-                "seddon": self.method.seddon,
-                "sunderland": self.method.sunderland,
-                "basal_lamina_tubes_intact": self.method.tubes_intact,
-                "source": self.method.source,
-                "end_treatments": [{"key": e.key, "name": e.name, "source": e.source} for e in self.end_treatments],
-            },
-            "deficit": self.deficit.to_dict(),
-            "timeline": self.timeline.to_dict(),
-            "candidacy": None if self.candidacy is None else self.candidacy.to_dict(),
-            "alternatives": list(self.alternatives),
-            "risks": list(self.risks),
-            "evidence": list(self.evidence),
-            "patient": None if self.patient is None else self.patient.model_dump(mode="json"),
-            "created": self.created,
-            "notice": NOTICE,
-        }
+        from neurectomy.serialise import plan_json
+
+        return dict(plan_json(self))
 
 
 def make_plan(
@@ -113,8 +81,7 @@ def make_plan(
         cuts.append(Cut(nerve, at=at, mm=mm, side=chosen_side, method=meth.key))
     cuts.extend(also)
     cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
-    # decompression: the cuts say where, but nothing is interrupted
-    deficit = lesion(atlas, *cuts) if meth.interrupts else Deficit(tuple(resolve_cut(atlas, c) for c in cuts), ())
+    deficit = lesion(atlas, *cuts)  # the method decides what is lost (a decompression: nothing)
     tl = timeline(atlas, deficit, meth, ends, days)
     cand = assess(patient, deficit, meth, proc) if patient is not None else None
     risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit))

@@ -30,16 +30,19 @@ from typing import Any
 import numpy as np
 
 from neurectomy.atlas.graph import Atlas, Target
-from neurectomy.lesion import Side, effect_of
-from neurectomy.names import UnknownNameError, normalise, suggest
+from neurectomy.lesion import INTERRUPTION, Interruption, Side
+from neurectomy.names import AmbiguousNameError, RequestError, UnknownNameError, natural_key, normalise, suggest
 
 DATA_FILE = Path(__file__).with_name("targeting_data.yaml")
 _WORDS = re.compile(r"[a-z0-9]+")
 _SYMPTOM_WORDS = {"pain", "ache", "aching", "joint"}
 
 
-class InfeasibleTargetError(ValueError):
+class InfeasibleTargetError(RequestError):
     """No permitted cut set achieves the request; the message says why."""
+
+    def __init__(self, message: str, field: str = "region") -> None:
+        super().__init__(field, message)
 
 
 # --------------------------------------------------------------------------- data
@@ -106,20 +109,37 @@ def _word_match(have: Sequence[str], query: list[str]) -> bool:
     return all(any(h.startswith(w) for h in have) for w in query)
 
 
-def resolve_region(atlas: Atlas, text: str) -> list[int]:
-    """Targets named by ``text``: an exact name/synonym/id, else every target whose name holds all its words."""
+def _whole_word_match(have: Sequence[str], query: list[str]) -> bool:
+    return all(w in have for w in query)
+
+
+def resolve_region(atlas: Atlas, text: str, kind: str = "region") -> list[int]:
+    """The one target named by ``text``: its name, a synonym or its id, or the skin region of that name
+    (``"medial forearm"`` → skin of medial forearm); else the single target (skin first) whose name holds every
+    whole word of ``text`` (``"thenar"`` → skin of thenar eminence).
+
+    Nothing is guessed: a typo, a prefix or a phrase that fits several targets is an error that *offers* the
+    candidates as suggestions, so the caller can choose one.
+    """
     key = normalise(text)
-    exact = [i for kind, i in atlas.name_index.get(key, ()) if kind == "target"]
+    exact = [i for k, i in atlas.name_index.get(key, ()) if k == "target"]
     if exact:
         return exact
+    # a region named without "skin of" ("forehead", "medial forearm") is the skin region of that name
+    skin_named = [i for k, i in atlas.name_index.get(f"skin of {key}", ()) if k == "target"]
+    if skin_named:
+        return skin_named
     for query in (_words(text), [w for w in _words(text) if w not in _SYMPTOM_WORDS]):
         if not query:
             continue
-        found = [i for i, labels in enumerate(atlas.target_words) if any(_word_match(w, query) for w in labels)]
+        found = [i for i, labels in enumerate(atlas.target_words) if any(_whole_word_match(w, query) for w in labels)]
         skin = [i for i in found if atlas.targets[i].kind == "skin"]
-        if skin or found:
-            return skin or found
-    raise UnknownNameError("region", text, suggest(text, atlas._choices("target")))
+        found = skin or found
+        if len(found) == 1:
+            return found
+        if found:
+            raise AmbiguousNameError(kind, text, sorted((atlas.targets[i].name for i in found), key=natural_key))
+    raise UnknownNameError(kind, text, suggest(text, atlas._choices("target")))
 
 
 def resolve_function(atlas: Atlas, text: str) -> list[int]:
@@ -129,10 +149,13 @@ def resolve_function(atlas: Atlas, text: str) -> list[int]:
     if f is not None:
         return [atlas.target_index[t] for t in f.targets if t in atlas.target_index]
     try:
-        return resolve_region(atlas, text)
+        return resolve_region(atlas, text, kind="function")
+    except AmbiguousNameError:
+        raise
     except UnknownNameError as exc:
         names = sorted({fn.name for fn in functions.values()})
-        raise UnknownNameError("function", text, suggest(text, names + exc.suggestions)) from None
+        offered = suggest(text, names, limit=3)
+        raise UnknownNameError("function", text, offered + [s for s in exc.suggestions if s not in offered]) from None
 
 
 # --------------------------------------------------------------------------- the model
@@ -408,16 +431,12 @@ class PlannedCut:
     at: str | None
     side: Side
     method: str
+    interruption: Interruption = "permanent"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "nerve": {"id": self.nerve_id, "name": self.nerve_name},
-            "at": self.at,
-            "mm": round(self.mm, 3),
-            "window_mm": [round(self.window_mm[0], 3), round(self.window_mm[1], 3)],
-            "side": self.side,
-            "method": self.method,
-        }
+        from neurectomy.serialise import planned_cut_json
+
+        return dict(planned_cut_json(self))
 
 
 @dataclass(frozen=True)
@@ -427,13 +446,9 @@ class LossItem:
     cost: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": {"id": self.target.id, "name": self.target.name},
-            "kind": self.target.kind,
-            "supply_lost": round(self.supply_lost, 6),
-            "effect": effect_of(self.target, self.supply_lost),
-            "cost": round(self.cost, 4),
-        }
+        from neurectomy.serialise import loss_item_json
+
+        return dict(loss_item_json(self))
 
 
 @dataclass(frozen=True)
@@ -446,12 +461,9 @@ class CutPlan:
     cost: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "cuts": [c.to_dict() for c in self.cuts],
-            "covers": [x.to_dict() for x in self.covers],
-            "collateral": [x.to_dict() for x in self.collateral],
-            "cost": round(self.cost, 4),
-        }
+        from neurectomy.serialise import cut_plan_json
+
+        return dict(cut_plan_json(self))
 
 
 @dataclass(frozen=True)
@@ -460,14 +472,12 @@ class TargetingResult:
     side: Side
     plans: tuple[CutPlan, ...]
     weights: Weights
+    method: str = "surgical_cut"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "required": [{"id": t.id, "name": t.name} for t in self.required],
-            "side": self.side,
-            "plans": [p.to_dict() for p in self.plans],
-            "weights": {k: getattr(self.weights, k) for k in self.weights.__dataclass_fields__},
-        }
+        from neurectomy.serialise import targeting_json
+
+        return dict(targeting_json(self))
 
 
 def _landmark_in(atlas: Atlas, n: int, lo: float, hi: float) -> str | None:
@@ -475,7 +485,15 @@ def _landmark_in(atlas: Atlas, n: int, lo: float, hi: float) -> str | None:
     return max(inside)[1] if inside else None
 
 
-def _plan_of(atlas: Atlas, model: CoverModel, chosen: frozenset[int], value: float, side: Side, method: str) -> CutPlan:
+def _plan_of(
+    atlas: Atlas,
+    model: CoverModel,
+    chosen: frozenset[int],
+    value: float,
+    side: Side,
+    method: str,
+    interruption: Interruption = "permanent",
+) -> CutPlan:
     loss = model.losses(chosen)
     cuts = []
     for c in sorted(chosen, key=lambda c: (model.candidates[c].nerve_idx, model.candidates[c].mm)):
@@ -491,6 +509,7 @@ def _plan_of(atlas: Atlas, model: CoverModel, chosen: frozenset[int], value: flo
                 _landmark_in(atlas, cand.nerve_idx, cand.lo_mm, cand.mm),
                 cut_side,
                 method,
+                interruption,
             )
         )
     covers: list[LossItem] = []
@@ -523,20 +542,37 @@ def target(
     side: Side = "left",
     top: int = 3,
     spare_motor: bool = False,
-    methods: Sequence[str] | None = None,
+    method: str = "surgical_cut",
     coverage: float = 1.0,
     avoid: Sequence[str] = (),
     weights: dict[str, float] | None = None,
     solver: str = "milp",
 ) -> TargetingResult:
-    """Ranked least-harm cut sets that take away the given regions and/or functions (exact, HiGHS)."""
-    if not regions and not functions:
-        raise ValueError("give at least one region or function")
-    if not 0 < coverage <= 1:
-        raise ValueError("coverage must be in (0, 1]")
+    """Ranked least-harm cut sets that take away the given regions and/or functions (exact, HiGHS).
+
+    ``method`` is how every cut is made; one that interrupts nothing (decompression) cannot take anything away
+    and is refused, and a temporary one (a neurolytic) is reported as such on each cut.
+    """
+    from neurectomy.lesion import SIDES
     from neurectomy.methods import get_method
 
-    method = get_method(methods[0]).key if methods else "surgical_cut"
+    if not regions and not functions:
+        raise RequestError("region", "give at least one region or function")
+    if not 0 < coverage <= 1:
+        raise RequestError("coverage", f"coverage must be in (0, 1], not {coverage!r}")
+    if side not in SIDES:
+        raise RequestError("side", f"side must be one of {', '.join(SIDES)}, not {side!r}")
+    if top < 1:
+        raise RequestError("top", f"top must be at least 1, not {top!r}")
+    m = get_method(method)
+    interruption = INTERRUPTION[m.family]
+    if interruption == "none":
+        raise InfeasibleTargetError(
+            f"{m.name} interrupts no fibres, so it cannot take away a region or a function; choose a surgical or "
+            "neurolytic method",
+            field="method",
+        )
+    method = m.key
     _, base, _ = load_targeting_data()
     w = base.updated(weights)
     required_idx: list[int] = []
@@ -574,8 +610,8 @@ def target(
     if not found:
         model = full
         found = _k_best(model, solve, k)
-    plans = tuple(_plan_of(atlas, model, chosen, value, side, method) for chosen, value in found)
-    return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w)
+    plans = tuple(_plan_of(atlas, model, chosen, value, side, method, interruption) for chosen, value in found)
+    return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w, method)
 
 
 def _k_best(model: CoverModel, solve: Any, k: int) -> list[tuple[frozenset[int], float]]:
@@ -668,22 +704,9 @@ class Site:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "cuts": [
-                {
-                    "nerve": c.to_dict()["nerve"],
-                    "at": c.at,
-                    "mm": round(c.mm, 3),
-                    "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)],
-                    "side": c.side,
-                }
-                for c in self.cuts
-            ],
-            "explains": list(self.explains),
-            "unexplained": list(self.unexplained),
-            "extra": list(self.extra),
-            "score": round(self.score, 4),
-        }
+        from neurectomy.serialise import site_json
+
+        return dict(site_json(self))
 
 
 def localise(
@@ -714,7 +737,7 @@ def localise(
     for tid, level in (levels or {}).items():
         observed[atlas.target_index[tid]] = level
     if not observed:
-        raise ValueError("give at least one finding (numb, hypo, weak, paralysed or lost)")
+        raise RequestError("numb", "give at least one finding (numb, hypo, weak, paralysed or lost)")
     spared_idx = [t for text in spared for t in resolve_function(atlas, text)]
     penalty = 10.0
     cands = _candidates(atlas, [p for t in observed for p in atlas.target_paths[t]], lambda n: True)

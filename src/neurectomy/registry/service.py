@@ -383,6 +383,23 @@ def set_status(s: Session, who: Principal, case_id: int, status: str) -> Case:
     return case
 
 
+def _check_plan_shape(plan: Any) -> None:
+    """A stored plan has the shape every plan is serialised to (:mod:`neurectomy.serialise`); anything else (an
+    imported ``{"cuts": "x"}``) is refused with the path of each bad element, before it can break a case page or
+    an export."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from neurectomy.serialise import response_model
+
+    try:
+        TypeAdapter(response_model("plan")).validate_python(plan, strict=False)
+    except ValidationError as exc:
+        problems = [
+            ("plan." + ".".join(str(x) for x in e["loc"]) if e["loc"] else "plan", e["msg"]) for e in exc.errors()[:10]
+        ]
+        raise InvalidInput(problems) from None
+
+
 def attach_plan(s: Session, who: Principal, case_id: int, plan: dict[str, Any]) -> StoredPlan:
     """Store ``Plan.to_dict()`` with the case (plus the columns it is searched by)."""
     who.require("write")
@@ -391,6 +408,7 @@ def attach_plan(s: Session, who: Principal, case_id: int, plan: dict[str, Any]) 
 
     if len(json.dumps(plan)) > 5_000_000:
         raise InvalidInput([("plan", "larger than 5 MB")])
+    _check_plan_shape(plan)
     cuts = plan.get("cuts") or []
     proc = plan.get("procedure") or {}
     cand = plan.get("candidacy") or {}

@@ -8,25 +8,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from neurectomy.names import UnknownNameError
+from neurectomy.names import RequestError, UnknownNameError
 
 
-class FieldError(ValueError):
-    """Input that parses but makes no sense (a landmark not on the nerve, an impossible target): a 422."""
+class FieldError(RequestError):
+    """A limit of this server (``top`` above its maximum, a malformed form number): a 422 like the core's
+    :class:`~neurectomy.names.RequestError`, which covers everything the request values themselves check."""
 
     def __init__(self, field: str, message: str, location: str = "query", suggestions: Sequence[str] = ()) -> None:
-        self.field = field
-        self.message = message
+        super().__init__(field, message, suggestions)
         self.location = location
-        self.suggestions = list(suggestions)
-        super().__init__(f"{field}: {message}")
 
-    def detail(self) -> list[dict[str, Any]]:
-        """FastAPI's validation-error shape, so clients handle one format."""
-        item: dict[str, Any] = {"loc": [self.location, self.field], "msg": self.message, "type": "value_error"}
-        if self.suggestions:
-            item["suggestions"] = self.suggestions
-        return [item]
+
+def detail(exc: RequestError) -> list[dict[str, Any]]:
+    """FastAPI's validation-error shape, so clients handle one format."""
+    location = getattr(exc, "location", "query")
+    item: dict[str, Any] = {"loc": [location, exc.field], "msg": exc.message, "type": "value_error"}
+    if exc.suggestions:
+        item["suggestions"] = exc.suggestions
+    return [item]
 
 
 def _wants_json(request: Request) -> bool:
@@ -56,13 +56,13 @@ async def unknown_name_handler(request: Request, exc: Exception) -> Response:
 
 async def field_error_handler(request: Request, exc: Exception) -> Response:
     """422 naming the field."""
-    assert isinstance(exc, FieldError)
+    assert isinstance(exc, RequestError)
     if _wants_json(request):
-        return JSONResponse(status_code=422, content={"detail": exc.detail()})
+        return JSONResponse(status_code=422, content={"detail": detail(exc)})
     return _page(request, 422, f"Please check “{exc.field}”", exc.message, exc.suggestions)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
     app.add_exception_handler(UnknownNameError, unknown_name_handler)
-    app.add_exception_handler(FieldError, field_error_handler)
+    app.add_exception_handler(RequestError, field_error_handler)

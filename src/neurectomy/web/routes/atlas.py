@@ -6,21 +6,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from neurectomy.web import services
+from neurectomy.serialise import nerve_json, response_model, search_json
 from neurectomy.web.deps import AtlasDep
-from neurectomy.web.schemas import NOT_FOUND, NerveOut, SearchHit, documented
+from neurectomy.web.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api", tags=["atlas"])
 
 
-@router.get("/atlas/search", response_model=list[SearchHit])
+@router.get("/atlas/search", response_model=response_model("search"))
 def search(
     atlas: AtlasDep,
     q: Annotated[str, Query(max_length=200, description="words to look for")] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[dict[str, str]]:
     """Nerves and targets by name, synonym or id, typos forgiven (as ``neurectomy atlas search --json``)."""
-    return services.search(atlas, q, limit)
+    return search_json(atlas, q, limit)  # type: ignore[return-value]
 
 
 @router.get("/atlas/nerves")
@@ -32,22 +32,26 @@ def nerves(atlas: AtlasDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/atlas/nerves/{name}", response_model=None, responses=documented(NerveOut))
+@router.get("/atlas/nerves/{name}", response_model=response_model("nerve"), responses=NOT_FOUND)
 def nerve(atlas: AtlasDep, name: str) -> dict[str, Any]:
     """One nerve: course, landmarks, branches, targets and sources (as ``neurectomy atlas show --json``)."""
-    return services.nerve_dict(atlas, name)
+    return dict(nerve_json(atlas, atlas.nerve_idx(name)))
 
 
 @router.get("/atlas/stats")
 def stats(atlas: AtlasDep) -> dict[str, int]:
     """How much anatomy the atlas holds."""
-    return atlas.counts()
+    from neurectomy.bodymap import atlas_stats
+
+    return atlas_stats(atlas)
 
 
 @router.get("/procedures", tags=["clinical"])
 def procedures() -> list[dict[str, Any]]:
     """The named procedures: indications, cuts, approach, anaesthesia, steps, risks, sources."""
-    return services.procedure_dicts()
+    from neurectomy.procedures import load_procedures
+
+    return [p.model_dump(mode="json") for p in load_procedures().values()]
 
 
 @router.get("/procedures/{name}", tags=["clinical"], responses=NOT_FOUND)

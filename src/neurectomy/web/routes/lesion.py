@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from neurectomy.web import services
+from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, LesionRequest
+from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep
-from neurectomy.web.schemas import DeficitOut, documented
+from neurectomy.web.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api", tags=["lesion"])
 
 NerveQ = Annotated[str, Query(min_length=1, max_length=200, description="nerve name, synonym or id")]
 AtQ = Annotated[str | None, Query(max_length=200, description="landmark, or 'distal to the branch to X'")]
 MmQ = Annotated[float | None, Query(ge=0, le=5000, description="position in mm from the nerve's origin")]
-SideQ = Annotated[Literal["left", "right", "midline"], Query()]
+SideQ = Annotated[str, Query(max_length=20, description="left, right or midline")]
 MethodQ = Annotated[str, Query(min_length=1, max_length=100, description="how the nerve is interrupted")]
 AlsoQ = Annotated[list[str], Query(max_length=20, description="further cuts: [side:]NERVE[@LANDMARK|@N mm]")]
 
 
-@router.get("/lesion", response_model=None, responses=documented(DeficitOut))
+@router.get("/lesion", response_model=response_model("lesion"), responses=NOT_FOUND)
 def lesion(
     atlas: AtlasDep,
     nerve: NerveQ,
     at: AtQ = None,
     mm: MmQ = None,
-    side: SideQ = "left",
-    method: MethodQ = "surgical_cut",
+    side: SideQ = DEFAULT_SIDE,
+    method: MethodQ = DEFAULT_METHOD,
     also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> dict[str, Any]:
     """Numb skin, weak or paralysed muscles and every other loss of one or several cuts."""
-    return services.lesion(atlas, nerve, at, mm, side, method, also).to_dict()
+    return LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas).to_dict()
 
 
 @router.get("/lesion/bodymap.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
@@ -41,12 +42,12 @@ def lesion_bodymap(
     nerve: NerveQ,
     at: AtQ = None,
     mm: MmQ = None,
-    side: SideQ = "left",
-    method: MethodQ = "surgical_cut",
+    side: SideQ = DEFAULT_SIDE,
+    method: MethodQ = DEFAULT_METHOD,
     also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> Response:
     """The body-map chart of the lesion (anaesthetic and hypoaesthetic skin) as a standalone SVG."""
     from neurectomy.web.views import bodymap_svg
 
-    deficit = services.lesion(atlas, nerve, at, mm, side, method, also)
+    deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas)
     return Response(bodymap_svg(deficit, atlas), media_type="image/svg+xml")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from neurectomy.web import services
+from neurectomy.requests import DEFAULT_SIDE, LocaliseRequest
+from neurectomy.serialise import localise_json, response_model
 from neurectomy.web.deps import AtlasDep, SettingsDep
 from neurectomy.web.errors import FieldError
-from neurectomy.web.schemas import LocaliseOut, documented
+from neurectomy.web.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api", tags=["localise"])
 
 Findings = Annotated[list[str], Query(max_length=40)]
 
 
-@router.get("/localise", response_model=None, responses=documented(LocaliseOut))
+@router.get("/localise", response_model=response_model("localise"), responses=NOT_FOUND)
 def localise(
     atlas: AtlasDep,
     settings: SettingsDep,
@@ -26,15 +27,14 @@ def localise(
     paralysed: Findings = [],  # noqa: B006
     lost: Findings = [],  # noqa: B006
     spared: Findings = [],  # noqa: B006
-    side: Literal["left", "right", "midline"] = "left",
+    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     closed_world: bool = False,
 ) -> dict[str, Any]:
     """Ranked lesion sites (as ``neurectomy localise … --json``)."""
     if top > settings.max_top:
         raise FieldError("top", f"at most {settings.max_top} alternatives")
-    sites = services.localise(
-        atlas,
+    sites = LocaliseRequest.build(
         numb=numb,
         hypo=hypo,
         weak=weak,
@@ -44,5 +44,5 @@ def localise(
         side=side,
         top=top,
         closed_world=closed_world,
-    )
-    return {"sites": [s.to_dict() for s in sites]}
+    ).run(atlas)
+    return dict(localise_json(sites))

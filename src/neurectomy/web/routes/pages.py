@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from neurectomy.atlas.graph import Atlas
-from neurectomy.names import UnknownNameError
-from neurectomy.web import services, views
+from neurectomy.names import RequestError, UnknownNameError
+from neurectomy.requests import LesionRequest, LocaliseRequest, PlanRequest, TargetRequest
+from neurectomy.serialise import nerve_json, search_json
+from neurectomy.web import views
 from neurectomy.web.deps import AtlasDep, SettingsDep, TemplatesDep
 from neurectomy.web.errors import FieldError
 
 router = APIRouter(include_in_schema=False)
-SIDES = ("left", "right", "midline")
 
 
 # --------------------------------------------------------------------------- form helpers
@@ -56,11 +57,9 @@ def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
     return default if value is None else int(value)
 
 
-def _side(request: Request) -> Any:
-    side = _text(request, "side") or "left"
-    if side not in SIDES:
-        raise FieldError("side", f"side must be one of {', '.join(SIDES)}")
-    return side
+def _side(request: Request) -> str:
+    """The side as typed (the request values check it)."""
+    return _text(request, "side") or "left"
 
 
 def _render(templates: Any, request: Request, name: str, status: int = 200, **context: Any) -> Response:
@@ -73,7 +72,7 @@ def _attempt(context: dict[str, Any], work: Callable[[], Any]) -> Any:
         return work()
     except UnknownNameError as exc:
         context["error"] = {"message": str(exc), "field": exc.kind, "suggestions": exc.suggestions, "status": 404}
-    except FieldError as exc:
+    except RequestError as exc:
         context["error"] = {"message": exc.message, "field": exc.field, "suggestions": exc.suggestions, "status": 422}
     return None
 
@@ -116,7 +115,7 @@ def _tree(atlas: Atlas) -> list[dict[str, Any]]:
 def atlas_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
     """Search the atlas and browse the nerve tree."""
     q = _text(request, "q")
-    hits = services.search(atlas, q, 12) if q else []
+    hits = search_json(atlas, q, 12) if q else []
     return _render(
         templates, request, "atlas.html", active="atlas", q=q, hits=hits, tree=_tree(atlas), counts=atlas.counts()
     )
@@ -125,7 +124,7 @@ def atlas_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Re
 @router.get("/atlas/nerves/{name}", response_class=HTMLResponse)
 def nerve_page(request: Request, name: str, atlas: AtlasDep, templates: TemplatesDep) -> Response:
     """One nerve: course, landmarks, branches, targets, sources."""
-    nerve = services.nerve_dict(atlas, name)
+    nerve = nerve_json(atlas, atlas.nerve_idx(name))
     idx = atlas.nerve_idx(nerve["id"])
     refs = dict(atlas.references)
     cited = [(k, refs[k]) for k in refs if k in f"{nerve['source']} {nerve['lengths_source']}"]
@@ -167,9 +166,15 @@ def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Resp
 
         def work() -> Any:
             mm = _float(request, "mm", 0, 5000)
-            return services.lesion(
-                atlas, form["nerve"], form["at"] or None, mm, _side(request), form["method"], _lines(request, "also")
+            request_ = LesionRequest.build(
+                form["nerve"],
+                at=form["at"] or None,
+                mm=mm,
+                side=_side(request),
+                method=form["method"],
+                also=_lines(request, "also"),
             )
+            return request_.run(atlas)
 
         deficit = _attempt(context, work)
         with contextlib.suppress(UnknownNameError):
@@ -226,14 +231,13 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
     if regions or chosen:
         result = _attempt(
             context,
-            lambda: services.target(
-                atlas,
+            lambda: TargetRequest.build(
                 regions,
                 chosen,
                 side=_side(request),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 spare_motor=form["spare_motor"],
-            ),
+            ).run(atlas),
         )
         if result is not None:
             context["result"] = result
@@ -291,18 +295,17 @@ def _patient(request: Request, side: str) -> Any:
 
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
     side = _side(request)
-    return services.plan(
-        atlas,
+    return PlanRequest.build(
         _opt(request, "procedure"),
-        _opt(request, "nerve"),
-        _opt(request, "at"),
-        _float(request, "mm", 0, 5000),
-        side,
-        method or _opt(request, "method"),
-        request.query_params.getlist("end") or None,
-        _lines(request, "also"),
-        _patient(request, side),
-    )
+        nerve=_opt(request, "nerve"),
+        at=_opt(request, "at"),
+        mm=_float(request, "mm", 0, 5000),
+        side=side,
+        method=method or _opt(request, "method"),
+        end_treatments=request.query_params.getlist("end") or None,
+        also=_lines(request, "also"),
+        patient=_patient(request, side),
+    ).run(atlas)
 
 
 @router.get("/plan", response_class=HTMLResponse)
@@ -407,13 +410,12 @@ def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
     if any(findings[k] for k in keys if k != "spared"):
         sites = _attempt(
             context,
-            lambda: services.localise(
-                atlas,
+            lambda: LocaliseRequest.build(
                 side=_side(request),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 closed_world=bool(_text(request, "closed_world")),
                 **findings,
-            ),
+            ).run(atlas),
         )
         if sites is not None:
             context["sites"] = sites
@@ -443,7 +445,7 @@ def quiz_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
 def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """A stump (growth-cone) simulation with a progress bar, or a plan's course over the years."""
     from neurectomy.procedures import load_procedures
-    from neurectomy.web.routes.simulate import check_request, run_stump, stump_available, timeline_days
+    from neurectomy.web.routes.simulate import check_request, run_stump, stump_available
     from neurectomy.web.schemas import SimulateRequest
 
     q = request.query_params
@@ -493,16 +495,13 @@ def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
 
         def course_work() -> Any:
             years = _float(request, "years", 0.1, settings.max_years) or 5.0
-            return services.plan(
-                atlas,
+            return PlanRequest.build(
                 course["procedure"] or None,
-                course["nerve"] or None,
-                None,
-                None,
-                _side(request),
-                course["course_method"] or None,
-                days=timeline_days(years),
-            )
+                nerve=course["nerve"] or None,
+                side=_side(request),
+                method=course["course_method"] or None,
+                years=years,
+            ).run(atlas)
 
         plan = _attempt(context, course_work)
         if plan is not None:

@@ -2,47 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from neurectomy.web import services
+from neurectomy.requests import DEFAULT_SIDE, PlanRequest
+from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep
-from neurectomy.web.schemas import PlanOut, PlanRequest, documented
+from neurectomy.web.schemas import NOT_FOUND, PlanBody
 
 router = APIRouter(prefix="/api", tags=["plan"])
 
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("/plan", response_model=None, responses=documented(PlanOut))
+@router.get("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
 def plan(
     atlas: AtlasDep,
     procedure: Annotated[str | None, Query(max_length=200, description="a named procedure")] = None,
     nerve: Annotated[str | None, Query(max_length=200, description="cut this nerve instead")] = None,
     at: Text = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
-    side: Literal["left", "right", "midline"] = "left",
+    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
     method: Annotated[str | None, Query(max_length=100)] = None,
     end: Annotated[list[str] | None, Query(max_length=6, description="end treatment(s) of the stump")] = None,
     also: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """A plan without patient facts (as ``neurectomy plan … --json``)."""
-    return services.plan(atlas, procedure, nerve, at, mm, side, method, end or None, also).to_dict()  # type: ignore[no-any-return]
+    request = PlanRequest.build(
+        procedure, nerve=nerve, at=at, mm=mm, side=side, method=method, end_treatments=end, also=also
+    )
+    return request.run(atlas).to_dict()
 
 
-@router.post("/plan", response_model=None, responses=documented(PlanOut))
-def plan_with_patient(atlas: AtlasDep, body: PlanRequest) -> dict[str, Any]:
+@router.post("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
+def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
-    return services.plan(  # type: ignore[no-any-return]
-        atlas,
+    request = PlanRequest.build(
         body.procedure,
-        body.nerve,
-        body.at,
-        body.mm,
-        body.side,
-        body.method,
-        body.end_treatments,
-        body.also,
-        body.patient,
-    ).to_dict()
+        nerve=body.nerve,
+        at=body.at,
+        mm=body.mm,
+        side=body.side,
+        method=body.method,
+        end_treatments=body.end_treatments,
+        also=body.also,
+        patient=body.patient,
+    )
+    return request.run(atlas).to_dict()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from neurectomy.web import services
 from neurectomy.web.deps import AtlasDep, SettingsDep
 from neurectomy.web.errors import FieldError
 from neurectomy.web.jobs import JobStore, Progress
@@ -110,12 +109,6 @@ def job(request: Request, job_id: str) -> dict[str, Any]:
     return found.to_dict()
 
 
-def timeline_days(years: float) -> Any:
-    """The time grid of ``neurectomy simulate --years N``."""
-    days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
-    return days[days <= years * 365.25]
-
-
 @router.get("/timeline", responses=NOT_FOUND)
 def timeline(
     atlas: AtlasDep,
@@ -124,7 +117,7 @@ def timeline(
     nerve: Annotated[str | None, Query(max_length=200)] = None,
     at: Annotated[str | None, Query(max_length=200)] = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
-    side: Literal["left", "right", "midline"] = "left",
+    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = "left",
     method: Annotated[str | None, Query(max_length=100)] = None,
     end: Annotated[list[str] | None, Query(max_length=6)] = None,
     years: Annotated[float, Query(gt=0, le=100)] = 5.0,
@@ -132,5 +125,9 @@ def timeline(
     """Function, pain and neuroma risk over the years of a plan (as ``neurectomy simulate … --json``)."""
     if years > settings.max_years:
         raise FieldError("years", f"at most {settings.max_years:g} years on this server")
-    p = services.plan(atlas, procedure, nerve, at, mm, side, method, end or None, days=timeline_days(years))
-    return p.timeline.to_dict()  # type: ignore[no-any-return]
+    from neurectomy.requests import PlanRequest
+
+    request = PlanRequest.build(
+        procedure, nerve=nerve, at=at, mm=mm, side=side, method=method, end_treatments=end, years=years
+    )
+    return request.run(atlas).timeline.to_dict()

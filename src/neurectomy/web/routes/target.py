@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from neurectomy.web import services
+from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, TargetRequest
+from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep, SettingsDep
 from neurectomy.web.errors import FieldError
-from neurectomy.web.schemas import TargetOut, documented
+from neurectomy.web.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api", tags=["target"])
 
 TextList = Annotated[list[str], Query(max_length=30)]
 
 
-@router.get("/target", response_model=None, responses=documented(TargetOut))
+@router.get("/target", response_model=response_model("target"), responses=NOT_FOUND)
 def target(
     atlas: AtlasDep,
     settings: SettingsDep,
     region: TextList = [],  # noqa: B006
     function: TextList = [],  # noqa: B006
-    side: Literal["left", "right", "midline"] = "left",
+    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     spare_motor: bool = False,
-    method: TextList = [],  # noqa: B006
+    method: Annotated[str, Query(max_length=100, description="how each cut is made")] = DEFAULT_METHOD,
     coverage: Annotated[float, Query(gt=0, le=1)] = 1.0,
     avoid: TextList = [],  # noqa: B006
     weight: Annotated[list[str], Query(max_length=10, description="KIND=NUMBER")] = [],  # noqa: B006
@@ -34,20 +35,16 @@ def target(
     """Ranked cut sets, best first (as ``neurectomy target … --json``)."""
     if top > settings.max_top:
         raise FieldError("top", f"at most {settings.max_top} alternatives")
-    result = services.target(
-        atlas,
+    request = TargetRequest.build(
         region,
         function,
         side=side,
         top=top,
         spare_motor=spare_motor,
-        methods=method,
+        method=method,
         coverage=coverage,
         avoid=avoid,
         weights=weight,
+        with_plans=plan,
     )
-    out: dict[str, Any] = result.to_dict()
-    if plan:
-        for item, p in zip(out["plans"], result.plans, strict=True):
-            item["plan"] = services.full_plan(atlas, p).to_dict()
-    return out
+    return request.to_json(atlas)

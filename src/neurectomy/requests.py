@@ -1,0 +1,395 @@
+"""The typed requests every edge builds: validated once, here, then run on the atlas.
+
+The CLI (its argparse fast path and Typer), the Python API, the HTTP API, the web forms and the registry all build
+one of these values and call :meth:`run`; none of them re-implements validation, defaults, weight parsing or plan
+assembly. A name that is not known (nerve, landmark, method, end treatment, region, function, procedure) raises
+:class:`~neurectomy.names.UnknownNameError` with suggestions; a value that cannot be used raises
+:class:`~neurectomy.names.RequestError` naming the field. Nothing is ever substituted silently.
+
+This module stays light: ``neurectomy lesion … --json`` imports it on its cold-start path, so NumPy, pydantic and
+the targeting and planning modules are imported only inside the methods that need them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from neurectomy.lesion import SIDES, Cut, Deficit, PositionError, ResolvedCut, Side, lesion, resolve_cut
+from neurectomy.methods import get_end_treatment, get_method
+from neurectomy.names import RequestError
+
+if TYPE_CHECKING:
+    from neurectomy.atlas.graph import Atlas
+    from neurectomy.candidacy import Patient
+    from neurectomy.planning import Plan
+    from neurectomy.targeting import CutPlan, Site, TargetingResult
+
+DEFAULT_SIDE: Side = "left"
+DEFAULT_METHOD = "surgical_cut"
+
+_SPEC = re.compile(r"^(?:(?P<side>left|right|midline)\s*:\s*)?(?P<nerve>[^@]+?)\s*(?:@\s*(?P<where>.+))?$", re.I)
+_MM = re.compile(r"^(?P<mm>\d+(?:\.\d+)?)\s*mm$", re.I)
+
+
+def check_side(value: str, field: str = "side") -> Side:
+    """``value`` if it is a side, else a :class:`RequestError` naming ``field``."""
+    if value not in SIDES:
+        raise RequestError(field, f"side must be one of {', '.join(SIDES)}, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def check_method(value: str) -> str:
+    """The key of the method called ``value`` (key, name or synonym); ``UnknownNameError`` with suggestions."""
+    return get_method(value).key
+
+
+def parse_cut(spec: str | Cut, side: Side = DEFAULT_SIDE, method: str = DEFAULT_METHOD) -> Cut:
+    """A cut from text: ``"[side:]NERVE[@LANDMARK | @N mm]"``.
+
+    >>> parse_cut("right: ulnar nerve @ 120 mm")
+    Cut(nerve='ulnar nerve', at=None, mm=120.0, side='right', method='surgical_cut')
+    >>> parse_cut("median nerve@carpal tunnel").at
+    'carpal tunnel'
+    """
+    if isinstance(spec, Cut):
+        return spec
+    match = _SPEC.match(spec.strip())
+    if not match:
+        raise RequestError("also", f"cannot read the cut {spec!r}; write [side:]NERVE[@LANDMARK|@N mm]")
+    where = match["where"]
+    mm_match = _MM.match(where) if where else None
+    return Cut(
+        nerve=match["nerve"].strip(),
+        at=None if (where is None or mm_match) else where.strip(),
+        mm=float(mm_match["mm"]) if mm_match else None,
+        side=check_side((match["side"] or side).lower(), "also"),
+        method=method,
+    )
+
+
+def parse_weights(items: Iterable[str] | Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
+    """Cost-weight overrides from ``KIND=NUMBER`` items (the CLI's ``--weight``, the API's ``weight=``) or a
+    mapping; each kind is checked against the cost model.
+
+    >>> parse_weights(["muscle=5", "cut=1"])
+    (('cut', 1.0), ('muscle', 5.0))
+    """
+    from neurectomy.names import UnknownNameError, suggest
+
+    known = ("cut", "muscle", "skin_per_100cm2", "joint", "gland", "viscus", "special")
+    pairs: dict[str, float] = {}
+    entries = items.items() if isinstance(items, Mapping) else (_split_weight(i) for i in (items or ()))
+    for key, value in entries:
+        if key not in known:
+            raise UnknownNameError("weight", key, suggest(key, known) or list(known))
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            raise RequestError("weight", f"the weight of {key} must be a finite number ≥ 0, not {value!r}")
+        pairs[key] = number
+    return tuple(sorted(pairs.items()))
+
+
+def _split_weight(item: str) -> tuple[str, float]:
+    key, sep, value = item.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return key.strip(), float(value)
+    except ValueError:
+        raise RequestError("weight", f"write KIND=NUMBER (e.g. muscle=5), not {item!r}") from None
+
+
+def _texts(values: Iterable[Any] | str | None) -> tuple[Any, ...]:
+    if values is None:
+        return ()
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+# --------------------------------------------------------------------------- lesion
+@dataclass(frozen=True)
+class LesionRequest:
+    """What is lost if these nerves are cut here: one or several cuts, each with its side and method."""
+
+    cuts: tuple[Cut, ...]
+
+    @classmethod
+    def build(
+        cls,
+        nerve: str | Cut,
+        *,
+        at: str | None = None,
+        mm: float | None = None,
+        side: str = DEFAULT_SIDE,
+        method: str = DEFAULT_METHOD,
+        also: Iterable[str | Cut] | None = (),
+    ) -> LesionRequest:
+        """The request from the options every surface offers (``also``: ``"[side:]NERVE[@LANDMARK|@N mm]"``)."""
+        chosen = check_side(side)
+        key = check_method(method)
+        first = nerve if isinstance(nerve, Cut) else Cut(nerve, at=at, mm=mm, side=chosen, method=key)
+        return cls((first, *(parse_cut(spec, chosen, key) for spec in _texts(also))))
+
+    def resolve(self, atlas: Atlas) -> tuple[ResolvedCut, ...]:
+        """Every cut located on the atlas; an error in a further cut names the field ``also``."""
+        out = []
+        for i, cut in enumerate(self.cuts):
+            try:
+                out.append(resolve_cut(atlas, cut))
+            except PositionError as exc:
+                if i == 0:
+                    raise
+                raise RequestError("also", f"{cut.nerve}: {exc.message}", exc.suggestions) from None
+        return tuple(out)
+
+    def run(self, atlas: Atlas) -> Deficit:
+        return lesion(atlas, *self.resolve(atlas))
+
+
+# --------------------------------------------------------------------------- target
+@dataclass(frozen=True)
+class TargetRequest:
+    """Which nerve should be cut to take away these regions or functions, at the least collateral cost."""
+
+    regions: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    side: Side = DEFAULT_SIDE
+    top: int = 3
+    spare_motor: bool = False
+    method: str = DEFAULT_METHOD
+    coverage: float = 1.0
+    avoid: tuple[str, ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()
+    with_plans: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        regions: Iterable[str] | str | None = (),
+        functions: Iterable[str] | str | None = (),
+        *,
+        side: str = DEFAULT_SIDE,
+        top: int = 3,
+        spare_motor: bool = False,
+        method: str = DEFAULT_METHOD,
+        coverage: float = 1.0,
+        avoid: Iterable[str] | str | None = (),
+        weights: Iterable[str] | Mapping[str, float] | None = None,
+        with_plans: bool = False,
+    ) -> TargetRequest:
+        regions_t, functions_t = _texts(regions), _texts(functions)
+        if not regions_t and not functions_t:
+            raise RequestError("region", "give at least one region or function")
+        if not 0 < coverage <= 1:
+            raise RequestError("coverage", f"coverage must be in (0, 1], not {coverage!r}")
+        if top < 1:
+            raise RequestError("top", f"top must be at least 1, not {top!r}")
+        return cls(
+            regions_t,
+            functions_t,
+            check_side(side),
+            int(top),
+            bool(spare_motor),
+            check_method(method),
+            float(coverage),
+            _texts(avoid),
+            parse_weights(weights),
+            bool(with_plans),
+        )
+
+    def run(self, atlas: Atlas) -> TargetingResult:
+        from neurectomy.targeting import target
+
+        return target(
+            atlas,
+            self.regions,
+            self.functions,
+            side=self.side,
+            top=self.top,
+            spare_motor=self.spare_motor,
+            method=self.method,
+            coverage=self.coverage,
+            avoid=self.avoid,
+            weights=dict(self.weights) or None,
+        )
+
+    def run_with_plans(self, atlas: Atlas) -> tuple[TargetingResult, tuple[Plan, ...]]:
+        """The ranked cut sets and, if ``with_plans``, each one turned into a full :class:`Plan`."""
+        result = self.run(atlas)
+        plans = tuple(PlanRequest.from_cut_plan(p).run(atlas) for p in result.plans) if self.with_plans else ()
+        return result, plans
+
+    def to_json(self, atlas: Atlas) -> dict[str, Any]:
+        from neurectomy.serialise import targeting_json
+
+        return dict(targeting_json(*self.run_with_plans(atlas)))
+
+
+# --------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class PlanRequest:
+    """A full plan: a named procedure and/or cuts, the method, end treatments and (optionally) the patient."""
+
+    procedure: str | None = None
+    cuts: tuple[Cut, ...] = ()
+    side: Side = DEFAULT_SIDE
+    method: str | None = None
+    end_treatments: tuple[str, ...] | None = None
+    patient: Patient | None = None
+    years: float | None = None
+
+    @classmethod
+    def build(
+        cls,
+        procedure: str | None = None,
+        *,
+        nerve: str | None = None,
+        at: str | None = None,
+        mm: float | None = None,
+        side: str = DEFAULT_SIDE,
+        method: str | None = None,
+        end_treatments: Iterable[str] | None = None,
+        also: Iterable[str | Cut] | None = (),
+        patient: Any = None,
+        years: float | None = None,
+    ) -> PlanRequest:
+        """The request from every surface's options; ``patient`` is a Patient, a dict of its fields or a YAML path."""
+        from neurectomy.procedures import get_procedure
+
+        if not procedure and not nerve:
+            raise RequestError("procedure", "give a procedure or a nerve")
+        if not nerve and (at is not None or mm is not None):
+            raise RequestError("nerve", "a position (at/mm) needs a nerve")
+        chosen = check_side(side)
+        proc = get_procedure(procedure).id if procedure else None
+        key = check_method(method) if method else None
+        ends = None if end_treatments is None else tuple(get_end_treatment(e).key for e in end_treatments)
+        cuts = (Cut(nerve, at=at, mm=mm, side=chosen, method=key or DEFAULT_METHOD),) if nerve else ()
+        extra = tuple(parse_cut(spec, chosen, key or DEFAULT_METHOD) for spec in _texts(also))
+        if years is not None and not (0 < years <= 100):
+            raise RequestError("years", f"years must be in (0, 100], not {years!r}")
+        return cls(proc, cuts + extra, chosen, key, ends, _patient(patient), years)
+
+    @classmethod
+    def from_cut_plan(cls, cut_plan: CutPlan, patient: Any = None) -> PlanRequest:
+        """A ranked answer of :class:`TargetRequest` as a plan (``target --plan``, the web's "Open as plan")."""
+        cuts = tuple(Cut(c.nerve_id, mm=c.mm, side=c.side, method=c.method) for c in cut_plan.cuts)
+        if not cuts:
+            raise RequestError("cuts", "a cut plan without cuts cannot become a plan")
+        return cls(None, cuts, cuts[0].side, cuts[0].method, None, _patient(patient))
+
+    def run(self, atlas: Atlas) -> Plan:
+        from neurectomy.planning import make_plan
+
+        LesionRequest(self.cuts).resolve(atlas)  # every cut checked, each error naming its field
+        first, *rest = self.cuts or (None,)
+        return make_plan(
+            atlas,
+            procedure=self.procedure,
+            nerve=None if first is None else first.nerve,
+            at=None if first is None else first.at,
+            mm=None if first is None else first.mm,
+            side=self.side,
+            method=self.method,
+            end_treatments=self.end_treatments,
+            also=[c for c in rest if c is not None],
+            patient=self.patient,
+            days=None if self.years is None else timeline_days(self.years),
+        )
+
+
+def timeline_days(years: float) -> Any:
+    """The time grid of a course over ``years``: 61 even steps plus the usual follow-up visits."""
+    import numpy as np
+
+    days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
+    return days[days <= years * 365.25]
+
+
+def _patient(value: Any) -> Patient | None:
+    if value is None:
+        return None
+    from pathlib import Path
+
+    from neurectomy.candidacy import Patient, load_patient
+
+    if isinstance(value, Patient):
+        return value
+    if isinstance(value, str | Path):
+        return load_patient(value)
+    if isinstance(value, Mapping):
+        from pydantic import ValidationError
+
+        try:
+            return Patient.model_validate(dict(value))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "patient"
+            raise RequestError(f"patient.{where}", first["msg"]) from None
+    raise RequestError("patient", f"a patient is a Patient, a mapping or a YAML file, not {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- localise
+@dataclass(frozen=True)
+class LocaliseRequest:
+    """Where is the lesion? Findings (numb, reduced feeling, weak, paralysed, lost, spared) on one side."""
+
+    numb: tuple[str, ...] = ()
+    hypo: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    paralysed: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    spared: tuple[str, ...] = ()
+    side: Side = DEFAULT_SIDE
+    top: int = 3
+    closed_world: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        numb: Iterable[str] | None = (),
+        hypo: Iterable[str] | None = (),
+        weak: Iterable[str] | None = (),
+        paralysed: Iterable[str] | None = (),
+        lost: Iterable[str] | None = (),
+        spared: Iterable[str] | None = (),
+        side: str = DEFAULT_SIDE,
+        top: int = 3,
+        closed_world: bool = False,
+    ) -> LocaliseRequest:
+        req = cls(
+            _texts(numb),
+            _texts(hypo),
+            _texts(weak),
+            _texts(paralysed),
+            _texts(lost),
+            _texts(spared),
+            check_side(side),
+            int(top),
+            bool(closed_world),
+        )
+        if not (req.numb or req.hypo or req.weak or req.paralysed or req.lost):
+            raise RequestError("numb", "give at least one finding (numb, hypo, weak, paralysed or lost)")
+        if req.top < 1:
+            raise RequestError("top", f"top must be at least 1, not {top!r}")
+        return req
+
+    def run(self, atlas: Atlas) -> tuple[Site, ...]:
+        from neurectomy.targeting import localise
+
+        return localise(
+            atlas,
+            self.numb,
+            self.hypo,
+            self.weak,
+            self.paralysed,
+            self.lost,
+            self.spared,
+            side=self.side,
+            top=self.top,
+            closed_world=self.closed_world,
+        )

@@ -1,0 +1,424 @@
+"""The one JSON serialisation of every result (DESIGN §5), and its JSON Schema.
+
+Each shape is declared once, as a ``TypedDict`` below, and built once, by the function next to it. The objects'
+``to_dict()`` methods, the CLI's ``--json`` (both the argparse fast path and Typer), the HTTP API (whose
+``response_model`` is :func:`response_model` of the same declaration, so FastAPI validates every answer) and the
+registry all go through here. This module imports nothing heavy: the cold-start path of ``lesion --json`` uses it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args, get_origin, get_type_hints
+
+if TYPE_CHECKING:
+    from neurectomy.atlas.graph import Atlas
+    from neurectomy.lesion import Deficit, Loss, ResolvedCut
+    from neurectomy.planning import Plan
+    from neurectomy.targeting import CutPlan, LossItem, PlannedCut, Site, TargetingResult
+
+SideName = Literal["left", "right", "midline"]
+InterruptionName = Literal["permanent", "temporary", "none"]
+
+
+class Ref(TypedDict):
+    id: str
+    name: str
+
+
+# --------------------------------------------------------------------------- lesion
+class CutJSON(TypedDict):
+    """One cut as located on the atlas; ``interruption`` follows from the method."""
+
+    nerve: Ref
+    at: str | None
+    mm: float
+    side: SideName
+    method: str
+    interruption: InterruptionName
+
+
+class LossJSON(TypedDict):
+    """What one target loses on one side; ``permanent_supply_lost`` is the part that does not come back."""
+
+    target: Ref
+    side: SideName
+    supply_lost: float
+    permanent_supply_lost: float
+    lasting: InterruptionName
+    effect: str
+    kind: str
+    cut_by: list[str]
+    actions: NotRequired[list[str]]
+    area_cm2: NotRequired[float | None]
+    autonomous_zone: NotRequired[bool]
+    function: NotRequired[str]
+
+
+class DeficitJSON(TypedDict):
+    """``neurectomy lesion … --json``."""
+
+    cuts: list[CutJSON]
+    sensory: list[LossJSON]
+    motor: list[LossJSON]
+    autonomic: list[LossJSON]
+    special: list[LossJSON]
+    articular: list[LossJSON]
+    visceral: list[LossJSON]
+    summary: str
+
+
+def cut_json(c: ResolvedCut) -> CutJSON:
+    return {
+        "nerve": {"id": c.nerve_id, "name": c.nerve_name},
+        "at": c.at,
+        "mm": round(c.mm, 3),
+        "side": c.side,
+        "method": c.method,
+        "interruption": c.interruption,
+    }
+
+
+def loss_json(x: Loss) -> LossJSON:
+    t = x.target
+    out: LossJSON = {
+        "target": {"id": t.id, "name": t.name},
+        "side": x.side,
+        "supply_lost": round(x.supply_lost, 6),
+        "permanent_supply_lost": round(x.permanent_lost, 6),
+        "lasting": x.lasting,
+        "effect": x.effect,
+        "kind": t.kind,
+        "cut_by": list(x.cut_by),
+    }
+    if t.kind == "muscle":
+        out["actions"] = list(t.actions)
+    elif t.kind == "skin":
+        out["area_cm2"] = t.area_cm2
+        out["autonomous_zone"] = t.autonomous
+    elif t.function is not None:
+        out["function"] = t.function
+    return out
+
+
+def deficit_json(d: Deficit) -> DeficitJSON:
+    return {
+        "cuts": [cut_json(c) for c in d.cuts],
+        "sensory": [loss_json(x) for x in d.sensory],
+        "motor": [loss_json(x) for x in d.motor],
+        "autonomic": [loss_json(x) for x in d.autonomic],
+        "special": [loss_json(x) for x in d.special],
+        "articular": [loss_json(x) for x in d.articular],
+        "visceral": [loss_json(x) for x in d.visceral],
+        "summary": d.summary,
+    }
+
+
+# --------------------------------------------------------------------------- targeting and localisation
+class PlannedCutJSON(TypedDict):
+    nerve: Ref
+    at: str | None
+    mm: float
+    window_mm: list[float]
+    side: SideName
+    method: str
+    interruption: InterruptionName
+
+
+class LossItemJSON(TypedDict):
+    target: Ref
+    kind: str
+    supply_lost: float
+    effect: str
+    cost: float
+
+
+class CutPlanJSON(TypedDict):
+    cuts: list[PlannedCutJSON]
+    covers: list[LossItemJSON]
+    collateral: list[LossItemJSON]
+    cost: float
+    plan: NotRequired[PlanJSON]
+
+
+class TargetJSON(TypedDict):
+    """``neurectomy target … --json``."""
+
+    required: list[Ref]
+    side: SideName
+    method: str
+    plans: list[CutPlanJSON]
+    weights: dict[str, float]
+
+
+def planned_cut_json(c: PlannedCut) -> PlannedCutJSON:
+    return {
+        "nerve": {"id": c.nerve_id, "name": c.nerve_name},
+        "at": c.at,
+        "mm": round(c.mm, 3),
+        "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)],
+        "side": c.side,
+        "method": c.method,
+        "interruption": c.interruption,
+    }
+
+
+def loss_item_json(x: LossItem) -> LossItemJSON:
+    from neurectomy.lesion import effect_of
+
+    return {
+        "target": {"id": x.target.id, "name": x.target.name},
+        "kind": x.target.kind,
+        "supply_lost": round(x.supply_lost, 6),
+        "effect": effect_of(x.target, x.supply_lost),
+        "cost": round(x.cost, 4),
+    }
+
+
+def cut_plan_json(p: CutPlan, plan: Plan | None = None) -> CutPlanJSON:
+    out: CutPlanJSON = {
+        "cuts": [planned_cut_json(c) for c in p.cuts],
+        "covers": [loss_item_json(x) for x in p.covers],
+        "collateral": [loss_item_json(x) for x in p.collateral],
+        "cost": round(p.cost, 4),
+    }
+    if plan is not None:
+        out["plan"] = plan_json(plan)
+    return out
+
+
+def targeting_json(r: TargetingResult, plans: Sequence[Plan] = ()) -> TargetJSON:
+    """The ranked cut sets; with ``plans`` (``target --plan``), each answer carries its full plan."""
+    return {
+        "required": [{"id": t.id, "name": t.name} for t in r.required],
+        "side": r.side,
+        "method": r.method,
+        "plans": [cut_plan_json(p, plans[i] if i < len(plans) else None) for i, p in enumerate(r.plans)],
+        "weights": {k: getattr(r.weights, k) for k in r.weights.__dataclass_fields__},
+    }
+
+
+class SiteCutJSON(TypedDict):
+    nerve: Ref
+    at: str | None
+    mm: float
+    window_mm: list[float]
+    side: SideName
+
+
+class SiteJSON(TypedDict):
+    cuts: list[SiteCutJSON]
+    explains: list[str]
+    unexplained: list[str]
+    extra: list[str]
+    score: float
+
+
+class LocaliseJSON(TypedDict):
+    """``neurectomy localise … --json``."""
+
+    sites: list[SiteJSON]
+
+
+def site_json(s: Site) -> SiteJSON:
+    return {
+        "cuts": [
+            {
+                "nerve": {"id": c.nerve_id, "name": c.nerve_name},
+                "at": c.at,
+                "mm": round(c.mm, 3),
+                "window_mm": [round(c.window_mm[0], 3), round(c.window_mm[1], 3)],
+                "side": c.side,
+            }
+            for c in s.cuts
+        ],
+        "explains": list(s.explains),
+        "unexplained": list(s.unexplained),
+        "extra": list(s.extra),
+        "score": round(s.score, 4),
+    }
+
+
+def localise_json(sites: Sequence[Site]) -> LocaliseJSON:
+    return {"sites": [site_json(s) for s in sites]}
+
+
+# --------------------------------------------------------------------------- plans
+class MethodJSON(TypedDict):
+    key: str
+    name: str
+    family: str
+    seddon: str | None
+    sunderland: int | None
+    basal_lamina_tubes_intact: bool
+    interruption: InterruptionName
+    source: str
+    end_treatments: list[dict[str, str]]
+
+
+class PlanJSON(TypedDict):
+    """``neurectomy plan … --json``: a :class:`~neurectomy.planning.Plan`."""
+
+    procedure: dict[str, Any] | None
+    cuts: list[CutJSON]
+    method: MethodJSON
+    deficit: DeficitJSON
+    timeline: dict[str, Any]
+    candidacy: dict[str, Any] | None
+    alternatives: list[str]
+    risks: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    patient: dict[str, Any] | None
+    created: str
+    notice: str
+
+
+def plan_json(p: Plan) -> PlanJSON:
+    from neurectomy.lesion import INTERRUPTION
+
+    proc = p.procedure
+    m = p.method
+    return {
+        "procedure": None
+        if proc is None
+        else {
+            "id": proc.id,
+            "name": proc.name,
+            "category": proc.category,
+            "indications": list(proc.indications),
+            "functions_disabled": list(proc.functions_disabled),
+            "approaches": list(proc.approaches),
+            "anaesthesia": proc.anaesthesia,
+            "anaesthesia_source": proc.anaesthesia_source,
+            "imaging_guidance": proc.imaging_guidance,
+            "incision": proc.incision,
+            "steps": list(proc.steps),
+            "source": proc.source,
+        },
+        "cuts": [cut_json(c) for c in p.deficit.cuts],
+        "method": {
+            "key": m.key,
+            "name": m.name,
+            "family": m.family,
+            "seddon": m.seddon,
+            "sunderland": m.sunderland,
+            "basal_lamina_tubes_intact": m.tubes_intact,
+            "interruption": INTERRUPTION[m.family],
+            "source": m.source,
+            "end_treatments": [{"key": e.key, "name": e.name, "source": e.source} for e in p.end_treatments],
+        },
+        "deficit": deficit_json(p.deficit),
+        "timeline": p.timeline.to_dict(),
+        "candidacy": None if p.candidacy is None else p.candidacy.to_dict(),
+        "alternatives": list(p.alternatives),
+        "risks": list(p.risks),
+        "evidence": list(p.evidence),
+        "patient": None if p.patient is None else p.patient.model_dump(mode="json"),
+        "created": p.created,
+        "notice": p.notice,
+    }
+
+
+# --------------------------------------------------------------------------- atlas
+class LandmarkJSON(TypedDict):
+    name: str
+    mm: float
+
+
+class NerveJSON(TypedDict):
+    """``neurectomy atlas show NERVE --json``."""
+
+    id: str
+    name: str
+    synonyms: list[str]
+    xrefs: dict[str, str]
+    parent: str | None
+    origin_mm: float
+    also_from: list[dict[str, Any]]
+    length_mm: float
+    roots: list[str]
+    fibres: list[str]
+    landmarks: list[LandmarkJSON]
+    branches: list[str]
+    targets: list[dict[str, str]]
+    source: str
+    lengths_source: str
+
+
+def nerve_json(atlas: Atlas, nerve_idx: int) -> NerveJSON:
+    return atlas.nerve_to_dict(nerve_idx)  # type: ignore[return-value]
+
+
+class SearchHitJSON(TypedDict):
+    kind: str
+    id: str
+    name: str
+
+
+def search_json(atlas: Atlas, text: str, limit: int = 10) -> list[SearchHitJSON]:
+    """As ``neurectomy atlas search TEXT --json``: nerves and targets, best match first."""
+    if not text.strip():
+        return []
+    return [{"kind": k, "id": i, "name": n} for k, i, n in atlas.search(text, limit=limit)]
+
+
+SHAPES: dict[str, Any] = {
+    "lesion": DeficitJSON,
+    "target": TargetJSON,
+    "localise": LocaliseJSON,
+    "plan": PlanJSON,
+    "nerve": NerveJSON,
+    "search": list[SearchHitJSON],
+}
+
+
+# --------------------------------------------------------------------------- schema
+@cache
+def response_model(name: str) -> Any:
+    """The declared shape ``name`` (a key of :data:`SHAPES`) as a type pydantic and FastAPI validate against.
+
+    On Python < 3.12 pydantic needs ``typing_extensions.TypedDict``; importing that costs the cold start about
+    20 ms, so the declarations above use ``typing`` and are converted here, on first use, by the web app only.
+    """
+    return _for_pydantic(SHAPES[name])
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of the shape ``name`` (``lesion``, ``target``, ``localise``, ``plan``, ``nerve``, ``search``)."""
+    from pydantic import TypeAdapter
+
+    schema: dict[str, Any] = TypeAdapter(response_model(name)).json_schema()
+    return schema
+
+
+_CONVERTED: dict[type, Any] = {}
+
+
+def _for_pydantic(tp: Any) -> Any:
+    if sys.version_info >= (3, 12):  # pragma: no cover - the stdlib TypedDict is accepted there
+        return tp
+    import typing_extensions as te
+
+    if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__"):
+        if tp not in _CONVERTED:
+            hints = get_type_hints(tp)
+            # with postponed annotations Python 3.11 cannot see NotRequired; read it off the annotation text
+            raw = {k: str(getattr(v, "__forward_arg__", v)) for k, v in tp.__annotations__.items()}
+            optional = {k for k, v in raw.items() if v.startswith("NotRequired[")}
+            fields = {
+                k: (te.NotRequired[_for_pydantic(v)] if k in optional else _for_pydantic(v)) for k, v in hints.items()
+            }
+            _CONVERTED[tp] = te.TypedDict(tp.__name__, fields)  # type: ignore[operator]
+        return _CONVERTED[tp]
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is None or not args or origin is Literal:
+        return tp
+    converted = tuple(_for_pydantic(a) for a in args)
+    if origin in (list, dict, tuple):
+        return origin[converted if len(converted) > 1 else converted[0]]
+    import functools
+    import operator
+
+    return functools.reduce(operator.or_, converted)  # X | None

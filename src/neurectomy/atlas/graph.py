@@ -6,12 +6,18 @@ fibres come down from a tree root (spinal nerve, cranial nerve, ganglion), with 
 it carries. Plexus merges (``also_from``) give a target several paths. For every nerve the paths that pass it
 are kept sorted by the position at which they leave it, so a cut at position ``p`` interrupts exactly one
 suffix of that list (DESIGN §4). NumPy arrays for batch queries are built on first use.
+
+An :class:`Atlas` is shared by every caller in a process (web requests included), so it is immutable all the way
+down: records are frozen, sequences are tuples, look-up tables are read-only mappings
+(:class:`types.MappingProxyType`), NumPy arrays are not writeable, and attributes cannot be reassigned.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.names import UnknownNameError, normalise, suggest
@@ -23,22 +29,26 @@ if TYPE_CHECKING:
 TargetKind = Literal["muscle", "skin", "joint", "gland", "viscus", "special"]
 Group = Literal["motor", "sensory", "articular", "autonomic", "visceral", "special"]
 
-GROUP_OF_KIND: dict[str, Group] = {
-    "muscle": "motor",
-    "skin": "sensory",
-    "joint": "articular",
-    "gland": "autonomic",
-    "viscus": "visceral",
-    "special": "special",
-}
-DEFAULT_FIBRE: dict[str, str] = {
-    "muscle": "somatic_motor",
-    "skin": "somatic_sensory",
-    "joint": "somatic_sensory",
-    "gland": "sympathetic",
-    "viscus": "visceral_afferent",
-    "special": "special_sensory",
-}
+GROUP_OF_KIND: Mapping[str, Group] = MappingProxyType(
+    {
+        "muscle": "motor",
+        "skin": "sensory",
+        "joint": "articular",
+        "gland": "autonomic",
+        "viscus": "visceral",
+        "special": "special",
+    }
+)
+DEFAULT_FIBRE: Mapping[str, str] = MappingProxyType(
+    {
+        "muscle": "somatic_motor",
+        "skin": "somatic_sensory",
+        "joint": "somatic_sensory",
+        "gland": "sympathetic",
+        "viscus": "visceral_afferent",
+        "special": "special_sensory",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +117,9 @@ class Atlas:
     ``subtree_end[i]`` closes the DFS interval of nerve ``i``: its primary-tree descendants are
     ``range(i + 1, subtree_end[i])``. Path ``p`` runs from its target's supplying nerve up to a root:
     ``path_nerves[p][k]`` is left at ``path_exits[p][k]`` mm from that nerve's origin.
+
+    Immutable: the indexes are read-only mappings (a dict passed in is copied), every other container is a tuple,
+    and fields cannot be reassigned, so no caller can change what a name means for the rest of the process.
     """
 
     nerves: tuple[Nerve, ...]
@@ -122,9 +135,29 @@ class Atlas:
     references: tuple[tuple[str, str], ...]
     digest: str
     warnings: tuple[str, ...] = ()
-    nerve_index: dict[str, int] = field(default_factory=dict)
-    target_index: dict[str, int] = field(default_factory=dict)
-    name_index: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    nerve_index: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    target_index: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    name_index: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        for name in _INDEXES:
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
+
+    # a mappingproxy cannot be pickled: the cache stores plain dicts and wraps them again on load
+    def __getstate__(self) -> dict[str, Any]:
+        state = {name: getattr(self, name) for name in _FIELDS}
+        for name in _INDEXES:
+            state[name] = dict(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or state.keys() != _FIELDS:
+            raise TypeError("an atlas pickled by incompatible code")
+        for name in _INDEXES:
+            state[name] = MappingProxyType(state[name])
+        self.__dict__.update(state)
 
     # ----------------------------------------------------------------- look-up
     def nerve(self, name: str) -> Nerve:
@@ -219,12 +252,10 @@ class Atlas:
         return max(exits[k] - mm, 0.0) + sum(exits[:k])
 
     def counts(self) -> dict[str, int]:
+        """How much anatomy the atlas holds (the edges add what they know, e.g. charted skin regions)."""
         by_kind: dict[str, int] = {}
         for t in self.targets:
             by_kind[t.kind] = by_kind.get(t.kind, 0) + 1
-        from neurectomy.bodymap import charted_regions
-
-        charted = charted_regions()
         return {
             "nerves": len(self.nerves),
             "muscles": by_kind.get("muscle", 0),
@@ -232,7 +263,6 @@ class Atlas:
             "joints": by_kind.get("joint", 0),
             "viscera_glands": by_kind.get("gland", 0) + by_kind.get("viscus", 0),
             "special_organs": by_kind.get("special", 0),
-            "skin_regions_without_chart": sum(1 for t in self.targets if t.kind == "skin" and t.id not in charted),
             "supply_paths": len(self.path_target),
         }
 
@@ -283,6 +313,10 @@ class Atlas:
         return SupplyArrays.build(self)
 
 
+_INDEXES = ("nerve_index", "target_index", "name_index")
+_FIELDS = frozenset(f.name for f in fields(Atlas))
+
+
 @dataclass(frozen=True)
 class SupplyArrays:
     """Pre-aggregated loss rows for vectorised batch lesions.
@@ -292,6 +326,7 @@ class SupplyArrays:
     (target ids sorted, shares summed and capped at 1). Nerve ``n`` owns rows ``row_ptr[n] … row_ptr[n] + k_n``:
     one per distinct exit (ascending) plus an empty row for cuts beyond its last exit. ``exit[key_ptr[n]:key_ptr[n+1]]``
     are nerve ``n``'s distinct exits; ``steps`` bisection rounds find any cut's row among them.
+    The arrays are read-only.
     """
 
     exit: npt.NDArray[np.float64]
@@ -330,7 +365,7 @@ class SupplyArrays:
                 targets.extend(t for t, _ in row)
                 losses.extend(v for _, v in row)
                 row_indptr.append(len(targets))
-        return cls(
+        out = cls(
             exit=np.asarray([*keys, np.inf], dtype=np.float64),
             key_ptr=np.asarray(key_ptr, dtype=np.int64),
             steps=max(int(np.diff(key_ptr).max(initial=0)), 1).bit_length(),
@@ -339,3 +374,8 @@ class SupplyArrays:
             row_target=np.asarray(targets, dtype=np.int32),
             row_loss=np.asarray(losses, dtype=np.float64),
         )
+        for f in fields(out):
+            value = getattr(out, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return out

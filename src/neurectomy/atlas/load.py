@@ -18,11 +18,20 @@ from neurectomy.datafile import DataFileError, Problem, line_of, read_yaml, vali
 from neurectomy.names import normalise
 
 if TYPE_CHECKING:
+    from hashlib import blake2b
+
     from neurectomy.atlas.schema import RegionFile
 
-#: bump when the compiled form changes, so stale caches are ignored
-COMPILER_VERSION = "4"
+#: bump when the compiled form changes, so stale caches are ignored (the code hash below catches edits too)
+COMPILER_VERSION = "5"
 DATA_DIR = Path(__file__).with_name("data")
+#: the source files whose bytes go into the cache key: change the compiler and a stale pickle is never loaded
+CODE_FILES: tuple[Path, ...] = (
+    Path(__file__).with_name("schema.py"),
+    Path(__file__),
+    Path(__file__).with_name("graph.py"),
+    Path(__file__).parent.with_name("names.py"),
+)
 REFERENCES_FILE = "references.yaml"
 MAX_PATHS_PER_SUPPLY = 256
 SHARE_TOLERANCE = 0.011
@@ -51,17 +60,35 @@ def data_files(data_dir: Path | None = None) -> list[Path]:
 
 
 def digest_of(data_dir: Path | None = None) -> str:
-    """Hash of every data file's name and bytes plus the compiler version: the cache key."""
+    """The cache key: a hash of every data file's name and bytes, the compiler version and the code that compiles
+    them (:data:`CODE_FILES`), so neither a data edit nor a code edit can load a stale compiled atlas."""
     root = data_dir or DATA_DIR
-    try:  # the C module directly: hashlib's import pulls in OpenSSL, a twentieth of the cold-start budget
-        from _blake2 import blake2b
-    except ImportError:  # pragma: no cover - interpreters without it
-        from hashlib import blake2b
-    h = blake2b(COMPILER_VERSION.encode(), digest_size=16)
+    h = _blake2b(COMPILER_VERSION.encode())
+    h.update(code_digest(CODE_FILES).encode())
     for path in sorted(root.glob("*.yaml")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def code_digest(files: Sequence[Path] = CODE_FILES) -> str:
+    """Hash of the compiling code's source bytes (a file that cannot be read counts by its name alone)."""
+    h = _blake2b(b"code")
+    for path in files:
+        h.update(path.name.encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:  # pragma: no cover - a sourceless install: the compiler version alone keys the cache
+            h.update(b"\0unreadable")
+    return h.hexdigest()
+
+
+def _blake2b(data: bytes) -> blake2b:
+    try:  # the C module directly: hashlib's import pulls in OpenSSL, a twentieth of the cold-start budget
+        from _blake2 import blake2b as make
+    except ImportError:  # pragma: no cover - interpreters without it
+        from hashlib import blake2b as make
+    return make(data, digest_size=16)
 
 
 def cache_dir() -> Path | None:
@@ -79,33 +106,56 @@ def cache_dir() -> Path | None:
 
 
 def load_atlas(data_dir: str | Path | None = None, *, cache: bool = True) -> Atlas:
-    """The compiled atlas of ``data_dir`` (default: the packaged data), from the cache when it is current."""
+    """The compiled atlas of ``data_dir`` (default: the packaged data), from the cache when it is current.
+
+    A cache file that is corrupt, truncated, unreadable or written by incompatible code is rebuilt and
+    overwritten, never trusted and never an error.
+    """
     root = Path(data_dir) if data_dir is not None else DATA_DIR
     digest = digest_of(root)
     where = cache_dir() if cache else None
     cached = where / f"atlas-{digest}.pickle" if where else None
-    if cached is not None and cached.is_file():
-        try:
-            with cached.open("rb") as fh:
-                atlas = pickle.load(fh)
-            if isinstance(atlas, Atlas) and atlas.digest == digest:
-                return atlas
-        except Exception:  # a corrupt cache is rebuilt, never trusted
-            pass
+    if cached is not None:
+        atlas = _read_cache(cached, digest)
+        if atlas is not None:
+            return atlas
     atlas = compile_atlas(root, digest)
     if cached is not None:
-        _write_atomically(cached, pickle.dumps(atlas, protocol=pickle.HIGHEST_PROTOCOL))
+        _write_atomically(cached, atlas)
     return atlas
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _read_cache(path: Path, digest: str) -> Atlas | None:
+    """The cached atlas, or None when there is none or it cannot be trusted."""
+    try:
+        with path.open("rb") as fh:
+            atlas = pickle.load(fh)
+    except Exception:  # missing, corrupt, truncated, a directory, unreadable, or classes that no longer match
+        return None
+    if isinstance(atlas, Atlas) and atlas.digest == digest:
+        return atlas
+    return None
+
+
+def _write_atomically(path: Path, atlas: Atlas) -> None:
+    """Pickle into a temporary file beside ``path``, then rename it over ``path``: a reader (another process or
+    thread) sees the old file or the whole new one, never a partial write, and a failed write leaves no trace."""
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        # a name no other process or thread can pick; created exclusively, with the umask's usual permissions
+        candidate = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        tmp = candidate
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(atlas, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        tmp = None
     except OSError:
         pass  # an unwritable cache only costs speed
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- parsing

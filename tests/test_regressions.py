@@ -155,3 +155,30 @@ def test_a_single_whole_word_match_is_still_found():
     """The no-guessing rule must not lose the plain names clinicians type ("forehead", "medial forearm")."""
     assert [t.name for t in neurectomy.target("forehead").required] == ["skin of forehead"]
     assert [t.name for t in neurectomy.target("medial forearm").required] == ["skin of medial forearm"]
+
+
+def test_soft_findings_cannot_hide_what_the_chosen_cuts_take():
+    """For observed (soft) targets the MILP allowed "interrupted ≤ OR of cuts" but not "interrupted ≥ each cut", so
+    a cut taking all of a target observed at 0.5 could be scored as taking half (90 of 400 random soft models
+    disagreed with brute force). Here one cut takes both paths of a target observed as half lost: the exact cost
+    is the cut plus the 0.5 mismatch, and the MILP must not report a cheaper, impossible fit."""
+    import numpy as np
+
+    from neurectomy.targeting import Candidate, CoverModel, solve_bruteforce, solve_milp
+
+    model = CoverModel(
+        candidates=(Candidate(0, 0.0, 0.0, ()),),
+        paths=(0, 1),
+        cand_paths=((0, 1),),
+        path_target=np.array([0, 0]),
+        path_weight=np.array([0.5, 0.5]),
+        targets=(0,),
+        cost=np.array([0.0]),
+        required={},
+        observed={0: 0.5},
+        penalty=10.0,
+        cut_cost=0.05,
+    )
+    milp, brute = solve_milp(model), solve_bruteforce(model, max_cuts=1)
+    assert milp is not None and brute is not None
+    assert milp == brute == (frozenset(), 5.0)

@@ -260,8 +260,12 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     v_parts: list[np.ndarray] = [np.ones(len(up_k)), -np.ones(int(keep.sum()))]
     lo_parts: list[np.ndarray] = [np.full(len(up_k), -inf)]
     hi_parts: list[np.ndarray] = [np.zeros(len(up_k))]
-    # y_k - x_c >= 0 for every costed class: interrupted whenever a covering cut is chosen
-    costed = class_cost[k_idx] > 0
+    # y_k - x_c >= 0 for every costed class, and every class carrying an observed (soft) target: interrupted
+    # whenever a covering cut is chosen. Without it a soft target could be reported as losing less than the
+    # chosen cuts take (hiding an overshoot past the observed level).
+    observed_class = np.zeros(ncls, dtype=bool)
+    observed_class[np.unique(path_class[np.isin(model.path_target, obs)])] = True
+    costed = (class_cost[k_idx] > 0) | observed_class[k_idx]
     kk, cc = k_idx[costed], c_idx[costed]
     first = len(up_k)
     r_parts += [first + np.arange(len(kk))] * 2

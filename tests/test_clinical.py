@@ -135,16 +135,45 @@ def test_vestibular_plan_takes_balance_and_keeps_hearing(atlas):
     assert "not a medical device" in d["notice"]
 
 
+def _against(p) -> set[str]:
+    """The rules that must hold the verdict back for PATIENT (severe chronic pain, other treatments failed, numbness
+    accepted, no entrapment), from what the plan takes: weakness, unless weakening is the aim (seed sentence 8);
+    a surgical cut of a purely sensory territory for pain, when no neurolytic block was tried (sentence 4)."""
+    against = set()
+    if p.deficit.motor and p.procedure.category != "motor":
+        against.add("motor_function")
+    sensory_only = bool(p.deficit.sensory) and not p.deficit.motor
+    if p.method.family == "surgical" and sensory_only and p.procedure.goal == "pain_relief":
+        against.add("neurolytic_first")
+    return against
+
+
 @pytest.mark.parametrize("name", sorted(load_procedures()))
 def test_every_named_procedure_makes_a_complete_plan(atlas, name):
     p = neurectomy.plan(name, patient=PATIENT, atlas=atlas)
     d = p.to_dict()
-    assert d["cuts"] and d["candidacy"]["verdict"] in ("favourable", "conditional", "not indicated")
-    assert all(r["rule"] and r["text"] for r in d["candidacy"]["reasons"])
+    assert d["cuts"] and all(r["rule"] and r["text"] for r in d["candidacy"]["reasons"])
+    found = {r["rule"]: r["verdict"] for r in d["candidacy"]["reasons"]}
+    against = _against(p)
+    assert {rule for rule, verdict in found.items() if verdict != "favourable"} == against
+    assert {found[rule] for rule in against} <= {"conditional"}
+    assert d["candidacy"]["verdict"] == ("conditional" if against else "favourable")
+    assert found["indication"] == found["other_treatments_failed"] == "favourable"
+    assert ("numbness_acceptable" in found) == (p.method.interrupts and bool(p.deficit.sensory))
     for r in d["risks"]:
         assert r["source"], r
     if p.method.interrupts:
         assert p.deficit.losses, name
+
+
+def test_procedure_verdicts_are_not_all_alike():
+    """The table above is not vacuous: both outcomes and both reasons occur, on the procedures expected."""
+    against = {name: _against(neurectomy.plan(name, patient=PATIENT)) for name in load_procedures()}
+    assert against["lfcn_neurectomy"] == {"neurolytic_first"}
+    assert against["triple_neurectomy"] == {"motor_function"}  # the iliohypogastric nerve supplies muscle
+    assert against["selective_tibial_neurotomy"] == set()  # weakening is the aim
+    assert against["lumbar_medial_branch_rf_neurotomy"] == {"motor_function"}  # neurolytic, but multifidus
+    assert against["vestibular_neurectomy"] == set()
 
 
 def test_candidacy_rules():
@@ -218,6 +247,7 @@ def test_plan_cli_json_and_errors(tmp_path):
     assert bad_patient.returncode == 2 and "p.yaml:1" in bad_patient.stderr and "pain_nrs" in bad_patient.stderr
 
 
+@pytest.mark.slow
 def test_simulate_writes_offline_chart(tmp_path):
     out = tmp_path / "t.html"
     proc = subprocess.run(

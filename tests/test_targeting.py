@@ -69,7 +69,11 @@ def test_targeting_check(atlas, check):
 
 
 @st.composite
-def cover_models(draw):
+def cover_models(draw, soft: bool = False):
+    """Small random cover models: hard ones as :func:`target` builds them (required coverage, costs per target)
+    and, with ``soft``, the penalty models :func:`localise` builds (observed loss levels with a penalty per unit of
+    mismatch, spared targets that cost at least the penalty, one cost for every unmentioned target), mirroring
+    ``build_model``."""
     n_cand = draw(st.integers(1, 7))
     n_paths = draw(st.integers(1, 10))
     n_targets = draw(st.integers(1, 5))
@@ -80,13 +84,26 @@ def cover_models(draw):
     path_target = np.array([draw(st.integers(0, n_targets - 1)) for _ in range(n_paths)])
     path_weight = np.array([draw(st.floats(0.05, 1.0)) for _ in range(n_paths)])
     cost = np.array([draw(st.floats(0, 10)) for _ in range(n_targets)])
-    required_targets = draw(st.sets(st.integers(0, n_targets - 1), max_size=2))
+    observed: dict[int, float] = {}
+    penalty = 0.0
+    if soft:
+        penalty = draw(st.floats(0, 20))
+        unmentioned = draw(st.sampled_from([None, 0.2, penalty]))
+        if unmentioned is not None:
+            cost[:] = unmentioned
+        level = st.one_of(st.sampled_from([1.0, 0.5]), st.floats(0, 1))
+        observed = {t: draw(level) for t in draw(st.sets(st.integers(0, n_targets - 1), min_size=1))}
+    required_targets = draw(st.sets(st.integers(0, n_targets - 1), max_size=1 if soft else 2)) - set(observed)
     required = {}
     for t in required_targets:
         reachable = sum(path_weight[p] for p in covered if path_target[p] == t)
         if reachable > 0:
             required[t] = float(draw(st.floats(0.01, 1.0)) * reachable)
-            cost[t] = 0.0
+    for t in [*required, *observed]:
+        cost[t] = 0.0
+    if soft:
+        for t in draw(st.sets(st.integers(0, n_targets - 1))) - set(observed) - set(required):
+            cost[t] = max(penalty, cost[t])  # spared
     return CoverModel(
         candidates=tuple(Candidate(i, 0.0, 0.0, ps) for i, ps in enumerate(cand_paths)),
         paths=tuple(range(n_paths)),
@@ -96,24 +113,63 @@ def cover_models(draw):
         targets=tuple(range(n_targets)),
         cost=cost,
         required=required,
+        observed=observed,
+        penalty=penalty,
         cut_cost=draw(st.floats(0, 2)),
     )
+
+
+def _check_milp_against_bruteforce(model):
+    """Same optimal cost (the sets may differ where costs tie), the MILP's set really costs what it reports, and
+    the same again for the best set that is neither the first nor a superset of it."""
+    milp = solve_milp(model)
+    brute = solve_bruteforce(model, max_cuts=len(model.candidates))
+    assert (milp is None) == (brute is None)
+    if milp is None:
+        return
+    assert model.objective(sorted(milp[0])) == pytest.approx(milp[1])
+    assert milp[1] == pytest.approx(brute[1], abs=1e-6), (sorted(milp[0]), sorted(brute[0]))
+    second_milp = solve_milp(model, exclude=[milp[0]])
+    second_brute = solve_bruteforce(model, max_cuts=len(model.candidates), exclude=[milp[0]])
+    assert (second_milp is None) == (second_brute is None)
+    if second_milp is not None:
+        assert not second_milp[0] >= milp[0]
+        assert second_milp[1] == pytest.approx(second_brute[1], abs=1e-6)
 
 
 @settings(max_examples=200, deadline=None)
 @given(model=cover_models())
 def test_milp_equals_bruteforce(model):
-    milp = solve_milp(model)
-    brute = solve_bruteforce(model, max_cuts=len(model.candidates))
-    assert (milp is None) == (brute is None)
-    if milp is not None:
-        assert milp[1] == pytest.approx(brute[1], abs=1e-6)
-        assert model.objective(sorted(milp[0])) == pytest.approx(milp[1])
-        second_milp = solve_milp(model, exclude=[milp[0]])
-        second_brute = solve_bruteforce(model, max_cuts=len(model.candidates), exclude=[milp[0]])
-        assert (second_milp is None) == (second_brute is None)
-        if second_milp is not None:
-            assert second_milp[1] == pytest.approx(second_brute[1], abs=1e-6)
+    _check_milp_against_bruteforce(model)
+
+
+@settings(max_examples=150, deadline=None)
+@given(model=cover_models(soft=True))
+def test_milp_equals_bruteforce_on_soft_models(model):
+    """The penalty models of :func:`localise`: a cut that overshoots an observed level must pay for it."""
+    assert model.observed
+    _check_milp_against_bruteforce(model)
+
+
+def test_milp_pays_for_overshooting_an_observed_level():
+    """Regression (review of issue "One truth per request"): with only ``interrupted <= OR(cuts)`` for soft targets
+    the MILP could count a fully cut target as losing just its observed half, hiding the overshoot, and pick the
+    cut (true cost 0.5 + 10 * 0.5) over cutting nothing (10 * 0.5)."""
+    model = CoverModel(
+        candidates=(Candidate(0, 0.0, 0.0, (0,)),),
+        paths=(0,),
+        cand_paths=((0,),),
+        path_target=np.array([0]),
+        path_weight=np.array([1.0]),
+        targets=(0,),
+        cost=np.array([0.0]),
+        required={},
+        observed={0: 0.5},
+        penalty=10.0,
+        cut_cost=0.5,
+    )
+    assert solve_milp(model) == (frozenset(), pytest.approx(5.0))
+    assert solve_bruteforce(model) == (frozenset(), pytest.approx(5.0))
 
 
 def test_alternatives_are_ranked_and_distinct(atlas):

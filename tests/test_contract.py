@@ -77,9 +77,9 @@ LESION_CASES = [
         {"nerve": "superior hypogastric plexus", "side": "right", "method": "resection"},
     ),
     (
-        ["vestibular nerve", "--method", "diagnostic block", "--side", "midline"],
-        {"nerve": "vestibular nerve", "method": "diagnostic block", "side": "midline"},
-        {"nerve": "vestibular nerve", "method": "diagnostic block", "side": "midline"},
+        ["vestibular nerve", "--method", "diagnostic block", "--side", "right"],
+        {"nerve": "vestibular nerve", "method": "diagnostic block", "side": "right"},
+        {"nerve": "vestibular nerve", "method": "diagnostic block", "side": "right"},
     ),
 ]
 
@@ -113,6 +113,7 @@ def test_abbreviated_options_behave_the_same_on_both_cli_paths(capsys):
         ["lesion", "sural nerv", "--json"],
         ["lesion", "sural nerve", "--method", "bogus", "--json"],
         ["lesion", "sural nerve", "--side", "up", "--json"],
+        ["lesion", "sural nerve", "--side", "midline", "--json"],
         ["lesion", "sural nerve", "--at", "nowhere", "--json"],
         ["lesion", "sural nerve", "--also", "ulnar nerve@moon", "--json"],
     ],

@@ -87,9 +87,15 @@ def cuts(draw, sides=SIDES, methods=tuple(METHODS), lateral: bool = False) -> Cu
     whatever side is asked for)."""
     nerve = draw(st.sampled_from(LATERAL) if lateral else st.integers(0, len(ATLAS.nerves) - 1))
     where = draw(positions(nerve))
+    allowed = [x for x in sides if x in sides_of(nerve)] or list(sides_of(nerve))
     return Cut(
-        ATLAS.nerves[nerve].id, side=draw(st.sampled_from(sides)), method=draw(st.sampled_from(methods)), **where
+        ATLAS.nerves[nerve].id, side=draw(st.sampled_from(allowed)), method=draw(st.sampled_from(methods)), **where
     )
+
+
+def sides_of(nerve: int) -> tuple[str, ...]:
+    """The sides a nerve can be cut on: a paired nerve left or right; a midline one any (it stays midline)."""
+    return SIDES if ATLAS.nerves[nerve].midline else ("left", "right")
 
 
 def per_side(d) -> dict[tuple[str, str], float]:
@@ -123,7 +129,7 @@ def test_a_landmark_cuts_where_it_lies(nerve, data):
     n = ATLAS.nerves[nerve]
     name, _ = data.draw(st.sampled_from(n.landmarks))
     first = next(mm for other, mm in n.landmarks if normalise(other) == normalise(name))
-    side = data.draw(st.sampled_from(SIDES))
+    side = data.draw(st.sampled_from(sides_of(nerve)))
     by_name = lesion(ATLAS, Cut(n.id, at=_spelling(data.draw, name), side=side))
     assert by_name.cuts[0].mm == first
     assert full(by_name) == full(lesion(ATLAS, Cut(n.id, mm=first, side=side)))
@@ -134,7 +140,7 @@ def test_a_landmark_cuts_where_it_lies(nerve, data):
 def test_a_more_distal_cut_on_the_same_nerve_never_takes_more(nerve, data):
     """Bug caught: a cut interrupting paths that leave the nerve before it (or missing some that leave after),
     whatever way its position is given."""
-    side = data.draw(st.sampled_from(SIDES))
+    side = data.draw(st.sampled_from(sides_of(nerve)))
     method = data.draw(st.sampled_from(INTERRUPTING))
     a, b = (Cut(ATLAS.nerves[nerve].id, side=side, method=method, **data.draw(positions(nerve))) for _ in range(2))
     proximal, distal = sorted((a, b), key=lambda c: resolve_cut(ATLAS, c).mm)
@@ -248,24 +254,17 @@ def test_what_stays_is_what_the_surgical_cuts_take(chosen):
     assert {k: v for k, v in stays.items() if v > 0} == pytest.approx(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: lesion() takes the sides to report from every cut, including a decompression that interrupts "
-    "nothing, so a no-op cut on the right moves a midline plexus's losses from 'midline' to 'right'",
-)
 def test_a_decompression_does_not_move_midline_losses_to_its_side():
+    """lesion() took the sides to report from every cut, including a decompression that interrupts nothing, so a
+    no-op cut on the right moved a midline plexus's losses from 'midline' to 'right'."""
     presacral = Cut("superior hypogastric plexus")
     release = Cut("sural nerve", side="right", method="decompression")
     assert per_side(lesion(ATLAS, presacral, release)) == per_side(lesion(ATLAS, presacral))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug (or an undecided rule): a midline cut's losses are reported under the side of whatever lateral "
-    "cuts accompany it, so adding a left cut removes the uterus from 'midline', and a left and a right cut report "
-    "the one uterus twice",
-)
 def test_a_left_cut_does_not_change_what_a_midline_cut_takes():
+    """A midline cut's losses were reported under the side of whatever lateral cuts accompanied it, so adding a left
+    cut removed the uterus from 'midline', and a left and a right cut reported the one uterus twice."""
     presacral = Cut("superior hypogastric plexus")
     alone = per_side(lesion(ATLAS, presacral))
     with_left = per_side(lesion(ATLAS, presacral, Cut("sural nerve", side="left")))
@@ -298,3 +297,22 @@ def test_batch_agrees_with_single_cuts_on_random_cuts():
         got = {ATLAS.targets[t].id: v for t, v in zip(matrix[row].indices, matrix[row].data, strict=True)}
         assert got.keys() == d.keys()
         assert np.allclose([got[k] for k in d], [d[k] for k in d])
+
+
+def test_a_left_and_a_right_cut_report_a_midline_organ_once():
+    """With a presacral cut and cuts on both sides, the uterus (reached only by the midline plexus) was reported
+    twice, once per side; an organ that only midline cuts reach is one organ, reported once, as midline."""
+    d = lesion(
+        ATLAS, Cut("superior hypogastric plexus"), Cut("sural nerve", side="left"), Cut("sural nerve", side="right")
+    )
+    uterus = [x.side for x in d.losses if x.target.id == "uterus"]
+    assert uterus == ["midline"]
+
+
+def test_a_paired_nerve_cannot_be_cut_at_the_midline():
+    """``side="midline"`` was accepted for the sural nerve and acted on whichever sides other cuts named."""
+    from neurectomy.lesion import PositionError
+
+    with pytest.raises(PositionError, match="paired") as caught:
+        lesion(ATLAS, Cut("sural nerve", side="midline"))
+    assert caught.value.field == "side"

@@ -273,6 +273,8 @@ def resolve_cut(atlas: Atlas, cut: Cut) -> ResolvedCut:
     method = get_method(cut.method)
     idx = atlas.nerve_idx(cut.nerve)
     nerve = atlas.nerves[idx]
+    if cut.side == "midline" and not nerve.midline:
+        raise PositionError(f"the {nerve.name} is paired; give its side, left or right", field="side")
     mm, at = resolve_position(atlas, idx, cut.at, cut.mm)
     side: Side = "midline" if nerve.midline else cut.side
     return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, method.key, INTERRUPTION[method.family])
@@ -310,45 +312,63 @@ def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
     {'temporary'}
     """
     resolved = tuple(c if isinstance(c, ResolvedCut) else resolve_cut(atlas, c) for c in cuts)
-    sides: list[Side] = sorted({c.side for c in resolved if c.side != "midline"})
-    if not sides and resolved:
-        sides = ["midline"]
+    acting = [c for c in resolved if c.interrupts]
+    midline = _hits(atlas, [c for c in acting if c.side == "midline"])
+    lateral = {side: _hits(atlas, [c for c in acting if c.side == side]) for side in ("left", "right")}
+    lateral_targets = {side: {atlas.path_target[p] for p in hits[0]} for side, hits in lateral.items()}
     losses: list[Loss] = []
-    for side in sides:
-        hit: dict[int, set[str]] = {}
-        permanent: set[int] = set()
-        for c in resolved:
-            if c.side in (side, "midline") and c.interrupts:
-                for p in interrupted_paths(atlas, c.nerve_idx, c.mm):
-                    hit.setdefault(p, set()).add(c.nerve_id)
-                    if c.interruption == "permanent":
-                        permanent.add(p)
-        lost: dict[int, float] = {}
-        kept_lost: dict[int, float] = {}
-        by: dict[int, set[str]] = {}
-        for p, who in hit.items():
-            t = atlas.path_target[p]
-            lost[t] = lost.get(t, 0.0) + atlas.path_weight[p]
-            if p in permanent:
-                kept_lost[t] = kept_lost.get(t, 0.0) + atlas.path_weight[p]
-            by.setdefault(t, set()).update(who)
-        for t, value in lost.items():
-            target = atlas.targets[t]
-            value = min(value, 1.0)
-            if value <= 1e-12:
+    # a target that only midline cuts reach is reported once, as midline; one that a side's cuts reach is reported
+    # on that side, with whatever the midline cuts add to it
+    for side in ("left", "right", "midline"):
+        if side == "midline":
+            hit, permanent = midline
+            keep = {atlas.path_target[p] for p in hit} - lateral_targets["left"] - lateral_targets["right"]
+        else:
+            if not lateral[side][0]:
                 continue
-            losses.append(
-                Loss(
-                    target,
-                    side,
-                    value,
-                    effect_of(target, value),
-                    tuple(sorted(by[t])),
-                    min(kept_lost.get(t, 0.0), value),
-                )
-            )
+            hit = {**midline[0], **lateral[side][0]}
+            for p in set(midline[0]) & set(lateral[side][0]):
+                hit[p] = midline[0][p] | lateral[side][0][p]
+            permanent = midline[1] | lateral[side][1]
+            keep = lateral_targets[side]
+        losses += _losses(atlas, hit, permanent, keep, side)
     losses.sort(key=lambda x: (GROUPS.index(x.group), x.side, -round(x.supply_lost, 9), x.target.name))
     return Deficit(resolved, tuple(losses))
+
+
+def _hits(atlas: Atlas, cuts: Sequence[ResolvedCut]) -> tuple[dict[int, set[str]], set[int]]:
+    """Paths interrupted by ``cuts`` (with the nerves that cut each) and those interrupted for good."""
+    hit: dict[int, set[str]] = {}
+    permanent: set[int] = set()
+    for c in cuts:
+        for p in interrupted_paths(atlas, c.nerve_idx, c.mm):
+            hit.setdefault(p, set()).add(c.nerve_id)
+            if c.interruption == "permanent":
+                permanent.add(p)
+    return hit, permanent
+
+
+def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: set[int], side: Side) -> list[Loss]:
+    lost: dict[int, float] = {}
+    kept_lost: dict[int, float] = {}
+    by: dict[int, set[str]] = {}
+    for p, who in hit.items():
+        t = atlas.path_target[p]
+        if t not in keep:
+            continue
+        lost[t] = lost.get(t, 0.0) + atlas.path_weight[p]
+        if p in permanent:
+            kept_lost[t] = kept_lost.get(t, 0.0) + atlas.path_weight[p]
+        by.setdefault(t, set()).update(who)
+    out = []
+    for t, value in lost.items():
+        target = atlas.targets[t]
+        value = min(value, 1.0)
+        if value <= 1e-12:
+            continue
+        permanent_part = min(kept_lost.get(t, 0.0), value)
+        out.append(Loss(target, side, value, effect_of(target, value), tuple(sorted(by[t])), permanent_part))
+    return out
 
 
 def lesion_batch(atlas: Atlas, nerve_idx: npt.ArrayLike, mm: npt.ArrayLike) -> csr_matrix:

@@ -482,13 +482,13 @@ def test_backup_then_restore_yields_the_same_data(engine: Any, who: dict[str, An
     sup.populate(engine, who["clinician"], 3)
     before = sup.snapshot(engine)
     f = tmp_path / "registry.backup.gz"
-    backup(engine, f)
+    backup(engine, f, key=sup.KEY)
     # into a fresh database of the same backend
     url, drop = sup.database_url(engine.dialect.name, tmp_path / "b")
     (tmp_path / "b").mkdir(exist_ok=True)
     e2 = make_engine(url)
     try:
-        restore(e2, f)
+        restore(e2, f, key=sup.KEY)
         after = sup.snapshot(e2)
         assert {k: v for k, v in after.items() if k != "audit_log"} == {
             k: v for k, v in before.items() if k != "audit_log"
@@ -502,13 +502,13 @@ def test_backup_then_restore_yields_the_same_data(engine: Any, who: dict[str, An
         new = write(e2, lambda s: create_case(s, who["clinician"], {**sup.CASE, "pseudonym": "after"}).id)
         assert new == max(r["id"] for r in before["cases"]) + 1
         with pytest.raises(BackupError, match="not empty"):
-            restore(e2, f)
+            restore(e2, f, key=sup.KEY)
     finally:
         e2.dispose()
         drop()
     with pytest.raises(BackupError):
         (tmp_path / "junk.gz").write_bytes(b"junk")
-        restore(engine, tmp_path / "junk.gz")
+        restore(engine, tmp_path / "junk.gz", key=sup.KEY)
 
 
 # --------------------------------------------------------------------------- command line
@@ -552,7 +552,9 @@ def test_registry_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ann = authenticate(s, "ann", sup.PASSWORD)
     sup.populate(e1, ann, 2)
     ok("export", "--institution", "Clinic", "-o", str(tmp_path / "x.json"), "--db", db1)
+    monkeypatch.setenv("NEURECTOMY_BACKUP_KEY_FILE", str(tmp_path / "backup.key"))
     ok("backup", str(tmp_path / "x.gz"), "--db", db1)
+    assert (tmp_path / "backup.key").stat().st_mode & 0o777 == 0o600
     ok("restore", str(tmp_path / "x.gz"), "--db", db2)
     assert sup.snapshot(make_engine(db2))["cases"] == sup.snapshot(e1)["cases"]
     ok(

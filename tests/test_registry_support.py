@@ -23,6 +23,8 @@ BACKENDS = [
     ),
 ]
 PASSWORD = "correct horse battery"
+#: The backup signing key of the tests (a real registry keeps its key in a file outside the database).
+KEY = b"0123456789abcdef" * 4
 
 
 def _cheap_hashing() -> None:

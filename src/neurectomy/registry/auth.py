@@ -77,6 +77,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD:
         return False
     try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no stored password can match it; spend the same time
+        password_hash, password = None, "not a valid password"
+    try:
         if password_hash is None:
             if not _dummy:
                 _dummy.append(_hasher.hash("not a real password; used to equalise timing"))

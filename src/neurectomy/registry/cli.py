@@ -1,4 +1,4 @@
-"""``neurectomy registry``: init | add-user | export | import | backup | restore.
+"""``neurectomy registry``: init | add-user | user … | export | import | backup | restore | check.
 
 Imports nothing heavy at module level (the main CLI's start-up time); each command imports SQLAlchemy itself.
 The command line acts as the local operator (full rights) and every write it makes is audited as such.
@@ -93,25 +93,34 @@ def export_cmd(
 ) -> None:
     """Export cases as a FHIR R4 Bundle (JSON)."""
     from neurectomy.registry.auth import SYSTEM
-    from neurectomy.registry.db import read_session
-    from neurectomy.registry.fhir import dumps, export_bundle
+    from neurectomy.registry.db import read_session, write
+    from neurectomy.registry.fhir import dumps, export
 
     engine = _engine(database)
     inst = _institution_id(engine, institution)
-    with read_session(engine) as s:
-        if case:
-            from neurectomy.registry.models import Case
+    if case:
+        from neurectomy.registry.models import Case
 
+        with read_session(engine) as s:
             for cid in case:
-                c = s.get(Case, cid)
+                c = s.get(Case, cid) if 0 < cid < 2**63 else None
                 if c is None or c.institution_id != inst:
                     _die(f"no case {cid} at {institution!r}")
-        text = dumps(export_bundle(s, SYSTEM, case_ids=case or None, institution_id=inst))
+    got = write(engine, lambda s: export(s, SYSTEM, case_ids=case or None, institution_id=inst))
+    text = dumps(got.bundle)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(f"wrote {output}: {got.cases} case(s)", err=True)
+    for skipped in got.skipped:
+        typer.echo(f"error: left out {skipped}", err=True)
+    if got.skipped:
+        typer.echo(
+            f"error: {len(got.skipped)} case(s) could not be exported; `neurectomy registry check` lists every bad row",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @registry_app.command("import")
@@ -136,30 +145,62 @@ def import_cmd(
     typer.echo(f"imported {len(ids)} case(s)")
 
 
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="the signing key (default: $NEURECTOMY_BACKUP_KEY_FILE or backup.key in the user config dir; "
+        "created by the first backup). Keep it away from the database and its backups.",
+    ),
+]
+
+
 @registry_app.command("backup")
 def backup_cmd(
     file: Annotated[Path, typer.Argument(help="backup file to write (gzip JSON)")],
+    key_file: KeyOption = None,
     database: DbOption = None,
 ) -> None:
-    """Write a consistent backup of the whole registry (portable between SQLite and PostgreSQL)."""
-    from neurectomy.registry.backup import backup
+    """Write a consistent, signed backup of the whole registry (portable between SQLite and PostgreSQL)."""
+    from neurectomy.registry.backup import BackupError, backup, read_key
 
-    counts = backup(_engine(database), file)
+    try:
+        counts = backup(_engine(database), file, key=read_key(key_file, create=True))
+    except (BackupError, OSError) as exc:
+        _die(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return
     typer.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @registry_app.command("restore")
 def restore_cmd(
-    file: Annotated[Path, typer.Argument(help="a backup written by `neurectomy registry backup`", exists=True)],
+    file: Annotated[Path, typer.Argument(help="a backup written by `neurectomy registry backup`")],
+    key_file: KeyOption = None,
     database: DbOption = None,
 ) -> None:
-    """Restore a backup into an empty database (one transaction)."""
-    from neurectomy.registry.backup import BackupError, restore
+    """Restore a backup into an empty database (one transaction); refused unless its signature matches."""
+    from neurectomy.registry.backup import BackupError, read_key, restore
     from neurectomy.registry.db import make_engine
 
     try:
-        counts = restore(make_engine(database), file)
-    except BackupError as exc:
-        _die(str(exc))
+        counts = restore(make_engine(database), file, key=read_key(key_file))
+    except (BackupError, OSError) as exc:
+        _die(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return
     typer.echo(f"restored {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@registry_app.command("check")
+def check_cmd(database: DbOption = None) -> None:
+    """Find stored rows that today's input checks would refuse, or that cannot be exported as FHIR (exit 1 if
+    any): each is named with its table, row and field."""
+    from neurectomy.registry.check import check
+
+    findings, seen = check(_engine(database))
+    for f in findings:
+        typer.echo(str(f))
+    summary = ", ".join(f"{n} {k}" for k, n in seen.items())
+    if findings:
+        typer.echo(f"registry check: {len(findings)} problem(s) in {summary}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"registry check: no problems in {summary}")

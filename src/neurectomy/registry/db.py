@@ -157,6 +157,8 @@ def _before_flush(s: Session, _ctx: Any, _instances: Any) -> None:
 
 @event.listens_for(RegistrySession, "before_commit")
 def _before_commit(s: Session) -> None:
+    if s.in_nested_transaction():  # a savepoint: the whole transaction is checked when it commits
+        return
     s.flush()
     if s.info.get("writes", 0) and not s.info.get("audited", 0):
         raise UnauditedWrite("registry rows were written without an audit entry")
@@ -165,6 +167,8 @@ def _before_commit(s: Session) -> None:
 @event.listens_for(RegistrySession, "after_commit")
 @event.listens_for(RegistrySession, "after_rollback")
 def _reset(s: Session) -> None:
+    if s.in_nested_transaction():
+        return
     s.info.pop("writes", None)
     s.info.pop("audited", None)
 

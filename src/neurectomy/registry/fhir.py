@@ -21,8 +21,10 @@ writes inside the caller's single transaction, so a rejected bundle writes nothi
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -32,12 +34,16 @@ from sqlalchemy.orm import Session
 from neurectomy.registry.auth import Principal
 from neurectomy.registry.models import Case, Outcome, Patient, ProcedurePerformed, StoredPlan
 from neurectomy.registry.service import (
+    FIRST_DATE,
+    LAST_DATE,
     CaseIn,
     InvalidInput,
     OutcomeIn,
     ProcedureIn,
     audit,
+    check_plan,
     get_case,
+    json_problem,
     parse,
 )
 
@@ -212,10 +218,76 @@ def _observation(o: Outcome, c: Case) -> dict[str, Any]:
     return r
 
 
-def export_bundle(
-    s: Session, who: Principal, case_ids: list[int] | None = None, institution_id: int | None = None
-) -> dict[str, Any]:
-    """A FHIR R4 ``collection`` Bundle of the user's cases (or ``case_ids``), validated with the R4B models."""
+@dataclass(frozen=True)
+class Skipped:
+    """A stored record that cannot be exported (a legacy row written before inputs were checked): the case it
+    belongs to and why, so that one bad row is named instead of failing the whole export."""
+
+    case_id: int
+    case_uid: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} ({self.case_uid}): {self.problem}"
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export: the bundle of every exportable case, and the cases left out with the reason."""
+
+    bundle: dict[str, Any]
+    skipped: tuple[Skipped, ...]
+    cases: int
+
+
+def resource_problem(resource: dict[str, Any]) -> str | None:
+    """Why ``resource`` is not valid FHIR (R4B model) or cannot be written as UTF-8 JSON, or None."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    kind = str(resource.get("resourceType"))
+    where = f"{kind}/{resource.get('id')}"
+    try:
+        json.dumps(resource, ensure_ascii=False).encode("utf-8")
+    except (ValueError, TypeError, UnicodeError) as exc:
+        return f"{where}: cannot be written as UTF-8 JSON ({str(exc)[:120]})"
+    try:
+        get_fhir_model_class(kind).model_validate(resource)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return f"{where}.{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
+    except Exception as exc:  # the library's own errors for odd values
+        return f"{where}: {type(exc).__name__}: {str(exc)[:200]}"
+    return None
+
+
+def case_resources(c: Case) -> list[dict[str, Any]]:
+    """The Condition, Procedures and Observations of one case (not its Patient)."""
+    return [
+        _condition(c),
+        *(_plan(sp, c) for sp in c.plans),
+        *(_performed(pp, c) for pp in c.procedures),
+        *(_observation(o, c) for o in c.outcomes),
+    ]
+
+
+def case_problem(c: Case) -> str | None:
+    """Why the case (with its patient) cannot be exported, or None."""
+    try:
+        resources = [_patient(c.patient), *case_resources(c)]
+    except Exception as exc:  # a stored value of the wrong shape
+        return f"cannot be written as FHIR ({type(exc).__name__}: {str(exc)[:200]})"
+    for r in resources:
+        problem = resource_problem(r)
+        if problem:
+            return problem
+    return None
+
+
+def export(s: Session, who: Principal, case_ids: list[int] | None = None, institution_id: int | None = None) -> Export:
+    """A FHIR R4 ``collection`` Bundle of the user's cases (or ``case_ids``), each resource validated with the R4B
+    models; a case that cannot be exported is left out and named in :attr:`Export.skipped`. Audited, with counts
+    (call it inside :func:`neurectomy.registry.db.write`)."""
     who.require("export")
     if case_ids is None:
         q = select(Case.id).order_by(Case.id)
@@ -224,25 +296,49 @@ def export_bundle(
             q = q.where(Case.institution_id == inst)
         case_ids = list(s.scalars(q))
     cases = [get_case(s, who, cid) for cid in sorted(set(case_ids))]
-    patients: dict[int, Patient] = {}
+    skipped: list[Skipped] = []
+    good: list[Case] = []
     for c in cases:
+        problem = case_problem(c)
+        if problem is None:
+            good.append(c)
+        else:
+            skipped.append(Skipped(c.id, c.uid, problem))
+    patients: dict[int, Patient] = {}
+    for c in good:
         patients.setdefault(c.patient.id, c.patient)
     resources: list[dict[str, Any]] = [_patient(patients[k]) for k in sorted(patients)]
-    for c in cases:
-        resources.append(_condition(c))
-        resources += [_plan(sp, c) for sp in c.plans]
-        resources += [_performed(pp, c) for pp in c.procedures]
-        resources += [_observation(o, c) for o in c.outcomes]
-    bundle = {
+    for c in good:
+        resources += case_resources(c)
+    bundle_id = str(uuid.uuid5(_BUNDLE_NS, ",".join(r["id"] for r in resources)))
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
-        "id": str(uuid.uuid5(_BUNDLE_NS, ",".join(r["id"] for r in resources))),
+        "id": bundle_id,
         "type": "collection",
         "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
     }
-    from fhir.resources.R4B.bundle import Bundle
+    audit(
+        s,
+        who,
+        "export",
+        "bundle",
+        bundle_id,
+        {
+            "cases": len(good),
+            "patients": len(patients),
+            "resources": len(resources),
+            "skipped": [x.case_uid for x in skipped],
+        },
+    )
+    return Export(bundle, tuple(skipped), len(good))
 
-    Bundle.model_validate(bundle)  # our own output must be valid FHIR
-    return bundle
+
+def export_bundle(
+    s: Session, who: Principal, case_ids: list[int] | None = None, institution_id: int | None = None
+) -> dict[str, Any]:
+    """The bundle of :func:`export` (cases that cannot be exported are left out: use :func:`export` to learn
+    which)."""
+    return export(s, who, case_ids, institution_id).bundle
 
 
 def dumps(bundle: dict[str, Any]) -> str:
@@ -258,12 +354,33 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k[:60]!r} in one object")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """``json.loads`` that refuses what JSON parsers disagree on: duplicate keys in an object (which one wins?),
+    ``NaN`` and ``Infinity``, and text that is not UTF-8."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
 def loads(text: str | bytes) -> dict[str, Any]:
     """Parse bundle JSON text; too large, too deep or not JSON is a :class:`FhirImportError`."""
     if len(text) > MAX_BYTES:
         raise FhirImportError("Bundle", f"larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
-        data = json.loads(text)
+        data = strict_json(text)
     except RecursionError:
         raise FhirImportError("Bundle", "nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -274,9 +391,21 @@ def loads(text: str | bytes) -> dict[str, Any]:
 
 
 def validate_bundle(data: Any) -> None:
-    """Structural validation with the R4B models; raise :class:`FhirImportError` at the first bad element."""
+    """Structural validation with the R4B models; raise :class:`FhirImportError` at the first bad element.
+
+    Only a ``collection`` Bundle is imported: a ``transaction`` or ``batch`` asks for operations (DELETE, PUT,
+    conditional creates) that an import would silently ignore, so it is refused rather than half-honoured."""
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise FhirImportError("Bundle.resourceType", "must be 'Bundle'")
+    if data.get("type") != "collection":
+        raise FhirImportError(
+            "Bundle.type", f"only a 'collection' bundle is imported, not {str(data.get('type'))[:40]!r}"
+        )
+    problem = json_problem(data)
+    if problem:
+        raise FhirImportError(
+            _path(tuple(int(x) if x.isdigit() else x for x in problem[0].split(".") if x)), problem[1]
+        )
     entries = data.get("entry", [])
     if not isinstance(entries, list):
         raise FhirImportError("Bundle.entry", "must be a list")
@@ -286,6 +415,9 @@ def validate_bundle(data: Any) -> None:
         res = e.get("resource") if isinstance(e, dict) else None
         if not isinstance(res, dict):
             raise FhirImportError(f"Bundle.entry[{i}].resource", "missing or not an object")
+        for key in ("request", "response", "search"):
+            if key in e:
+                raise FhirImportError(f"Bundle.entry[{i}].{key}", "an entry of a collection carries no " + key)
         if res.get("resourceType") not in ALLOWED:
             raise FhirImportError(
                 f"Bundle.entry[{i}].resource.resourceType",
@@ -355,19 +487,40 @@ def _date(r: _Reader, where: str, value: Any) -> date:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise r.fail(where, "expected a full date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        d = date.fromisoformat(value)
     except ValueError as exc:
         raise r.fail(where, str(exc)) from None
+    if not FIRST_DATE <= d <= LAST_DATE:
+        raise r.fail(where, f"outside {FIRST_DATE.year}-{LAST_DATE.year}")
+    return d
 
 
 def _instant(r: _Reader, where: str, value: Any) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise r.fail(where, "expected a dateTime with a time zone")
     try:
-        t = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise r.fail(where, str(exc)) from None
-    if t.tzinfo is None:
-        raise r.fail(where, "expected a time zone")
-    return t.astimezone(UTC)
+        t = datetime.fromisoformat(value)
+        if t.tzinfo is None:
+            raise r.fail(where, "expected a time zone")
+        t = t.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # 0001-01-01T00:00:00+14:00 is before the first UTC instant
+        raise r.fail(where, f"not a usable dateTime ({exc})") from None
+    if not FIRST_DATE <= t.date() <= LAST_DATE:
+        raise r.fail(where, f"outside {FIRST_DATE.year}-{LAST_DATE.year}")
+    return t
+
+
+def _number(r: _Reader, where: str, value: Any, *, whole: bool = False) -> float | int:
+    """A JSON number (not a string, not a boolean), finite and of a sane size; a whole number if ``whole``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise r.fail(where, f"expected a number, not {type(value).__name__}")
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > 1e9:
+        raise r.fail(where, "out of range")
+    if whole:
+        if value != int(value):
+            raise r.fail(where, "expected whole days")
+        return int(value)
+    return float(value)
 
 
 def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_id: int | None = None) -> list[int]:
@@ -464,12 +617,19 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
             method, side = r.ext(EXT_METHOD, "valueCode"), r.ext(EXT_SIDE, "valueCode")
             if res.get("status") == "preparation":
                 raw = r.ext(EXT_PLAN, "valueString")
-                try:
-                    plan = json.loads(raw)
-                except (ValueError, RecursionError):
-                    raise r.fail("extension", "the plan extension is not valid JSON") from None
-                if not isinstance(plan, dict) or len(raw) > 5_000_000:
+                if not isinstance(raw, str) or len(raw) > 5_000_000:
                     raise r.fail("extension", "the plan extension must be a JSON object under 5 MB")
+                try:
+                    plan = strict_json(raw)
+                except (ValueError, RecursionError) as exc:
+                    raise r.fail("extension", f"the plan extension is not valid JSON ({str(exc)[:120]})") from None
+                if not isinstance(plan, dict):
+                    raise r.fail("extension", "the plan extension must be a JSON object under 5 MB")
+                try:
+                    check_plan(plan)
+                except InvalidInput as exc:
+                    field, msg = exc.problems[0]
+                    raise r.fail("extension", f"the stored plan does not have the plan shape: {field}: {msg}") from None
                 created = _instant(r, "extension", r.ext(EXT_CREATED, "valueDateTime"))
                 _checked(
                     ProcedureIn,
@@ -529,7 +689,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     nrs = (comp.get("valueQuantity") or {}).get("value")
                     if nrs is None:
                         raise r.fail(f"{where}.valueQuantity.value", "required")
-                    odata["pain_nrs"] = float(nrs)
+                    odata["pain_nrs"] = _number(r, f"{where}.valueQuantity.value", nrs)
                     at["pain_nrs"] = f"{where}.valueQuantity.value"
                     continue
                 ours = [c for sys_, c in codes if sys_ == SYS_COMPONENT]
@@ -538,9 +698,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 match ours[0]:
                     case "days-after":
                         q = (comp.get("valueQuantity") or {}).get("value")
-                        if q is None or float(q) != int(float(q)):
-                            raise r.fail(f"{where}.valueQuantity.value", "expected whole days")
-                        odata["days_after"] = int(float(q))
+                        odata["days_after"] = _number(r, f"{where}.valueQuantity.value", q, whole=True)
                         at["days_after"] = f"{where}.valueQuantity.value"
                     case "pain-relief":
                         at["pain_relief"] = f"{where}.valueCodeableConcept"
@@ -548,6 +706,8 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                             f"{where}.valueCodeableConcept", comp.get("valueCodeableConcept"), SYS_RELIEF
                         )
                     case "recurrence":
+                        if not isinstance(comp.get("valueBoolean"), bool):
+                            raise r.fail(f"{where}.valueBoolean", "expected true or false")
                         odata["recurrence"] = comp.get("valueBoolean")
                         at["recurrence"] = f"{where}.valueBoolean"
                     case "complication":

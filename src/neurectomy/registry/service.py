@@ -10,10 +10,12 @@ naming the field. A registry session that writes rows without an audit entry can
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -66,10 +68,86 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(f"{path}: {msg}" for path, msg in problems))
 
 
-def _clean(value: str) -> str:
+#: Control characters (Unicode category Cc) and lone UTF-16 surrogates: never valid in stored text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def text_problem(value: str, *, multiline: bool = True) -> str | None:
+    """Why ``value`` may not be stored as text, or None: a lone surrogate (not Unicode, so not UTF-8: it would
+    break every JSON, FHIR and backup writer), a NUL or another control character (tab, CR and LF are allowed
+    in multi-line text), or only whitespace."""
+    m = _SURROGATE.search(value)
+    if m:
+        return f"contains a lone UTF-16 surrogate (U+{ord(m.group()):04X}); text must be valid Unicode"
     if "\x00" in value:
-        raise ValueError("contains a NUL character")
+        return "contains a NUL character"
+    for m in _CONTROL.finditer(value):
+        if not (multiline and m.group() in _LINE_BREAKS):
+            return f"contains the control character U+{ord(m.group()):04X}"
+    if value and not value.strip():
+        return "is only whitespace"
+    return None
+
+
+def _unicode(value: Any) -> Any:
+    """Runs before pydantic's own string check, so that a lone surrogate gets our message, not a parser's."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise ValueError(text_problem(value))
     return value
+
+
+def _clean(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _label(value: str) -> str:
+    """One line of text that names something: no control characters, no leading or trailing whitespace."""
+    problem = text_problem(value, multiline=False)
+    if problem:
+        raise ValueError(problem)
+    if value != value.strip():
+        raise ValueError("has leading or trailing whitespace")
+    return value
+
+
+def _code(value: str, kind: str, known: Any) -> str:
+    """An identifier from a closed vocabulary: exactly one of ``known``, no stray whitespace."""
+    _label(value)
+    if value not in known:
+        from neurectomy.names import suggest
+
+        hint = suggest(value, list(known), limit=3)
+        raise ValueError(f"unknown {kind} {value[:80]!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
+    return value
+
+
+def _nerve_id(value: str) -> str:
+    from neurectomy.api import default_atlas
+
+    return _code(value, "nerve id (an atlas nerve)", default_atlas().nerve_index)
+
+
+def _skin_region(value: str) -> str:
+    from neurectomy.api import default_atlas
+
+    atlas = default_atlas()
+    return _code(value, "skin region id (an atlas skin region)", skin_regions(atlas))
+
+
+def skin_regions(atlas: Any) -> frozenset[str]:
+    """The ids of the atlas's skin regions (the vocabulary of an outcome's numb regions)."""
+    return frozenset(t.id for t in atlas.targets if t.kind == "skin")
+
+
+def _method(value: str) -> str:
+    from neurectomy.methods import METHODS
+
+    return _code(value, "method", METHODS)
 
 
 def _known_procedure(key: str | None) -> str | None:
@@ -77,13 +155,28 @@ def _known_procedure(key: str | None) -> str | None:
         return None
     from neurectomy.procedures import load_procedures
 
+    _label(key)
     if key not in load_procedures():
-        raise ValueError(f"unknown procedure {key!r}")
+        raise ValueError(f"unknown procedure {key[:80]!r}")
     return key
 
 
+#: Dates a record may carry (performed, followed up, recorded): anything else is a typo or an attack.
+FIRST_DATE: Final = date(1900, 1, 1)
+LAST_DATE: Final = date(2200, 12, 31)
+
+
+def _sane_date(d: date) -> date:
+    if not FIRST_DATE <= d <= LAST_DATE:
+        raise ValueError(f"outside {FIRST_DATE.year}-{LAST_DATE.year}")
+    return d
+
+
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
 M = TypeVar("M", bound=BaseModel)
-Text = Annotated[str, AfterValidator(_clean)]
+Text = Annotated[str, BeforeValidator(_unicode), AfterValidator(_clean)]
+Label = Annotated[str, BeforeValidator(_unicode), AfterValidator(_label)]
+Code = Annotated[str, BeforeValidator(_unicode)]
 Side = Literal["left", "right", "midline", "bilateral"]
 Complication = Literal[
     "neuroma",
@@ -107,29 +200,29 @@ class _In(BaseModel):
 class CaseIn(_In):
     """A new case (and its patient, found or created by pseudonym within the institution)."""
 
-    pseudonym: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    pseudonym: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
     birth_year: int | None = Field(default=None, ge=1900, le=2200)
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     indication: Annotated[Text, Field(min_length=1, max_length=INDICATION_LEN)]
     side: Side
-    procedure_key: Annotated[Text | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    procedure_key: Annotated[Code | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
 
 
 class NerveRef(_In):
     """A cut nerve: atlas id and display name."""
 
-    id: Annotated[Text, Field(min_length=1, max_length=CODE_LEN * 2)]
-    name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    id: Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_nerve_id)]
+    name: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
 
 
 class ProcedureIn(_In):
     """An operation or block that was performed."""
 
-    performed_on: date
-    procedure_key: Annotated[Text | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
-    procedure_name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
-    method: Annotated[Text, Field(min_length=1, max_length=CODE_LEN)]
+    performed_on: SaneDate
+    procedure_key: Annotated[Code | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    procedure_name: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
+    method: Annotated[Code, Field(min_length=1, max_length=CODE_LEN), AfterValidator(_method)]
     side: Side
     nerves: list[NerveRef] = Field(default_factory=list, max_length=100)
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
@@ -138,12 +231,12 @@ class ProcedureIn(_In):
 class OutcomeIn(_In):
     """One follow-up visit."""
 
-    recorded_on: date
+    recorded_on: SaneDate
     days_after: int = Field(ge=0, le=36_500)
     pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
     pain_relief: Literal["none", "partial", "complete"] | None = None
-    numb_regions: list[Annotated[Text, Field(min_length=1, max_length=CODE_LEN * 2)]] = Field(
-        default_factory=list, max_length=500
+    numb_regions: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_skin_region)]] = (
+        Field(default_factory=list, max_length=500)
     )
     complications: list[Complication] = Field(default_factory=list, max_length=len(COMPLICATIONS))
     recurrence: bool = False
@@ -163,7 +256,10 @@ def parse(model: type[M], data: Any, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(
-            [(prefix + ".".join(str(p) for p in e["loc"]) or "(input)", e["msg"]) for e in exc.errors()]
+            [
+                (prefix + ".".join(str(p) for p in e["loc"]) or "(input)", e["msg"].removeprefix("Value error, "))
+                for e in exc.errors()
+            ]
         ) from None
 
 
@@ -205,7 +301,7 @@ def get_or_create_institution(s: Session, name: str, who: Principal = SYSTEM) ->
 
 
 class _Name(_In):
-    name: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    name: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
 
 
 class UserIn(_In):
@@ -214,7 +310,7 @@ class UserIn(_In):
     username: Annotated[Text, Field(min_length=1, max_length=NAME_LEN, pattern=r"^[A-Za-z0-9_.@-]+$")]
     password: Annotated[Text, Field(min_length=8, max_length=1024)]
     role: Literal["admin", "clinician", "researcher", "viewer"]
-    institution: Annotated[Text, Field(min_length=1, max_length=NAME_LEN)]
+    institution: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
 
 
 def add_user(s: Session, who: Principal, username: str, password: str, role: str, institution: str) -> User:
@@ -248,7 +344,8 @@ def principal_of(user: User) -> Principal:
 
 def authenticate(s: Session, username: str, password: str) -> Principal | None:
     """The principal for a correct username and password of an active user, else None (same cost either way)."""
-    user = s.scalar(select(User).where(User.username == username[:NAME_LEN])) if len(username) <= NAME_LEN else None
+    usable = len(username) <= NAME_LEN and text_problem(username, multiline=False) is None
+    user = s.scalar(select(User).where(User.username == username)) if usable else None
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         return None
@@ -313,15 +410,8 @@ def create_case(s: Session, who: Principal, data: CaseIn | dict[str, Any], insti
     inst_id = who.institution_id if who.institution_id is not None else institution_id
     if inst_id is None:
         raise InvalidInput([("institution", "the command line must name an institution")])
-    patient = s.scalar(select(Patient).where(Patient.institution_id == inst_id, Patient.pseudonym == d.pseudonym))
     now = datetime.now(UTC)
-    if patient is None:
-        patient = Patient(
-            institution_id=inst_id, pseudonym=d.pseudonym, birth_year=d.birth_year, sex=d.sex, created_at=now
-        )
-        s.add(patient)
-        s.flush()
-        audit(s, who, "create", "patient", patient.uid)
+    patient = _patient(s, who, inst_id, d, now)
     case = Case(
         institution_id=inst_id,
         patient=patient,
@@ -337,6 +427,33 @@ def create_case(s: Session, who: Principal, data: CaseIn | dict[str, Any], insti
     s.flush()
     audit(s, who, "create", "case", case.uid, {"procedure_key": d.procedure_key})
     return case
+
+
+def _patient(s: Session, who: Principal, inst_id: int, d: CaseIn, now: datetime) -> Patient:
+    """The institution's patient with this pseudonym, created when new. Concurrent requests for the same new
+    pseudonym (PostgreSQL, READ COMMITTED) race on the unique constraint: the loser's insert is undone by its
+    savepoint and it takes the row the winner committed, instead of failing the whole request with a conflict."""
+    from sqlalchemy.exc import IntegrityError
+
+    def find() -> Patient | None:
+        q = select(Patient).where(Patient.institution_id == inst_id, Patient.pseudonym == d.pseudonym)
+        return s.scalar(q)
+
+    patient = find()
+    if patient is not None:
+        return patient
+    patient = Patient(institution_id=inst_id, pseudonym=d.pseudonym, birth_year=d.birth_year, sex=d.sex, created_at=now)
+    try:
+        with s.begin_nested():
+            s.add(patient)
+            s.flush()
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found
+    audit(s, who, "create", "patient", patient.uid)
+    return patient
 
 
 def get_case(s: Session, who: Principal, case_id: int) -> Case:
@@ -383,7 +500,7 @@ def set_status(s: Session, who: Principal, case_id: int, status: str) -> Case:
     return case
 
 
-def _check_plan_shape(plan: Any) -> None:
+def check_plan(plan: Any) -> None:
     """A stored plan has the shape every plan is serialised to (:mod:`neurectomy.serialise`); anything else (an
     imported ``{"cuts": "x"}``) is refused with the path of each bad element, before it can break a case page or
     an export."""
@@ -398,6 +515,45 @@ def _check_plan_shape(plan: Any) -> None:
             ("plan." + ".".join(str(x) for x in e["loc"]) if e["loc"] else "plan", e["msg"]) for e in exc.errors()[:10]
         ]
         raise InvalidInput(problems) from None
+    problem = json_problem(plan)
+    if problem:
+        raise InvalidInput([("plan" + (f".{problem[0]}" if problem[0] else ""), problem[1])])
+
+
+def json_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """The first element of a JSON value that could not be stored and written back out everywhere, as (dotted path,
+    why), or None: text with a lone surrogate or control character (keys included), a number that is not finite
+    or does not fit in 64 bits, nesting deeper than 64 levels."""
+    if depth > 64:
+        return path, "nested more than 64 levels deep"
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return None if problem is None or problem == "is only whitespace" else (path, problem)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return None if -(2**63) <= value < 2**63 else (path, "a number too large to store")
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, "a number that is not finite")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return path, "an object key that is not text"
+            sub = f"{path}.{k}" if path else k
+            problem = text_problem(k)
+            if problem and problem != "is only whitespace":
+                return sub, f"key {problem}"
+            found = json_problem(v, sub, depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found = json_problem(v, f"{path}.{i}" if path else str(i), depth + 1)
+            if found:
+                return found
+        return None
+    return path, f"not JSON ({type(value).__name__})"
 
 
 def attach_plan(s: Session, who: Principal, case_id: int, plan: dict[str, Any]) -> StoredPlan:
@@ -408,7 +564,7 @@ def attach_plan(s: Session, who: Principal, case_id: int, plan: dict[str, Any]) 
 
     if len(json.dumps(plan)) > 5_000_000:
         raise InvalidInput([("plan", "larger than 5 MB")])
-    _check_plan_shape(plan)
+    check_plan(plan)
     cuts = plan.get("cuts") or []
     proc = plan.get("procedure") or {}
     cand = plan.get("candidacy") or {}
@@ -561,6 +717,36 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
             for o in case.outcomes
         ]
     return out
+
+
+def audit_read(s: Session, who: Principal, entity: str, entity_id: str | None, records: int) -> None:
+    """Record that ``who`` read ``records`` identified records (a case, a case list); roles that only see
+    pseudonymised data further (researchers) are not logged."""
+    if who.can("read_identified") and records:
+        audit(s, who, "read", entity, entity_id, {"records": records})
+
+
+def read_case(s: Session, who: Principal, case_id: int) -> dict[str, Any]:
+    """The full view of one case (:func:`case_view`), the read audited."""
+    case = get_case(s, who, case_id)
+    audit_read(s, who, "case", case.uid, 1)
+    return case_view(case, who, full=True)
+
+
+def read_cases(
+    s: Session, who: Principal, *, procedure_key: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The views of the user's cases (:func:`list_cases`), the read audited with the count."""
+    cases = list_cases(s, who, procedure_key=procedure_key, limit=limit, offset=offset)
+    audit_read(s, who, "case", None, len(cases))
+    return [case_view(c, who) for c in cases]
+
+
+def fresh_case_view(s: Session, who: Principal, case_id: int) -> dict[str, Any]:
+    """The full view of a case just written in this transaction (reloaded, so it shows the new rows)."""
+    s.flush()
+    s.expire_all()
+    return case_view(get_case(s, who, case_id), who, full=True)
 
 
 def audit_entries(s: Session, who: Principal, limit: int = 200) -> list[AuditEntry]:

@@ -12,19 +12,41 @@ clients do not (no ambient credentials). The database is ``app.state.registry_ur
 from __future__ import annotations
 
 import hmac
+import json
+import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from neurectomy.registry.auth import Forbidden, NotFound, Principal
 from neurectomy.registry.service import CaseIn, InvalidInput, OutcomeIn, ProcedureIn
 
-router = APIRouter(tags=["registry"])
+
+class _RegistryRoute(APIRoute):
+    """Request validation errors answered as 422 even when the refused input is not Unicode: FastAPI echoes the
+    input in its 422, and a lone surrogate there made the refusal itself fail with a 500."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except RequestValidationError as exc:
+                return RegistryJSON({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+        return handler
+
+
+router = APIRouter(tags=["registry"], route_class=_RegistryRoute)
 COOKIE = "neurectomy_registry"
 LOGIN_COOKIE = "neurectomy_registry_login"
 _lock = threading.Lock()
@@ -85,9 +107,25 @@ ApiUser = Annotated[Principal, Depends(api_user)]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the case number")]
 
 
+def _unavailable(exc: Exception) -> HTTPException:
+    """A database that cannot take the write (disk full, out of space, read-only, gone): 503 with what happened;
+    the transaction was rolled back, so nothing was written."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if "full" in text or "space" in text or code in ("53100", "53200"):
+        why = "the registry's disk is full"
+    elif "readonly" in text or "read-only" in text or code == "25006":
+        why = "the registry database is read-only"
+    else:
+        why = "the registry database is unavailable"
+    return HTTPException(
+        503, f"{why}: nothing was written; try again later or tell the administrator", headers={"Retry-After": "60"}
+    )
+
+
 def _run(fn: Callable[[], T]) -> T:
     """Registry errors as HTTP answers."""
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     from neurectomy.registry.fhir import FhirImportError
 
@@ -105,6 +143,39 @@ def _run(fn: Callable[[], T]) -> T:
         raise HTTPException(422, [{"loc": ["body", exc.path], "msg": exc.message, "type": "fhir"}]) from None
     except IntegrityError:
         raise HTTPException(409, "conflicts with a stored record (e.g. a duplicate)") from None
+    except OperationalError as exc:
+        raise _unavailable(exc) from None
+
+
+class RegistryJSON(JSONResponse):
+    """JSON as UTF-8; a legacy stored value that is not Unicode (a lone surrogate, stored before inputs were
+    checked) is sent as a JSON escape instead of failing the whole answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The answer rendered now: called inside the write transaction, a value that cannot be sent fails the
+    transaction (nothing committed) instead of answering 500 after the commit."""
+    return RegistryJSON(data, status_code=status, headers=headers)
+
+
+def displayable(value: Any) -> Any:
+    """``value`` with every lone surrogate (legacy rows only) shown as U+FFFD, so a page can always be rendered."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: displayable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [displayable(v) for v in value]
+    return value
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _read(request: Request, fn: Callable[[Any], T]) -> T:
@@ -178,90 +249,137 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "the role may not"},
     404: {"description": "no such case here"},
     409: {"description": "conflict"},
+    503: {"description": "the database cannot take the write (e.g. disk full); nothing was written"},
 }
 
 
-@router.get("/api/registry/cases", responses=_ERRORS)
+@router.get("/api/registry/cases", response_model=list[dict[str, Any]], responses=_ERRORS)
 def api_cases(
     request: Request,
     who: ApiUser,
     procedure_key: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> list[dict[str, Any]]:
-    """The institution's cases, newest first."""
-    from neurectomy.registry.service import case_view, list_cases
+) -> Response:
+    """The institution's cases, newest first (the read is audited with the count)."""
+    from neurectomy.registry.service import read_cases
 
-    return _read(
-        request,
-        lambda s: [
-            case_view(c, who) for c in list_cases(s, who, procedure_key=procedure_key, limit=limit, offset=offset)
-        ],
-    )
+    return _write(request, lambda s: _json(read_cases(s, who, procedure_key=procedure_key, limit=limit, offset=offset)))
 
 
-@router.post("/api/registry/cases", status_code=201, responses=_ERRORS)
-def api_create_case(request: Request, who: ApiUser, body: CaseIn) -> dict[str, Any]:
+@router.post("/api/registry/cases", status_code=201, response_model=dict[str, Any], responses=_ERRORS)
+def api_create_case(request: Request, who: ApiUser, body: CaseIn) -> Response:
     """A new case (and patient, by pseudonym)."""
     from neurectomy.registry.service import case_view, create_case
 
-    return _write(request, lambda s: case_view(create_case(s, who, body), who))
+    return _write(request, lambda s: _json(case_view(create_case(s, who, body), who), 201))
 
 
-def _full(request: Request, who: Principal, case_id: int) -> dict[str, Any]:
-    from neurectomy.registry.service import case_view, get_case
+@router.get("/api/registry/cases/{case_id}", response_model=dict[str, Any], responses=_ERRORS)
+def api_case(request: Request, who: ApiUser, case_id: CaseId) -> Response:
+    """One case with its plans, procedures and outcomes (the read is audited)."""
+    from neurectomy.registry.service import read_case
 
-    return _read(request, lambda s: case_view(get_case(s, who, case_id), who, full=True))
-
-
-@router.get("/api/registry/cases/{case_id}", responses=_ERRORS)
-def api_case(request: Request, who: ApiUser, case_id: CaseId) -> dict[str, Any]:
-    """One case with its plans, procedures and outcomes."""
-    return _full(request, who, case_id)
+    return _write(request, lambda s: _json(read_case(s, who, case_id)))
 
 
-@router.post("/api/registry/cases/{case_id}/outcomes", status_code=201, responses=_ERRORS)
-def api_outcome(request: Request, who: ApiUser, case_id: CaseId, body: OutcomeIn) -> dict[str, Any]:
+def _then_case(who: Principal, case_id: int, change: Callable[[Any], Any]) -> Callable[[Any], Response]:
+    """Make the change and answer the case as it now is, both in the one transaction."""
+    from neurectomy.registry.service import fresh_case_view
+
+    def go(s: Any) -> Response:
+        change(s)
+        return _json(fresh_case_view(s, who, case_id), 201)
+
+    return go
+
+
+@router.post(
+    "/api/registry/cases/{case_id}/outcomes", status_code=201, response_model=dict[str, Any], responses=_ERRORS
+)
+def api_outcome(request: Request, who: ApiUser, case_id: CaseId, body: OutcomeIn) -> Response:
     """Record a follow-up."""
     from neurectomy.registry.service import record_outcome
 
-    _write(request, lambda s: record_outcome(s, who, case_id, body).id)
-    return _full(request, who, case_id)
+    return _write(request, _then_case(who, case_id, lambda s: record_outcome(s, who, case_id, body)))
 
 
-@router.post("/api/registry/cases/{case_id}/procedures", status_code=201, responses=_ERRORS)
-def api_procedure(request: Request, who: ApiUser, case_id: CaseId, body: ProcedureIn) -> dict[str, Any]:
+@router.post(
+    "/api/registry/cases/{case_id}/procedures", status_code=201, response_model=dict[str, Any], responses=_ERRORS
+)
+def api_procedure(request: Request, who: ApiUser, case_id: CaseId, body: ProcedureIn) -> Response:
     """Record a procedure performed."""
     from neurectomy.registry.service import record_procedure
 
-    _write(request, lambda s: record_procedure(s, who, case_id, body).id)
-    return _full(request, who, case_id)
+    return _write(request, _then_case(who, case_id, lambda s: record_procedure(s, who, case_id, body)))
 
 
-@router.post("/api/registry/cases/{case_id}/plan", status_code=201, responses=_ERRORS)
-def api_plan(request: Request, who: ApiUser, case_id: CaseId) -> dict[str, Any]:
+@router.post("/api/registry/cases/{case_id}/plan", status_code=201, response_model=dict[str, Any], responses=_ERRORS)
+def api_plan(request: Request, who: ApiUser, case_id: CaseId) -> Response:
     """Compute and store the plan of the case's procedure (``neurectomy.plan``)."""
     from neurectomy.registry.service import plan_case
 
-    _write(request, lambda s: plan_case(s, who, case_id).id)
-    return _full(request, who, case_id)
+    return _write(request, _then_case(who, case_id, lambda s: plan_case(s, who, case_id)))
 
 
-@router.get("/api/registry/fhir", responses=_ERRORS)
-def api_fhir_export(request: Request, who: ApiUser) -> dict[str, Any]:
-    """The institution's cases as a FHIR R4 Bundle."""
-    from neurectomy.registry.fhir import export_bundle
-
-    return _read(request, lambda s: export_bundle(s, who))
+SKIPPED_HEADER = "X-Neurectomy-Skipped"
 
 
-@router.post("/api/registry/fhir", status_code=201, responses={**_ERRORS, 422: {"description": "the bad element"}})
-def api_fhir_import(request: Request, who: ApiUser, bundle: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """Import a FHIR R4 Bundle: all of it or nothing; a rejection names the path of the bad element."""
-    from neurectomy.registry.fhir import import_bundle
+def _skipped_headers(skipped: Any) -> dict[str, str]:
+    """Cases left out of an export, named in a header (ASCII: case numbers and uids, never free text)."""
+    if not skipped:
+        return {}
+    return {
+        SKIPPED_HEADER: f"{len(skipped)} case(s) could not be exported: "
+        + ", ".join(f"{x.case_id} ({x.case_uid})" for x in skipped[:50])
+        + "; run `neurectomy registry check`"
+    }
+
+
+@router.get(
+    "/api/registry/fhir",
+    response_model=dict[str, Any],
+    responses={
+        **_ERRORS,
+        200: {"description": f"the Bundle; cases that cannot be exported are left out and named in {SKIPPED_HEADER}"},
+    },
+)
+def api_fhir_export(request: Request, who: ApiUser) -> Response:
+    """The institution's cases as a FHIR R4 Bundle (the export is audited with its counts)."""
+    from neurectomy.registry.fhir import export
+
+    def go(s: Any) -> Response:
+        got = export(s, who)
+        return _json(got.bundle, headers=_skipped_headers(got.skipped))
+
+    return _write(request, go)
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post(
+    "/api/registry/fhir",
+    status_code=201,
+    responses={**_ERRORS, 422: {"description": "the bad element"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "description": "a FHIR R4 Bundle"}}},
+        }
+    },
+)
+def api_fhir_import(request: Request, who: ApiUser, raw: Annotated[bytes, Depends(_raw_body)]) -> dict[str, list[int]]:
+    """Import a FHIR R4 ``collection`` Bundle: all of it or nothing; a rejection names the path of the bad element.
+    JSON with duplicate keys, ``NaN`` or text that is not UTF-8 is refused."""
+    from neurectomy.registry.fhir import MAX_BYTES, import_bundle, loads
 
     _run(lambda: who.require("import"))
-    return {"cases": _write(request, lambda s: import_bundle(s, who, bundle))}
+    if len(raw) > MAX_BYTES:
+        raise HTTPException(413, f"a bundle is at most {MAX_BYTES // (1024 * 1024)} MB")
+    data = _run(lambda: loads(raw))
+    return {"cases": _write(request, lambda s: import_bundle(s, who, data))}
 
 
 @router.get("/api/registry/compare", responses=_ERRORS)
@@ -386,11 +504,11 @@ def logout_submit(request: Request, user: PageUser, csrf_token: Annotated[str, F
 @router.get("/registry", include_in_schema=False, response_class=HTMLResponse)
 def case_list(request: Request, user: PageUser, procedure: str | None = None) -> Response:
     """The institution's cases."""
-    from neurectomy.registry.service import case_view, list_cases
+    from neurectomy.registry.service import read_cases
 
     who, csrf = user
     key = procedure[:64] if procedure else None
-    cases = _read(request, lambda s: [case_view(c, who) for c in list_cases(s, who, procedure_key=key, limit=500)])
+    cases = displayable(_write(request, lambda s: read_cases(s, who, procedure_key=key, limit=500)))
     return _page(request, "cases.html", {"who": who, "csrf": csrf, "cases": cases, "procedure": key or ""})
 
 
@@ -491,15 +609,21 @@ def recovery_chart(plan: dict[str, Any] | None, outcomes: list[dict[str, Any]]) 
 @router.get("/registry/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
 def case_page(request: Request, user: PageUser, case_id: int) -> Response:
     """One case: patient, plan, procedures, outcomes, recorded vs predicted recovery, the outcome form."""
-    from neurectomy.registry.service import case_view, get_case
+    from neurectomy.registry.service import InvalidInput, check_plan, get_case, read_case
 
     who, csrf = user
 
     def go(s: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        view = read_case(s, who, case_id)
         c = get_case(s, who, case_id)
-        return case_view(c, who, full=True), (c.plans[-1].plan if c.plans else None)
+        plan = c.plans[-1].plan if c.plans else None
+        try:
+            check_plan(plan)
+        except InvalidInput:  # a legacy row stored before plans were checked: show the case without it
+            plan = None
+        return displayable(view), displayable(plan)
 
-    view, plan = _read(request, go)
+    view, plan = _write(request, go)
     return _page(
         request,
         "case.html",
@@ -580,15 +704,22 @@ def fhir_page(request: Request, user: PageUser) -> Response:
 @router.get("/registry/fhir/export", include_in_schema=False)
 def fhir_download(request: Request, user: PageUser) -> Response:
     """Download the institution's cases as a FHIR R4 Bundle."""
-    from neurectomy.registry.fhir import dumps, export_bundle
+    from neurectomy.registry.fhir import dumps, export
 
     who, _ = user
-    text = _read(request, lambda s: dumps(export_bundle(s, who)))
-    return Response(
-        text,
-        media_type="application/fhir+json",
-        headers={"Content-Disposition": 'attachment; filename="neurectomy-registry.fhir.json"'},
-    )
+
+    def go(s: Any) -> Response:
+        got = export(s, who)
+        return Response(
+            dumps(got.bundle).encode("utf-8"),
+            media_type="application/fhir+json",
+            headers={
+                "Content-Disposition": 'attachment; filename="neurectomy-registry.fhir.json"',
+                **_skipped_headers(got.skipped),
+            },
+        )
+
+    return _write(request, go)
 
 
 @router.post("/registry/fhir/import", include_in_schema=False)

@@ -203,8 +203,7 @@ def test_localise_is_the_same_object_on_every_surface(capsys, client):
         "/api/localise", params={"numb": "skin of lateral thigh", "spared": "rectus femoris", "top": 2}
     )
     assert response.status_code == 200, response.text
-    sites = neurectomy.localise(["skin of lateral thigh"], spared=["rectus femoris"], top=2)
-    python = {"sites": [s.to_dict() for s in sites]}
+    python = neurectomy.localise(["skin of lateral thigh"], spared=["rectus femoris"], top=2).to_dict()
     assert canonical(response.json()) == canonical(python) == canonical(typer)
 
 

@@ -334,7 +334,7 @@ def test_s16_entrapment_neurectomy_for_meralgia_paresthetica():
     assert [c.nerve_id for c in neurectomy.target(regions=["lateral thigh"]).plans[0].cuts] == [
         "lateral_cutaneous_nerve_of_thigh"
     ]
-    sites = neurectomy.localise(numb=["skin of lateral thigh"])
+    sites = neurectomy.localise(numb=["skin of lateral thigh"]).sites
     assert sites[0].cuts[0].nerve_id == "lateral_cutaneous_nerve_of_thigh"
     assert neurectomy.plan("lfcn_decompression").deficit.losses == ()
 

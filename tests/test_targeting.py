@@ -1,4 +1,4 @@
-"""Targeting (issue 6): textbook checks, MILP = brute force, k-best, constraints, localisation."""
+"""Targeting (issue 6): textbook checks, MILP = brute force (hard and soft models), k-best, constraints."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurectomy.lesion import Cut, lesion, random_cuts
+from neurectomy.lesion import Cut, lesion
 from neurectomy.names import UnknownNameError, normalise
 from neurectomy.targeting import (
     Candidate,
     CoverModel,
     InfeasibleTargetError,
-    localise,
     solve_bruteforce,
     solve_milp,
     target,
@@ -221,39 +220,6 @@ def test_unknown_region_gets_suggestions(atlas):
     assert info.value.suggestions
 
 
-def _true_and_found(atlas, cuts):
-    d = lesion(atlas, *cuts)
-    levels = {x.target.id: x.supply_lost for x in d.losses}
-    sites = localise(atlas, levels=levels, closed_world=True, top=1)
-    found = lesion(atlas, *(Cut(c.nerve_id, mm=c.mm) for c in sites[0].cuts))
-    return levels, {x.target.id: x.supply_lost for x in found.losses}
-
-
-def test_localise_recovers_random_single_and_double_cuts(atlas):
-    nerve, mm = random_cuts(atlas, 400, rng=11)
-    picked = [
-        (int(n), float(p))
-        for n, p in zip(nerve, mm, strict=True)
-        if lesion(atlas, Cut(atlas.nerves[n].id, mm=float(p))).losses and len(atlas.seg_path[n]) < 60
-    ][:16]
-    singles = [[Cut(atlas.nerves[n].id, mm=p)] for n, p in picked[:8]]
-    doubles = [
-        [Cut(atlas.nerves[a].id, mm=pa), Cut(atlas.nerves[b].id, mm=pb)]
-        for (a, pa), (b, pb) in zip(picked[8:12], picked[12:16], strict=True)
-    ]
-    for cuts in singles + doubles:
-        truth, found = _true_and_found(atlas, cuts)
-        assert found.keys() == truth.keys(), [c.nerve for c in cuts]
-        assert all(found[k] == pytest.approx(truth[k]) for k in truth)
-
-
-def test_localise_reports_what_it_explains(atlas):
-    sites = localise(atlas, numb=["skin of lateral thigh"], spared=["skin of lateral knee"])
-    best = sites[0]
-    assert best.cuts[0].nerve_name == "lateral cutaneous nerve of thigh"
-    assert "skin of lateral thigh" in best.explains and not best.unexplained
-
-
 def test_target_and_localise_cli_json():
     run = [sys.executable, "-m", "neurectomy"]
     out = subprocess.run(
@@ -268,7 +234,7 @@ def test_target_and_localise_cli_json():
         [*run, "localise", "--numb", "skin of lateral thigh", "--json"], capture_output=True, text=True, check=False
     )
     sites = json.loads(loc.stdout)["sites"]
-    assert {"cuts", "explains", "unexplained", "extra", "score"} <= set(sites[0])
+    assert {"cuts", "level", "posterior", "explains", "predicts_not_found", "contradicts"} <= set(sites[0])
     bad = subprocess.run(
         [
             *run,

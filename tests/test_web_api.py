@@ -139,7 +139,7 @@ def test_plan_cli_api_python_agree(
 
 def test_localise_and_atlas_agree_with_cli(client: TestClient) -> None:
     api = client.get("/api/localise", params={"numb": "skin of lateral thigh"}).json()
-    py = {"sites": [s.to_dict() for s in neurectomy.localise(numb=["skin of lateral thigh"])]}
+    py = neurectomy.localise(numb=["skin of lateral thigh"]).to_dict()
     assert api == py == cli_json("localise", "--numb", "skin of lateral thigh")
     assert client.get("/api/atlas/search", params={"q": "peroneal"}).json() == cli_json("atlas", "search", "peroneal")
     assert client.get("/api/atlas/nerves/sural nerve").json() == cli_json("atlas", "show", "sural nerve")

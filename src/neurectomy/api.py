@@ -24,8 +24,9 @@ from neurectomy.requests import (
 )
 
 if TYPE_CHECKING:
+    from neurectomy.localisation import Localisation
     from neurectomy.planning import Plan
-    from neurectomy.targeting import Site, TargetingResult
+    from neurectomy.targeting import TargetingResult
 
 __all__ = ["default_atlas", "lesion", "localise", "parse_cut", "plan", "target"]
 
@@ -135,15 +136,17 @@ def localise(
     hypo: Iterable[str] = (),
     paralysed: Iterable[str] = (),
     lost: Iterable[str] = (),
+    mrc: Iterable[str] | Mapping[str, int] = (),
     side: str = DEFAULT_SIDE,
     top: int = 3,
     closed_world: bool = False,
+    next_tests: int = 3,
     atlas: Atlas | None = None,
-) -> tuple[Site, ...]:
-    """Where is the lesion? Ranked cut sites explaining numb regions, weak muscles and lost functions.
+) -> Localisation:
+    """Where is the lesion? Ranked sites (with posterior probabilities) and the best next tests.
 
-    >>> sites = localise(numb=["skin of lateral thigh"])
-    >>> sites[0].cuts[0].nerve_name
+    >>> r = localise(numb=["skin of lateral thigh"], spared=["rectus femoris"])
+    >>> r.sites[0].cuts[0].nerve_name
     'lateral cutaneous nerve of thigh'
     """
     request = LocaliseRequest.build(
@@ -153,8 +156,10 @@ def localise(
         paralysed=paralysed,
         lost=lost,
         spared=spared,
+        mrc=mrc,
         side=side,
         top=top,
         closed_world=closed_world,
+        next_tests=next_tests,
     )
     return request.run(atlas or default_atlas())

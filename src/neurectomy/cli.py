@@ -225,11 +225,20 @@ def print_plan(p: Any) -> None:
             cells = []
             for day in marks:
                 j = int(np.searchsorted(tl.days, day))
-                cells.append(f"{tl.curves.function[i, j]:.2f} / {tl.curves.pain[i, j]:.2f}")
-            table.add_row(f"{tl.target_names[i]} ({tl.sides[i]})", *cells)
+                pain = tl.curves.pain[i, j]
+                cells.append(f"{tl.curves.function[i, j]:.2f} / {'—' if np.isnan(pain) else format(pain, '.2f')}")
+            table.add_row(f"{tl.target_names[i]} ({tl.sides[i]})" + (" *" if tl.treated[i] else ""), *cells)
         console.print(table)
-        risk = float(tl.curves.neuroma_risk[:, -1].max()) if tl.curves.neuroma_risk.size else 0.0
-        console.print(f"Neuroma risk by {tl.days[-1] / 365.25:.1f} years: {risk:.0%} (model; see method sources).")
+        course = tl.pain_course()
+        if course is not None:
+            at = ", ".join(f"{day} d {np.interp(day, tl.days, course):.0%}" for day in marks)
+            console.print(f"Expected pain over the painful region (* treated), of before: {at} (model).")
+        status, risk = tl.neuroma_summary()
+        years = tl.days[-1] / 365.25
+        if status == "rate":
+            console.print(f"Neuroma risk by {years:.1f} years: {risk:.0%} (model, by site; see method sources).")
+        else:
+            console.print(f"Neuroma risk: {status} at this site (model; no row gives a rate).")
     if d["evidence"]:
         table = Table(title=f"Evidence ({len(d['evidence'])} published figures)", title_justify="left")
         for col in ("id", "outcome", "value", "n", "source"):
@@ -304,16 +313,22 @@ def target_cmd(
 def localise_cmd(
     numb: Annotated[list[str] | None, typer.Option("--numb", help="numb (anaesthetic) region")] = None,
     hypo: Annotated[list[str] | None, typer.Option("--hypo", help="region with reduced feeling")] = None,
-    weak: Annotated[list[str] | None, typer.Option("--weak", help="weak muscle")] = None,
-    paralysed: Annotated[list[str] | None, typer.Option("--paralysed", help="paralysed muscle")] = None,
+    weak: Annotated[list[str] | None, typer.Option("--weak", help="weak muscle (MRC 1-4)")] = None,
+    paralysed: Annotated[list[str] | None, typer.Option("--paralysed", help="paralysed muscle (MRC 0)")] = None,
     lost: Annotated[list[str] | None, typer.Option("--lost", help="lost function, e.g. 'palmar sweating'")] = None,
-    spared: Annotated[list[str] | None, typer.Option("--spared", help="explicitly normal finding")] = None,
+    spared: Annotated[
+        list[str] | None, typer.Option("--spared", "--normal", help="examined and normal (region or muscle)")
+    ] = None,
+    mrc: Annotated[list[str] | None, typer.Option("--mrc", help="MUSCLE=GRADE, the MRC grade 0-5")] = None,
     side: SideOption = DEFAULT_SIDE,
     top: Annotated[int, typer.Option("--top", "-k")] = 3,
-    closed_world: Annotated[bool, typer.Option("--closed-world", help="anything not listed is normal")] = False,
+    closed_world: Annotated[
+        bool, typer.Option("--closed-world", help="everything not listed was examined and is normal")
+    ] = False,
+    next_tests: Annotated[int, typer.Option("--next", help="how many next tests to suggest")] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """Where is the lesion? Ranked cut sites that explain the findings."""
+    """Where is the lesion? Ranked sites with their probability, and the best next test."""
     from neurectomy.serialise import localise_json
 
     request = LocaliseRequest.build(
@@ -323,29 +338,48 @@ def localise_cmd(
         paralysed=paralysed,
         lost=lost,
         spared=spared,
+        mrc=mrc,
         side=side,
         top=top,
         closed_world=closed_world,
+        next_tests=next_tests,
     )
-    sites = request.run(default_atlas())
+    result = request.run(default_atlas())
     if as_json:
-        sys.stdout.write(json.dumps(localise_json(sites), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(localise_json(result), ensure_ascii=False) + "\n")
         return
-    table = Table("rank", "lesion", "explains", "unexplained", "also predicts", "score")
-    for i, s in enumerate(sites, 1):
-        where = "; ".join(
-            f"{c.side} {c.nerve_name} " + (f"at {c.at}" if c.at else f"{c.window_mm[0]:g}–{c.window_mm[1]:g} mm")
-            for c in s.cuts
-        )
+    table = Table(
+        "rank",
+        "probability",
+        "lesion",
+        "explains",
+        "contradicts",
+        title=f"{result.side} side: {result.hypotheses:,} one- and two-lesion hypotheses weighed",
+        title_justify="left",
+    )
+    for i, s in enumerate(result.sites, 1):
         table.add_row(
             str(i),
-            where,
+            f"{s.posterior:.0%}",
+            s.level,
             ", ".join(s.explains) or "—",
-            ", ".join(s.unexplained) or "—",
-            ", ".join(s.extra[:6]) + (" …" if len(s.extra) > 6 else "") or "—",
-            f"{s.score:.2f}",
+            ", ".join(s.contradicts) or "—",
         )
     console.print(table)
+    if result.next_tests:
+        tests = Table(
+            "examine",
+            "gain (bits)",
+            "if abnormal, points to",
+            "if normal, points to",
+            title="Best next tests",
+            title_justify="left",
+        )
+        for t in result.next_tests:
+            tests.add_row(
+                f"{t.target_name} ({t.examination})", f"{t.information_gain_bits:.2f}", t.if_abnormal, t.if_normal
+            )
+        console.print(tests)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
@@ -379,7 +413,8 @@ def simulate_plan(
     else:
         print_plan(p)
     if out:
-        from neurectomy.plots import timeline_spec, write_chart
+        from neurectomy.charts import timeline_spec
+        from neurectomy.plots import write_chart
 
         title = p.procedure.name if p.procedure else f"{p.method.name} of the {p.deficit.cuts[0].nerve_name}"
         path = write_chart(timeline_spec(p.timeline, title), out)

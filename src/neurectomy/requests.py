@@ -25,8 +25,9 @@ from neurectomy.names import RequestError
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
     from neurectomy.candidacy import Patient
+    from neurectomy.localisation import Localisation
     from neurectomy.planning import Plan
-    from neurectomy.targeting import CutPlan, Site, TargetingResult
+    from neurectomy.targeting import CutPlan, TargetingResult
 
 DEFAULT_SIDE: Side = "left"
 DEFAULT_METHOD = "surgical_cut"
@@ -335,7 +336,8 @@ def _patient(value: Any) -> Patient | None:
 # --------------------------------------------------------------------------- localise
 @dataclass(frozen=True)
 class LocaliseRequest:
-    """Where is the lesion? Findings (numb, reduced feeling, weak, paralysed, lost, spared) on one side."""
+    """Where is the lesion? Findings on one side: numb, reduced feeling, weak, paralysed, lost functions, examined
+    normal (``spared``) and MRC grades; anything not mentioned is not examined (or normal, with ``closed_world``)."""
 
     numb: tuple[str, ...] = ()
     hypo: tuple[str, ...] = ()
@@ -343,9 +345,11 @@ class LocaliseRequest:
     paralysed: tuple[str, ...] = ()
     lost: tuple[str, ...] = ()
     spared: tuple[str, ...] = ()
+    mrc: tuple[tuple[str, int], ...] = ()
     side: Side = DEFAULT_SIDE
     top: int = 3
     closed_world: bool = False
+    next_tests: int = 3
 
     @classmethod
     def build(
@@ -357,10 +361,13 @@ class LocaliseRequest:
         paralysed: Iterable[str] | None = (),
         lost: Iterable[str] | None = (),
         spared: Iterable[str] | None = (),
+        mrc: Iterable[str] | Mapping[str, int] | None = (),
         side: str = DEFAULT_SIDE,
         top: int = 3,
         closed_world: bool = False,
+        next_tests: int = 3,
     ) -> LocaliseRequest:
+        """``mrc`` takes ``MUSCLE=GRADE`` items (0 paralysed, 1-4 weak, 5 normal) or a mapping."""
         req = cls(
             _texts(numb),
             _texts(hypo),
@@ -368,28 +375,54 @@ class LocaliseRequest:
             _texts(paralysed),
             _texts(lost),
             _texts(spared),
+            _parse_mrc(mrc),
             check_side(side),
             int(top),
             bool(closed_world),
+            int(next_tests),
         )
-        if not (req.numb or req.hypo or req.weak or req.paralysed or req.lost):
-            raise RequestError("numb", "give at least one finding (numb, hypo, weak, paralysed or lost)")
+        if not (req.numb or req.hypo or req.weak or req.paralysed or req.lost or any(g < 5 for _, g in req.mrc)):
+            raise RequestError(
+                "numb", "give at least one abnormal finding (numb, hypo, weak, paralysed, lost or MRC < 5)"
+            )
         if req.top < 1:
             raise RequestError("top", f"top must be at least 1, not {top!r}")
+        if not 0 <= req.next_tests <= 20:
+            raise RequestError("next_tests", f"next_tests must be between 0 and 20, not {next_tests!r}")
         return req
 
-    def run(self, atlas: Atlas) -> tuple[Site, ...]:
-        from neurectomy.targeting import localise
+    def run(self, atlas: Atlas) -> Localisation:
+        from neurectomy.localisation import localise, read_findings
 
-        return localise(
+        findings = read_findings(
             atlas,
-            self.numb,
-            self.hypo,
-            self.weak,
-            self.paralysed,
-            self.lost,
-            self.spared,
-            side=self.side,
-            top=self.top,
-            closed_world=self.closed_world,
+            numb=self.numb,
+            hypo=self.hypo,
+            paralysed=self.paralysed,
+            weak=self.weak,
+            lost=self.lost,
+            normal=self.spared,
+            mrc=dict(self.mrc),
         )
+        return localise(
+            atlas, findings, side=self.side, top=self.top, closed_world=self.closed_world, next_tests=self.next_tests
+        )
+
+
+def _parse_mrc(items: Iterable[str] | Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
+    if not items:
+        return ()
+    pairs = items.items() if isinstance(items, Mapping) else (_split_mrc(i) for i in _texts(items))
+    out = []
+    for name, grade in pairs:
+        if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
+            raise RequestError("mrc", f"an MRC grade is a whole number from 0 to 5, not {grade!r} (for {name})")
+        out.append((str(name).strip(), grade))
+    return tuple(out)
+
+
+def _split_mrc(item: str) -> tuple[str, int]:
+    name, sep, grade = item.rpartition("=")
+    if not sep or not name.strip() or not grade.strip().isdigit():
+        raise RequestError("mrc", f"write MUSCLE=GRADE (e.g. 'biceps brachii=3'), not {item!r}")
+    return name.strip(), int(grade)

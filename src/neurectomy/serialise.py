@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
     from neurectomy.lesion import Deficit, Loss, ResolvedCut
+    from neurectomy.localisation import Localisation, Site
     from neurectomy.planning import Plan
-    from neurectomy.targeting import CutPlan, LossItem, PlannedCut, Site, TargetingResult
+    from neurectomy.targeting import CutPlan, LossItem, PlannedCut, TargetingResult
 
 SideName = Literal["left", "right", "midline"]
 InterruptionName = Literal["permanent", "temporary", "none"]
@@ -209,17 +210,32 @@ class SiteCutJSON(TypedDict):
 
 
 class SiteJSON(TypedDict):
+    """One lesion hypothesis: its cut(s), the level in words and how it fits the findings."""
+
     cuts: list[SiteCutJSON]
+    level: str
+    posterior: float
     explains: list[str]
-    unexplained: list[str]
-    extra: list[str]
-    score: float
+    predicts_not_found: list[str]
+    contradicts: list[str]
+    equivalent: list[str]
+
+
+class NextTestJSON(TypedDict):
+    target: Ref
+    examination: str
+    information_gain_bits: float
+    if_abnormal: str
+    if_normal: str
 
 
 class LocaliseJSON(TypedDict):
     """``neurectomy localise … --json``."""
 
+    side: SideName
+    hypotheses: int
     sites: list[SiteJSON]
+    next_tests: list[NextTestJSON]
 
 
 def site_json(s: Site) -> SiteJSON:
@@ -234,15 +250,31 @@ def site_json(s: Site) -> SiteJSON:
             }
             for c in s.cuts
         ],
+        "level": s.level,
+        "posterior": round(s.posterior, 6),
         "explains": list(s.explains),
-        "unexplained": list(s.unexplained),
-        "extra": list(s.extra),
-        "score": round(s.score, 4),
+        "predicts_not_found": list(s.predicts_not_found),
+        "contradicts": list(s.contradicts),
+        "equivalent": list(s.equivalent),
     }
 
 
-def localise_json(sites: Sequence[Site]) -> LocaliseJSON:
-    return {"sites": [site_json(s) for s in sites]}
+def localise_json(r: Localisation) -> LocaliseJSON:
+    return {
+        "side": r.side,
+        "hypotheses": r.hypotheses,
+        "sites": [site_json(s) for s in r.sites],
+        "next_tests": [
+            {
+                "target": {"id": t.target_id, "name": t.target_name},
+                "examination": t.examination,
+                "information_gain_bits": t.information_gain_bits,
+                "if_abnormal": t.if_abnormal,
+                "if_normal": t.if_normal,
+            }
+            for t in r.next_tests
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- plans

@@ -9,7 +9,8 @@ Choosing cuts ``x_c`` interrupts paths ``y_p = OR(x_c : c covers p)``; a target 
 
 is solved exactly as a MILP with HiGHS (``y_p >= x_c`` for every candidate covering a costed path,
 ``y_p <= sum x_c``), and the k best alternatives come from excluding each previous cut set and its supersets
-(which would only add cuts). The same model with soft targets solves the inverse question (:func:`localise`).
+(which would only add cuts). The same model with soft (observed) targets is kept for checking the MILP against
+brute force on penalty models; the inverse question itself is :mod:`neurectomy.localisation`.
 :func:`solve_bruteforce` enumerates small instances
 and the tests check that both agree.
 """
@@ -696,85 +697,3 @@ def _explain_infeasible(
         if avoided:
             why.append(f"cuts on {', '.join(avoided)} and their branches are excluded")
         raise InfeasibleTargetError("cannot cover " + "; ".join(short) + (": " + "; ".join(why) if why else ""))
-
-
-# --------------------------------------------------------------------------- the inverse question
-@dataclass(frozen=True)
-class Site:
-    cuts: tuple[PlannedCut, ...]
-    explains: tuple[str, ...]
-    unexplained: tuple[str, ...]
-    extra: tuple[str, ...]
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        from neurectomy.serialise import site_json
-
-        return dict(site_json(self))
-
-
-def localise(
-    atlas: Atlas,
-    numb: Sequence[str] = (),
-    hypo: Sequence[str] = (),
-    weak: Sequence[str] = (),
-    paralysed: Sequence[str] = (),
-    lost: Sequence[str] = (),
-    spared: Sequence[str] = (),
-    *,
-    levels: dict[str, float] | None = None,
-    side: Side = "left",
-    top: int = 3,
-    closed_world: bool = False,
-) -> tuple[Site, ...]:
-    """Ranked lesion sites that best explain the findings (exact, on the same MILP as targeting).
-
-    Findings name targets (regions, muscles, functions). Numb/paralysed/lost mean all supply lost, hypo/weak about
-    half (or ``levels[target_id]`` exactly). Mismatches and spared targets cost ``penalty``; targets not mentioned
-    cost a little per unit lost (or as much as a spared one with ``closed_world``).
-    """
-    observed: dict[int, float] = {}
-    for texts, level in ((numb, 1.0), (paralysed, 1.0), (lost, 1.0), (hypo, 0.5), (weak, 0.5)):
-        for text in texts:
-            for t in resolve_function(atlas, text):
-                observed[t] = level
-    for tid, level in (levels or {}).items():
-        observed[atlas.target_index[tid]] = level
-    if not observed:
-        raise RequestError("numb", "give at least one finding (numb, hypo, weak, paralysed or lost)")
-    spared_idx = [t for text in spared for t in resolve_function(atlas, text)]
-    penalty = 10.0
-    cands = _candidates(atlas, [p for t in observed for p in atlas.target_paths[t]], lambda n: True)
-    base = Weights(cut=0.05)
-    model = build_model(
-        atlas, cands, base, {}, observed, spared_idx, penalty, unmentioned_cost=penalty if closed_world else 0.2
-    )
-    sites: list[Site] = []
-    exclude: list[frozenset[int]] = []
-    seen: set[tuple[float, ...]] = set()
-    for _ in range(top * 3):
-        found = solve_milp(model, exclude=exclude)
-        if found is None:
-            break
-        chosen, value = found
-        exclude.append(chosen)
-        loss = model.losses(chosen)
-        signature = tuple(np.round(loss, 9))
-        if signature in seen:  # same deficit as a better-ranked site: an equivalent cut, not an alternative
-            continue
-        seen.add(signature)
-        plan = _plan_of(atlas, model, chosen, value, side, "surgical_cut")
-        explains: list[str] = []
-        unexplained: list[str] = []
-        extra: list[str] = []
-        for i, t in enumerate(model.targets):
-            name = atlas.targets[t].name
-            if i in model.observed:
-                (explains if abs(loss[i] - model.observed[i]) <= 0.26 else unexplained).append(name)
-            elif loss[i] > 1e-9:
-                extra.append(name)
-        missing = [atlas.targets[t].name for t in observed if t not in set(model.targets)]
-        sites.append(Site(plan.cuts, tuple(explains), tuple(unexplained + missing), tuple(extra), value))
-        if len(sites) == top:
-            break
-    return tuple(sites)

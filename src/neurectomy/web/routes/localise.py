@@ -27,9 +27,11 @@ def localise(
     paralysed: Findings = [],  # noqa: B006
     lost: Findings = [],  # noqa: B006
     spared: Findings = [],  # noqa: B006
+    mrc: Annotated[list[str], Query(max_length=40, description="MUSCLE=GRADE (MRC 0-5)")] = [],  # noqa: B006
     side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     closed_world: bool = False,
+    next_tests: Annotated[int, Query(ge=0, le=20, description="how many next tests to suggest")] = 3,
 ) -> dict[str, Any]:
     """Ranked lesion sites (as ``neurectomy localise … --json``)."""
     if top > settings.max_top:
@@ -41,8 +43,10 @@ def localise(
         paralysed=paralysed,
         lost=lost,
         spared=spared,
+        mrc=mrc,
         side=side,
         top=top,
         closed_world=closed_world,
+        next_tests=next_tests,
     ).run(atlas)
     return dict(localise_json(sites))

@@ -397,7 +397,7 @@ def plan_report_html(request: Request, atlas: AtlasDep) -> Response:
 @router.get("/localise", response_class=HTMLResponse)
 def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """Findings (numb regions, weak muscles, lost functions) → ranked lesion sites."""
-    keys = ("numb", "hypo", "weak", "paralysed", "lost", "spared")
+    keys = ("numb", "hypo", "weak", "paralysed", "lost", "spared", "mrc")
     findings = {k: _lines(request, k) for k in keys}
     form = {k: "\n".join(v) for k, v in findings.items()}
     form["side"] = _text(request, "side") or "left"
@@ -408,18 +408,35 @@ def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
         "muscles": sorted(t.name for t in atlas.targets if t.kind == "muscle"),
     }
     if any(findings[k] for k in keys if k != "spared"):
-        sites = _attempt(
+        result = _attempt(
             context,
             lambda: LocaliseRequest.build(
+                numb=findings["numb"],
+                hypo=findings["hypo"],
+                weak=findings["weak"],
+                paralysed=findings["paralysed"],
+                lost=findings["lost"],
+                spared=findings["spared"],
+                mrc=findings["mrc"],
                 side=_side(request),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 closed_world=bool(_text(request, "closed_world")),
-                **findings,
             ).run(atlas),
         )
-        if sites is not None:
-            context["sites"] = sites
+        if result is not None:
+            context["sites"] = result.sites
+            context["next_tests"] = result.next_tests
+            context["hypotheses"] = result.hypotheses
+            context["cut_links"] = [_cut_link(s) for s in result.sites]
     return _render(templates, request, "localise.html", status=_status(context), **context)
+
+
+def _cut_link(site: Any) -> str:
+    """The Cut page for a site, every cut of it (not only the first)."""
+    first, *rest = site.cuts
+    query = [("nerve", first.nerve_id), ("mm", repr(first.mm)), ("side", first.side)]
+    query += [("also", f"{c.side}:{c.nerve_id}@{c.mm!r} mm") for c in rest]
+    return "/cut?" + urlencode(query)
 
 
 @router.get("/quiz", response_class=HTMLResponse)

@@ -84,6 +84,59 @@ def add_user_cmd(
     typer.echo(f"user {username!r} ({role}, {institution}) added as #{uid}")
 
 
+user_app = typer.Typer(help="Manage users: deactivate, set a password, sign out everywhere.", no_args_is_help=True)
+registry_app.add_typer(user_app, name="user")
+
+
+def _manage(database: str | None, action: Any, done: str) -> None:
+    from neurectomy.registry.auth import SYSTEM, NotFound
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import InvalidInput
+
+    engine = _engine(database)
+    try:
+        n = write(engine, lambda s: action(s, SYSTEM))
+    except (InvalidInput, NotFound) as exc:
+        _die(str(exc))
+        return
+    typer.echo(f"{done}; {n} session(s) ended")
+
+
+@user_app.command("deactivate")
+def user_deactivate_cmd(
+    username: Annotated[str, typer.Argument(help="the login name")], database: DbOption = None
+) -> None:
+    """The user can no longer sign in; their sessions end (their records and audit entries stay)."""
+    from neurectomy.registry.service import deactivate_user
+
+    _manage(database, lambda s, who: deactivate_user(s, who, username), f"user {username!r} deactivated")
+
+
+@user_app.command("set-password")
+def user_set_password_cmd(
+    username: Annotated[str, typer.Argument(help="the login name")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    database: DbOption = None,
+) -> None:
+    """Set a new password (asked for, or read from stdin); the user's sessions end and failed sign-ins are
+    forgotten."""
+    from neurectomy.registry.service import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    _manage(database, lambda s, who: set_password(s, who, username, password), f"password of {username!r} set")
+
+
+@user_app.command("revoke-sessions")
+def user_revoke_cmd(username: Annotated[str, typer.Argument(help="the login name")], database: DbOption = None) -> None:
+    """Sign the user out everywhere (every session token stops working)."""
+    from neurectomy.registry.service import revoke_sessions
+
+    _manage(database, lambda s, who: revoke_sessions(s, who, username), f"sessions of {username!r} revoked")
+
+
 @registry_app.command("export")
 def export_cmd(
     institution: Annotated[str, typer.Option("--institution", help="whose cases")],

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from neurectomy.registry.models import AuditEntry, WebSession
+from neurectomy.registry.models import AuditEntry, LoginThrottle, WebSession
 
 ENV_VAR: Final = "NEURECTOMY_DATABASE_URL"
 _WRITE: Final = "neurectomy_write"
@@ -137,10 +137,10 @@ class UnauditedWrite(RuntimeError):
 
 class RegistrySession(Session):
     """A session that refuses to change or delete audit entries and to commit registry writes left unaudited
-    (login sessions excepted)."""
+    (login sessions and login throttling state excepted)."""
 
 
-_EXEMPT = (AuditEntry, WebSession)
+_EXEMPT = (AuditEntry, WebSession, LoginThrottle)
 
 
 @event.listens_for(RegistrySession, "before_flush")

@@ -252,7 +252,8 @@ class AuditEntry(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser or API client: the SHA-256 of its token, its CSRF token and its expiry."""
+    """A signed-in browser or API client: the SHA-256 of its token, its CSRF token, its expiry and when it was
+    last used (idle timeout)."""
 
     __tablename__ = "web_sessions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -260,8 +261,21 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(CODE_LEN))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one account (``user:NAME``) or one client address (``client:ADDRESS``) and until when
+    further attempts are refused (exponential back-off). Each failed sign-in is also an audit entry."""
+
+    __tablename__ = "login_throttle"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column()
+    blocked_until: Mapped[datetime | None] = mapped_column()
 
 
 #: Tables in dependency order (parents first), as backups write and restore them.

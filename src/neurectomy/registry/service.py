@@ -31,6 +31,7 @@ from neurectomy.registry.models import (
     AuditEntry,
     Case,
     Institution,
+    LoginThrottle,
     Outcome,
     Patient,
     ProcedurePerformed,
@@ -354,19 +355,39 @@ def authenticate(s: Session, username: str, password: str) -> Principal | None:
 
 # --------------------------------------------------------------------------- web sessions
 SESSION_HOURS = 8
+#: A session unused for this long is over (idle timeout); ``last_seen_at`` is written at most once a minute.
+IDLE_MINUTES = 30
+TOUCH_SECONDS = 60
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def purge_sessions(s: Session, now: datetime | None = None) -> int:
+    """Delete every session that has expired or been idle too long; returns how many."""
+    from sqlalchemy import delete, or_
+
+    now = now or datetime.now(UTC)
+    idle = now - timedelta(minutes=IDLE_MINUTES)
+    q = delete(WebSession).where(
+        or_(
+            WebSession.expires_at < now,
+            func.coalesce(WebSession.last_seen_at, WebSession.created_at) < idle,
+        )
+    )
+    return int(s.execute(q.execution_options(synchronize_session=False)).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def open_session(s: Session, who: Principal) -> tuple[str, str]:
-    """Start a login session: returns ``(token, csrf_token)``; only the token's hash is stored."""
+    """Start a login session: returns ``(token, csrf_token)``; only the token's hash is stored. Expired and idle
+    sessions (everyone's) are purged on the way."""
     import secrets
 
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     assert who.user_id is not None
+    purge_sessions(s, now)
     s.add(
         WebSession(
             token_hash=_token_hash(token),
@@ -374,20 +395,39 @@ def open_session(s: Session, who: Principal) -> tuple[str, str]:
             user_id=who.user_id,
             created_at=now,
             expires_at=now + timedelta(hours=SESSION_HOURS),
+            last_seen_at=now,
         )
     )
     audit(s, who, "login", "user", who.user_id)
     return token, csrf
 
 
-def session_principal(s: Session, token: str | None) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a live session token, or None."""
-    if not token or len(token) > 200:
+def session_lookup(s: Session, token: str | None) -> tuple[Principal, str, bool] | None:
+    """The principal and CSRF token of a live session token, and whether its ``last_seen_at`` is due to be
+    refreshed (:func:`touch_session`); None when unknown, expired, idle too long, or the user is deactivated."""
+    if not token or len(token) > 200 or text_problem(token, multiline=False):
         return None
     ws = s.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
-    if ws is None or ws.expires_at < datetime.now(UTC) or not ws.user.active:
+    if ws is None or not ws.user.active:
         return None
-    return principal_of(ws.user), ws.csrf_token
+    now = datetime.now(UTC)
+    seen = ws.last_seen_at or ws.created_at
+    if ws.expires_at < now or seen < now - timedelta(minutes=IDLE_MINUTES):
+        return None
+    return principal_of(ws.user), ws.csrf_token, seen < now - timedelta(seconds=TOUCH_SECONDS)
+
+
+def session_principal(s: Session, token: str | None) -> tuple[Principal, str] | None:
+    """The principal and CSRF token of a live session token, or None."""
+    found = session_lookup(s, token)
+    return None if found is None else (found[0], found[1])
+
+
+def touch_session(s: Session, token: str) -> None:
+    """Record that the session was used now (its idle timeout starts again)."""
+    ws = s.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
+    if ws is not None:
+        ws.last_seen_at = datetime.now(UTC)
 
 
 def close_session(s: Session, token: str) -> None:
@@ -396,6 +436,174 @@ def close_session(s: Session, token: str) -> None:
     if ws is not None:
         audit(s, principal_of(ws.user), "logout", "user", ws.user_id)
         s.delete(ws)
+
+
+# --------------------------------------------------------------------------- sign-in with throttling
+#: Failed sign-ins allowed before the back-off starts: per account, and per client address (higher, since a
+#: clinic's users may share one address behind a proxy).
+ACCOUNT_FREE_FAILURES = 5
+CLIENT_FREE_FAILURES = 20
+#: The back-off after the free failures: 1 s, doubling with each further failure, at most 15 minutes.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 15 * 60.0
+#: Failures are forgotten this long after the last one (and on a successful sign-in, for the account).
+FAILURE_MEMORY = timedelta(hours=24)
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins for this account or client: try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int, which: str) -> None:
+        self.retry_after = retry_after
+        self.which = which
+        super().__init__(f"too many failed sign-ins for this {which}; try again in {retry_after} s")
+
+
+def backoff_s(failures: int, free: int) -> float:
+    """Seconds a key is blocked after its ``failures``-th failure (0 while within the ``free`` ones)."""
+    if failures <= free:
+        return 0.0
+    return float(min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2.0 ** min(failures - free - 1, 30)))
+
+
+def _throttle_keys(username: str, client: str | None) -> list[tuple[str, int, str]]:
+    name = username if len(username) <= NAME_LEN and text_problem(username, multiline=False) is None else "?"
+    keys = [(f"user:{name}", ACCOUNT_FREE_FAILURES, "account")]
+    if client:
+        keys.append((f"client:{client[:200]}", CLIENT_FREE_FAILURES, "client"))
+    return keys
+
+
+def _throttle_row(s: Session, key: str, now: datetime) -> LoginThrottle:
+    """The throttle row of ``key``, created when new (a concurrent creator is tolerated, as for patients)."""
+    from sqlalchemy.exc import IntegrityError
+
+    row = s.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+    if row is not None:
+        return row
+    row = LoginThrottle(key=key, failures=0, last_failure_at=now, blocked_until=None)
+    try:
+        with s.begin_nested():
+            s.add(row)
+            s.flush()
+    except IntegrityError:
+        found = s.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
+        if found is None:
+            raise
+        return found
+    return row
+
+
+def reserve_attempt(s: Session, username: str, client: str | None) -> None:
+    """Before a password is checked: refuse (:class:`Throttled`) while the account or the client is blocked;
+    otherwise count the attempt as a failure in advance (a sign-in that succeeds takes it back), so parallel
+    guesses cannot slip past the limit while their passwords are being checked."""
+    now = datetime.now(UTC)
+    rows = [(_throttle_row(s, key, now), free, which) for key, free, which in _throttle_keys(username, client)]
+    for row, _free, which in rows:
+        if row.blocked_until is not None and row.blocked_until > now:
+            raise Throttled(max(1, math.ceil((row.blocked_until - now).total_seconds())), which)
+    for row, free, _which in rows:
+        if row.last_failure_at < now - FAILURE_MEMORY:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        wait = backoff_s(row.failures, free)
+        row.blocked_until = now + timedelta(seconds=wait) if wait else None
+
+
+def finish_attempt(s: Session, username: str, client: str | None, who: Principal | None) -> tuple[str, str] | None:
+    """After the password check: on success the account's failures are forgotten and a session opened (returns
+    token and CSRF token); on failure the attempt stays counted and is audited (with the account's institution
+    when the account exists, so its admin sees it)."""
+    keys = _throttle_keys(username, client)
+    if who is not None:
+        from sqlalchemy import delete
+
+        s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < datetime.now(UTC) - FAILURE_MEMORY))
+        return open_session(s, who)
+    user = s.scalar(select(User).where(User.username == username)) if keys[0][0] != "user:?" else None
+    row = s.scalar(select(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+    s.add(
+        AuditEntry(
+            at=datetime.now(UTC),
+            user_id=user.id if user else None,
+            username=keys[0][0].removeprefix("user:")[:NAME_LEN],
+            institution_id=user.institution_id if user else None,
+            action="login_failed",
+            entity="user",
+            entity_id=str(user.id) if user else None,
+            detail={
+                "client": (client or "")[:200],
+                "failures": row.failures if row else None,
+                "known_user": user is not None,
+                "active": user.active if user else None,
+            },
+        )
+    )
+    return None
+
+
+def login(engine: Any, username: str, password: str, client: str | None) -> tuple[str, str, Principal] | None:
+    """Sign in with throttling: (token, CSRF token, principal), or None for wrong credentials (audited);
+    :class:`Throttled` while the account or client is blocked. The password is checked between two short
+    transactions, never inside one."""
+    from neurectomy.registry.db import read_session, write
+
+    write(engine, lambda s: reserve_attempt(s, username, client))
+    with read_session(engine) as s:
+        who = authenticate(s, username, password)
+    got = write(engine, lambda s: finish_attempt(s, username, client, who))
+    return None if got is None or who is None else (got[0], got[1], who)
+
+
+# --------------------------------------------------------------------------- managing accounts
+def _user(s: Session, who: Principal, username: str) -> User:
+    who.require("manage_users")
+    user = s.scalar(select(User).where(User.username == username)) if len(username) <= NAME_LEN else None
+    if user is None or (who.institution_id is not None and user.institution_id != who.institution_id):
+        raise NotFound(f"no user {username[:80]!r}")
+    return user
+
+
+def _end_sessions(s: Session, user_id: int) -> int:
+    from sqlalchemy import delete
+
+    q = delete(WebSession).where(WebSession.user_id == user_id).execution_options(synchronize_session=False)
+    return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def revoke_sessions(s: Session, who: Principal, username: str) -> int:
+    """Sign the user out everywhere; returns how many sessions ended."""
+    user = _user(s, who, username)
+    n = _end_sessions(s, user.id)
+    audit(s, who, "revoke_sessions", "user", user.id, {"username": user.username, "sessions": n})
+    return n
+
+
+def deactivate_user(s: Session, who: Principal, username: str) -> int:
+    """The user can no longer sign in, and every session of theirs ends (returns how many). Their records and
+    audit entries stay."""
+    user = _user(s, who, username)
+    user.active = False
+    n = _end_sessions(s, user.id)
+    audit(s, who, "deactivate", "user", user.id, {"username": user.username, "sessions": n})
+    return n
+
+
+def set_password(s: Session, who: Principal, username: str, password: str) -> int:
+    """A new password (8-1024 characters); every session of the user ends (returns how many) and their failed
+    sign-ins are forgotten."""
+    from sqlalchemy import delete
+
+    user = _user(s, who, username)
+    data = parse(UserIn, {"username": user.username, "password": password, "role": user.role, "institution": "-"})
+    user.password_hash = hash_password(data.password)
+    n = _end_sessions(s, user.id)
+    s.execute(delete(LoginThrottle).where(LoginThrottle.key == f"user:{user.username}"))
+    audit(s, who, "set_password", "user", user.id, {"username": user.username, "sessions": n})
+    return n
 
 
 # --------------------------------------------------------------------------- cases

@@ -3,9 +3,11 @@
 The seed text's chain of reasoning lives here as data: a surgical cut severs the tubes (Seddon neurotmesis,
 Sunderland V), so regrowing fibres are not channelled back and a neuroma may form; a neurolytic block (phenol,
 alcohol, cryo, radiofrequency) leaves the tubes (axonotmesis), so function and pain return; decompression cuts
-nothing; treating the cut end (cautery, capping, burying in muscle, traction, TMR, RPNI) lowers the chance that
-the stump grows into a painful neuroma. Every number carries its source: an evidence id (``E…``, see
-:mod:`neurectomy.evidence`) or ``estimate: <reason>``.
+nothing. Treating the cut end (cautery, capping, burying in muscle, traction, TMR, RPNI) changes the chance that
+the stump grows into a painful neuroma only where comparative evidence shows it: each end treatment carries a relative
+risk with its interval, or "no proven effect" (relative risk 1). Every number carries its source: an evidence id
+(``E…``, see :mod:`neurectomy.evidence`) or ``estimate: <reason>``; the per-site fits are in
+:mod:`neurectomy.calibration`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,21 @@ Family = Literal["surgical", "neurolytic", "decompression", "diagnostic"]
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A number with its unit and provenance."""
+    """A number with its unit, provenance and, where known, its uncertainty (``low``–``high``, about a 95% range)."""
 
     value: float
     unit: str
     source: str
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(low, high)``; the value itself at both ends when no uncertainty is given."""
+        return (self.value if self.low is None else self.low, self.value if self.high is None else self.high)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"value": self.value, "unit": self.unit, "interval": list(self.interval), "source": self.source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +67,9 @@ class Method:
 
 @dataclass(frozen=True, slots=True)
 class EndTreatment:
-    """What is done to the proximal stump after a surgical cut."""
+    """What is done to the proximal stump after a surgical cut. ``neuroma_factor`` is the relative risk of a
+    symptomatic neuroma against no end treatment, with its interval; ``effect`` says whether comparative evidence
+    shows one ("relative risk") or not ("no proven effect", factor 1)."""
 
     key: str
     name: str
@@ -63,33 +77,72 @@ class EndTreatment:
     stops_regrowth: bool
     description: str
     source: str
+    effect: Literal["relative risk", "no proven effect"] = "no proven effect"
 
 
-_RATE_AXONOTMESIS = Param(1.4, "mm/day", "E151 (Seddon's classic estimate for axonotmesis, secondary summary)")
+_RATE_AXONOTMESIS = Param(
+    1.4, "mm/day", "E151 (Seddon's classic estimate for axonotmesis, +/- 0.1, secondary summary)", 1.3, 1.5
+)
+_RATE_CUT = Param(1.0, "mm/day", "E077 (about 1 mm/day, patient-information page); E155 gives 1-2 mm/day", 1.0, 2.0)
 _LATENCY = Param(
     14.0,
     "days",
     "estimate: Wallerian degeneration and the delay before sprouts cross the lesion take about two weeks; "
     "no figure in the evidence table",
+    7.0,
+    28.0,
 )
 _NO_NEUROMA = Param(
     0.0, "probability", "seed: a neurolytic lesion leaves the tubes, which channel regrowth (no neuroma)"
 )
 _CUT_NEUROMA = Param(
-    0.225,
+    0.02,
     "probability",
-    "E132: symptomatic neuroma after nerve transection 13-32% (midpoint); E169 gives 2-60% across injuries",
+    "E169: painful neuroma in 2-60% after a nerve injury; an elective neurectomy of a peripheral nerve sits at the "
+    "lower end (E005, E127); other sites in neurectomy.calibration (E057 interdigital, E132-E135 amputation)",
+    0.0,
+    0.082,
 )
 _MATURATION = Param(
-    60.0, "days", "estimate: targets regain function over weeks after fibres arrive; no figure in the table"
+    60.0,
+    "days",
+    "estimate: targets regain function over weeks after fibres arrive; no figure in the table",
+    30.0,
+    120.0,
 )
 _FULL_RETURN = Param(1.0, "fraction", "seed: with the tubes intact, function and pain return")
 _MISDIRECTED = Param(
     0.1,
     "fraction",
-    "estimate: with the tubes severed few fibres find the distal stump (seed, sentence 3); illustrative value, "
-    "no figure in the evidence table",
+    "estimate: with the tubes severed few fibres find the distal stump (seed, sentence 3); illustrative value; "
+    "E058 (28% regain feeling after Morton's neurectomy) is used at that site",
+    0.0,
+    0.28,
 )
+
+
+def _latency(method: str) -> Param:
+    """The method's median latency at its default site, from :mod:`neurectomy.calibration` (same numbers)."""
+    return {
+        "phenol": Param(
+            42.49, "days", "E094: mean effective duration 164.5 days (SD 169.4) at 90 mm (fitted; calibration)", 28, 64
+        ),
+        "alcohol": Param(
+            42.49,
+            "days",
+            "estimate: no alcohol-neurolysis duration in the evidence (README gap); phenol's E094 fit, wider interval",
+            19,
+            95,
+        ),
+        "cryoneurolysis": Param(11.0, "days", "E157: median relief 11 days (fitted; calibration)", 8, 15),
+        "radiofrequency": Param(
+            448.0, "days", "E073: relief lasted 15 months, less regrowth over 12 mm (fitted; calibration)", 387, 509
+        ),
+        "diagnostic_block": Param(
+            4.285, "days", "E095: mean effective duration 9.1 days after lidocaine (fitted; calibration)", 2, 8
+        ),
+    }[method]
+
 
 METHODS: dict[str, Method] = {
     m.key: m
@@ -102,7 +155,7 @@ METHODS: dict[str, Method] = {
             "neurotmesis",
             5,
             False,
-            Param(1.0, "mm/day", "E077 (about 1 mm/day, patient-information page)"),
+            _RATE_CUT,
             _LATENCY,
             _MISDIRECTED,
             _CUT_NEUROMA,
@@ -119,9 +172,15 @@ METHODS: dict[str, Method] = {
             "neurotmesis",
             5,
             False,
-            Param(1.0, "mm/day", "E077"),
+            _RATE_CUT,
             _LATENCY,
-            Param(0.05, "fraction", "estimate: a gap makes reconnection rarer than after a plain cut; illustrative"),
+            Param(
+                0.05,
+                "fraction",
+                "estimate: a gap makes reconnection rarer than after a plain cut; illustrative",
+                0.0,
+                0.28,
+            ),
             _CUT_NEUROMA,
             _MATURATION,
             "A section of the nerve is removed, leaving a gap that regrowing fibres seldom bridge.",
@@ -137,7 +196,7 @@ METHODS: dict[str, Method] = {
             2,
             True,
             _RATE_AXONOTMESIS,
-            _LATENCY,
+            _latency("phenol"),
             _FULL_RETURN,
             _NO_NEUROMA,
             _MATURATION,
@@ -155,12 +214,13 @@ METHODS: dict[str, Method] = {
             2,
             True,
             _RATE_AXONOTMESIS,
-            _LATENCY,
+            _latency("alcohol"),
             _FULL_RETURN,
             _NO_NEUROMA,
             _MATURATION,
             "Dehydrated alcohol destroys axons; the tubes survive and the block wears off.",
-            "estimate: treated like phenol (axonotmesis); the evidence table has no alcohol duration (README gap)",
+            "estimate: no alcohol row in the evidence table (README gap): phenol's central values (E094) with a wider "
+            "uncertainty, as both are chemical axonotmesis",
             ("ethanol neurolysis", "alcohol block"),
         ),
         Method(
@@ -172,12 +232,13 @@ METHODS: dict[str, Method] = {
             2,
             True,
             _RATE_AXONOTMESIS,
-            _LATENCY,
+            _latency("cryoneurolysis"),
             _FULL_RETURN,
             _NO_NEUROMA,
             _MATURATION,
             "Freezing causes axonotmesis; the tubes survive and fibres regrow along them.",
-            "E151 (axonotmesis, 'cryoneurolysis-type lesion', 1.4 mm/day); E157",
+            "E151 (axonotmesis, 'cryoneurolysis-type lesion', 1.4 mm/day); E156, E157 (peripheral); E138, E139 "
+            "(medial branch)",
             ("cryoablation", "cryoanalgesia", "cryo"),
         ),
         Method(
@@ -189,12 +250,13 @@ METHODS: dict[str, Method] = {
             2,
             True,
             _RATE_AXONOTMESIS,
-            _LATENCY,
+            _latency("radiofrequency"),
             _FULL_RETURN,
             _NO_NEUROMA,
             _MATURATION,
             "Heat coagulates a short segment; the medial branches regrow and pain returns after months.",
-            "E073-E075, E198 (relief lasts until the nerves regrow); estimate: classed as axonotmesis",
+            "E072, E073 (lumbar medial branch), E196, E197 (cervical), E101, E103 (genicular); estimate: classed as "
+            "axonotmesis",
             ("rf", "rfa", "radiofrequency ablation", "rhizotomy"),
         ),
         Method(
@@ -223,16 +285,21 @@ METHODS: dict[str, Method] = {
             1,
             True,
             None,
-            Param(0.5, "days", "estimate: a local anaesthetic blocks conduction for hours"),
+            _latency("diagnostic_block"),
             _FULL_RETURN,
             _NO_NEUROMA,
-            Param(0.5, "days", "estimate: the block wears off within hours"),
+            Param(0.5, "days", "estimate: conduction returns within hours once the block wears off"),
             "A temporary conduction block that predicts what a cut would do; nothing is destroyed.",
-            "E084 (Sunderland I / neurapraxia recovers fully)",
+            "E084 (Sunderland I / neurapraxia recovers fully, within 3 months); E095 (effective duration)",
             ("local anaesthetic block", "test block", "nerve block"),
         ),
     )
 }
+
+_NO_PROVEN = (
+    "no proven effect (relative risk 1): no comparative row; E134 found no significant differences between surgical "
+    "techniques for painful neuroma"
+)
 
 END_TREATMENTS: dict[str, EndTreatment] = {
     e.key: e
@@ -240,15 +307,17 @@ END_TREATMENTS: dict[str, EndTreatment] = {
         EndTreatment(
             "cautery",
             "cautery of the proximal end",
-            Param(0.7, "relative risk", "estimate: the seed states cautery prevents regrowth; no comparative figure"),
+            Param(1.0, "relative risk", _NO_PROVEN + "; the seed says cautery prevents regrowth, not neuroma"),
             True,
-            "The stump is burned so that it does not sprout.",
-            "seed sentence 21",
+            "The stump is burned so that it does not sprout (seed); no row shows that it lowers the neuroma risk.",
+            "seed sentence 21; E134",
         ),
         EndTreatment(
             "capping",
             "capping of the nerve end",
-            Param(0.6, "relative risk", "estimate: no per-technique figure (evidence README gap)"),
+            Param(
+                1.0, "relative risk", _NO_PROVEN + " (capping is among E134's techniques; README: no per-technique row)"
+            ),
             True,
             "A cap isolates the stump from scar.",
             "E134 (surgical neuroma treatments pooled)",
@@ -256,7 +325,12 @@ END_TREATMENTS: dict[str, EndTreatment] = {
         EndTreatment(
             "burying_in_muscle",
             "burying the end in muscle",
-            Param(0.6, "relative risk", "estimate: E064/E066 show burying alone changes pain little at one year"),
+            Param(
+                1.0,
+                "relative risk",
+                "no proven effect (relative risk 1): in the one RCT burying changed phantom pain by -0.2 and residual "
+                "limb pain by 0.9 NRS points at one year (E064, E066); E134: no difference between techniques",
+            ),
             False,
             "The stump is transposed into muscle, away from scar and pressure.",
             "E064; E066; E134",
@@ -264,27 +338,44 @@ END_TREATMENTS: dict[str, EndTreatment] = {
         EndTreatment(
             "traction",
             "traction neurectomy",
-            Param(0.8, "relative risk", "estimate: E130 reports 42% recurrent neuroma pain after traction neurectomy"),
+            Param(
+                1.0,
+                "relative risk",
+                "no proven effect (relative risk 1): E130 reports 42% recurrent or persistent neuroma pain after "
+                "traction neurectomy, above (not below) the 23% of E134",
+            ),
             False,
             "The nerve is pulled and cut so the stump retracts into deep tissue.",
-            "E129-E131",
+            "E129-E131; E134",
         ),
         EndTreatment(
             "tmr",
             "targeted muscle reinnervation",
             Param(
-                0.25,
+                0.284,
                 "relative risk",
-                "estimate: E158/E159 median worst phantom pain 1 vs 5 after TMR vs none (ratio 0.2, rounded up)",
+                "E068 against E132/E133/E135: 8% had more than brief intermittent pain 14.1 months after primary TMR, "
+                "against 31% symptomatic neuroma after amputation (cross-study; interval from E068's Wilson interval "
+                "and the amputation range, capped at 1). The Dumanian RCT (E063) was not significant on intention to "
+                "treat (P = 0.06); E067 was (mixed model). E158/E159 (1 vs 5) is a ratio of median pain scores, not a "
+                "risk",
+                0.06,
+                1.0,
             ),
             True,
             "The stump is coapted to a motor nerve of a nearby muscle, giving its axons a target.",
-            "E063-E067; E158-E162",
+            "E063-E068; E158-E162",
+            "relative risk",
         ),
         EndTreatment(
             "rpni",
             "regenerative peripheral nerve interface",
-            Param(0.3, "relative risk", "estimate: E069 reports a 71% mean reduction in neuroma pain after RPNI"),
+            Param(
+                1.0,
+                "relative risk",
+                "no proven effect on neuroma incidence (relative risk 1): no prophylactic RPNI rate exists (evidence "
+                "README gap); E069's 71% is a mean reduction of established neuroma pain, used for the RPNI procedure",
+            ),
             True,
             "The stump is wrapped in a free muscle graft that it reinnervates.",
             "E069-E071",
@@ -311,17 +402,27 @@ def get_end_treatment(name: str) -> EndTreatment:
     raise UnknownNameError("end treatment", name, suggest(name, list(END_TREATMENTS)) or list(END_TREATMENTS))
 
 
-def neuroma_risk(method: Method, end_treatments: tuple[EndTreatment, ...] = ()) -> float:
-    """Lifetime chance of a symptomatic neuroma for one cut nerve end.
+def neuroma_risk(method: Method, end_treatments: tuple[EndTreatment, ...] = (), site: str | None = None) -> float:
+    """Lifetime chance of a symptomatic neuroma for one cut nerve end at a site (see
+    :mod:`neurectomy.calibration`; None: a peripheral nerve), times the end treatments' relative risks.
 
     >>> neuroma_risk(get_method("phenol"))
     0.0
-    >>> neuroma_risk(get_method("cut"), (get_end_treatment("cautery"),)) < neuroma_risk(get_method("cut"))
+    >>> neuroma_risk(get_method("cut"), (get_end_treatment("tmr"),)) < neuroma_risk(get_method("cut"))
     True
+    >>> neuroma_risk(get_method("cut"), (get_end_treatment("cautery"),)) == neuroma_risk(get_method("cut"))
+    True
+    >>> neuroma_risk(get_method("cut"), site="central_process")
+    0.0
     """
-    risk = method.neuroma_risk.value
     if method.tubes_intact or not method.interrupts:
         return 0.0
+    if site is None:
+        risk = method.neuroma_risk.value
+    else:
+        from neurectomy.calibration import site_risk
+
+        risk = site_risk(site).neuroma.value
     for e in end_treatments:
         risk *= e.neuroma_factor.value
     return risk

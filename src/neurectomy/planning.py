@@ -82,9 +82,9 @@ def make_plan(
     cuts.extend(also)
     cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
     deficit = lesion(atlas, *cuts)  # the method decides what is lost (a decompression: nothing)
-    tl = timeline(atlas, deficit, meth, ends, days)
+    tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
     cand = assess(patient, deficit, meth, proc) if patient is not None else None
-    risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit))
+    risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit, tl))
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
     return Plan(
@@ -92,19 +92,37 @@ def make_plan(
     )
 
 
-def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit) -> list[dict[str, Any]]:
+def _generic_risks(
+    method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit, tl: Timeline
+) -> list[dict[str, Any]]:
+    from neurectomy.calibration import site_risk
     from neurectomy.methods import neuroma_risk
 
     out: list[dict[str, Any]] = []
     if method.interrupts and not method.tubes_intact:
-        out.append(
-            {
-                "name": "painful neuroma",
-                "site_specific": False,
-                "frequency": f"{neuroma_risk(method, ends):.0%} lifetime (model)",
-                "source": method.neuroma_risk.source,
-            }
-        )
+        sites = sorted(set(tl.sites)) or ["peripheral"]
+        rated = [s for s in sites if site_risk(s).neuroma_status == "rate"]
+        if rated:
+            worst = max(rated, key=lambda s: neuroma_risk(method, ends, s))
+            effects = "; ".join(f"{e.name}: {_effect(e)}" for e in ends)
+            out.append(
+                {
+                    "name": "painful neuroma",
+                    "site_specific": True,
+                    "frequency": f"{neuroma_risk(method, ends, worst):.0%} lifetime (model, {worst.replace('_', ' ')})",
+                    "source": site_risk(worst).neuroma.source + (f"; end treatment: {effects}" if effects else ""),
+                }
+            )
+        else:
+            status = site_risk(sites[0]).neuroma_status
+            out.append(
+                {
+                    "name": "painful neuroma",
+                    "site_specific": True,
+                    "frequency": f"{status} at this site",
+                    "source": site_risk(sites[0]).why,
+                }
+            )
     if deficit.motor:
         out.append(
             {
@@ -123,6 +141,13 @@ def _generic_risks(method: Method, ends: tuple[EndTreatment, ...], deficit: Defi
         }
     )
     return out
+
+
+def _effect(e: EndTreatment) -> str:
+    if e.effect != "relative risk":
+        return "no proven effect"
+    lo, hi = e.neuroma_factor.interval
+    return f"relative risk {e.neuroma_factor.value:g} ({lo:g}-{hi:g})"
 
 
 def _evidence(proc: Procedure | None) -> list[dict[str, Any]]:

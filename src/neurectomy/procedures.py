@@ -58,6 +58,8 @@ class Procedure(_Model):
     ]
     indications: tuple[str, ...] = Field(min_length=1)
     functions_disabled: tuple[str, ...] = ()
+    #: atlas target ids of the indication: the painful region, or the targets whose function is disabled
+    treats: tuple[str, ...] = Field(min_length=1)
     goal: Literal["pain_relief", "disable_function"]
     evidence_key: str | None = None
     comparator_evidence_key: str | None = None
@@ -143,6 +145,9 @@ def check_procedures(atlas: Atlas, path: Path = DATA_FILE) -> list[Problem]:
                 resolve_cut(atlas, cut)
             except (UnknownNameError, PositionError) as exc:
                 bad(f"cuts.{i}", str(exc))
+        for i, tid in enumerate(p.treats):
+            if tid not in atlas.target_index:
+                bad(f"treats.{i}", f"no atlas target {tid!r}")
         try:
             get_method(p.method)
         except UnknownNameError as exc:

@@ -198,7 +198,7 @@ def _timeline_chart(plan: Plan, title: str) -> str | None:
         return None
     import vl_convert as vlc
 
-    from neurectomy.plots import timeline_spec
+    from neurectomy.charts import timeline_spec
 
     spec = timeline_spec(plan.timeline, title, max_targets=6)
     spec["spec"]["width"] = 190  # three panels fit the A4 text width without shrinking the labels

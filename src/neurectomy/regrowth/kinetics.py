@@ -1,10 +1,20 @@
-"""Recovery of function and pain, and the risk of neuroma and deafferentation pain, over time.
+"""Recovery of function and pain, and the risk of neuroma and deafferentation pain, over time, as the evidence says.
 
 For every target a cut takes away, the fibres must regrow from the lesion to the target (the distance comes from the
-atlas: branch positions along the supply path). After a neurolytic block the tubes survive: sprouts cross the
-lesion after a latency, grow at a sourced rate and reconnect, so function and pain return. After a surgical cut the
-tubes are severed: only a small, misdirected fraction reconnects (none when the end is cauterised, capped or given
-a TMR/RPNI target), and the cumulative chance of a painful neuroma and of deafferentation pain rises with time.
+atlas: branch positions along the supply path). After a block that spares the tubes the interruption is crossed after
+a latency that varies between patients, the fibres grow at a sourced rate and reconnect, so function and pain
+return; the latency, its spread and the fraction relieved are fitted per method and site to the evidence
+(:mod:`neurectomy.calibration`, which explains how a reported duration maps onto latency, rate and the distance at
+the evidence site). After a surgical cut the tubes are severed: only a small, misdirected fraction reconnects (none
+when the end is cauterised, capped or given a TMR/RPNI target), and the cumulative chance of a painful neuroma and of
+deafferentation pain rises with time, at the site's own rate (none reported through the vestibular nerve's central
+processes, the sympathetic chain or a purely motor branch).
+
+A plan's pain is computed only over the painful region: the targets its procedure treats (``Procedure.treats``) or,
+with no procedure, the pain-carrying targets it takes (skin, joints, viscera); muscles, glands and special-sense
+organs have no pain (``nan`` in the arrays, ``null`` in the JSON). For a named procedure done with its own method,
+the treated targets follow the procedure's fitted failure and recurrence (blushing returns after sympathicotomy,
+dysmenorrhoea after presacral neurectomy, spasticity after tibial neurotomy).
 
 Everything is vectorised: :func:`curves` takes arrays over (patients, targets) and returns (patients, targets, time).
 """
@@ -12,34 +22,45 @@ Everything is vectorised: :func:`curves` takes arrays over (patients, targets) a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
+from neurectomy.calibration import Z_NODES, course, outcome, site_of, site_risk
 from neurectomy.lesion import Deficit
 from neurectomy.methods import EndTreatment, Method, Param, neuroma_risk
+
+if TYPE_CHECKING:
+    from neurectomy.procedures import Procedure
 
 NEUROMA_ONSET = Param(
     180.0, "days", "estimate: symptomatic neuromas usually declare themselves within the first year (time constant)"
 )
 DEAFFERENTATION_RISK = Param(
-    0.05,
+    0.02,
     "probability",
-    "estimate: the evidence table has no figure for deafferentation pain after neurectomy; illustrative value",
+    "estimate: the evidence table has no figure for deafferentation pain after neurectomy; the success rows (E127, "
+    "E005) leave room for a few percent (see neurectomy.calibration)",
+    0.0,
+    0.05,
 )
 DEAFFERENTATION_ONSET = Param(365.0, "days", "estimate: deafferentation pain develops over months to years")
 DEFAULT_DAYS = np.array([0, 7, 14, 30, 60, 90, 180, 270, 365, 540, 730, 1095, 1825], dtype=np.float64)
+PAIN_GROUPS = frozenset({"sensory", "articular", "visceral"})
+_Z = np.asarray(Z_NODES, dtype=np.float64)
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
 class Curves:
-    """Arrays over (..., time): fraction of normal function, expected fraction of the pre-procedure pain,
-    cumulative neuroma and deafferentation-pain risk."""
+    """Arrays over (..., time): fraction of normal function, expected fraction of the pre-procedure pain (``nan``
+    where the target carries no pain), cumulative neuroma and deafferentation-pain risk, the fraction of fibres
+    reconnected and the fraction of patients whose fibres have reached the target."""
 
     days: FloatArray
     function: FloatArray
@@ -47,6 +68,16 @@ class Curves:
     neuroma_risk: FloatArray
     deafferentation_risk: FloatArray
     reconnected: FloatArray
+    arrived: FloatArray | None = None
+
+
+def _arrivals(latency: FloatArray, spread: FloatArray, travel: FloatArray) -> FloatArray:
+    """Arrival day per latency node, shape (..., K): log-normal latencies (median ``latency``, log-spread ``spread``)
+    at :data:`~neurectomy.calibration.NODES` equal-probability nodes, plus the travel time."""
+    lat = np.asarray(latency, dtype=np.float64)[..., None] * np.exp(
+        np.asarray(spread, dtype=np.float64)[..., None] * _Z
+    )
+    return lat + np.asarray(travel, dtype=np.float64)[..., None]
 
 
 def curves(
@@ -60,9 +91,16 @@ def curves(
     ceiling: npt.ArrayLike,
     neuroma: npt.ArrayLike,
     deafferentation: npt.ArrayLike,
+    latency_spread: npt.ArrayLike = 0.0,
+    regrowth_pain: npt.ArrayLike = 1.0,
 ) -> Curves:
     """The timeline for arrays of targets (and patients): ``lost``/``distance_mm`` broadcast together, the method
     parameters broadcast against them (one per patient: give them shape ``(P, 1)``).
+
+    ``latency_spread`` (log-normal sigma of the latency between patients; 0: one patient) turns the curves into
+    the average over patients; ``regrowth_pain`` is 1 where regrowing fibres bring the pain back (a block that
+    spares the tubes) and 0 where they do not (a surgical cut removes what hurt: the pain returns only through a
+    neuroma or deafferentation). The pain here is that of a painful target with no indication-specific response.
 
     >>> c = curves([0, 365], [1.0], [100.0], rate_mm_day=1.0, latency_days=14, maturation_days=60,
     ...            ceiling=1.0, neuroma=0.0, deafferentation=0.0)
@@ -71,23 +109,29 @@ def curves(
     """
     t = np.asarray(days, dtype=np.float64)
     lost_a = np.asarray(lost, dtype=np.float64)[..., None]
-    dist = np.asarray(distance_mm, dtype=np.float64)[..., None]
-    rate = np.asarray(rate_mm_day, dtype=np.float64)[..., None]
-    arrive = np.asarray(latency_days, dtype=np.float64)[..., None] + np.divide(
-        dist, rate, out=np.zeros(np.broadcast_shapes(dist.shape, rate.shape)), where=rate > 0
-    )
+    dist = np.asarray(distance_mm, dtype=np.float64)
+    rate = np.asarray(rate_mm_day, dtype=np.float64)
+    travel = np.divide(dist, rate, out=np.zeros(np.broadcast_shapes(dist.shape, rate.shape)), where=rate > 0)
+    spread = np.asarray(latency_spread, dtype=np.float64)
     mature = np.maximum(np.asarray(maturation_days, dtype=np.float64)[..., None], 1e-9)
-    reconnected = np.asarray(ceiling, dtype=np.float64)[..., None] * np.clip((t - arrive) / mature, 0.0, 1.0)
+    ceil = np.asarray(ceiling, dtype=np.float64)[..., None]
+    if np.any(spread > 0):
+        arrive = _arrivals(np.asarray(latency_days, dtype=np.float64), spread, travel)[..., None]  # (..., K, 1)
+        ramp = np.clip((t - arrive) / mature[..., None], 0.0, 1.0).mean(axis=-2)
+        arrived = (t >= arrive).mean(axis=-2)
+    else:
+        arrive1 = (np.asarray(latency_days, dtype=np.float64) + travel)[..., None]
+        ramp = np.clip((t - arrive1) / mature, 0.0, 1.0)
+        arrived = (t >= arrive1).astype(np.float64)
+    reconnected = ceil * ramp
     neuroma_t = np.asarray(neuroma, dtype=np.float64)[..., None] * (1.0 - np.exp(-t / NEUROMA_ONSET.value))
     deaff_t = np.asarray(deafferentation, dtype=np.float64)[..., None] * (
         1.0 - np.exp(-t / DEAFFERENTATION_ONSET.value)
     )
     function = 1.0 - lost_a * (1.0 - reconnected)
-    pain = np.clip(
-        (1.0 - lost_a) + lost_a * reconnected + lost_a * (1.0 - reconnected) * np.minimum(neuroma_t + deaff_t, 1.0),
-        0.0,
-        1.0,
-    )
+    back = np.asarray(regrowth_pain, dtype=np.float64)[..., None] * ceil * arrived
+    returned = 1.0 - (1.0 - back) * (1.0 - neuroma_t) * (1.0 - deaff_t)
+    pain = np.clip(1.0 - lost_a * (1.0 - returned), 0.0, 1.0)
     shape = np.broadcast_shapes(function.shape, pain.shape)
     return Curves(
         days=t,
@@ -96,21 +140,51 @@ def curves(
         neuroma_risk=np.broadcast_to(neuroma_t, shape),
         deafferentation_risk=np.broadcast_to(deaff_t, shape),
         reconnected=np.broadcast_to(reconnected, shape),
+        arrived=np.broadcast_to(arrived, shape),
     )
 
 
-def method_parameters(method: Method, end_treatments: Sequence[EndTreatment] = ()) -> dict[str, float]:
-    """The keyword arguments of :func:`curves` for one method and end treatment."""
+def _site_key(site: str | None) -> str:
+    return site or "peripheral"
+
+
+def method_parameters(
+    method: Method, end_treatments: Sequence[EndTreatment] = (), site: str | None = None
+) -> dict[str, float]:
+    """The keyword arguments of :func:`curves` for the typical (median) patient of one method and end treatment at a
+    site (None: the method's default site, a peripheral nerve). The spread between patients is
+    :func:`method_spread`; the fraction relieved :func:`method_response`."""
     stops = any(e.stops_regrowth for e in end_treatments)
     surgical = method.interrupts and not method.tubes_intact
+    key = _site_key(site)
+    fit = course(method.key, key) if method.interrupts and method.tubes_intact else None
+    risk = site_risk(key)
+    ceiling = method.reinnervation_ceiling.value
+    if surgical and risk.ceiling is not None:
+        ceiling = risk.ceiling.value
     return {
         "rate_mm_day": method.regrowth_rate.value if method.regrowth_rate else 0.0,
-        "latency_days": method.regrowth_latency.value if method.regrowth_latency else 0.0,
+        "latency_days": fit.latency.value
+        if fit
+        else (method.regrowth_latency.value if method.regrowth_latency else 0.0),
         "maturation_days": method.maturation.value,
-        "ceiling": 0.0 if (surgical and stops) else method.reinnervation_ceiling.value,
-        "neuroma": neuroma_risk(method, tuple(end_treatments)),
-        "deafferentation": DEAFFERENTATION_RISK.value if surgical else 0.0,
+        "ceiling": 0.0 if (surgical and stops) else ceiling,
+        "neuroma": neuroma_risk(method, tuple(end_treatments), key if site is not None else None),
+        "deafferentation": risk.deafferentation.value if surgical else 0.0,
+        "regrowth_pain": 0.0 if surgical else 1.0,
     }
+
+
+def method_spread(method: Method, site: str | None = None) -> float:
+    """Log-normal sigma of the latency between patients (0 for a surgical cut or decompression)."""
+    fit = course(method.key, _site_key(site)) if method.interrupts and method.tubes_intact else None
+    return fit.spread.value if fit else 0.0
+
+
+def method_response(method: Method, site: str | None = None) -> float:
+    """Fraction of patients a tube-sparing block relieves at all (1 for other methods)."""
+    fit = course(method.key, _site_key(site)) if method.interrupts and method.tubes_intact else None
+    return fit.response.value if fit else 1.0
 
 
 def target_distances(atlas: Atlas, deficit: Deficit) -> dict[tuple[str, str], float]:
@@ -133,8 +207,36 @@ def target_distances(atlas: Atlas, deficit: Deficit) -> dict[tuple[str, str], fl
 
 
 @dataclass(frozen=True)
+class Indication:
+    """The course of what the plan is for, over its treated targets: ``measure`` "pain" (expected fraction of the
+    pre-procedure pain) for a pain procedure, "function" (fraction of patients in whom the function the procedure
+    disables is present) for one that disables a function. ``sources`` name the fits used."""
+
+    goal: str
+    measure: str
+    target_ids: tuple[str, ...]
+    values: FloatArray
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal": self.goal,
+            "measure": self.measure,
+            "targets": list(self.target_ids),
+            "values": np.round(self.values, 4).tolist(),
+            "sources": list(self.sources),
+        }
+
+
+def _listed(a: FloatArray) -> list[float] | None:
+    return None if np.isnan(a).all() else np.round(a, 4).tolist()
+
+
+@dataclass(frozen=True)
 class Timeline:
-    """Per lost target of one plan: distance, supply lost and the curves over ``days``."""
+    """Per lost target of one plan: distance, supply lost, site and the curves over ``days``; ``painful`` marks the
+    targets whose pain is modelled, ``treated`` those the procedure is for; ``indication`` is the plan's course over
+    its treated targets (None without a procedure)."""
 
     days: FloatArray
     target_ids: tuple[str, ...]
@@ -146,23 +248,50 @@ class Timeline:
     curves: Curves
     method: str
     end_treatments: tuple[str, ...]
+    sites: tuple[str, ...] = ()
+    painful: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    treated: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    neuroma_status: tuple[str, ...] = ()
+    indication: Indication | None = None
+
+    def pain_course(self) -> FloatArray | None:
+        """Expected pain over the painful region (the indication's course for a pain procedure; else the mean over
+        the painful targets); None when nothing painful is modelled."""
+        if self.indication is not None and self.indication.measure == "pain":
+            return self.indication.values
+        if not self.painful.any():
+            return None
+        return np.asarray(np.nanmean(self.curves.pain[self.painful], axis=0), dtype=np.float64)
+
+    def neuroma_summary(self) -> tuple[str, float]:
+        """The status ("rate", "not reported", "not applicable") and the largest lifetime neuroma risk over targets."""
+        risk = float(self.curves.neuroma_risk[:, -1].max()) if self.curves.neuroma_risk.size else 0.0
+        statuses = set(self.neuroma_status)
+        status = "rate" if "rate" in statuses else ("not reported" if "not reported" in statuses else "not applicable")
+        return status, risk
 
     def to_dict(self) -> dict[str, Any]:
         c = self.curves
+        pain = self.pain_course()
         return {
             "method": self.method,
             "end_treatments": list(self.end_treatments),
             "days": self.days.tolist(),
+            "pain": None if pain is None else np.round(pain, 4).tolist(),
+            "indication": None if self.indication is None else self.indication.to_dict(),
             "targets": [
                 {
                     "target": {"id": tid, "name": name},
                     "side": side,
                     "group": group,
+                    "site": self.sites[i] if self.sites else None,
+                    "treated": bool(self.treated[i]) if len(self.treated) else False,
                     "supply_lost": round(float(self.lost[i]), 6),
                     "distance_mm": round(float(self.distance_mm[i]), 1),
                     "function": np.round(c.function[i], 4).tolist(),
-                    "pain": np.round(c.pain[i], 4).tolist(),
+                    "pain": _listed(c.pain[i]),
                     "neuroma_risk": np.round(c.neuroma_risk[i], 4).tolist(),
+                    "neuroma_status": self.neuroma_status[i] if self.neuroma_status else "rate",
                     "deafferentation_risk": np.round(c.deafferentation_risk[i], 4).tolist(),
                 }
                 for i, (tid, name, side, group) in enumerate(
@@ -172,20 +301,99 @@ class Timeline:
         }
 
 
+def cut_sites(atlas: Atlas, deficit: Deficit) -> dict[str, str]:
+    """The site kind of each cut nerve (by id): see :func:`neurectomy.calibration.site_of`."""
+    out: dict[str, str] = {}
+    for c in deficit.cuts:
+        kinds = frozenset(x.target.kind for x in deficit.losses if c.nerve_id in x.cut_by)
+        nerve = atlas.nerves[c.nerve_idx]
+        out[c.nerve_id] = site_of(nerve.id, nerve.fibres, kinds)
+    return out
+
+
 def timeline(
     atlas: Atlas,
     deficit: Deficit,
     method: Method,
     end_treatments: Sequence[EndTreatment] = (),
     days: npt.ArrayLike | None = None,
+    *,
+    procedure: Procedure | None = None,
 ) -> Timeline:
-    """Function, pain and risks over time for every target the deficit takes away."""
+    """Function, pain and risks over time for every target the deficit takes away, at each cut's site; with a
+    ``procedure``, pain only over the targets it treats and their fitted failure and recurrence."""
     t = DEFAULT_DAYS if days is None else np.asarray(days, dtype=np.float64)
+    ends = tuple(end_treatments)
     distances = target_distances(atlas, deficit)
     losses = deficit.losses
+    own = procedure is not None and method.key == _procedure_method(procedure)
+    fit = outcome(procedure.id) if (procedure is not None and own) else None
+    setting = fit.site if fit is not None else None
+    sites_by_nerve = cut_sites(atlas, deficit)
+    sites = tuple(
+        setting or sites_by_nerve.get(x.cut_by[0], "peripheral") if x.cut_by else "peripheral" for x in losses
+    )
+    params = [method_parameters(method, ends, s) for s in sites]
     lost = np.array([x.supply_lost for x in losses], dtype=np.float64)
     dist = np.array([distances.get((x.target.id, x.side), 0.0) for x in losses], dtype=np.float64)
-    c = curves(t, lost, dist, **method_parameters(method, end_treatments))
+
+    def col(key: str) -> FloatArray:
+        return np.array([p[key] for p in params], dtype=np.float64)
+
+    spread = np.array([method_spread(method, s) for s in sites], dtype=np.float64)
+    kw = {k: col(k) for k in ("rate_mm_day", "latency_days", "maturation_days", "ceiling", "neuroma")}
+    c = curves(
+        t,
+        lost,
+        dist,
+        **kw,
+        deafferentation=col("deafferentation"),
+        latency_spread=spread,
+        regrowth_pain=col("regrowth_pain"),
+    )
+    treats = set(procedure.treats) if procedure is not None else set()
+    treated = np.array([x.target.id in treats for x in losses], dtype=bool)
+    if procedure is not None:
+        painful = treated & (procedure.goal == "pain_relief")
+    else:
+        painful = np.array([x.group in PAIN_GROUPS for x in losses], dtype=bool)
+    function = np.array(c.function, dtype=np.float64, copy=True)
+    pain = np.array(c.pain, dtype=np.float64, copy=True)
+    surgical = method.interrupts and not method.tubes_intact
+    failure, recur = _failure_recurrence(fit, t)
+    fit_targets = set(fit.targets) if fit is not None and fit.targets else treats
+    for i, x in enumerate(losses):
+        if not treated[i]:
+            continue
+        f_i, r_i = (failure, recur) if x.target.id in fit_targets else (0.0, np.zeros_like(t))
+        rho = method_response(method, sites[i])
+        if surgical:
+            kept = (1.0 - f_i) * (1.0 - r_i)
+            if procedure is not None and procedure.goal == "pain_relief":
+                pain[i] = 1.0 - kept * (1.0 - c.neuroma_risk[i]) * (1.0 - c.deafferentation_risk[i])
+            else:
+                function[i] = 1.0 - lost[i] * (1.0 - c.reconnected[i]) * kept
+        else:
+            arrived = c.arrived[i] if c.arrived is not None else np.zeros_like(t)
+            if procedure is not None and procedure.goal == "pain_relief":
+                pain[i] = 1.0 - rho * (1.0 - arrived)
+            else:
+                function[i] = 1.0 - lost[i] * rho * (1.0 - c.reconnected[i])
+    pain[~painful] = np.nan
+    curves_out = Curves(
+        days=t,
+        function=function,
+        pain=pain,
+        neuroma_risk=np.asarray(c.neuroma_risk),
+        deafferentation_risk=np.asarray(c.deafferentation_risk),
+        reconnected=np.asarray(c.reconnected),
+        arrived=None if c.arrived is None else np.asarray(c.arrived),
+    )
+    statuses = tuple(_neuroma_status(method, s) for s in sites)
+    treated_site = next((s for s, tr in zip(sites, treated, strict=True) if tr), "peripheral")
+    indication = (
+        _indication(procedure, method, fit, t, treated, function, pain, failure, treated_site) if procedure else None
+    )
     return Timeline(
         days=t,
         target_ids=tuple(x.target.id for x in losses),
@@ -194,7 +402,59 @@ def timeline(
         groups=tuple(x.group for x in losses),
         lost=lost,
         distance_mm=dist,
-        curves=c,
+        curves=curves_out,
         method=method.key,
-        end_treatments=tuple(e.key for e in end_treatments),
+        end_treatments=tuple(e.key for e in ends),
+        sites=sites,
+        painful=painful,
+        treated=treated,
+        neuroma_status=statuses,
+        indication=indication,
     )
+
+
+def _procedure_method(procedure: Procedure) -> str:
+    from neurectomy.methods import get_method
+
+    return get_method(procedure.method).key
+
+
+def _failure_recurrence(fit: Any, t: FloatArray) -> tuple[float, FloatArray]:
+    if fit is None:
+        return 0.0, np.zeros_like(t)
+    r = fit.recurrence
+    recur = np.zeros_like(t) if r is None else np.array([r.at(float(d)) for d in t], dtype=np.float64)
+    return float(fit.failure.value), recur
+
+
+def _neuroma_status(method: Method, site: str) -> str:
+    if method.tubes_intact or not method.interrupts:
+        return "not applicable"
+    return site_risk(site).neuroma_status
+
+
+def _indication(
+    procedure: Procedure,
+    method: Method,
+    fit: Any,
+    t: FloatArray,
+    treated: BoolArray,
+    function: FloatArray,
+    pain: FloatArray,
+    failure: float,
+    site: str,
+) -> Indication:
+    measure = "pain" if procedure.goal == "pain_relief" else "function"
+    rows = function[treated] if measure == "function" else pain[treated]
+    sources = tuple(fit.fitted_to) if fit is not None else ()
+    if rows.size:
+        values = np.asarray(rows.mean(axis=0), dtype=np.float64)
+    elif not method.interrupts:
+        # a decompression takes nothing away: the indication is relieved in all but the fitted failures
+        values = np.full_like(t, failure if measure == "pain" else 1.0)
+    else:
+        values = np.full_like(t, np.nan)
+    if fit is None and method.interrupts and method.tubes_intact:
+        fitted = course(method.key, site)
+        sources = tuple(fitted.fitted_to) if fitted is not None else ()
+    return Indication(procedure.goal, measure, tuple(procedure.treats), values, sources)

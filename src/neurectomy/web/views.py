@@ -111,17 +111,21 @@ def course_summary(plan: Any) -> dict[str, Any]:
         "other": sum(len(d.group(g)) for g in ("autonomic", "special", "articular", "visceral")),
     }
     n = len(tl.target_ids)
+    course = tl.pain_course()  # over the painful region only, never over collateral numb regions
     for label, day in (("6 months", 182.6), ("1 year", 365.25), ("5 years", 1826.25)):
         if n:
             fn = np.mean([_at(tl.days, tl.curves.function[i], day) for i in range(n)])
-            pain = np.mean([_at(tl.days, tl.curves.pain[i], day) for i in range(n)])
             out[f"function {label}"] = f"{fn:.0%}"
-            out[f"pain {label}"] = f"{pain:.0%}"
         else:
             out[f"function {label}"] = "unchanged (nothing cut)"
-            out[f"pain {label}"] = "not modelled"
-    risk = float(np.max(tl.curves.neuroma_risk[:, -1])) if n else 0.0
-    out["neuroma"] = f"{risk:.0%} by {tl.days[-1] / 365.25:.0f} years" if len(tl.days) else "—"
+        out[f"pain {label}"] = f"{_at(tl.days, course, day):.0%}" if course is not None else "not modelled"
+    status, risk = tl.neuroma_summary()
+    if not n or not len(tl.days):
+        out["neuroma"] = "—"
+    elif status == "rate":
+        out["neuroma"] = f"{risk:.0%} by {tl.days[-1] / 365.25:.0f} years"
+    else:
+        out["neuroma"] = f"{status} at this site"
     return out
 
 
@@ -146,7 +150,7 @@ COMPARE_ROWS: tuple[tuple[str, str], ...] = (
 
 def timeline_spec(plan: Any) -> dict[str, Any] | None:
     """The Vega-Lite chart of a plan's course (None when nothing is lost)."""
-    from neurectomy.plots import timeline_spec as spec
+    from neurectomy.charts import timeline_spec as spec
 
     if not len(plan.timeline.target_ids):
         return None

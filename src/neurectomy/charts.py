@@ -66,3 +66,69 @@ def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, A
         },
         "resolve": {"scale": {"y": "shared"}},
     }
+
+
+def model_check_spec(report: dict[str, Any], title: str = "Model against the evidence it prints") -> dict[str, Any]:
+    """Each compared evidence row: the model's value and the row's interval, both divided by the observed figure
+    (1 = the model says what the evidence says), on a log scale; an open-ended bound is drawn to the chart's edge."""
+    lo_edge, hi_edge = 0.05, 10.0
+    values = []
+    for i, r in enumerate(report["rows"]):
+        obs = float(r["observed"])
+        lo, hi = r["interval"]
+        values.append(
+            {
+                "order": i,
+                "evidence": r["evidence"],
+                "quantity": r["quantity"],
+                "observed": obs,
+                "model": r["model"],
+                "ratio": min(max(r["model"] / obs, lo_edge), hi_edge),
+                "lo": lo_edge if lo is None else min(max(lo / obs, lo_edge), hi_edge),
+                "hi": hi_edge if hi is None else min(max(hi / obs, lo_edge), hi_edge),
+                "agrees": "agrees" if r["agrees"] else "disagrees",
+            }
+        )
+    x = {"field": "evidence", "type": "nominal", "sort": {"field": "order"}, "title": None}
+    y_scale = {"type": "log", "domain": [lo_edge, hi_edge], "nice": False}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {
+            "text": title,
+            "subtitle": f"{report['agree']} of {report['total']} rows agree. Bars: the row's interval; dots: the "
+            f"model; both divided by the observed figure. {NOTICE}",
+        },
+        "width": max(400, 14 * len(values)),
+        "height": 260,
+        "data": {"values": values},
+        "layer": [
+            {"mark": {"type": "rule", "color": "#888"}, "encoding": {"y": {"datum": 1}}},
+            {
+                "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.5},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "lo", "type": "quantitative", "scale": y_scale, "title": "ratio to the observed"},
+                    "y2": {"field": "hi"},
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 50},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "ratio", "type": "quantitative", "scale": y_scale},
+                    "color": {
+                        "field": "agrees",
+                        "type": "nominal",
+                        "scale": {"domain": ["agrees", "disagrees"], "range": ["#1b7837", "#c51b7d"]},
+                        "title": None,
+                    },
+                    "tooltip": [
+                        {"field": "evidence"},
+                        {"field": "quantity"},
+                        {"field": "observed", "format": ".3g"},
+                        {"field": "model", "format": ".3g"},
+                    ],
+                },
+            },
+        ],
+    }

@@ -383,6 +383,48 @@ def localise_cmd(
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
+model_app = typer.Typer(help="Check the models against the evidence they print.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("check")
+def model_check_cmd(
+    as_json: JsonOption = False,
+    out: Annotated[
+        str | None, typer.Option("--out", help="write the chart of model against evidence (.png or .html)")
+    ] = None,
+) -> None:
+    """For every evidence row the models use: the observed value and its interval, the model's value, agreement."""
+    from neurectomy.modelcheck import check
+
+    report = check(default_atlas()).to_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=f"Model check: {report['agree']} of {report['total']} rows agree", title_justify="left")
+        for col in ("evidence", "quantity", "observed", "interval", "model", "agrees"):
+            table.add_column(col)
+        for r in report["rows"]:
+            lo, hi = ("…" if v is None else f"{v:.3g}" for v in r["interval"])
+            table.add_row(
+                r["evidence"],
+                r["quantity"],
+                f"{r['observed']:.3g}",
+                f"{lo}–{hi}",
+                f"{r['model']:.3g}",
+                "yes" if r["agrees"] else "[bold red]no[/bold red]",
+            )
+        console.print(table)
+        console.print(f"[dim]{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]")
+    if out:
+        from neurectomy.charts import model_check_spec
+        from neurectomy.plots import write_chart
+
+        err.print(f"wrote {write_chart(model_check_spec(report), out)}")
+    if report["agree"] < report["total"]:
+        raise typer.Exit(1)
+
+
 simulate_app = typer.Typer(help="Simulate what happens after the cut.", no_args_is_help=False)
 app.add_typer(simulate_app, name="simulate")
 

@@ -360,3 +360,15 @@ def test_every_procedure_treats_what_it_takes(atlas):
         if plan.method.interrupts:
             assert set(p.treats) <= set(plan.timeline.target_ids), pid
         assert plan.timeline.indication is not None and not np.isnan(plan.timeline.indication.values).any(), pid
+
+
+def test_peripheral_cryo_pain_returns_in_days_whatever_the_distance(atlas):
+    """Bug caught: cryoneurolysis of a long nerve (sural, 320 mm to the foot) relieving pain for most of a year
+    because the pain was tied to regrowth, against E157's median of 11 days; feeling still returns by regrowth
+    (E151: 1.4 mm/day), so the foot stays numb for months."""
+    plan = neurectomy.plan(nerve="sural nerve", method="cryoneurolysis", years=2, atlas=atlas)
+    pain = target_curve(plan, "skin_lateral_border_foot", "pain")
+    function = target_curve(plan, "skin_lateral_border_foot", "function")
+    days = plan.timeline.days
+    assert float(np.interp(30, days, pain)) > 0.5
+    assert float(np.interp(180, days, function)) == 0.0

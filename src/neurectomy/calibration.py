@@ -13,14 +13,16 @@ arrive; function then returns over ``maturation`` days. Latencies vary between p
 median ``latency`` and log-spread ``spread``, discretised into :data:`NODES` equal-probability nodes (so the last
 patient recovers at a finite time, as every series reports). A fraction ``response`` is relieved at all.
 
-*A reported duration is an arrival time at the evidence site.* A study reports how long relief lasted (E073: 15
-months after lumbar medial branch radiofrequency) at a site whose lesion-to-target distance ``d_e`` is taken from
-the atlas for the same cut (``evidence_distance``: 12 mm from the L3/L4 medial branch lesions to the L4-L5 facet
-joint). So ``latency = duration - d_e / rate``: the fitted latency is the time the lesion takes to be crossed, and
-the same parameters predict a longer relief for a target farther away. Means with a standard deviation (E094, E095)
-are matched by the moments of the discretised log-normal; a median by its median; proportions still relieved at
-given times (E103, E191, E192, E138/E139, E196/E197) by least squares over ``response``, ``latency`` and, where
-three rows allow it, ``spread``.
+*A reported duration is an arrival time at the evidence site*, except where the relief ends before regrowth could
+cover any distance (peripheral cryoanalgesia, E157: a median of 11 days): there the pain returns after the latency
+whatever the distance, while feeling and strength still wait for regrowth (``pain_follows_regrowth``). A study
+reports how long relief lasted (E073: 15 months after lumbar medial branch radiofrequency) at a site whose
+lesion-to-target distance ``d_e`` is taken from the atlas for the same cut (``evidence_distance``: 12 mm from the
+L3/L4 medial branch lesions to the L4-L5 facet joint). So ``latency = duration - d_e / rate``: the fitted latency is
+the time the lesion takes to be crossed, and the same parameters predict a longer relief for a target farther away.
+Means with a standard deviation (E094, E095) are matched by the moments of the discretised log-normal; a median by
+its median; proportions still relieved at given times (E103, E191, E192, E138/E139, E196/E197) by least squares
+over ``response``, ``latency`` and, where three rows allow it, ``spread``.
 
 *A surgical cut* severs the tubes: a few misdirected fibres reconnect (``ceiling``; cautery, capping, TMR or RPNI
 stop even those), and a symptomatic neuroma or deafferentation pain may develop, with cumulative probability
@@ -102,6 +104,8 @@ class Course:
     evidence_distance: Param
     fitted_to: tuple[str, ...]
     note: str
+    #: False where the pain returns after the latency whatever the distance (E157); function still needs regrowth
+    pain_follows_regrowth: bool = True
 
 
 _RF_SPREAD = _p(
@@ -313,7 +317,9 @@ COURSES: Final[tuple[Course, ...]] = (
         ),
         _p(0.0, "mm", "estimate: E157 gives no site (see latency)"),
         ("E156", "E157"),
-        "peripheral cryoanalgesia: median relief 11 days",
+        "peripheral cryoanalgesia: median relief 11 days, whatever the distance (the pain does not wait for "
+        "regrowth; feeling and strength still return by regrowth at 1.4 mm/day, E151)",
+        pain_follows_regrowth=False,
     ),
     Course(
         "diagnostic_block",

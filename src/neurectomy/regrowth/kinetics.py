@@ -93,6 +93,7 @@ def curves(
     deafferentation: npt.ArrayLike,
     latency_spread: npt.ArrayLike = 0.0,
     regrowth_pain: npt.ArrayLike = 1.0,
+    pain_distance: npt.ArrayLike = 1.0,
 ) -> Curves:
     """The timeline for arrays of targets (and patients): ``lost``/``distance_mm`` broadcast together, the method
     parameters broadcast against them (one per patient: give them shape ``(P, 1)``).
@@ -100,7 +101,10 @@ def curves(
     ``latency_spread`` (log-normal sigma of the latency between patients; 0: one patient) turns the curves into
     the average over patients; ``regrowth_pain`` is 1 where regrowing fibres bring the pain back (a block that
     spares the tubes) and 0 where they do not (a surgical cut removes what hurt: the pain returns only through a
-    neuroma or deafferentation). The pain here is that of a painful target with no indication-specific response.
+    neuroma or deafferentation). ``pain_distance`` is 1 where the pain comes back when the fibres reach the target
+    and 0 where it comes back after the latency whatever the distance (peripheral cryoneurolysis, E157: relief ends
+    before regrowth could cover any distance); ``arrived`` is then the pain's return, not the fibres'. The pain
+    here is that of a painful target with no indication-specific response.
 
     >>> c = curves([0, 365], [1.0], [100.0], rate_mm_day=1.0, latency_days=14, maturation_days=60,
     ...            ceiling=1.0, neuroma=0.0, deafferentation=0.0)
@@ -115,14 +119,15 @@ def curves(
     spread = np.asarray(latency_spread, dtype=np.float64)
     mature = np.maximum(np.asarray(maturation_days, dtype=np.float64)[..., None], 1e-9)
     ceil = np.asarray(ceiling, dtype=np.float64)[..., None]
+    latency = np.asarray(latency_days, dtype=np.float64)
+    pain_travel = travel * np.asarray(pain_distance, dtype=np.float64)
     if np.any(spread > 0):
-        arrive = _arrivals(np.asarray(latency_days, dtype=np.float64), spread, travel)[..., None]  # (..., K, 1)
+        arrive = _arrivals(latency, spread, travel)[..., None]  # (..., K, 1)
         ramp = np.clip((t - arrive) / mature[..., None], 0.0, 1.0).mean(axis=-2)
-        arrived = (t >= arrive).mean(axis=-2)
+        arrived = (t >= _arrivals(latency, spread, pain_travel)[..., None]).mean(axis=-2)
     else:
-        arrive1 = (np.asarray(latency_days, dtype=np.float64) + travel)[..., None]
-        ramp = np.clip((t - arrive1) / mature, 0.0, 1.0)
-        arrived = (t >= arrive1).astype(np.float64)
+        ramp = np.clip((t - (latency + travel)[..., None]) / mature, 0.0, 1.0)
+        arrived = (t >= (latency + pain_travel)[..., None]).astype(np.float64)
     reconnected = ceil * ramp
     neuroma_t = np.asarray(neuroma, dtype=np.float64)[..., None] * (1.0 - np.exp(-t / NEUROMA_ONSET.value))
     deaff_t = np.asarray(deafferentation, dtype=np.float64)[..., None] * (
@@ -172,6 +177,7 @@ def method_parameters(
         "neuroma": neuroma_risk(method, tuple(end_treatments), key if site is not None else None),
         "deafferentation": risk.deafferentation.value if surgical else 0.0,
         "regrowth_pain": 0.0 if surgical else 1.0,
+        "pain_distance": 0.0 if (fit is not None and not fit.pain_follows_regrowth) else 1.0,
     }
 
 
@@ -350,6 +356,7 @@ def timeline(
         deafferentation=col("deafferentation"),
         latency_spread=spread,
         regrowth_pain=col("regrowth_pain"),
+        pain_distance=col("pain_distance"),
     )
     treats = set(procedure.treats) if procedure is not None else set()
     treated = np.array([x.target.id in treats for x in losses], dtype=bool)

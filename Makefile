@@ -38,7 +38,7 @@ browser:
 test: lint typecheck browser pytest
 
 bench: $(STAMP)
-	for b in lesion target stump cohort web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done
+	for b in lesion target localise stump cohort web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

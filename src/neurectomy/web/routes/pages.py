@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -399,15 +400,17 @@ def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
     """Findings (numb regions, weak muscles, lost functions) → ranked lesion sites."""
     keys = ("numb", "hypo", "weak", "paralysed", "lost", "spared", "mrc")
     findings = {k: _lines(request, k) for k in keys}
-    form = {k: "\n".join(v) for k, v in findings.items()}
+    _add_muscle(request, findings)
+    form: dict[str, Any] = {k: "\n".join(v) for k, v in findings.items()}
     form["side"] = _text(request, "side") or "left"
+    form["closed_world"] = bool(_text(request, "closed_world"))
     context: dict[str, Any] = {
         "active": "localise",
         "form": form,
         "charts": _picker(atlas),
-        "muscles": sorted(t.name for t in atlas.targets if t.kind == "muscle"),
+        "muscle_groups": views.muscle_groups(atlas),
     }
-    if any(findings[k] for k in keys if k != "spared"):
+    if any(findings.values()):  # only normal findings, too: the request says what is missing
         result = _attempt(
             context,
             lambda: LocaliseRequest.build(
@@ -420,7 +423,7 @@ def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
                 mrc=findings["mrc"],
                 side=_side(request),
                 top=_int(request, "top", 3, 1, settings.max_top),
-                closed_world=bool(_text(request, "closed_world")),
+                closed_world=form["closed_world"],
             ).run(atlas),
         )
         if result is not None:
@@ -429,6 +432,17 @@ def localise_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
             context["hypotheses"] = result.hypotheses
             context["cut_links"] = [_cut_link(s) for s in result.sites]
     return _render(templates, request, "localise.html", status=_status(context), **context)
+
+
+def _add_muscle(request: Request, findings: dict[str, list[str]]) -> None:
+    """The muscle chosen from the grouped list (``muscle``, marked ``muscle_as`` weak, paralysed or normal) joins
+    that list and leaves the others: a finding carries one mark (what the page's script does without a reload)."""
+    muscle, mark = _text(request, "muscle"), _text(request, "muscle_as") or "weak"
+    if not muscle or mark not in ("weak", "paralysed", "spared"):
+        return
+    for key in ("weak", "paralysed", "spared"):
+        findings[key] = [m for m in findings[key] if m.lower() != muscle.lower()]
+    findings[mark].append(muscle)
 
 
 def _cut_link(site: Any) -> str:
@@ -441,19 +455,39 @@ def _cut_link(site: Any) -> str:
 
 @router.get("/quiz", response_class=HTMLResponse)
 def quiz_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
-    """Which nerve was cut? A random deficit on the body map; pick the nerve and get feedback."""
+    """Where is the lesion? A classic lesion's findings and four sites to choose from; after each answer, the finding
+    that tells the answer from the choice. A run of ``QUIZ_ROUND`` questions lives in the URL (``seed`` and ``done``,
+    the index of the choice given to each question so far), so the score is recomputed, never stored."""
     seed_text = _text(request, "seed")
-    if not seed_text.isdigit():
-        seed_text = str(random.randrange(1, 10**6))
-    q = views.question(atlas, int(seed_text))
-    context: dict[str, Any] = {"active": "quiz", "q": q, "next_seed": random.randrange(1, 10**6)}
-    if q is not None:
-        context["svg"] = views.quiz_svg(q.deficit, atlas)
-        context["deficit"] = q.deficit.to_dict()
-        guess = _text(request, "guess")
-        if guess:
-            context["feedback"] = views.grade(atlas, q, guess)
-            context["guess"] = guess
+    seed = int(seed_text) if re.fullmatch(r"[0-9]{1,9}", seed_text) else random.randrange(1, 10**6)
+    done_text = _text(request, "done")
+    done = done_text if re.fullmatch(r"[0-3]*", done_text) else ""
+    run = views.quiz_run(atlas, seed, done[: views.QUIZ_ROUND])
+    done = done[: len(run)]
+    context: dict[str, Any] = {
+        "active": "quiz",
+        "seed": seed,
+        "done": done,
+        "run": run,
+        "score": sum(r["correct"] for r in run),
+        "round": views.QUIZ_ROUND,
+        "new_seed": random.randrange(1, 10**6),
+        "q": None,
+    }
+    if len(done) < views.QUIZ_ROUND:
+        q = views.question(atlas, seed, len(done))
+        context["q"] = q
+        if q is not None:
+            context["svg"] = views.quiz_svg(q.deficit, atlas)
+            context["localise_url"] = "/localise?" + urlencode(views.quiz_findings_query(q))
+            keys = [key for key, _ in q.choices]
+            guess = _text(request, "guess")
+            if guess in keys:
+                feedback = views.grade(atlas, q, guess)
+                context["feedback"] = feedback
+                context["guess"] = guess
+                context["next_done"] = done + str(keys.index(guess))
+                context["score_after"] = context["score"] + int(feedback["correct"])
     return _render(templates, request, "quiz.html", **context)
 
 

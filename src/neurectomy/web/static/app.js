@@ -56,13 +56,26 @@
     syncPicker(picker);
   });
 
-  /* ---- "add a muscle" inputs append to a textarea */
-  $$("input[data-append]").forEach((input) => input.addEventListener("keydown", (ev) => {
-    if (ev.key !== "Enter") return;
-    ev.preventDefault();
-    const box = document.getElementById(input.dataset.append);
-    if (box && input.value.trim()) { box.value = lines(box.value).concat([input.value.trim()]).join("\n"); input.value = ""; }
-  }));
+  /* ---- localise page: a muscle chosen from the list grouped by limb joins the list it is marked as, and leaves the
+     others (one mark per finding, as the server does when the form is sent without this script) */
+  const pick = $("#muscle-pick");
+  if (pick) {
+    $("#add-muscle", pick).hidden = false;
+    $("#add-muscle-hint", pick).hidden = true;
+    $("#add-muscle", pick).addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const select = $("#muscle", pick), mark = $("#muscle_as", pick).value, muscle = select.value;
+      if (!muscle) { select.focus(); return; }
+      ["weak", "paralysed", "spared"].forEach((id) => {
+        const box = document.getElementById(id);
+        if (!box) return;
+        const kept = lines(box.value).filter((n) => n.toLowerCase() !== muscle.toLowerCase());
+        if (id === mark) kept.push(muscle);
+        box.value = kept.join("\n");
+      });
+      select.value = "";
+    });
+  }
 
   /* ---- suggestion chips fill the field they name and resubmit */
   $$("button.chip[data-fill]").forEach((chip) => chip.addEventListener("click", () => {

@@ -503,3 +503,29 @@ def test_concurrent_new_cases_for_the_same_new_pseudonym_all_succeed(app: Any, w
         assert (
             s.scalar(select(func.count()).select_from(Case).join(Patient).where(Patient.pseudonym.like("RACE-%"))) == 40
         )
+
+
+# --------------------------------------------------------------------------- file permissions
+def test_sqlite_files_are_created_private(tmp_path: Path) -> None:
+    """SQLite registry files were created world-readable (0644 under the usual umask) although they hold patient
+    data. A new database, its WAL and shared-memory files and a new folder for it are its owner's only."""
+    import os
+    import stat
+
+    from neurectomy.registry.db import init_db, make_engine
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "new" / "folder" / "registry.sqlite3"
+        engine = make_engine(f"sqlite:///{db}")
+        init_db(engine)
+        sup.users(engine)
+        with engine.connect() as c:  # keep a connection open so the WAL files exist
+            c.exec_driver_sql("SELECT 1")
+            files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+            modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files if f.exists()}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert modes and all(m == 0o600 for m in modes.values()), {k: oct(v) for k, v in modes.items()}
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neurectomy.atlas.graph import DEFAULT_FIBRE, Atlas, Nerve, SupplyEdge, Target, TargetKind
-from neurectomy.datafile import DataFileError, Problem, line_of, read_yaml, validation_problems
+from neurectomy.datafile import DataFileError, DuplicateKeyError, Problem, line_of, parse_yaml, validation_problems
 from neurectomy.names import normalise
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ CODE_FILES: tuple[Path, ...] = (
     Path(__file__).parent.with_name("names.py"),
 )
 REFERENCES_FILE = "references.yaml"
+#: The largest data file read (bytes): the whole body's atlas is a few hundred kB a file.
+MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_PATHS_PER_SUPPLY = 256
 SHARE_TOLERANCE = 0.011
 _KIND_OF_SECTION: dict[str, TargetKind] = {
@@ -67,7 +69,12 @@ def digest_of(data_dir: Path | None = None) -> str:
     h.update(code_digest(CODE_FILES).encode())
     for path in sorted(root.glob("*.yaml")):
         h.update(path.name.encode())
-        h.update(path.read_bytes())
+        try:  # bounded, regular files only: a symlink to /dev/zero must not be read for ever
+            if path.is_file():
+                with path.open("rb") as fh:
+                    h.update(fh.read(MAX_FILE_BYTES + 1))
+        except OSError:
+            h.update(b"\0unreadable")
     return h.hexdigest()
 
 
@@ -159,12 +166,65 @@ def _write_atomically(path: Path, atlas: Atlas) -> None:
 
 
 # --------------------------------------------------------------------------- parsing
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file as text, or None with a problem naming the file (and line where there is one): not a regular file
+    (a folder, a device, a symlink to one), larger than :data:`MAX_FILE_BYTES`, binary (a NUL byte) or not UTF-8.
+    Never reads more than the limit."""
+    try:
+        if not path.is_file():
+            problems.append(Problem(path.name, None, None, None, "not a regular file (a folder, device or pipe)"))
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(path.name, None, None, None, f"cannot read: {exc.strerror or exc}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(path.name, None, None, None, f"larger than {MAX_FILE_BYTES // 1024**2} MB"))
+        return None
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line = raw[:nul].count(b"\n") + 1
+        problems.append(Problem(path.name, line, None, None, "a binary file (NUL byte), not YAML text"))
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(path.name, line, None, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        )
+        return None
+
+
+def _parse(path: Path, problems: list[Problem]) -> tuple[Any, Any]:
+    """Like :func:`neurectomy.datafile.read_yaml`, on text checked by :func:`_read_text`; YAML that is too deep
+    or has an impossible value (a date like 2024-13-45) is a problem too."""
+    import yaml
+
+    text = _read_text(path, problems)
+    if text is None:
+        return None, None
+    try:
+        return parse_yaml(text, path.name)
+    except DuplicateKeyError as exc:
+        problems.extend(exc.problems)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(path.name, mark.line + 1 if mark else None, None, None, f"not valid YAML: {exc}"))
+    except RecursionError:
+        problems.append(Problem(path.name, None, None, None, "not valid YAML: nested too deeply"))
+    except (ValueError, TypeError, OverflowError) as exc:
+        problems.append(Problem(path.name, None, None, None, f"not valid YAML: {str(exc)[:200]}"))
+    return None, None
+
+
 def _read_file(path: Path, problems: list[Problem]) -> tuple[RegionFile | None, Any]:
     from pydantic import ValidationError
 
     from neurectomy.atlas.schema import RegionFile
 
-    data, node = read_yaml(path, problems)
+    data, node = _parse(path, problems)
     if node is None:
         return None, None
     if not isinstance(data, dict):
@@ -179,9 +239,9 @@ def _read_file(path: Path, problems: list[Problem]) -> tuple[RegionFile | None, 
 
 def _read_references(root: Path, problems: list[Problem]) -> dict[str, str]:
     path = root / REFERENCES_FILE
-    if not path.is_file():
+    if not path.exists():
         return {}
-    data, _ = read_yaml(path, problems)
+    data, _ = _parse(path, problems)
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         problems.append(Problem(path.name, 1, None, None, "references must map keys to reference strings"))
         return {}
@@ -199,6 +259,11 @@ def _source_keys(source: str) -> list[str]:
 def compile_atlas(data_dir: Path | None = None, digest: str | None = None) -> Atlas:
     """Validate every file and cross-file reference, then compile; raises :class:`AtlasError`."""
     root = data_dir or DATA_DIR
+    if not root.is_dir():
+        what = "no such folder" if not root.exists() else "not a folder"
+        raise AtlasError([Problem(str(root), None, None, None, f"{what}: an atlas is a folder of YAML data files")])
+    if not data_files(root):
+        raise AtlasError([Problem(str(root), None, None, None, "no atlas data files (*.yaml) in this folder")])
     problems: list[Problem] = []
     references = _read_references(root, problems)
     files: list[tuple[str, RegionFile, Any]] = []
@@ -374,25 +439,37 @@ class _Compiler:
                         f"landmarks.{i}.mm",
                         f"landmark {name!r} at {mm} mm lies outside the nerve's length {n.length_mm} mm",
                     )
-        # cycles over parent and also_from links
-        state: dict[str, int] = {}
+        self._check_cycles(nerves)
 
-        def visit(nid: str, trail: list[str]) -> None:
-            state[nid] = 1
+    def _check_cycles(self, nerves: dict[str, Nerve]) -> None:
+        """Cycles over parent and also_from links, found with an explicit stack (a chain of thousands of nerves
+        must not exhaust Python's recursion limit); each cycle is named once, by its nerves in order."""
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+        def links(nid: str) -> list[str]:
             n = nerves[nid]
-            for parent in ([n.parent] if n.parent else []) + [p for p, _ in n.also_from]:
-                if parent not in nerves:
+            return [p for p in ([n.parent] if n.parent else []) + [p for p, _ in n.also_from] if p in nerves]
+
+        for start in nerves:
+            if start in state:
+                continue
+            state[start] = 1
+            trail = [start]
+            stack = [iter(links(start))]
+            while stack:
+                parent = next(stack[-1], None)
+                if parent is None:
+                    state[trail.pop()] = 2
+                    stack.pop()
                     continue
                 if state.get(parent) == 1:
-                    cycle = [*trail[trail.index(parent) :], parent] if parent in trail else [nid, parent]
-                    self.problem(nid, "parent", "cycle in the nerve tree: " + " → ".join(cycle))
+                    cycle = [*trail[trail.index(parent) :], parent]
+                    shown = cycle if len(cycle) <= 12 else [*cycle[:5], f"… {len(cycle) - 10} more …", *cycle[-5:]]
+                    self.problem(trail[-1], "parent", "cycle in the nerve tree: " + " → ".join(shown))
                 elif parent not in state:
-                    visit(parent, [*trail, parent])
-            state[nid] = 2
-
-        for nid in nerves:
-            if nid not in state:
-                visit(nid, [nid])
+                    state[parent] = 1
+                    trail.append(parent)
+                    stack.append(iter(links(parent)))
 
     def _dfs(self, nerves: dict[str, Nerve]) -> tuple[list[str], list[int], list[tuple[int, ...]]]:
         kids: dict[str | None, list[Nerve]] = {}
@@ -439,24 +516,36 @@ class _Compiler:
         """Every (target, weight, ((nerve, exit_mm), …)) route from a tree root to each target."""
         memo: dict[tuple[str, float], list[tuple[tuple[tuple[int, float], ...], float, str]]] = {}
 
-        def up(nid: str, exit_mm: float) -> list[tuple[tuple[tuple[int, float], ...], float, str]]:
-            key = (nid, exit_mm)
-            if key in memo:
-                return memo[key]
+        def links_of(nid: str) -> list[tuple[str, float]]:
             n = nerves[nid]
-            links = ([(n.parent, n.origin_mm)] if n.parent else []) + list(n.also_from)
-            step: tuple[tuple[int, float], ...] = ((index[nid], exit_mm),)
-            out: list[tuple[tuple[tuple[int, float], ...], float, str]] = []
-            if not links:
-                out.append((step, 1.0, nid))
-            else:
-                for parent, mm in links:
-                    for rest, w, root in up(parent, mm):
-                        out.append((step + rest, w / len(links), root))
-                        if len(out) > MAX_PATHS_PER_SUPPLY:
-                            break
-            memo[key] = out
-            return out
+            return ([(n.parent, n.origin_mm)] if n.parent else []) + list(n.also_from)
+
+        def up(nid: str, exit_mm: float) -> list[tuple[tuple[tuple[int, float], ...], float, str]]:
+            # post-order over the links with an explicit stack (no recursion: chains may be thousands long)
+            todo = [(nid, exit_mm)]
+            while todo:
+                key = todo[-1]
+                if key in memo:
+                    todo.pop()
+                    continue
+                links = links_of(key[0])
+                missing = [link for link in links if link not in memo]
+                if missing:
+                    todo.extend(missing)
+                    continue
+                step: tuple[tuple[int, float], ...] = ((index[key[0]], key[1]),)
+                out: list[tuple[tuple[tuple[int, float], ...], float, str]] = []
+                if not links:
+                    out.append((step, 1.0, key[0]))
+                else:
+                    for link in links:
+                        for rest, w, root in memo[link]:
+                            out.append((step + rest, w / len(links), root))
+                            if len(out) > MAX_PATHS_PER_SUPPLY:
+                                break
+                memo[key] = out
+                todo.pop()
+            return memo[(nid, exit_mm)]
 
         result: list[tuple[int, float, tuple[tuple[int, float], ...]]] = []
         for ti, t in enumerate(targets):

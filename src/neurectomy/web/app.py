@@ -13,6 +13,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurectomy import DISCLAIMER, __version__
 from neurectomy.web import errors
@@ -29,6 +31,73 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("quiz", "/quiz", "Quiz"),
     ("simulate", "/simulate", "Simulate"),
 )
+
+
+#: The Content-Security-Policy of every answer. Scripts and styles come only from this server; ``'unsafe-eval'`` is
+#: there for Vega, which compiles chart expressions with ``new Function`` (drop it once the charts use
+#: ``vega.expressionInterpreter``); inline style *attributes* carry the bar widths; no page may be framed.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: ``/docs`` (Swagger UI, served locally) starts itself with one inline script.
+CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+
+
+class SecurityHeaders:
+    """ASGI middleware: security headers on every answer (CSP with ``frame-ancestors 'none'``, ``nosniff``,
+    ``Referrer-Policy``, ...), ``Cache-Control: no-store`` on the registry's answers (patient data), and no echo
+    of the request's ``Host`` header in redirects: an absolute ``Location`` on this host (Starlette's slash
+    redirects build one from ``Host``) is sent as a path, so a forged ``Host`` cannot steer a client elsewhere.
+    A header that a route set itself is kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+        policy = CSP_DOCS if path == "/docs" else CSP
+        private = path.startswith(("/registry", "/api/registry"))
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in (("content-security-policy", policy), *SECURITY_HEADERS):
+                    if name not in headers:
+                        headers[name] = value
+                if private:
+                    headers["cache-control"] = "no-store"
+                if https and "strict-transport-security" not in headers:
+                    headers["strict-transport-security"] = "max-age=31536000"
+                location = headers.get("location")
+                if location and 300 <= message["status"] < 400:
+                    headers["location"] = _relative(location, host)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _relative(location: str, host: str) -> str:
+    """``location`` as a path when it points at ``host`` (the request's own Host header), else unchanged."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if parts.netloc and (not host or parts.netloc.lower() == host.lower()):
+        return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return location
 
 
 def report_available() -> bool:
@@ -83,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = jobs
 
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     from neurectomy.web.routes import atlas, lesion, localise, pages, plan, simulate, target
 
     for module in (atlas, lesion, target, plan, localise, simulate, pages):

@@ -1,12 +1,29 @@
-"""Run the app with Uvicorn (``neurectomy serve``, ``make run``)."""
+"""Run the app with Uvicorn (``neurectomy serve``, ``make run``).
+
+On SIGTERM or Ctrl-C the server stops taking connections, lets requests in flight finish for at most
+:data:`GRACEFUL_SHUTDOWN_S` seconds, then cancels them. A request that is still computing in a worker thread (a
+long solve) cannot be interrupted there and would keep the process alive at interpreter exit, so the process then
+ends anyway: a registry write cut short is rolled back by the database (a transaction commits whole or not at all).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import time
+from typing import Final
+
 from neurectomy.web.settings import Settings
+
+#: Seconds requests in flight get to finish after SIGTERM before they are cancelled.
+GRACEFUL_SHUTDOWN_S: Final = 10
+#: Seconds worker threads still busy after that get before the process ends regardless.
+EXIT_GRACE_S: Final = 2.0
 
 
 def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
-    """Serve the web app on ``http://host:port`` until interrupted."""
+    """Serve the web app on ``http://host:port`` until interrupted (or SIGTERM: see the module docstring)."""
     import uvicorn
 
     from neurectomy.web.app import create_app
@@ -15,4 +32,28 @@ def serve(host: str | None = None, port: int | None = None, settings: Settings |
     chosen = base.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     app = create_app(chosen)
     print(f"neurectomy web app on http://{chosen.host}:{chosen.port}  (API docs: /docs; Ctrl-C stops)", flush=True)
-    uvicorn.run(app, host=chosen.host, port=chosen.port, log_level=chosen.log_level)
+    try:
+        uvicorn.run(
+            app,
+            host=chosen.host,
+            port=chosen.port,
+            log_level=chosen.log_level,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
+    finally:  # Ctrl-C (KeyboardInterrupt) or a return; on SIGTERM Uvicorn ends the process with the signal itself
+        exit_if_stuck()
+
+
+def exit_if_stuck(grace_s: float = EXIT_GRACE_S) -> None:
+    """End the process now if worker threads are still busy ``grace_s`` seconds after the server stopped (the
+    interpreter would otherwise wait for them at exit, however long they take)."""
+    deadline = time.monotonic() + grace_s
+    main = threading.main_thread()
+    for t in threading.enumerate():
+        if t is not main and not t.daemon:
+            t.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
+    if stuck:
+        print(f"stopping with {len(stuck)} request(s) still computing: cut short", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(0)

@@ -72,6 +72,14 @@ def test_wrong_passwords_are_throttled_per_account_with_backoff(app: Any, who: A
     start = time.monotonic()
     burst = [_login(c, password=f"guess {i}").status_code for i in range(40)]
     assert burst.count(429) >= 38 and time.monotonic() - start < 20
+    sup.figures(
+        "password guessing burst",
+        engine,
+        attempts=len(burst),
+        passwords_checked=burst.count(401),
+        refused_429=burst.count(429),
+        answers_5xx=sum(c >= 500 for c in burst),
+    )
     assert _login(c).status_code == 429
     time.sleep(int(_login(c).headers["Retry-After"]) + 0.1)
     assert _login(c).status_code == 200  # the account's failures are then forgotten

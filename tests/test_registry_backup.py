@@ -353,6 +353,7 @@ def test_backups_under_concurrent_writes_are_consistent_and_restore(engine: Any,
         for t in threads:
             t.join(60)
     assert not errors, errors[:3]
+    stored = sup.counts(engine)["cases"]
     restored = inconsistent = 0
     for f in files:
         data = load(f, key=sup.KEY)
@@ -371,15 +372,16 @@ def test_backups_under_concurrent_writes_are_consistent_and_restore(engine: Any,
         finally:
             done()
     sizes = [len(load(f, key=sup.KEY)["tables"]["cases"]) for f in files]
-    figures = {
-        "test": "backups under load",
-        "backend": engine.dialect.name,
-        "backups": len(files),
-        "inconsistent": inconsistent,
-        "restored": restored,
-        "writes_acknowledged": acked[0],
-        "cases_in_backups": [min(sizes), max(sizes)],
-    }
-    print(f"\nREGISTRY-FIGURES {json.dumps(figures)}")
+    sup.figures(
+        "backups under load",
+        engine,
+        backups=len(files),
+        inconsistent=inconsistent,
+        restored=restored,
+        writes_acknowledged=acked[0],
+        writes_lost=acked[0] - stored,
+        cases_in_backups=[min(sizes), max(sizes)],
+    )
+    assert stored == acked[0]
     assert inconsistent == 0 and restored == len(files) == 20
     assert sizes[-1] > sizes[0], "the writers made no progress during the backups"

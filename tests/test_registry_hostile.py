@@ -113,6 +113,7 @@ def test_a_bad_value_is_refused_before_commit_and_poisons_nothing(
         r = post(client, f"/api/registry/cases/{cid}/{kind}", body)
         assert r.status_code == 422, (what, r.status_code, r.text)
         assert field in json.dumps(r.json()["detail"]), (what, r.text)
+    sup.figures("hostile corpus", engine, bad_writes=len(BAD_WRITES), refused_422=len(BAD_WRITES), answers_5xx=0)
     after = sup.snapshot(engine)
     assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
     assert client.get(f"/api/registry/cases/{cid}").status_code == 200
@@ -142,7 +143,9 @@ def test_login_with_text_that_is_not_unicode_is_refused(app: Any, who: dict[str,
 
 # --------------------------------------------------------------------------- the property
 _ALPHABET = st.characters(codec=None, categories=None)  # every code point, surrogates and controls included
+_PRINTABLE = st.characters(categories=["L", "M", "N", "P", "S", "Zs"])  # what people type, in any script
 _TEXT = st.one_of(
+    st.text(_PRINTABLE, min_size=1, max_size=12),
     st.text(_ALPHABET, max_size=12),
     st.sampled_from(["", " ", "\t", "\n", "\u00a0", "\ud800", "\udfff", "a\x00b", "x\x7f", "\u2028", "  x  "]),
 )
@@ -183,7 +186,7 @@ def test_every_write_the_api_accepts_can_be_read_exported_and_backed_up(engine: 
     client = TestClient(app, raise_server_exceptions=False)
     r = client.post("/api/registry/session", json={"username": "clinician_a", "password": sup.PASSWORD})
     client.headers["Authorization"] = f"Bearer {r.json()['token']}"
-    seen = {"accepted": 0, "refused": 0}
+    seen = {"accepted": 0, "refused": 0, "5xx": 0, "exports": 0}
     counter = iter(range(10**6))
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -198,6 +201,7 @@ def test_every_write_the_api_accepts_can_be_read_exported_and_backed_up(engine: 
                 return
             else:
                 r = post(client, f"/api/registry/cases/{cid}/{kind}", body)
+            seen["5xx"] += r.status_code >= 500
             assert r.status_code in (201, 422), (kind, body, r.status_code, r.text)
             if r.status_code == 422:
                 seen["refused"] += 1
@@ -209,8 +213,17 @@ def test_every_write_the_api_accepts_can_be_read_exported_and_backed_up(engine: 
             assert read.status_code == 200, read.text
         if cid is not None:
             _exportable_and_backed_up(client, engine, tmp_path)
+            seen["exports"] += 1
 
     prop()
+    sup.figures(
+        "hostile writes (property)",
+        engine,
+        writes_accepted=seen["accepted"],
+        writes_refused_422=seen["refused"],
+        answers_5xx=seen["5xx"],
+        exports_and_backups_ok=seen["exports"],
+    )
     assert seen["accepted"] and seen["refused"], seen
 
 
@@ -398,6 +411,7 @@ def test_fhir_import_edge_cases_answer_422_and_write_nothing(client: TestClient,
         change(b2)
         r = post(client, "/api/registry/fhir", b2)
         assert r.status_code == 422, (what, r.status_code, r.text)
+    sup.figures("hostile FHIR imports", engine, bundles=len(IMPORT_CASES), refused_422=len(IMPORT_CASES), answers_5xx=0)
     after = sup.snapshot(engine)
     assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
 
@@ -459,6 +473,7 @@ def test_disk_full_answers_503_with_a_message_and_loses_nothing(client: TestClie
                 assert r.headers["Retry-After"]
                 break
         assert 503 in statuses and 500 not in statuses, statuses
+        sup.figures("disk full", engine, writes=len(statuses), answered_503=statuses.count(503), answers_500=0)
     finally:
         event.remove(engine, "connect", cap)
         engine.dispose()
@@ -493,6 +508,14 @@ def test_concurrent_new_cases_for_the_same_new_pseudonym_all_succeed(app: Any, w
         t.start()
     for t in threads:
         t.join(120)
+    sup.figures(
+        "same new pseudonym, 8 threads",
+        engine,
+        requests=len(statuses),
+        created=statuses.count(201),
+        answers_5xx=sum(s >= 500 for s in statuses),
+        conflicts_409=statuses.count(409),
+    )
     assert statuses.count(201) == 40, statuses
     from sqlalchemy import func, select
 
@@ -529,3 +552,19 @@ def test_sqlite_files_are_created_private(tmp_path: Path) -> None:
         os.umask(old)
     assert modes and all(m == 0o600 for m in modes.values()), {k: oct(v) for k, v in modes.items()}
     assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+
+
+# --------------------------------------------------------------------------- the API matches its OpenAPI spec
+def test_the_api_takes_what_its_spec_says(client: TestClient, app: Any) -> None:
+    """The spec said ``recurrence`` is a boolean and ``days_after`` an integer, yet ``recurrence: 0`` and
+    ``days_after: "5"`` were taken; and it gave ``procedure_key`` as any string although only known keys are
+    taken. Now the API refuses what the spec does not allow, and the spec lists the procedure keys."""
+    cid = _new_case(client)
+    for change in ({"recurrence": 0}, {"recurrence": "yes"}, {"days_after": "5"}, {"pain_nrs": "2"}):
+        r = post(client, f"/api/registry/cases/{cid}/outcomes", {**sup.outcome(30), **change})
+        assert r.status_code == 422, (change, r.text)
+    assert post(client, "/api/registry/cases", {**sup.CASE, "birth_year": "1971"}).status_code == 422
+    spec = app.openapi()["components"]["schemas"]
+    key = spec["CaseIn"]["properties"]["procedure_key"]["anyOf"][0]
+    assert "lfcn_neurectomy" in key["enum"]
+    assert spec["OutcomeIn"]["properties"]["recurrence"]["type"] == "boolean"

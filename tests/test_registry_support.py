@@ -27,6 +27,13 @@ PASSWORD = "correct horse battery"
 KEY = b"0123456789abcdef" * 4
 
 
+def figures(test: str, engine: Any, **numbers: Any) -> None:
+    """One ``REGISTRY-FIGURES {json}`` line (shown with ``pytest -s``; ``make reliability`` collects them)."""
+    import json
+
+    print(f"\nREGISTRY-FIGURES {json.dumps({'test': test, 'backend': engine.dialect.name, **numbers})}")
+
+
 def _cheap_hashing() -> None:
     """Tests hash with cheap argon2id parameters (verification reads the parameters from each hash)."""
     from argon2 import PasswordHasher
@@ -188,3 +195,43 @@ def snapshot(engine: Any) -> dict[str, Any]:
     from neurectomy.registry.backup import dump
 
     return dump(engine)["tables"]
+
+
+#: Keys of REGISTRY-FIGURES lines that ``make reliability`` adds up.
+TOTALS = {
+    "writes acknowledged": (
+        "writes_acknowledged",
+        "commits_acknowledged",
+        "writes_stored",
+        "writes_accepted",
+        "created",
+    ),
+    "writes lost": ("records_lost", "writes_lost"),
+    "5xx answers": ("answers_5xx", "answers_500"),
+    "backups taken": ("backups",),
+    "inconsistent backups": ("inconsistent",),
+    "backups restored": ("restored",),
+}
+
+
+def summarise(log: str) -> str:
+    """The REGISTRY-FIGURES lines of a ``pytest -s`` log, one per test, and their totals."""
+    import json
+
+    rows = []
+    for line in log.splitlines():
+        if line.startswith("REGISTRY-FIGURES "):
+            try:
+                rows.append(json.loads(line.removeprefix("REGISTRY-FIGURES ")))
+            except ValueError:
+                continue
+    out = [json.dumps(r) for r in rows]
+    total = {name: sum(int(r.get(k, 0) or 0) for r in rows for k in keys) for name, keys in TOTALS.items()}
+    out.append("RELIABILITY " + ", ".join(f"{name}: {n}" for name, n in total.items()))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m tests.test_registry_support LOG (what `make reliability` prints)
+    import sys
+
+    print(summarise(Path(sys.argv[1]).read_text(errors="replace")))

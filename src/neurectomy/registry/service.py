@@ -151,6 +151,16 @@ def _method(value: str) -> str:
     return _code(value, "method", METHODS)
 
 
+def _procedure_keys_schema(schema: dict[str, Any]) -> None:
+    """The OpenAPI/JSON Schema of a procedure key lists the known keys (the spec said "any string")."""
+    from neurectomy.procedures import load_procedures
+
+    keys = sorted(load_procedures())
+    for sub in schema.get("anyOf", [schema]):
+        if sub.get("type") == "string":
+            sub["enum"] = keys
+
+
 def _known_procedure(key: str | None) -> str | None:
     if key is None:
         return None
@@ -202,11 +212,15 @@ class CaseIn(_In):
     """A new case (and its patient, found or created by pseudonym within the institution)."""
 
     pseudonym: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
-    birth_year: int | None = Field(default=None, ge=1900, le=2200)
+    birth_year: int | None = Field(default=None, ge=1900, le=2200, strict=True)
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     indication: Annotated[Text, Field(min_length=1, max_length=INDICATION_LEN)]
     side: Side
-    procedure_key: Annotated[Code | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    procedure_key: Annotated[
+        Code | None,
+        Field(max_length=CODE_LEN, json_schema_extra=_procedure_keys_schema),
+        AfterValidator(_known_procedure),
+    ] = None
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
 
 
@@ -221,7 +235,11 @@ class ProcedureIn(_In):
     """An operation or block that was performed."""
 
     performed_on: SaneDate
-    procedure_key: Annotated[Code | None, Field(max_length=CODE_LEN), AfterValidator(_known_procedure)] = None
+    procedure_key: Annotated[
+        Code | None,
+        Field(max_length=CODE_LEN, json_schema_extra=_procedure_keys_schema),
+        AfterValidator(_known_procedure),
+    ] = None
     procedure_name: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
     method: Annotated[Code, Field(min_length=1, max_length=CODE_LEN), AfterValidator(_method)]
     side: Side
@@ -233,14 +251,14 @@ class OutcomeIn(_In):
     """One follow-up visit."""
 
     recorded_on: SaneDate
-    days_after: int = Field(ge=0, le=36_500)
-    pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    days_after: int = Field(ge=0, le=36_500, strict=True)
+    pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False, strict=True)
     pain_relief: Literal["none", "partial", "complete"] | None = None
     numb_regions: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_skin_region)]] = (
         Field(default_factory=list, max_length=500)
     )
     complications: list[Complication] = Field(default_factory=list, max_length=len(COMPLICATIONS))
-    recurrence: bool = False
+    recurrence: bool = Field(default=False, strict=True)
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
 
     @field_validator("complications")

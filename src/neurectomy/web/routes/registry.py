@@ -563,7 +563,7 @@ async def new_case_submit(request: Request, user: PageUser) -> Response:
     form = await request.form()
     _check_csrf(csrf, str(form.get("csrf_token", "")))
     data: dict[str, Any] = {k: str(form.get(k, "")) for k in ("pseudonym", "indication", "side", "sex", "notes")}
-    data["birth_year"] = str(form.get("birth_year", "")) or None
+    data["birth_year"] = _number(str(form.get("birth_year", "")).strip(), int)
     data["procedure_key"] = str(form.get("procedure_key", "")) or None
     try:
 
@@ -592,6 +592,17 @@ async def new_case_submit(request: Request, user: PageUser) -> Response:
             422,
         )
     return RedirectResponse(f"/registry/cases/{cid}", status_code=303)
+
+
+def _number(text: str, kind: type[int] | type[float]) -> int | float | str | None:
+    """A form field as the number the API takes (JSON clients send numbers); empty is None, anything else is
+    passed on as text for the model to refuse with its message."""
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        return text
 
 
 def _message(exc: HTTPException) -> str:
@@ -684,8 +695,8 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     regions = [r.strip() for r in str(form.get("numb_regions", "")).replace(",", "\n").splitlines() if r.strip()]
     data: dict[str, Any] = {
         "recorded_on": str(form.get("recorded_on", "")),
-        "days_after": str(form.get("days_after", "")),
-        "pain_nrs": str(form.get("pain_nrs", "")) or None,
+        "days_after": _number(str(form.get("days_after", "")).strip(), int),
+        "pain_nrs": _number(str(form.get("pain_nrs", "")).strip(), float),
         "pain_relief": str(form.get("pain_relief", "")) or None,
         "numb_regions": regions,
         "complications": [str(v) for v in form.getlist("complications")],

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import tracemalloc
 
-import pytest
-
 from neurectomy.lesion import Cut, lesion
 from neurectomy.localisation import FULL, Finding, localise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "localise scores every pair of lesions through a dense (pairs x paths) float matrix: a spinal-nerve lesion "
-        "handed back in closed-world mode (26,721 hypotheses) peaks at about 900 MB and takes over a second of CPU; "
-        "bench_localise: p95 0.94 s against the 50 ms bar (an exact decomposition, pair = base + single deltas + a "
-        "correction on the targets both touch, needs about 10 MB and 15-50 ms)"
-    ),
-)
 def test_a_proximal_closed_world_query_stays_within_memory(atlas):
     """A round trip of a C6 spinal-nerve lesion in closed-world mode: every one of its 67 losses handed back as a
     finding. The answer is one lesion (C6 at its origin) out of 26,721 hypotheses; computing it must not take
-    hundreds of megabytes (a handful of such requests at once would exhaust the web server's memory)."""
+    hundreds of megabytes (a handful of such requests at once would exhaust the web server's memory). Pairs were
+    scored through a dense (pairs x paths) matrix: about 900 MB and over a second of CPU for this query."""
     d = lesion(atlas, Cut("spinal nerve C6", mm=9.7))
     findings = [
         Finding(atlas.target_index[x.target.id], "absent" if x.supply_lost >= FULL else "reduced", "lost")

@@ -188,9 +188,15 @@ def test_s07_relieve_neuropathic_pain_or_permanently_disable_a_function(atlas):
     assert block.pain[numb, -1].min() == pytest.approx(1.0)  # the block wears off
     ets = neurectomy.plan("ets_r3_palmar_hyperhidrosis", years=5)
     palm = [i for i, t in enumerate(ets.timeline.target_ids) if t == "sweat_glands_of_palm"]
-    assert palm and ets.timeline.curves.function[palm, -1].max() == pytest.approx(0.0)  # disabled for good
+    # disabled for good, but for the recurrence the evidence reports (not a block's full return)
+    assert palm and ets.timeline.curves.function[palm, -1].max() < 0.2
     assert all(x.lasting == "permanent" for x in ets.deficit.losses)
-    temporary = neurectomy.plan("ets_r3_palmar_hyperhidrosis", method="phenol", years=5)
+    first, *rest = ets.deficit.cuts
+    also = [f"{c.side}:{c.nerve_id}@{c.mm} mm" for c in rest]
+    temporary = neurectomy.plan(
+        nerve=first.nerve_id, mm=first.mm, side=first.side, also=also, method="phenol", years=5
+    )
+    palm = [i for i, t in enumerate(temporary.timeline.target_ids) if t == "sweat_glands_of_palm"]
     assert temporary.timeline.curves.function[palm, -1].min() == pytest.approx(1.0)
     assert all(x.lasting == "temporary" for x in temporary.deficit.losses)
 
@@ -466,7 +472,8 @@ def test_s21_cauterising_the_end_prevents_regrowth(atlas):
     buried = curves(atlas, "sural nerve", "surgical_cut", ("burying_in_muscle",))
     assert plain.reconnected[:, -1].min() > 0 and burned.reconnected.max() == 0
     assert buried.reconnected[:, -1] == pytest.approx(plain.reconnected[:, -1])
-    assert (burned.neuroma_risk[:, -1] < plain.neuroma_risk[:, -1]).all()
+    # cautery stops regrowth; its effect on painful neuroma is unproven (E134), so the risk is not lowered
+    assert burned.neuroma_risk[:, -1] == pytest.approx(plain.neuroma_risk[:, -1])
     block = curves(atlas, "sural nerve", "phenol")
     block_burned = curves(atlas, "sural nerve", "phenol", ("cautery",))
     assert block_burned.function[:, -1] == pytest.approx(block.function[:, -1])

@@ -68,7 +68,7 @@ def plan(
     nerve: str | None = None,
     at: str | None = None,
     mm: float | None = None,
-    side: str = DEFAULT_SIDE,
+    side: str | None = None,
     method: str | None = None,
     end_treatments: Iterable[str] | None = None,
     also: Iterable[str | Cut] = (),
@@ -78,7 +78,8 @@ def plan(
 ) -> Plan:
     """A full :class:`~neurectomy.planning.Plan` for a named procedure or a nerve.
 
-    ``patient`` is a :class:`~neurectomy.candidacy.Patient`, a dict of its fields or a path to a YAML file.
+    ``patient`` is a :class:`~neurectomy.candidacy.Patient`, a dict of its fields or a path to a YAML file. Without
+    ``side``, the patient's side is used; with neither, left is assumed and the plan's ``warnings`` say so.
     """
     request = PlanRequest.build(
         procedure,

@@ -38,7 +38,7 @@ class Patient(BaseModel):
 
     indication: str | None = None
     goal: Literal["pain_relief", "disable_function"] = "pain_relief"
-    side: Literal["left", "right"] = "left"
+    side: Literal["left", "right"] | None = None
     pain_nrs: float | None = Field(default=None, ge=0, le=10, description="worst usual pain, 0-10")
     pain_months: float | None = Field(default=None, ge=0)
     failed_treatments: tuple[str, ...] = ()

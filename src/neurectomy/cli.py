@@ -32,6 +32,9 @@ console = Console()
 err = Console(stderr=True)
 
 SideOption = Annotated[str, typer.Option("--side", help="left, right or midline")]
+PlanSideOption = Annotated[
+    str | None, typer.Option("--side", help="left or right; if omitted, the patient's side, else left with a warning")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object (DESIGN §5 contract)")]
 
 
@@ -114,7 +117,7 @@ def _build_plan(
     nerve: str | None,
     at: str | None,
     mm: float | None,
-    side: str,
+    side: str | None,
     method: str | None,
     end: list[str] | None,
     patient_file: str | None,
@@ -162,7 +165,7 @@ def plan_cmd(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = DEFAULT_SIDE,
+    side: PlanSideOption = None,
     method: MethodOpt = None,
     end: EndOpt = None,
     patient: PatientOpt = None,
@@ -178,6 +181,8 @@ def plan_cmd(
 
 def print_plan(p: Any) -> None:
     d = p.to_dict()
+    for warning in d["warnings"]:
+        console.print(f"[bold yellow]Warning:[/bold yellow] {warning}", highlight=False)
     proc = d["procedure"]
     if proc:
         console.print(f"[bold]{proc['name']}[/bold] — for {'; '.join(proc['indications'])}")
@@ -436,7 +441,7 @@ def simulate_plan(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = DEFAULT_SIDE,
+    side: PlanSideOption = None,
     method: MethodOpt = None,
     end: EndOpt = None,
     years: Annotated[float, typer.Option("--years", help="how far to simulate")] = 5.0,
@@ -469,7 +474,7 @@ def report_cmd(
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
-    side: SideOption = DEFAULT_SIDE,
+    side: PlanSideOption = None,
     method: MethodOpt = None,
     end: EndOpt = None,
     patient: PatientOpt = None,

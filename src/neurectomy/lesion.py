@@ -36,6 +36,7 @@ _RELATIVE = re.compile(
 
 
 Interruption = Literal["permanent", "temporary", "none"]
+Lasting = Literal["permanent", "temporary", "partly permanent"]
 
 
 class PositionError(RequestError):
@@ -99,10 +100,12 @@ class Loss:
         return self.target.group
 
     @property
-    def lasting(self) -> Interruption:
-        """Whether the loss stays: permanent when a surgical cut takes all of it, temporary when it returns as
-        fibres regrow along surviving tubes (neurolytic or diagnostic block), partly permanent otherwise."""
-        return "permanent" if self.permanent_lost >= self.supply_lost - 1e-9 else "temporary"
+    def lasting(self) -> Lasting:
+        """Whether the loss stays: permanent when surgical cuts take all of it, temporary when all of it returns
+        (a neurolytic or diagnostic block), partly permanent when a cut takes some and a block the rest."""
+        if self.permanent_lost >= self.supply_lost - 1e-9:
+            return "permanent"
+        return "temporary" if self.permanent_lost <= 1e-12 else "partly permanent"
 
     def to_dict(self) -> dict[str, Any]:
         from neurectomy.serialise import loss_json
@@ -422,7 +425,7 @@ def summarise(deficit: Deficit) -> str:
     surgical = all(c.method == "surgical_cut" for c in deficit.cuts)
     cut_text = "; ".join(
         f"{c.side} {c.nerve_name} "
-        + (f"at {c.at}" if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
+        + (_where(c.at) if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
         + ("" if surgical else f" by {get_method(c.method).name}")
         for c in deficit.cuts
     )
@@ -430,10 +433,16 @@ def summarise(deficit: Deficit) -> str:
     if kinds == {"none"}:
         return f"Releasing the {cut_text}: no fibres are interrupted, so nothing is lost."
     parts = [f"{'Cutting' if surgical else 'Interrupting'} the {cut_text}."]
-    if deficit.temporary:
+    blocks = {c.method for c in deficit.cuts if c.interruption == "temporary"}
+    if deficit.temporary and blocks == {"diagnostic_block"}:
+        parts.append(
+            "The losses are temporary: a local anaesthetic blocks conduction for hours, nothing is destroyed, and "
+            "feeling and strength return as it wears off."
+        )
+    elif deficit.temporary:
         parts.append(
             "The losses are temporary: the basal lamina tubes survive, so fibres regrow along them and function "
-            "(and pain) return."
+            "(and pain) return over weeks to months (see the course over time for this method)."
         )
     elif "temporary" in kinds:
         parts.append("Losses from the neurolytic or diagnostic blocks return; those from the surgical cuts stay.")
@@ -442,8 +451,9 @@ def summarise(deficit: Deficit) -> str:
         numb = [x for x in skin if x.effect == "anaesthetic"]
         area = sum((x.target.area_cm2 or 0.0) * x.supply_lost for x in skin)
         parts.append(
-            f"Skin: {len(numb)} region(s) numb (anaesthetic), {len(skin) - len(numb)} with reduced feeling "
-            f"(hypoaesthetic), about {area:.0f} cm² of sensory supply lost."
+            f"Skin: {len(numb)} region(s) numb (anaesthetic)"
+            + (f", {len(skin) - len(numb)} with reduced feeling (hypoaesthetic)" if len(skin) > len(numb) else "")
+            + f"; about {area:.0f} cm² of sensory supply lost."
         )
     else:
         parts.append("No skin numbness.")
@@ -469,6 +479,11 @@ def summarise(deficit: Deficit) -> str:
         if items:
             parts.append(f"{label}: {_listing([f'{x.target.name} ({x.effect})' for x in items])}.")
     return " ".join(parts)
+
+
+def _where(at: str) -> str:
+    """ "at the inguinal ligament", but "distal to the branch to X" as given."""
+    return at if normalise(at).startswith(("distal to", "proximal to")) else f"at {at}"
 
 
 def _listing(names: Sequence[str], limit: int = 8) -> str:

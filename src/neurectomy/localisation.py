@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
 from neurectomy.lesion import SIDES, Side
-from neurectomy.names import RequestError, listing
+from neurectomy.names import RequestError, UnknownNameError, listing
 
 Observed = Literal["absent", "reduced", "normal"]
 CATEGORIES: tuple[Observed, ...] = ("absent", "reduced", "normal")
@@ -105,9 +105,29 @@ def read_findings(
 
     found: dict[int, Finding] = {}
 
+    fits = {
+        "numb": ("skin",),
+        "hypo": ("skin",),
+        "paralysed": ("muscle",),
+        "weak": ("muscle",),
+        "mrc": ("muscle",),
+    }
+
     def add(texts: Iterable[str], observed: Observed, field: str, label: str) -> None:
         for text in texts:
-            for t in resolve_function(atlas, text):
+            try:
+                targets = resolve_function(atlas, text)
+            except UnknownNameError as exc:
+                exc.field = field
+                raise
+            for t in targets:
+                kinds = fits.get(field)
+                if kinds and atlas.targets[t].kind not in kinds:
+                    raise RequestError(
+                        field,
+                        f"{atlas.targets[t].name} is a {atlas.targets[t].kind}; '{label}' is a finding of a "
+                        f"{' or '.join(kinds)} (use lost for a function, spared for anything examined normal)",
+                    )
                 old = found.get(t)
                 if old is not None and old.observed != observed:
                     raise RequestError(
@@ -276,61 +296,116 @@ def localise(
         for t in range(len(atlas.targets)):
             obs.setdefault(t, Finding(t, "normal", "not mentioned (closed world)"))
     examined = np.array(sorted(obs), dtype=np.int64)
-    local = {int(t): i for i, t in enumerate(examined)}
-    paths = sorted({p for t in examined for p in atlas.target_paths[t]})
-    pcol = {p: i for i, p in enumerate(paths)}
-    path_t = np.array([local[atlas.path_target[p]] for p in paths], dtype=np.int64)
-    path_w = np.array([atlas.path_weight[p] for p in paths])
-    abnormal = np.array([obs[int(t)].observed != "normal" for t in examined])
-    abnormal_paths = [pcol[p] for p in paths if abnormal[local[atlas.path_target[p]]]]
-    relevant = sorted({c for i in abnormal_paths for c in P.covering[paths[i]]})
+    relevant = sorted(
+        {c for t in obs if obs[t].observed != "normal" for p in atlas.target_paths[t] for c in P.covering[p]}
+    )
     if len(relevant) > max_relevant:
         raise RequestError("numb", f"the findings fit {len(relevant)} sites; name fewer or more specific findings")
-    hit = np.zeros((len(relevant), len(paths)), dtype=bool)
-    row = {c: i for i, c in enumerate(relevant)}
-    for j, p in enumerate(paths):
-        for c in P.covering[p]:
-            if c in row:
-                hit[row[c], j] = True
-    loglik_table = np.stack([_LOG[obs[int(t)].observed] for t in examined])  # (E, 3)
-
-    from scipy.sparse import csr_matrix
-
-    to_targets = csr_matrix((path_w, (np.arange(len(paths)), path_t)), shape=(len(paths), len(examined)))
-
-    def score(masks: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
-        loss = np.asarray(masks.astype(np.float64) @ to_targets)
-        cat = _category(loss)
-        return loglik_table[np.arange(len(examined)), cat].sum(axis=1)  # type: ignore[no-any-return]
-
-    weights = P.weight
-    log_single_prior = math.log(1.0 - TWO_LESIONS) - math.log(weights.sum())
-    log_pair_prior = math.log(TWO_LESIONS) - math.log((weights.sum() ** 2 - (weights**2).sum()) / 2.0)
-    w_rel = np.log(weights[relevant]) if relevant else np.zeros(0)
-    singles = score(hit) + log_single_prior + w_rel
-    hyps: list[tuple[float, tuple[int, ...]]] = [(float(s), (c,)) for s, c in zip(singles, relevant, strict=True)]
-    if len(relevant) > 1:
-        ii, jj = np.triu_indices(len(relevant), k=1)
-        # a pair in which one lesion interrupts everything the other does is that one lesion, not two
-        bits = [P.bits[c] for c in relevant]
-        nested = np.fromiter(
-            ((bits[a] | bits[b]) in (bits[a], bits[b]) for a, b in zip(ii.tolist(), jj.tolist(), strict=True)),
-            dtype=bool,
-            count=len(ii),
-        )
-        ii, jj = ii[~nested], jj[~nested]
-        if len(ii):
-            pair_scores = score(hit[ii] | hit[jj]) + log_pair_prior + w_rel[ii] + w_rel[jj]
-            hyps += [(float(s), (relevant[a], relevant[b])) for s, a, b in zip(pair_scores, ii, jj, strict=True)]
-    if not hyps:
+    if not relevant:
         raise RequestError("numb", "no lesion of one or two nerves takes away these findings")
-    logs = np.array([h[0] for h in hyps])
+    logs, pairs = _score(atlas, P, relevant, examined, np.stack([_LOG[obs[int(t)].observed] for t in examined]))
     post = np.exp(logs - logs.max())
     post /= post.sum()
-    order = np.argsort(-post, kind="stable")
-    sites = tuple(_site(atlas, P, hyps[k][1], float(post[k]), obs, side) for k in order[:top])
-    tests = _next_tests(atlas, P, [hyps[k][1] for k in order[:40]], post[order[:40]], obs, side, next_tests)
-    return Localisation(sites, tests, side, len(hyps))
+    k = min(max(top, 40), len(post))
+    best = np.argpartition(-post, k - 1)[:k]
+    best = best[np.lexsort((best, -post[best]))]  # the order of a stable sort of every hypothesis by posterior
+    R = len(relevant)
+
+    def lesion_of(h: int) -> tuple[int, ...]:
+        return (relevant[h],) if h < R else (relevant[pairs[0][h - R]], relevant[pairs[1][h - R]])
+
+    ranked = [lesion_of(int(h)) for h in best]
+    sites = tuple(_site(atlas, P, ranked[i], float(post[h]), obs, side) for i, h in enumerate(best[:top]))
+    tests = _next_tests(atlas, P, ranked[:40], post[best[:40]], obs, side, next_tests)
+    return Localisation(sites, tests, side, len(logs))
+
+
+@lru_cache(maxsize=4)
+def _window_paths(atlas: Atlas) -> Any:
+    """Every window's paths as a sparse (windows x paths) matrix, and the paths' targets and weights."""
+    from scipy.sparse import csr_matrix
+
+    P = pool(atlas)
+    indptr = np.cumsum([0] + [len(w.paths) for w in P.windows])
+    indices = np.fromiter((p for w in P.windows for p in w.paths), dtype=np.int64, count=int(indptr[-1]))
+    shape = (len(P.windows), len(atlas.path_target))
+    W = csr_matrix((np.ones(len(indices)), indices, indptr), shape=shape)
+    return W, np.asarray(atlas.path_target, dtype=np.int64), np.asarray(atlas.path_weight, dtype=np.float64)
+
+
+def _score(
+    atlas: Atlas, P: Pool, relevant: Sequence[int], examined: npt.NDArray[np.int64], ll: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Log posterior (unnormalised) of every single lesion of ``relevant`` and of every pair that is not one lesion
+    (neither interrupts everything the other does), and the pairs (as two index arrays into ``relevant``).
+
+    Exact, without a (pairs x paths) matrix: the loss of a pair whose path sets are disjoint is the sum of the two
+    single losses, so its log-likelihood is ``base + delta[a] + delta[b]`` plus a correction on the targets both
+    reduce (reduced twice is reduced once, or absent where the two shares add up to all of the supply): two
+    (relevant x relevant) products. Pairs whose path sets overlap without nesting (plexus merges) lose
+    ``L[a] + L[b] - shared``, corrected on the targets both touch."""
+    from scipy.sparse import csr_matrix
+
+    W, path_target, weight = _window_paths(atlas)
+    R, E = len(relevant), len(examined)
+    H = W[list(relevant)]  # (R, paths)
+    col = np.full(len(atlas.targets), -1)
+    col[examined] = np.arange(E)
+    path_e = col[path_target]
+    on = np.flatnonzero(path_e >= 0)
+    to_e = csr_matrix((weight[on], (on, path_e[on])), shape=(len(path_target), E))
+    L = (H @ to_e).toarray()  # (R, E): each single lesion's loss of each examined target
+    cat1 = _category(L)
+    rows = np.arange(E)
+    normal = ll[:, 2]
+    delta = (ll[rows, cat1] - normal).sum(axis=1)
+    base = float(normal.sum())
+    inter = (H @ H.T).toarray()  # paths shared by two lesions
+    size = np.diff(H.indptr)
+    ii, jj = np.triu_indices(R, k=1)
+    shared = inter[ii, jj]
+    keep = (shared != size[ii]) & (shared != size[jj])  # a nested pair is the larger lesion alone
+    ii, jj, shared = ii[keep], jj[keep], shared[keep]
+    # disjoint pairs: targets both reduce turn from 'reduced twice' into reduced, or absent when the shares add to 1
+    reduced = csr_matrix(cat1 == 1, dtype=np.float64)
+    corr = (reduced.multiply(normal - ll[:, 1]).tocsr() @ reduced.T).toarray()
+    r_idx, e_idx = np.nonzero(cat1 == 1)
+    if len(r_idx):
+        vals = L[r_idx, e_idx]
+        order = np.lexsort((vals, e_idx))
+        r_idx, e_idx, vals = r_idx[order], e_idx[order], vals[order]
+        first = np.ones(len(vals), dtype=bool)
+        first[1:] = (e_idx[1:] != e_idx[:-1]) | (vals[1:] != vals[:-1])
+        cls = np.cumsum(first) - 1  # one class per (target, loss)
+        ce, cv = e_idx[first], vals[first]
+        A = csr_matrix((np.ones(len(r_idx)), (r_idx, cls)), shape=(R, len(ce)))
+        starts = np.flatnonzero(np.r_[True, ce[1:] != ce[:-1]])
+        sizes = np.diff(np.r_[starts, len(ce)])
+        group = np.repeat(np.arange(len(starts)), sizes)
+        k = np.repeat(np.arange(len(ce)), sizes[group])  # every ordered pair of classes of one target
+        m = starts[group[k]] + np.arange(len(k)) - np.repeat(np.cumsum(sizes[group]) - sizes[group], sizes[group])
+        whole = cv[k] + cv[m] >= FULL
+        if whole.any():
+            e_of = ce[k[whole]]
+            C = csr_matrix((ll[e_of, 0] - ll[e_of, 1], (k[whole], m[whole])), shape=(len(ce), len(ce)))
+            corr += (A @ C @ A.T).toarray()
+    pair_ll = base + delta[ii] + delta[jj] + corr[ii, jj]
+    over = np.flatnonzero(shared > 0)
+    if len(over):
+        oi, oj = ii[over], jj[over]
+        touched = csr_matrix(L > 0, dtype=np.float64)
+        both = touched[oi].multiply(touched[oj]).tocoo()  # (overlapping pair, target) both touch
+        pr, pe = both.row, both.col
+        common = (H[oi].multiply(H[oj]).tocsr() @ to_e).tocsr()
+        lp = L[oi[pr], pe] + L[oj[pr], pe] - np.asarray(common[pr, pe]).ravel()
+        c = ll[pe, _category(lp)] - ll[pe, cat1[oi[pr], pe]] - ll[pe, cat1[oj[pr], pe]] + normal[pe]
+        pair_ll[over] = base + delta[oi] + delta[oj] + np.bincount(pr, weights=c, minlength=len(over))
+    w = P.weight
+    log_single = math.log(1.0 - TWO_LESIONS) - math.log(w.sum())
+    log_pair = math.log(TWO_LESIONS) - math.log((w.sum() ** 2 - (w**2).sum()) / 2.0)
+    w_rel = np.log(w[list(relevant)])
+    logs = np.concatenate([base + delta + log_single + w_rel, pair_ll + log_pair + w_rel[ii] + w_rel[jj]])
+    return logs, (ii, jj)
 
 
 def _loss_of(atlas: Atlas, P: Pool, lesion: Sequence[int]) -> npt.NDArray[np.float64]:

@@ -257,7 +257,7 @@ METHODS: dict[str, Method] = {
             "Heat coagulates a short segment; the medial branches regrow and pain returns after months.",
             "E072, E073 (lumbar medial branch), E196, E197 (cervical), E101, E103 (genicular); estimate: classed as "
             "axonotmesis",
-            ("rf", "rfa", "radiofrequency ablation", "rhizotomy"),
+            ("rf", "rfa", "radiofrequency ablation", "radiofrequency denervation"),
         ),
         Method(
             "decompression",
@@ -274,7 +274,7 @@ METHODS: dict[str, Method] = {
             _MATURATION,
             "The entrapping tissue is released; the nerve is not cut, so no territory goes numb.",
             "E002 (LFCN neurolysis); seed ('pain that has not responded to nerve decompression')",
-            ("neurolysis", "release", "decompression surgery"),
+            ("release", "surgical release", "decompression surgery", "external neurolysis"),
         ),
         Method(
             "diagnostic_block",

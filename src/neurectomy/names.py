@@ -30,6 +30,7 @@ def suggest(query: str, choices: Iterable[str], limit: int = 5) -> list[str]:
         return (fuzz.WRatio(a, b) + fuzz.token_set_ratio(a, b)) / 2
 
     unique = list(dict.fromkeys(choices))
+    query = query[:200]  # a name is never longer; fuzzy matching of huge text is slow, not helpful
     found = process.extract(query, unique, scorer=score, processor=utils.default_process, limit=limit * 3)
     floor = max(50.0, found[0][1] - 20.0) if found else 50.0
     out: list[str] = []
@@ -58,12 +59,18 @@ def listing(names: Sequence[str]) -> str:
 class UnknownNameError(LookupError):
     """A name that the atlas does not know; carries suggestions for the user."""
 
-    def __init__(self, kind: str, query: str, suggestions: Sequence[str]) -> None:
+    def __init__(self, kind: str, query: str, suggestions: Sequence[str], field: str | None = None) -> None:
         self.kind = kind
         self.query = query
         self.suggestions = list(suggestions)
+        #: the request field the name came from (``also``, ``avoid``, ``numb``…); the kind when not known
+        self.field = field or kind
         hint = f"; did you mean: {listing(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {query!r}{hint}")
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.field == self.kind else f"{self.field}: {text}"
 
 
 class AmbiguousNameError(UnknownNameError):
@@ -80,6 +87,7 @@ class AmbiguousNameError(UnknownNameError):
         self.query = query
         self.suggestions = names[:shown] + more
         self.candidates = names
+        self.field = kind
 
 
 class RequestError(ValueError):

@@ -37,6 +37,7 @@ class Plan:
     alternatives: tuple[str, ...]
     created: str
     patient: Patient | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def cuts(self) -> tuple[dict[str, Any], ...]:
@@ -65,12 +66,14 @@ def make_plan(
     also: Sequence[Cut] = (),
     patient: Patient | None = None,
     days: npt.ArrayLike | None = None,
+    warnings: Sequence[str] = (),
 ) -> Plan:
-    """Build a plan from a named procedure or a nerve (plus method); the patient, if given, decides the side."""
+    """Build a plan from a named procedure or a nerve (plus method), on ``side`` (the request settles the side and
+    any conflict with the patient's record: :class:`neurectomy.requests.PlanRequest`)."""
     if procedure is None and nerve is None:
         raise ValueError("give a procedure or a nerve")
     proc = get_procedure(procedure) if isinstance(procedure, str) else procedure
-    chosen_side: Side = patient.side if patient is not None and side == "left" else side
+    chosen_side: Side = side
     meth = get_method(method or (proc.method if proc else "surgical_cut"))
     ends = tuple(
         get_end_treatment(e)
@@ -88,7 +91,18 @@ def make_plan(
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
     return Plan(
-        proc, meth, ends, deficit, tl, cand, risks, evidence, tuple(alternatives), date.today().isoformat(), patient
+        proc,
+        meth,
+        ends,
+        deficit,
+        tl,
+        cand,
+        risks,
+        evidence,
+        tuple(alternatives),
+        date.today().isoformat(),
+        patient,
+        tuple(warnings),
     )
 
 

@@ -242,6 +242,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "version": neurectomy.__version__,
         "date": plan.created,
         "summary": plan.deficit.summary,
+        "warnings": list(plan.warnings),
         "patient": _patient_rows(patient),
         "procedure": plan.procedure,
         "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],

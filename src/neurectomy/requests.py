@@ -37,10 +37,32 @@ _MM = re.compile(r"^(?P<mm>\d+(?:\.\d+)?)\s*mm$", re.I)
 
 
 def check_side(value: str, field: str = "side") -> Side:
-    """``value`` if it is a side, else a :class:`RequestError` naming ``field``."""
-    if value not in SIDES:
+    """``value`` (any case) if it is a side, else a :class:`RequestError` naming ``field``."""
+    side = value.strip().lower() if isinstance(value, str) else value
+    if side not in SIDES:
         raise RequestError(field, f"side must be one of {', '.join(SIDES)}, not {value!r}")
-    return value  # type: ignore[return-value]
+    return side  # type: ignore[return-value]
+
+
+def check_lateral(value: str, field: str = "side") -> Side:
+    """A side for a request that picks nerves (target, localise): left or right; a midline nerve stays midline."""
+    side = check_side(value, field)
+    if side == "midline":
+        raise RequestError(field, "give the side to work on, left or right (midline structures are found either way)")
+    return side
+
+
+MAX_TEXT = 200
+
+
+def _texts(values: Iterable[Any] | str | None, field: str = "text") -> tuple[Any, ...]:
+    if values is None:
+        return ()
+    out = (values,) if isinstance(values, str) else tuple(values)
+    for v in out:
+        if isinstance(v, str) and len(v) > MAX_TEXT:
+            raise RequestError(field, f"a name is at most {MAX_TEXT} characters (this one has {len(v)})")
+    return out
 
 
 def check_method(value: str) -> str:
@@ -104,12 +126,6 @@ def _split_weight(item: str) -> tuple[str, float]:
         raise RequestError("weight", f"write KIND=NUMBER (e.g. muscle=5), not {item!r}") from None
 
 
-def _texts(values: Iterable[Any] | str | None) -> tuple[Any, ...]:
-    if values is None:
-        return ()
-    return (values,) if isinstance(values, str) else tuple(values)
-
-
 # --------------------------------------------------------------------------- lesion
 @dataclass(frozen=True)
 class LesionRequest:
@@ -131,11 +147,19 @@ class LesionRequest:
         """The request from the options every surface offers (``also``: ``"[side:]NERVE[@LANDMARK|@N mm]"``)."""
         chosen = check_side(side)
         key = check_method(method)
-        first = nerve if isinstance(nerve, Cut) else Cut(nerve, at=at, mm=mm, side=chosen, method=key)
-        return cls((first, *(parse_cut(spec, chosen, key) for spec in _texts(also))))
+        if isinstance(nerve, Cut):
+            if at is not None or mm is not None or chosen != DEFAULT_SIDE or key != DEFAULT_METHOD:
+                raise RequestError("nerve", "a Cut carries its own position, side and method; set them on the Cut")
+            first = nerve
+        else:
+            _texts(nerve, "nerve")
+            first = Cut(nerve, at=at, mm=mm, side=chosen, method=key)
+        return cls((first, *(parse_cut(spec, chosen, key) for spec in _texts(also, "also"))))
 
     def resolve(self, atlas: Atlas) -> tuple[ResolvedCut, ...]:
         """Every cut located on the atlas; an error in a further cut names the field ``also``."""
+        from neurectomy.names import UnknownNameError
+
         out = []
         for i, cut in enumerate(self.cuts):
             try:
@@ -144,6 +168,10 @@ class LesionRequest:
                 if i == 0:
                     raise
                 raise RequestError("also", f"{cut.nerve}: {exc.message}", exc.suggestions) from None
+            except UnknownNameError as exc:
+                if i > 0:
+                    exc.field = "also"
+                raise
         return tuple(out)
 
     def run(self, atlas: Atlas) -> Deficit:
@@ -181,22 +209,22 @@ class TargetRequest:
         weights: Iterable[str] | Mapping[str, float] | None = None,
         with_plans: bool = False,
     ) -> TargetRequest:
-        regions_t, functions_t = _texts(regions), _texts(functions)
+        regions_t, functions_t = _texts(regions, "region"), _texts(functions, "function")
         if not regions_t and not functions_t:
             raise RequestError("region", "give at least one region or function")
-        if not 0 < coverage <= 1:
-            raise RequestError("coverage", f"coverage must be in (0, 1], not {coverage!r}")
+        if not 0.01 <= coverage <= 1:
+            raise RequestError("coverage", f"coverage must be between 0.01 and 1, not {coverage!r}")
         if top < 1:
             raise RequestError("top", f"top must be at least 1, not {top!r}")
         return cls(
             regions_t,
             functions_t,
-            check_side(side),
+            check_lateral(side),
             int(top),
             bool(spare_motor),
             check_method(method),
             float(coverage),
-            _texts(avoid),
+            _texts(avoid, "avoid"),
             parse_weights(weights),
             bool(with_plans),
         )
@@ -241,6 +269,7 @@ class PlanRequest:
     end_treatments: tuple[str, ...] | None = None
     patient: Patient | None = None
     years: float | None = None
+    side_confirmed: bool = True
 
     @classmethod
     def build(
@@ -250,29 +279,53 @@ class PlanRequest:
         nerve: str | None = None,
         at: str | None = None,
         mm: float | None = None,
-        side: str = DEFAULT_SIDE,
+        side: str | None = None,
         method: str | None = None,
         end_treatments: Iterable[str] | None = None,
         also: Iterable[str | Cut] | None = (),
         patient: Any = None,
         years: float | None = None,
     ) -> PlanRequest:
-        """The request from every surface's options; ``patient`` is a Patient, a dict of its fields or a YAML path."""
+        """The request from every surface's options; ``patient`` is a Patient, a dict of its fields or a YAML path.
+
+        The side is the one asked for, else the patient's; a request and a patient record that disagree are refused
+        (a wrong-side plan must not be produced quietly), and a plan with neither says so in its warnings.
+        """
+        from neurectomy.methods import get_method
         from neurectomy.procedures import get_procedure
 
         if not procedure and not nerve:
             raise RequestError("procedure", "give a procedure or a nerve")
         if not nerve and (at is not None or mm is not None):
             raise RequestError("nerve", "a position (at/mm) needs a nerve")
-        chosen = check_side(side)
-        proc = get_procedure(procedure).id if procedure else None
+        person = _patient(patient)
+        asked = None if side is None else check_side(side)
+        recorded = None if person is None else person.side
+        if asked in ("left", "right") and recorded is not None and asked != recorded:
+            raise RequestError(
+                "side", f"the plan asks for the {asked} side but the patient record says {recorded}; resolve this first"
+            )
+        chosen: Side = asked or recorded or DEFAULT_SIDE
+        proc = get_procedure(procedure) if procedure else None
         key = check_method(method) if method else None
+        if proc is not None and key is not None and key != get_method(proc.method).key:
+            raise RequestError(
+                "method",
+                f"the {proc.name} is done by {get_method(proc.method).name}; to see the same nerve treated by "
+                f"{get_method(key).name}, plan the nerve itself (nerve=…, method={key}) or the procedure that does it",
+            )
+        meth = get_method(key or (proc.method if proc else DEFAULT_METHOD))
         ends = None if end_treatments is None else tuple(get_end_treatment(e).key for e in end_treatments)
-        cuts = (Cut(nerve, at=at, mm=mm, side=chosen, method=key or DEFAULT_METHOD),) if nerve else ()
-        extra = tuple(parse_cut(spec, chosen, key or DEFAULT_METHOD) for spec in _texts(also))
+        if ends and meth.family != "surgical":
+            raise RequestError(
+                "end_treatments",
+                f"{meth.name} leaves no cut end to treat; end treatments ({', '.join(ends)}) go with a surgical cut",
+            )
+        cuts = (Cut(nerve, at=at, mm=mm, side=chosen, method=meth.key),) if nerve else ()
+        extra = tuple(parse_cut(spec, chosen, meth.key) for spec in _texts(also, "also"))
         if years is not None and not (0 < years <= 100):
             raise RequestError("years", f"years must be in (0, 100], not {years!r}")
-        return cls(proc, cuts + extra, chosen, key, ends, _patient(patient), years)
+        return cls(proc.id if proc else None, cuts + extra, chosen, key, ends, person, years, bool(asked or recorded))
 
     @classmethod
     def from_cut_plan(cls, cut_plan: CutPlan, patient: Any = None) -> PlanRequest:
@@ -285,8 +338,20 @@ class PlanRequest:
     def run(self, atlas: Atlas) -> Plan:
         from neurectomy.planning import make_plan
 
-        LesionRequest(self.cuts).resolve(atlas)  # every cut checked, each error naming its field
+        resolved = LesionRequest(self.cuts).resolve(atlas)  # every cut checked, each error naming its field
         first, *rest = self.cuts or (None,)
+        warnings = []
+        if not self.side_confirmed:
+            plan_sides = {c.side for c in resolved}
+            if self.procedure is not None:
+                from neurectomy.procedures import get_procedure
+
+                plan_sides |= {c.side for c in get_procedure(self.procedure).resolve_cuts(self.side)}
+            if plan_sides - {"midline"}:
+                warnings.append(
+                    f"Side not confirmed: the {self.side} side is assumed. Confirm the side (and record it on the "
+                    "patient) before this plan is used."
+                )
         return make_plan(
             atlas,
             procedure=self.procedure,
@@ -299,6 +364,7 @@ class PlanRequest:
             also=[c for c in rest if c is not None],
             patient=self.patient,
             days=None if self.years is None else timeline_days(self.years),
+            warnings=warnings,
         )
 
 
@@ -369,14 +435,14 @@ class LocaliseRequest:
     ) -> LocaliseRequest:
         """``mrc`` takes ``MUSCLE=GRADE`` items (0 paralysed, 1-4 weak, 5 normal) or a mapping."""
         req = cls(
-            _texts(numb),
-            _texts(hypo),
-            _texts(weak),
-            _texts(paralysed),
-            _texts(lost),
-            _texts(spared),
+            _texts(numb, "numb"),
+            _texts(hypo, "hypo"),
+            _texts(weak, "weak"),
+            _texts(paralysed, "paralysed"),
+            _texts(lost, "lost"),
+            _texts(spared, "spared"),
             _parse_mrc(mrc),
-            check_side(side),
+            check_lateral(side),
             int(top),
             bool(closed_world),
             int(next_tests),
@@ -412,7 +478,7 @@ class LocaliseRequest:
 def _parse_mrc(items: Iterable[str] | Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
     if not items:
         return ()
-    pairs = items.items() if isinstance(items, Mapping) else (_split_mrc(i) for i in _texts(items))
+    pairs = items.items() if isinstance(items, Mapping) else (_split_mrc(i) for i in _texts(items, "mrc"))
     out = []
     for name, grade in pairs:
         if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:

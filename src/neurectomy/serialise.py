@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 SideName = Literal["left", "right", "midline"]
 InterruptionName = Literal["permanent", "temporary", "none"]
+LastingName = Literal["permanent", "temporary", "partly permanent"]
 
 
 class Ref(TypedDict):
@@ -48,7 +49,7 @@ class LossJSON(TypedDict):
     side: SideName
     supply_lost: float
     permanent_supply_lost: float
-    lasting: InterruptionName
+    lasting: LastingName
     effect: str
     kind: str
     cut_by: list[str]
@@ -303,6 +304,7 @@ class PlanJSON(TypedDict):
     risks: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     patient: dict[str, Any] | None
+    warnings: list[str]
     created: str
     notice: str
 
@@ -348,6 +350,7 @@ def plan_json(p: Plan) -> PlanJSON:
         "risks": list(p.risks),
         "evidence": list(p.evidence),
         "patient": None if p.patient is None else p.patient.model_dump(mode="json"),
+        "warnings": list(p.warnings),
         "created": p.created,
         "notice": p.notice,
     }

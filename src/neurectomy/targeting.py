@@ -117,7 +117,8 @@ def _whole_word_match(have: Sequence[str], query: list[str]) -> bool:
 def resolve_region(atlas: Atlas, text: str, kind: str = "region") -> list[int]:
     """The one target named by ``text``: its name, a synonym or its id, or the skin region of that name
     (``"medial forearm"`` → skin of medial forearm); else the single target (skin first) whose name holds every
-    whole word of ``text`` (``"thenar"`` → skin of thenar eminence).
+    whole word of ``text``. No kind is preferred over another: "biceps" fits a skin region and two muscles, so it is
+    refused with the three offered.
 
     Nothing is guessed: a typo, a prefix or a phrase that fits several targets is an error that *offers* the
     candidates as suggestions, so the caller can choose one.
@@ -134,8 +135,6 @@ def resolve_region(atlas: Atlas, text: str, kind: str = "region") -> list[int]:
         if not query:
             continue
         found = [i for i, labels in enumerate(atlas.target_words) if any(_whole_word_match(w, query) for w in labels)]
-        skin = [i for i in found if atlas.targets[i].kind == "skin"]
-        found = skin or found
         if len(found) == 1:
             return found
         if found:
@@ -563,8 +562,8 @@ def target(
 
     if not regions and not functions:
         raise RequestError("region", "give at least one region or function")
-    if not 0 < coverage <= 1:
-        raise RequestError("coverage", f"coverage must be in (0, 1], not {coverage!r}")
+    if not 0.01 <= coverage <= 1:
+        raise RequestError("coverage", f"coverage must be between 0.01 and 1, not {coverage!r}")
     if side not in SIDES:
         raise RequestError("side", f"side must be one of {', '.join(SIDES)}, not {side!r}")
     if top < 1:

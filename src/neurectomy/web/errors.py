@@ -49,7 +49,13 @@ async def unknown_name_handler(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse(
             status_code=404,
-            content={"detail": str(exc), "kind": exc.kind, "query": exc.query, "suggestions": exc.suggestions},
+            content={
+                "detail": str(exc),
+                "kind": exc.kind,
+                "field": exc.field,
+                "query": exc.query,
+                "suggestions": exc.suggestions,
+            },
         )
     return _page(request, 404, f"Unknown {exc.kind}", str(exc), exc.suggestions)
 

@@ -15,6 +15,7 @@ class NotFound(BaseModel):
 
     detail: str
     kind: str
+    field: str
     query: str
     suggestions: list[str]
 
@@ -29,7 +30,7 @@ class PlanBody(BaseModel):
     nerve: str | None = Field(default=None, max_length=200, description="cut this nerve instead")
     at: str | None = Field(default=None, max_length=200)
     mm: float | None = Field(default=None, ge=0)
-    side: str = Field(default="left", max_length=20)
+    side: str | None = Field(default=None, max_length=20, description="left or right; else the patient's side")
     method: str | None = Field(default=None, max_length=100)
     end_treatments: list[str] | None = None
     also: list[str] = Field(default_factory=list, max_length=20)

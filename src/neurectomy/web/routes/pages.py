@@ -72,7 +72,13 @@ def _attempt(context: dict[str, Any], work: Callable[[], Any]) -> Any:
     try:
         return work()
     except UnknownNameError as exc:
-        context["error"] = {"message": str(exc), "field": exc.kind, "suggestions": exc.suggestions, "status": 404}
+        context["error"] = {
+            "message": str(exc),
+            "field": exc.field,
+            "query": exc.query,
+            "suggestions": exc.suggestions,
+            "status": 404,
+        }
     except RequestError as exc:
         context["error"] = {"message": exc.message, "field": exc.field, "suggestions": exc.suggestions, "status": 422}
     return None
@@ -267,7 +273,7 @@ PATIENT_FIELDS = (
 )
 
 
-def _patient(request: Request, side: str) -> Any:
+def _patient(request: Request, side: str | None) -> Any:
     if not any(_text(request, f) for f in PATIENT_FIELDS):
         return None
     from neurectomy.candidacy import Patient
@@ -277,7 +283,7 @@ def _patient(request: Request, side: str) -> Any:
     values: dict[str, Any] = {
         "indication": _opt(request, "indication"),
         "goal": _text(request, "goal") or "pain_relief",
-        "side": side if side in ("left", "right") else "left",
+        "side": side if side in ("left", "right") else None,
         "pain_nrs": _float(request, "pain_nrs", 0, 10),
         "pain_months": _float(request, "pain_months", 0, 1200),
         "failed_treatments": tuple(_lines(request, "failed")),
@@ -295,7 +301,7 @@ def _patient(request: Request, side: str) -> Any:
 
 
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
-    side = _side(request)
+    side = _opt(request, "side")
     return PlanRequest.build(
         _opt(request, "procedure"),
         nerve=_opt(request, "nerve"),
@@ -338,17 +344,40 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
             context["timeline_spec"] = views.timeline_spec(plan)
             context["groups"] = views.GROUP_TITLES
             columns = [("This plan", plan)]
-            for method, label in (("phenol", "Neurolytic block (phenol)"), ("decompression", "Decompression")):
-                if plan.method.key != method:
-                    other = _attempt({}, lambda m=method: _plan_from(request, atlas, m))  # type: ignore[misc]
-                    if other is not None:
-                        columns.append((label, other))
+            for label, other in _alternatives(request, atlas, plan):
+                columns.append((label, other))
             context["compare"] = [(label, views.course_summary(p)) for label, p in columns]
             context["compare_rows"] = views.COMPARE_ROWS
             context["comparison_evidence"] = _comparison_evidence(plan)
             query = [(k, v) for k, v in q.multi_items() if v]
             context["query"] = urlencode(query)
     return _render(templates, request, "plan.html", status=_status(context), **context)
+
+
+def _alternatives(request: Request, atlas: Atlas, plan: Any) -> list[tuple[str, Any]]:
+    """What to show beside a plan: a named procedure's alternatives that are themselves procedures (each with its
+    own method, steps and evidence); for a nerve, the same nerve by a neurolytic block and by a decompression."""
+    from neurectomy.procedures import get_procedure
+
+    out: list[tuple[str, Any]] = []
+    if plan.procedure is not None:
+        side = _opt(request, "side")
+        patient = _patient(request, side)
+        for alt in plan.procedure.alternatives:
+            try:
+                proc = get_procedure(alt.name)
+            except UnknownNameError:
+                continue
+            other = _attempt({}, lambda p=proc: PlanRequest.build(p.id, side=side, patient=patient).run(atlas))  # type: ignore[misc]
+            if other is not None:
+                out.append((proc.name, other))
+        return out
+    for method, label in (("phenol", "Neurolytic block (phenol)"), ("decompression", "Decompression")):
+        if plan.method.key != method:
+            other = _attempt({}, lambda m=method: _plan_from(request, atlas, m))  # type: ignore[misc]
+            if other is not None:
+                out.append((label, other))
+    return out
 
 
 def _comparison_evidence(plan: Any) -> list[dict[str, Any]]:
@@ -366,7 +395,7 @@ def _report(request: Request, atlas: Atlas, kind: str) -> Response:
     except ImportError:
         return Response("The report module is not installed in this build.", status_code=501, media_type="text/plain")
     plan = _plan_from(request, atlas)
-    patient = _patient(request, _side(request))
+    patient = _patient(request, _opt(request, "side"))
     if kind == "html":
         return HTMLResponse(report.render_html(plan, patient))
     import tempfile

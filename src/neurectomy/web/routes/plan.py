@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from neurectomy.requests import DEFAULT_SIDE, PlanRequest
+from neurectomy.requests import PlanRequest
 from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep
 from neurectomy.web.schemas import NOT_FOUND, PlanBody
@@ -23,7 +23,9 @@ def plan(
     nerve: Annotated[str | None, Query(max_length=200, description="cut this nerve instead")] = None,
     at: Text = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
-    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
+    side: Annotated[
+        str | None, Query(max_length=20, description="left or right; if omitted, left with a warning")
+    ] = None,
     method: Annotated[str | None, Query(max_length=100)] = None,
     end: Annotated[list[str] | None, Query(max_length=6, description="end treatment(s) of the stump")] = None,
     also: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006

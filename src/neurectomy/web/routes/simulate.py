@@ -117,7 +117,7 @@ def timeline(
     nerve: Annotated[str | None, Query(max_length=200)] = None,
     at: Annotated[str | None, Query(max_length=200)] = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
-    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = "left",
+    side: Annotated[str | None, Query(max_length=20, description="left or right")] = None,
     method: Annotated[str | None, Query(max_length=100)] = None,
     end: Annotated[list[str] | None, Query(max_length=6)] = None,
     years: Annotated[float, Query(gt=0, le=100)] = 5.0,

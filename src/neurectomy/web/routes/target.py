@@ -27,7 +27,7 @@ def target(
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     spare_motor: bool = False,
     method: Annotated[str, Query(max_length=100, description="how each cut is made")] = DEFAULT_METHOD,
-    coverage: Annotated[float, Query(gt=0, le=1)] = 1.0,
+    coverage: Annotated[float, Query(description="share of each target's supply to cut, 0.01-1")] = 1.0,
     avoid: TextList = [],  # noqa: B006
     weight: Annotated[list[str], Query(max_length=10, description="KIND=NUMBER")] = [],  # noqa: B006
     plan: Annotated[bool, Query(description="add each answer's full Plan (as --plan)")] = False,

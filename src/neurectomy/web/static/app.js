@@ -79,10 +79,22 @@
 
   /* ---- suggestion chips fill the field they name and resubmit */
   $$("button.chip[data-fill]").forEach((chip) => chip.addEventListener("click", () => {
-    const map = { nerve: "nerve", region: "region", function: "region", target: "weak", procedure: "procedure", method: "method" };
-    const field = document.getElementById(map[chip.dataset.fill] || chip.dataset.fill);
+    const map = { function: "region", target: "weak", end_treatment: "end", "end treatment": "end" };
+    const field = document.getElementById(chip.dataset.fill) || document.getElementById(map[chip.dataset.fill]);
     if (!field) return;
-    field.value = chip.dataset.value;
+    const query = (chip.dataset.query || "").trim().toLowerCase();
+    if (field.tagName === "TEXTAREA" && query) {
+      /* a list field (further cuts, findings): replace only the line that was not understood */
+      const lines = field.value.split(/\n/);
+      const i = lines.findIndex((l) => l.trim().toLowerCase() === query || l.trim().toLowerCase().endsWith(query));
+      if (i >= 0) lines[i] = lines[i].toLowerCase().replace(query, chip.dataset.value); else lines.push(chip.dataset.value);
+      field.value = lines.join("\n");
+    } else if (field.tagName === "SELECT") {
+      const opt = Array.from(field.options).find((o) => o.value === chip.dataset.value || o.text === chip.dataset.value);
+      if (opt) opt.selected = true;
+    } else {
+      field.value = chip.dataset.value;
+    }
     if (field.form) field.form.submit();
   }));
 

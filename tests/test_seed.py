@@ -193,9 +193,7 @@ def test_s07_relieve_neuropathic_pain_or_permanently_disable_a_function(atlas):
     assert all(x.lasting == "permanent" for x in ets.deficit.losses)
     first, *rest = ets.deficit.cuts
     also = [f"{c.side}:{c.nerve_id}@{c.mm} mm" for c in rest]
-    temporary = neurectomy.plan(
-        nerve=first.nerve_id, mm=first.mm, side=first.side, also=also, method="phenol", years=5
-    )
+    temporary = neurectomy.plan(nerve=first.nerve_id, mm=first.mm, side=first.side, also=also, method="phenol", years=5)
     palm = [i for i, t in enumerate(temporary.timeline.target_ids) if t == "sweat_glands_of_palm"]
     assert temporary.timeline.curves.function[palm, -1].min() == pytest.approx(1.0)
     assert all(x.lasting == "temporary" for x in temporary.deficit.losses)

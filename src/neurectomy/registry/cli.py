@@ -215,11 +215,13 @@ def backup_cmd(
     database: DbOption = None,
 ) -> None:
     """Write a consistent, signed backup of the whole registry (portable between SQLite and PostgreSQL)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from neurectomy.registry.backup import BackupError, backup, read_key
 
     try:
         counts = backup(_engine(database), file, key=read_key(key_file, create=True))
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, SQLAlchemyError) as exc:
         _die(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return
     typer.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -232,12 +234,14 @@ def restore_cmd(
     database: DbOption = None,
 ) -> None:
     """Restore a backup into an empty database (one transaction); refused unless its signature matches."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from neurectomy.registry.backup import BackupError, read_key, restore
     from neurectomy.registry.db import make_engine
 
     try:
         counts = restore(make_engine(database), file, key=read_key(key_file))
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, SQLAlchemyError) as exc:
         _die(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return
     typer.echo(f"restored {file}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

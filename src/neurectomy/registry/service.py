@@ -5,6 +5,11 @@ the whole operation is one retried transaction) and a :class:`~neurectomy.regist
 validated by pydantic models with the same length limits as the columns; a bad input is an :class:`InvalidInput`
 naming the field. A registry session that writes rows without an audit entry cannot commit
 (:class:`neurectomy.registry.db.RegistrySession`).
+
+Everything is checked before it is stored, so that every accepted write can be read, exported as FHIR and backed
+up: text is Unicode without lone surrogates or control characters (:func:`text_problem`), codes are atlas ids or
+known vocabulary, plans have the plan shape. Sign-in is throttled per account and per client address
+(:func:`login`), and identified reads and exports are audited with their counts.
 """
 
 from __future__ import annotations
@@ -47,17 +52,27 @@ __all__ = [
     "NotFound",
     "OutcomeIn",
     "ProcedureIn",
+    "Throttled",
     "UnauditedWrite",
     "add_user",
     "attach_plan",
     "audit",
+    "audit_read",
     "authenticate",
     "case_view",
+    "check_plan",
     "create_case",
+    "deactivate_user",
     "get_case",
     "list_cases",
+    "login",
+    "read_case",
+    "read_cases",
     "record_outcome",
     "record_procedure",
+    "revoke_sessions",
+    "set_password",
+    "text_problem",
 ]
 
 

@@ -303,7 +303,10 @@ def test_spasticity_recurs_after_tibial_neurotomy(atlas):
 def test_recurrence_only_with_the_procedures_own_method(atlas):
     """Bug caught: a fitted surgical recurrence applied to the same targets blocked with phenol (the block's own
     course decides then)."""
-    phenol = neurectomy.plan("ets_r3_palmar_hyperhidrosis", method="phenol", years=5, atlas=atlas)
+    from neurectomy.planning import make_plan
+
+    days = np.arange(0.0, 5 * 365.25, 30.0)
+    phenol = make_plan(atlas, procedure="ets_r3_palmar_hyperhidrosis", method="phenol", days=days)
     palm = target_curve(phenol, "sweat_glands_of_palm")
     assert palm[-1] == pytest.approx(1.0)
 

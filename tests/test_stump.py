@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -53,7 +54,15 @@ def final(engine: str, method: str, ends: tuple[str, ...] = (), days: float = 18
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("method", ["cryoneurolysis", "phenol", "radiofrequency"])
 def test_neurolytic_block_reaches_targets_without_neuroma(engine: str, method: str) -> None:
-    r = final(engine, method, (), 120.0)
+    """With the tubes intact, regrowth is channelled: nearly every axon reaches its targets, no neuroma forms, and
+    nobody arrives faster than the sourced rate allows.
+
+    Bug caught: a block whose cones wander (neuroma, few reach) or outrun the rate. The run lasts the method's
+    latency plus twice the regrowth time (not a fixed 120 days, which checked radiofrequency before its 448-day
+    latency was over once the latencies were fitted to the evidence).
+    """
+    rules = stump.stump_rules(method)
+    r = final(engine, method, (), float(math.ceil(rules.latency + 2 * rules.distance / rules.rate + 30)))
     assert r.reached[-1] > 0.95
     assert not r.neuroma.any()
     # the tubes channel regrowth at the sourced rate: nobody arrives before latency + distance / rate

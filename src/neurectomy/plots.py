@@ -1,12 +1,16 @@
-"""Timeline charts as Vega-Lite specs, rendered offline (HTML with the library inlined, or PNG) by vl-convert."""
+"""Charts as Vega-Lite specs, rendered offline (HTML with the library inlined, or PNG) by vl-convert, and the
+result files of a cohort: this is an edge (the core computes, this module draws and writes files)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neurectomy.regrowth.kinetics import Timeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NOTICE = "Decision support and education, not a medical device."
 
@@ -150,3 +154,78 @@ def stump_spec(
             panel("neuroma index", neuroma, None),
         ],
     }
+
+
+def cohort_summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
+    """Vega-Lite chart: function at 1 and 5 years and neuroma rate per scenario, with 95% intervals."""
+    records = []
+    for r in summary.to_dict("records"):
+        for measure, lo, hi, label in (
+            ("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
+            ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
+            ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
+            ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year"),
+        ):
+            records.append(
+                {
+                    "scenario": str(r["scenario"]),
+                    "measure": label,
+                    "value": float(r[measure]),
+                    "lo": float(r[lo]),
+                    "hi": float(r[hi]),
+                }
+            )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {
+            "text": "Simulated cohort by scenario (95% intervals)",
+            "subtitle": f"{NOTICE} Model parameters: see sources.",
+        },
+        "data": {"values": records},
+        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
+        "spec": {
+            "width": 170,
+            "height": 220,
+            "layer": [
+                {
+                    "mark": "bar",
+                    "encoding": {
+                        "x": {"field": "scenario", "type": "nominal", "title": None},
+                        "y": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "scale": {"domain": [0, 1]},
+                            "title": "fraction",
+                        },
+                        "color": {"field": "scenario", "type": "nominal", "legend": None},
+                    },
+                },
+                {
+                    "mark": "rule",
+                    "encoding": {
+                        "x": {"field": "scenario", "type": "nominal"},
+                        "y": {"field": "lo", "type": "quantitative"},
+                        "y2": {"field": "hi"},
+                    },
+                },
+            ],
+        },
+    }
+
+
+def write_cohort_outputs(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Write a cohort's patients (``patients.parquet``), its summary (``summary.csv``) and the summary chart
+    (``summary.html``, which works offline, and ``summary.png``) into ``out_dir``; returns the paths in that order.
+
+    ``frame`` is :func:`neurectomy.regrowth.cohort.simulate_cohort`'s result, ``summary`` that of
+    :func:`~neurectomy.regrowth.cohort.summarise`.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "patients.parquet", out / "summary.csv"]
+    frame.to_parquet(paths[0], index=False)
+    summary.to_csv(paths[1], index=False)
+    spec = cohort_summary_spec(summary)
+    paths.append(write_chart(spec, out / "summary.html"))
+    paths.append(write_chart(spec, out / "summary.png"))
+    return paths

@@ -2,8 +2,9 @@
 
 Why a separate module: importing Numba costs about half a second, so the cohort module imports it only when a
 cohort runs. One loop serves both outputs: per-patient rows, or per-scenario sufficient statistics in constant
-memory. The random stream is SplitMix64 (a few integer operations per draw; NumPy's generators cost several times
-more per call inside the loop), seeded per chunk, so a chunk's result depends only on its seed.
+memory. Draws come from the kernels' one generator (:mod:`neurectomy.regrowth._random`, SplitMix64): patient ``i``
+of a cohort takes draws ``i * STRIDE`` to ``i * STRIDE + STRIDE - 1`` of the cohort's stream, whichever chunk it is
+simulated in, so a cohort is the same however it is cut into chunks (and wherever the chunks run).
 """
 
 from __future__ import annotations
@@ -13,22 +14,11 @@ import math
 import numba
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_SCALE = 1.0 / 9007199254740992.0  # 2**-53
+from neurectomy.regrowth._random import jump, uniform
 
-
-@numba.njit(cache=True, inline="always")
-def _next(state: np.ndarray) -> float:  # pragma: no cover - compiled
-    """One uniform draw in [0, 1) from SplitMix64; ``state`` is a one-element uint64 array."""
-    state[0] += _GOLDEN
-    z = state[0]
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * _SCALE
-
+# draws reserved per patient (a patient takes at most 10: scenario, age, rate, two for the body size, distance,
+# neuroma and its day, deafferentation and its day)
+STRIDE = 16
 
 # columns of a row (see cohort.COLUMNS) and of the statistics (count, then sum and sum of squares of each STAT)
 N_COLUMNS = 11
@@ -39,6 +29,7 @@ N_STATS = 5
 def simulate(
     n: int,
     seed: np.uint64,
+    first: int,
     table: np.ndarray,
     dist_table: np.ndarray,
     widths: np.ndarray,
@@ -46,12 +37,13 @@ def simulate(
     rows: np.ndarray,
     stats: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Simulate ``n`` patients. ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation) of
-    scenario k; ``constants`` = (age_lo, age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd,
-    neuroma onset, deafferentation onset, horizon 1, horizon 2). ``rows`` (n x 11) is filled if it has n rows;
-    ``stats`` (k x 11) is accumulated."""
+    """Simulate patients ``first`` to ``first + n - 1`` of the cohort whose stream is ``seed``.
+
+    ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation) of scenario k; ``constants`` =
+    (age_lo, age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd, neuroma onset, deafferentation
+    onset, horizon 1, horizon 2). ``rows`` (n x 11) is filled if it has n rows; ``stats`` (k x 11) is accumulated.
+    """
     state = np.empty(1, dtype=np.uint64)
-    state[0] = np.uint64(seed)
     k = table.shape[0]
     keep = rows.shape[0] == n
     age_lo, age_hi, slow, rate_lo, rate_hi, size_sd, onset_n, onset_d, h1, h2 = (
@@ -67,24 +59,25 @@ def simulate(
         constants[9],
     )
     for i in range(n):
-        a = min(int(_next(state) * k), k - 1)
-        age = age_lo + (age_hi - age_lo) * _next(state)
+        jump(state, seed, (first + i) * STRIDE)
+        a = min(int(uniform(state) * k), k - 1)
+        age = age_lo + (age_hi - age_lo) * uniform(state)
         slowing = min(max(1.0 - slow * max(age - 40.0, 0.0), 0.3), 1.0)
-        rate = (rate_lo + (rate_hi - rate_lo) * _next(state)) * slowing if table[a, 0] > 0 else 0.0
+        rate = (rate_lo + (rate_hi - rate_lo) * uniform(state)) * slowing if table[a, 0] > 0 else 0.0
         # Box-Muller normal for the body-size factor
-        normal = math.sqrt(-2.0 * math.log(1.0 - _next(state))) * math.cos(2.0 * math.pi * _next(state))
+        normal = math.sqrt(-2.0 * math.log(1.0 - uniform(state))) * math.cos(2.0 * math.pi * uniform(state))
         size = min(max(1.0 + size_sd * normal, 0.6), 1.4)
-        col = min(int(_next(state) * widths[a]), widths[a] - 1)
+        col = min(int(uniform(state) * widths[a]), widths[a] - 1)
         dist = dist_table[a, col] * size
         arrive = table[a, 1] + (dist / rate if rate > 0 else 0.0)
         mature = max(table[a, 2], 1e-9)
         ceiling = table[a, 3]
         f1 = ceiling * min(max((h1 - arrive) / mature, 0.0), 1.0)
         f2 = ceiling * min(max((h2 - arrive) / mature, 0.0), 1.0)
-        neuroma = _next(state) < table[a, 4]
-        nday = -math.log(1.0 - _next(state)) * onset_n if neuroma else math.nan
-        deaff = _next(state) < table[a, 5]
-        dday = -math.log(1.0 - _next(state)) * onset_d if deaff else math.nan
+        neuroma = uniform(state) < table[a, 4]
+        nday = -math.log(1.0 - uniform(state)) * onset_n if neuroma else math.nan
+        deaff = uniform(state) < table[a, 5]
+        dday = -math.log(1.0 - uniform(state)) * onset_d if deaff else math.nan
         event = (neuroma and nday <= h1) or (deaff and dday <= h1)
         pain = max(f1, 1.0 if event else 0.0)
         if keep:

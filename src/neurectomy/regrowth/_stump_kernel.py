@@ -2,8 +2,8 @@
 
 Why a separate module: importing Numba costs about half a second, so :mod:`~neurectomy.regrowth.stump` imports
 this only when the Numba engine runs. Replicates run in parallel on threads (the compiled loop releases the GIL);
-each has its own random stream (SplitMix64, seeded from the caller's ``numpy.random.Generator``), so results do
-not depend on the thread count.
+each has its own random stream (the kernels' one generator, :mod:`neurectomy.regrowth._random`, seeded from the
+caller's ``rng``), so results do not depend on the thread count.
 Gaussian draws use inverse transform on tabulated quantiles (one uniform and a look-up), like the turning angles.
 """
 
@@ -13,44 +13,20 @@ import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
+from neurectomy.regrowth._random import bits as _bits
+from neurectomy.regrowth._random import uniform as _uniform
+
 FloatArray = npt.NDArray[np.float64]
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-
 
 _S26 = np.uint64(26)
 _S52 = np.uint64(52)
 _MASK26 = np.uint64((1 << 26) - 1)
 _TO_UNIT26 = 1.0 / 67108864.0  # 2**-26
-
-
-@numba.njit(inline="always")
-def _bits(state: npt.NDArray[np.uint64]) -> Any:
-    """SplitMix64: the next 64 random bits from a one-element state."""
-    z = state[0] + _GOLDEN
-    state[0] = z
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@numba.njit(inline="always")
-def _uniform(state: npt.NDArray[np.uint64]) -> float:
-    """The next uniform in [0, 1) (53 bits)."""
-    return float(_bits(state) >> _S11) * _TO_UNIT
 
 
 @numba.njit(cache=True)

@@ -2,22 +2,26 @@
 
 Each simulated patient gets a scenario (nerve, cut, method, end treatment), an age, a body-size factor scaling the
 fibre length from the cut to a target the cut denervates, a regrowth rate, and random event times for a painful
-neuroma and for deafferentation pain. Patients are simulated in chunks by one vectorised NumPy function; every chunk
-has its own seed spawned from the run's seed, so the result is the same whether chunks run inline, on a local Dask
-cluster (the default for large runs) or on a remote scheduler (``scheduler="tcp://host:8786"``).
+neuroma and for deafferentation pain. Patients are simulated in chunks by one compiled loop
+(:mod:`~neurectomy.regrowth._cohort_kernel`). A cohort is one random stream drawn from ``rng`` (None | int |
+``numpy.random.Generator``, :func:`neurectomy.rng.check_random_state`) in which every patient has a fixed place, so
+the result is the same whatever the chunk size and whether chunks run inline, on a local Dask cluster (the default
+for large runs) or on a remote scheduler (``scheduler="tcp://host:8786"``).
+
+File output (Parquet, CSV, charts) is not done here: see :func:`neurectomy.plots.write_cohort_outputs`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neurectomy.methods import Param, get_end_treatment, get_method
 from neurectomy.regrowth.kinetics import DEAFFERENTATION_ONSET, NEUROMA_ONSET, method_parameters
+from neurectomy.rng import kernel_seeds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,19 +133,29 @@ def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.n
     return table, dist_table, widths, constants
 
 
-def _seed(seed: Any) -> np.uint64:
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
+def _first(first: int) -> int:
+    if first < 0:
+        raise ValueError("first must be >= 0")
+    return int(first)
 
 
-def simulate_chunk(scenarios: Sequence[Scenario], n: int, seed: Any) -> dict[str, np.ndarray]:
-    """``n`` patients as columns (compiled loop); deterministic for a seed (int or ``numpy.random.SeedSequence``)."""
+def simulate_chunk(scenarios: Sequence[Scenario], n: int, rng: Any = None, *, first: int = 0) -> dict[str, np.ndarray]:
+    """Patients ``first`` to ``first + n - 1`` of the cohort drawn with ``rng`` (None | int | Generator), as columns.
+
+    An int ``rng`` names one cohort, so consecutive chunks with the same int are the slices of one larger call:
+
+    >>> from neurectomy.regrowth.cohort import Scenario
+    >>> arms = [Scenario("cut", "sural nerve", "surgical_cut", distances_mm=(300.0,))]
+    >>> whole = simulate_chunk(arms, 6, 7)
+    >>> bool((simulate_chunk(arms, 2, 7, first=4)["age"] == whole["age"][4:]).all())
+    True
+    """
     from neurectomy.regrowth._cohort_kernel import N_COLUMNS, simulate
 
     table, dist_table, widths, constants = _inputs(scenarios)
     rows = np.empty((n, N_COLUMNS))
     stats = np.zeros((len(scenarios), N_COLUMNS))
-    simulate(n, _seed(seed), table, dist_table, widths, constants, rows, stats)
+    simulate(n, kernel_seeds(rng, 1)[0], _first(first), table, dist_table, widths, constants, rows, stats)
     out: dict[str, np.ndarray] = {name: rows[:, j].astype(np.float32) for j, name in enumerate(COLUMNS)}
     out["scenario"] = rows[:, 0].astype(np.int16)
     out["neuroma"] = rows[:, 7] > 0.5
@@ -149,26 +163,33 @@ def simulate_chunk(scenarios: Sequence[Scenario], n: int, seed: Any) -> dict[str
     return out
 
 
-def chunk_statistics(scenarios: Sequence[Scenario], n: int, seed: Any) -> np.ndarray:
-    """Sufficient statistics of one chunk per scenario (count; sums and sums of squares of ``STAT_COLUMNS``):
-    what a cohort of millions needs, in constant memory."""
+def chunk_statistics(scenarios: Sequence[Scenario], n: int, rng: Any = None, *, first: int = 0) -> np.ndarray:
+    """Sufficient statistics per scenario (count; sums and sums of squares of ``STAT_COLUMNS``) of the patients
+    :func:`simulate_chunk` would return: what a cohort of millions needs, in constant memory."""
     from neurectomy.regrowth._cohort_kernel import N_COLUMNS, simulate
 
     table, dist_table, widths, constants = _inputs(scenarios)
     stats = np.zeros((len(scenarios), N_COLUMNS))
-    simulate(n, _seed(seed), table, dist_table, widths, constants, np.empty((0, N_COLUMNS)), stats)
+    simulate(
+        n, kernel_seeds(rng, 1)[0], _first(first), table, dist_table, widths, constants, np.empty((0, N_COLUMNS)), stats
+    )
     return stats
 
 
 STAT_COLUMNS = ("neuroma", "deafferentation", "function_1y", "function_5y", "pain_1y")
 
 
-def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, seed: int) -> list[dict[str, float]]:
-    """The same model one patient at a time in plain Python (the benchmark's baseline; not used elsewhere)."""
+def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, rng: Any = None) -> list[dict[str, float]]:
+    """The same model one patient at a time in plain Python (the benchmark's baseline; not used elsewhere).
+
+    Plain Python draws from the standard library's generator (seeded from ``rng`` through the one helper): the
+    fastest a plain loop can draw, so the baseline is not slowed by NumPy's per-call cost. It agrees with
+    :func:`simulate_chunk` in distribution, not draw for draw.
+    """
     import math
     import random
 
-    rnd = random.Random(seed)
+    rnd = random.Random(int(kernel_seeds(rng, 1)[0]))
     params = [s.parameters() for s in scenarios]
     out = []
     for _ in range(n):
@@ -209,11 +230,12 @@ def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, seed: int) -> l
     return out
 
 
-def _chunks(n: int, chunk_size: int, seed: int) -> Iterator[tuple[int, np.random.SeedSequence]]:
-    count = max(1, -(-n // chunk_size))
-    seeds = np.random.SeedSequence(seed).spawn(count)
-    for i in range(count):
-        yield min(chunk_size, n - i * chunk_size), seeds[i]
+def _chunks(n: int, chunk_size: int) -> Iterator[tuple[int, int]]:
+    """(size, first patient) of each chunk."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    for first in range(0, n, chunk_size):
+        yield min(chunk_size, n - first), first
 
 
 def run_chunks(
@@ -221,14 +243,18 @@ def run_chunks(
     scenarios: Sequence[Scenario],
     n: int,
     *,
-    seed: int = 0,
+    rng: Any = None,
     chunk_size: int = 100_000,
     scheduler: str | None = None,
     backend: str = "auto",
     progress: Callable[[int, int], None] | None = None,
     client: Any = None,
 ) -> list[Any]:
-    """``func(scenarios, size, seed)`` over the chunks of ``n`` patients, in chunk order.
+    """``func(scenarios, size, seed, first=first)`` over the chunks of ``n`` patients, in chunk order.
+
+    ``rng`` (None | int | Generator) is drawn from once, here, for the cohort's seed; every chunk gets that seed and
+    the index of its first patient, so the result depends on ``rng``, ``n`` and the scenarios only, not on
+    ``chunk_size`` or where the chunks run.
 
     ``backend``: ``inline`` (this process), ``local`` (a Dask ``LocalCluster`` of two worker processes), ``auto``
     (inline for a single chunk, local otherwise); ``scheduler`` sends the chunks to an existing Dask cluster.
@@ -241,11 +267,12 @@ def run_chunks(
         raise ValueError("give at least one scenario")
     if backend not in ("auto", "inline", "local"):
         raise ValueError(f"backend must be auto, inline or local, not {backend!r}")
-    jobs = list(_chunks(n, chunk_size, seed))
+    jobs = list(_chunks(n, chunk_size))
+    seed = int(kernel_seeds(rng, 1)[0])
     results: list[Any] = [None] * len(jobs)
     if client is None and scheduler is None and (backend == "inline" or (backend == "auto" and len(jobs) == 1)):
-        for i, (size, ss) in enumerate(jobs):
-            results[i] = func(scenarios, size, ss)
+        for i, (size, first) in enumerate(jobs):
+            results[i] = func(scenarios, size, seed, first=first)
             if progress:
                 progress(i + 1, len(jobs))
         return results
@@ -260,7 +287,10 @@ def run_chunks(
     if own:
         client = Client(scheduler if scheduler is not None else cluster)  # type: ignore[no-untyped-call]
     try:
-        futures = {client.submit(func, list(scenarios), size, ss, pure=False): i for i, (size, ss) in enumerate(jobs)}
+        futures = {
+            client.submit(func, list(scenarios), size, seed, first=first, pure=False): i
+            for i, (size, first) in enumerate(jobs)
+        }
         for done, fut in enumerate(as_completed(futures), 1):  # type: ignore[no-untyped-call]
             results[futures[fut]] = fut.result()
             fut.release()
@@ -275,8 +305,8 @@ def run_chunks(
 
 
 def simulate_cohort(n: int, scenarios: Sequence[Scenario], **options: Any) -> pd.DataFrame:
-    """Every simulated patient as a row (see :func:`run_chunks` for ``seed``, ``chunk_size``, ``scheduler``,
-    ``backend`` and ``progress``)."""
+    """Every simulated patient as a row (see :func:`run_chunks` for ``rng``, ``chunk_size``, ``scheduler``,
+    ``backend``, ``progress`` and ``client``)."""
     import pandas as pd
 
     parts = run_chunks(simulate_chunk, scenarios, n, **options)
@@ -357,11 +387,12 @@ def sweep_stump(
     n_axons: int = 500,
     days: float = 180.0,
     replicates: int = 5,
-    seed: int = 0,
+    rng: Any = None,
     client: Any = None,
 ) -> pd.DataFrame:
     """The stump model over a grid of ``end_treatments`` (tuples of names), ``gap_mm`` and ``distance_mm``:
-    mean fraction reaching targets and neuroma index at the end, per grid point (Dask ``client.map`` if given)."""
+    mean fraction reaching targets and neuroma index at the end, per grid point (Dask ``client.map`` if given).
+    Each grid point gets its own seed drawn from ``rng`` (None | int | Generator)."""
     import itertools
 
     import pandas as pd
@@ -374,9 +405,9 @@ def sweep_stump(
         raise KeyError(f"cannot sweep {', '.join(unknown)}; sweepable: {', '.join(sorted(allowed))}")
     keys = list(grid)
     points = [dict(zip(keys, p, strict=True)) for p in itertools.product(*(grid[k] for k in keys))]
-    seeds = np.random.SeedSequence(seed).spawn(len(points))
+    seeds = [int(s) for s in kernel_seeds(rng, len(points))]
 
-    def run(point: dict[str, Any], ss: np.random.SeedSequence) -> dict[str, Any]:
+    def run(point: dict[str, Any], seed: int) -> dict[str, Any]:
         r = simulate_many(
             method,
             tuple(point.get("end_treatments", ())),
@@ -385,7 +416,7 @@ def sweep_stump(
             days=days,
             gap_mm=point.get("gap_mm"),
             distance_mm=point.get("distance_mm"),
-            rng=np.random.default_rng(ss),
+            rng=seed,
         )
         return {
             **{k: (" + ".join(v) or "none") if k == "end_treatments" else v for k, v in point.items()},
@@ -397,7 +428,7 @@ def sweep_stump(
     if client is not None:
         rows = client.gather(client.map(run, points, seeds, pure=False))
     else:
-        rows = [run(p, ss) for p, ss in zip(points, seeds, strict=True)]
+        rows = [run(p, seed) for p, seed in zip(points, seeds, strict=True)]
     return pd.DataFrame(rows)
 
 
@@ -422,75 +453,3 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
         )
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
-    """Vega-Lite chart: function at 1 and 5 years and neuroma rate per scenario, with 95% intervals."""
-    records = []
-    for r in summary.to_dict("records"):
-        for measure, lo, hi, label in (
-            ("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
-            ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
-            ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
-            ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year"),
-        ):
-            records.append(
-                {
-                    "scenario": str(r["scenario"]),
-                    "measure": label,
-                    "value": float(r[measure]),
-                    "lo": float(r[lo]),
-                    "hi": float(r[hi]),
-                }
-            )
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {
-            "text": "Simulated cohort by scenario (95% intervals)",
-            "subtitle": "Decision support and education, not a medical device. Model parameters: see sources.",
-        },
-        "data": {"values": records},
-        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
-        "spec": {
-            "width": 170,
-            "height": 220,
-            "layer": [
-                {
-                    "mark": "bar",
-                    "encoding": {
-                        "x": {"field": "scenario", "type": "nominal", "title": None},
-                        "y": {
-                            "field": "value",
-                            "type": "quantitative",
-                            "scale": {"domain": [0, 1]},
-                            "title": "fraction",
-                        },
-                        "color": {"field": "scenario", "type": "nominal", "legend": None},
-                    },
-                },
-                {
-                    "mark": "rule",
-                    "encoding": {
-                        "x": {"field": "scenario", "type": "nominal"},
-                        "y": {"field": "lo", "type": "quantitative"},
-                        "y2": {"field": "hi"},
-                    },
-                },
-            ],
-        },
-    }
-
-
-def write_outputs(frame: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Patients (Parquet), summary (CSV) and the chart (HTML that works offline, and PNG)."""
-    from neurectomy.plots import write_chart
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "patients.parquet", out / "summary.csv"]
-    frame.to_parquet(paths[0], index=False)
-    summary.to_csv(paths[1], index=False)
-    spec = summary_spec(summary)
-    paths.append(write_chart(spec, out / "summary.html"))
-    paths.append(write_chart(spec, out / "summary.png"))
-    return paths

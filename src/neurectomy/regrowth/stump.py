@@ -63,7 +63,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neurectomy.methods import EndTreatment, Method, Param, get_end_treatment, get_method
-from neurectomy.rng import check_random_state
+from neurectomy.rng import check_random_state, kernel_seeds
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -477,11 +477,11 @@ def _run_numba(
     threads: int | None = None,
 ) -> dict[str, Any]:
     """The Numba engine (:mod:`neurectomy.regrowth._stump_kernel`): the same rules, compiled, replicates in
-    parallel, each with its own random stream seeded from ``gen``."""
+    parallel, each with its own stream of :mod:`neurectomy.regrowth._random` seeded from ``gen``."""
     from neurectomy.regrowth import _stump_kernel
 
     c = step_constants(rules, dt)
-    seeds = gen.integers(0, np.iinfo(np.uint64).max, size=replicates, dtype=np.uint64, endpoint=True)
+    seeds = kernel_seeds(gen, replicates)
     targets = np.array(c.targets, dtype=np.float64).reshape(-1, 4)
     f = np.array(
         [

@@ -14,8 +14,8 @@ years and of pain at 1 year with normal 95% intervals — the columns ``simulate
 formulas of :func:`~neurectomy.regrowth.cohort.summarise`). It takes the same draws as the kernel: the cohort's
 seed comes from ``rng`` through :func:`neurectomy.rng.kernel_seeds` (:func:`cohort_seed`), and patient ``i``
 uses draws ``i * STRIDE …`` of that seed's SplitMix64 stream (:mod:`neurectomy.regrowth._random`). SplitMix64
-is counter based, so the loop's draws are generated in blocks by NumPy (:func:`splitmix_uniforms`, timed) and
-consumed one by one, at about the cost of a ``random.random()`` call each: the baseline is not slowed by a
+is counter based, so the loop's draws are generated in blocks by the package's one generator
+(:func:`neurectomy.regrowth._random.uniforms`, timed) and consumed one by one, at about the cost of a ``random.random()`` call each: the baseline is not slowed by a
 pure-Python generator. By default it runs the whole cohort of the first fast run (``rng=0``), so the work is the same.
 
 Same output: the loop's summary equals the fast path's for the same ``rng`` and ``n`` — counts exactly, every
@@ -48,6 +48,7 @@ from dask.distributed import Client, LocalCluster
 
 from neurectomy.api import default_atlas
 from neurectomy.regrowth._cohort_kernel import STRIDE
+from neurectomy.regrowth._random import uniforms
 from neurectomy.regrowth.cohort import (
     AGE_RANGE,
     AGE_SLOWING,
@@ -67,20 +68,6 @@ RELATIVE_TOLERANCE = 1e-9
 VARIANCE_TOLERANCE = 1e-12  # absolute, on a variance computed from sums of squares (see the module docstring)
 BLOCK = 20_000  # patients per block of pre-generated draws in the loop (bounded memory)
 Z95 = 1.959963984540054
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def splitmix_uniforms(seed: int, skip: int, n: int) -> np.ndarray:
-    """Draws ``skip … skip + n - 1`` of the SplitMix64 stream of ``seed`` as uniforms in [0, 1) (53 bits)."""
-    with np.errstate(over="ignore"):
-        z = np.uint64(seed) + (np.arange(skip + 1, skip + n + 1, dtype=np.uint64) * _GOLDEN)
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 def _wilson(k: float, n: float) -> tuple[float, float]:
@@ -114,7 +101,7 @@ def loop_summary(scenarios: Sequence[Scenario], n: int, rng: Any) -> pd.DataFram
     acc = [[0.0] * (1 + 2 * len(STAT_COLUMNS)) for _ in scenarios]
     for start in range(0, n, BLOCK):
         size = min(BLOCK, n - start)
-        block = splitmix_uniforms(seed, start * STRIDE, size * STRIDE).tolist()
+        block = uniforms(seed, size * STRIDE, skip=start * STRIDE).tolist()
         for i in range(size):
             draws = iter(block[i * STRIDE : (i + 1) * STRIDE])
             a = min(int(next(draws) * k), k - 1)

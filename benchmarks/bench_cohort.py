@@ -16,7 +16,8 @@ seed comes from ``rng`` through :func:`neurectomy.rng.kernel_seeds` (:func:`coho
 uses draws ``i * STRIDE …`` of that seed's SplitMix64 stream (:mod:`neurectomy.regrowth._random`). SplitMix64
 is counter based, so the loop's draws are generated in blocks by the package's one generator
 (:func:`neurectomy.regrowth._random.uniforms`, timed) and consumed one by one, at about the cost of a
-``random.random()`` call each: the baseline is not slowed by a pure-Python generator. By default it runs the whole cohort of the first fast run (``rng=0``), so the work is the same.
+``random.random()`` call each: the baseline is not slowed by a pure-Python generator. By default it runs the
+whole cohort of the first fast run (``rng=0``), so the work is the same.
 
 Same output: the loop's summary equals the fast path's for the same ``rng`` and ``n`` — counts exactly, every
 other value within a relative 1e-9 (the sums are added in a different order across chunks, and libm's ``log``

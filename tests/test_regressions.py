@@ -319,3 +319,39 @@ def test_neurolysis_is_not_silently_decompression():
     with pytest.raises(UnknownNameError) as caught:
         neurectomy.lesion("sural nerve", method="neurolysis")
     assert {"chemical neurolysis", "external neurolysis"} <= set(caught.value.suggestions)
+
+
+# --------------------------------------------------------------------------- gaps found by the mutation run
+def test_a_midline_and_a_lateral_cut_on_the_same_path_take_their_union():
+    """G3/G4/G25: no test combined a midline and a lateral cut reaching the same target; a mutant that dropped the
+    lateral losses survived. The combined lesion takes what each takes, and names both nerves."""
+    from neurectomy.lesion import Cut
+
+    plexus = neurectomy.lesion(Cut("coeliac plexus"))
+    splanchnic = neurectomy.lesion(Cut("greater splanchnic nerve", side="left"))
+    both = neurectomy.lesion(Cut("coeliac plexus"), also=[Cut("greater splanchnic nerve", side="left")])
+    pancreas = next(x for x in both.losses if x.target.id == "pancreas")
+    assert set(pancreas.cut_by) == {"coeliac_plexus", "greater_splanchnic_nerve"}
+    for single in (plexus, splanchnic):
+        for x in single.losses:
+            assert both.lost(x.target.id) >= x.supply_lost - 1e-12
+
+
+def test_a_landmark_cut_keeps_its_landmark_name():
+    """G2: resolving ``at="elbow"`` to ``at=None`` survived; the name is what the summary and the page show."""
+    from neurectomy.api import default_atlas
+    from neurectomy.lesion import Cut, resolve_cut
+
+    assert resolve_cut(default_atlas(), Cut("ulnar nerve", at="elbow")).at == "elbow"
+    assert "at elbow" in neurectomy.lesion("ulnar nerve", at="elbow").summary
+
+
+def test_motor_loss_is_intended_only_for_a_selective_motor_procedure():
+    """G11: turning the rule's ``and`` into ``or`` made motor loss "favourable" for any disable-function goal; an
+    ulnar cut to disable a function still paralyses hand muscles, which is a reason for caution."""
+    patient = {"goal": "disable_function", "pain_nrs": 8, "pain_months": 24, "failed_treatments": ["medication"]}
+    plan = neurectomy.plan(nerve="ulnar nerve", side="left", patient=patient)
+    motor = next(r for r in plan.candidacy.reasons if r.rule == "motor_function")
+    assert motor.verdict == "conditional"
+    tibial = neurectomy.plan("selective tibial neurotomy", side="left", patient=patient)
+    assert next(r for r in tibial.candidacy.reasons if r.rule == "motor_function").verdict == "favourable"

@@ -106,10 +106,6 @@ def _words(text: str) -> list[str]:
     return _WORDS.findall(text.lower())
 
 
-def _word_match(have: Sequence[str], query: list[str]) -> bool:
-    return all(any(h.startswith(w) for h in have) for w in query)
-
-
 def _whole_word_match(have: Sequence[str], query: list[str]) -> bool:
     return all(w in have for w in query)
 

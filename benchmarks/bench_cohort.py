@@ -48,6 +48,7 @@ import pandas as pd
 from dask.distributed import Client, LocalCluster
 
 from neurectomy.api import default_atlas
+from neurectomy.calibration import Z_NODES
 from neurectomy.regrowth._cohort_kernel import STRIDE
 from neurectomy.regrowth._random import uniforms
 from neurectomy.regrowth.cohort import (
@@ -114,7 +115,10 @@ def loop_summary(scenarios: Sequence[Scenario], n: int, rng: Any) -> pd.DataFram
             body = min(max(1.0 + size_sd * normal, 0.6), 1.4)
             width = len(dist_choices)
             dist = dist_choices[min(int(next(draws) * width), width - 1)] * body
-            arrive = p["latency_days"] + (dist / rate if rate > 0 else 0.0)
+            node = min(int(next(draws) * len(Z_NODES)), len(Z_NODES) - 1)
+            latency = p["latency_days"] * math.exp(p["latency_spread"] * Z_NODES[node])
+            travel = dist / rate if rate > 0 else 0.0
+            arrive = latency + travel
             mature = max(p["maturation_days"], 1e-9)
             ceiling = p["ceiling"]
             f1 = ceiling * min(max((h1 - arrive) / mature, 0.0), 1.0)
@@ -124,7 +128,8 @@ def loop_summary(scenarios: Sequence[Scenario], n: int, rng: Any) -> pd.DataFram
             deaff = next(draws) < p["deafferentation"]
             dday = -math.log(1.0 - next(draws)) * onset_d if deaff else math.nan
             event = (neuroma and nday <= h1) or (deaff and dday <= h1)
-            pain = max(f1, 1.0 if event else 0.0)
+            back = p["regrowth_pain"] > 0 and ceiling > 0 and h1 >= latency + travel * p["pain_distance"]
+            pain = 1.0 if (event or back) else 0.0
             row = acc[a]
             row[0] += 1.0
             for j, value in enumerate((1.0 if neuroma else 0.0, 1.0 if deaff else 0.0, f1, f2, pain)):

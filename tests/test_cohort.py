@@ -166,6 +166,7 @@ def test_arms_reproduce_the_kinetics_they_are_given(scenarios):
     also replaces a test that hard-coded the model values of the day (cut neuroma 0.225, cautery below cut) and so
     failed whenever the evidence-fitted kinetics moved.
     """
+    from neurectomy.calibration import Z_NODES
     from neurectomy.regrowth.cohort import AGE_RANGE, AGE_SLOWING, HORIZONS_DAYS, RATE_RANGE
 
     s = simulate_summary(120_000, scenarios, rng=1, backend="inline").set_index("scenario")
@@ -176,9 +177,12 @@ def test_arms_reproduce_the_kinetics_they_are_given(scenarios):
             se = np.sqrt(max(p[col] * (1 - p[col]), 1e-12) / row["n"])
             assert abs(row[f"{col}_rate"] - p[col]) <= 4 * se + 1e-12, (arm.name, col, row[f"{col}_rate"], p[col])
         assert row["function_5y_mean"] <= p["ceiling"] + 1e-6, arm.name
-        last = p["latency_days"] + 1.4 * max(arm.distances_mm) / slowest + p["maturation_days"]
-        assert last <= HORIZONS_DAYS[1], (arm.name, last)  # so every patient is at the ceiling at 5 years
-        assert row["function_5y_mean"] == pytest.approx(p["ceiling"], abs=1e-6), arm.name
+        slowest_latency = p["latency_days"] * np.exp(p["latency_spread"] * max(Z_NODES))  # the last latency node
+        last = slowest_latency + 1.4 * max(arm.distances_mm) / slowest + p["maturation_days"]
+        if last <= HORIZONS_DAYS[1]:  # every patient is at the ceiling at 5 years
+            assert row["function_5y_mean"] == pytest.approx(p["ceiling"], abs=1e-6), arm.name
+        else:  # the slowest patients (E073: RF relief lasts 15 months, some far longer) are still recovering
+            assert row["function_5y_mean"] >= 0.9 * p["ceiling"], arm.name
     assert s.loc["cut + TMR", "neuroma_rate"] < s.loc["cut", "neuroma_rate"]  # TMR's relative risk is below 1
 
 

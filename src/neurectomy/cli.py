@@ -624,12 +624,24 @@ def simulate_cohort_cmd(
         str | None,
         typer.Option("--out", help="directory for patients.parquet, summary.csv and the chart (HTML and PNG)"),
     ] = None,
+    fixed: Annotated[
+        bool,
+        typer.Option("--fixed", help="fixed fitted parameters (teaching): intervals are then Monte Carlo noise only"),
+    ] = False,
+    draws: Annotated[int, typer.Option("--draws", help="parameter draws for the model uncertainty")] = 40,
     as_json: JsonOption = False,
 ) -> None:
-    """A Monte Carlo cohort: the same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF)."""
+    """A Monte Carlo cohort: the same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF). The parameters
+    are drawn from their uncertainty, so the intervals are model uncertainty; --fixed keeps them at the fit."""
     from rich.progress import Progress
 
-    from neurectomy.regrowth.cohort import default_scenarios, simulate_cohort, summarise
+    from neurectomy.regrowth.cohort import (
+        MC_INTERVAL,
+        default_scenarios,
+        simulate_cohort,
+        simulate_uncertain_cohort,
+        summarise,
+    )
 
     try:
         scenarios = default_scenarios(default_atlas(), nerve, at)
@@ -642,16 +654,19 @@ def simulate_cohort_cmd(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        frame = simulate_cohort(
-            n,
-            scenarios,
-            rng=seed,
-            chunk_size=chunk,
-            scheduler=scheduler,
-            backend="inline" if inline else "auto",
-            progress=tick,
-        )
-    summary = summarise(frame)
+        options: dict[str, Any] = {
+            "rng": seed,
+            "chunk_size": chunk,
+            "scheduler": scheduler,
+            "backend": "inline" if inline else "auto",
+            "progress": tick,
+        }
+        if fixed:
+            frame = simulate_cohort(n, scenarios, **options)
+            summary = summarise(frame)
+            summary["interval"] = MC_INTERVAL
+        else:
+            frame, summary = simulate_uncertain_cohort(n, scenarios, draws=draws, **options)
     if as_json:
         sys.stdout.write(summary.to_json(orient="records") + "\n")
     else:
@@ -668,7 +683,10 @@ def simulate_cohort_cmd(
                 f"{r['pain_1y_mean']:.2f}",
             )
         console.print(table)
-        console.print(f"[dim]Model parameters and sources: neurectomy.methods, neurectomy.regrowth. {DISCLAIMER}[/dim]")
+        console.print(f"Intervals: {summary['interval'].iloc[0]}.")
+        console.print(
+            f"[dim]Model parameters and sources: neurectomy.calibration, neurectomy.methods. {DISCLAIMER}[/dim]"
+        )
     if out:
         from neurectomy.plots import write_cohort_outputs
 

@@ -16,9 +16,13 @@ import numpy as np
 
 from neurectomy.regrowth._random import jump, uniform
 
-# draws reserved per patient (a patient takes at most 10: scenario, age, rate, two for the body size, distance,
-# neuroma and its day, deafferentation and its day)
+# draws reserved per patient (a patient takes at most 11: scenario, age, rate, two for the body size, distance,
+# latency node, neuroma and its day, deafferentation and its day)
 STRIDE = 16
+# columns of the scenario table (see cohort._inputs)
+N_PARAMETERS = 9
+# constants before the latency nodes (see cohort._inputs)
+N_CONSTANTS = 10
 
 # columns of a row (see cohort.COLUMNS) and of the statistics (count, then sum and sum of squares of each STAT)
 N_COLUMNS = 11
@@ -39,9 +43,14 @@ def simulate(
 ) -> None:  # pragma: no cover - compiled
     """Simulate patients ``first`` to ``first + n - 1`` of the cohort whose stream is ``seed``.
 
-    ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation) of scenario k; ``constants`` =
-    (age_lo, age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd, neuroma onset, deafferentation
-    onset, horizon 1, horizon 2). ``rows`` (n x 11) is filled if it has n rows; ``stats`` (k x 11) is accumulated.
+    ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation, latency spread, regrowth
+    pain, pain distance) of scenario k (see :func:`neurectomy.regrowth.kinetics.curves`); ``constants`` = (age_lo,
+    age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd, neuroma onset, deafferentation onset,
+    horizon 1, horizon 2, then the standard normal latency nodes of :mod:`neurectomy.calibration`). A patient's
+    latency is the scenario's median times ``exp(spread * z)`` at one node drawn uniformly, as the kinetics average
+    over those nodes. The pain at 1 year is 1 if the pain has come back by then (regrowing fibres through surviving
+    tubes, a neuroma or deafferentation pain), else 0. ``rows`` (n x 11) is filled if it has n rows; ``stats``
+    (k x 11) is accumulated.
     """
     state = np.empty(1, dtype=np.uint64)
     k = table.shape[0]
@@ -58,6 +67,7 @@ def simulate(
         constants[8],
         constants[9],
     )
+    n_nodes = constants.shape[0] - N_CONSTANTS
     for i in range(n):
         jump(state, seed, (first + i) * STRIDE)
         a = min(int(uniform(state) * k), k - 1)
@@ -69,7 +79,10 @@ def simulate(
         size = min(max(1.0 + size_sd * normal, 0.6), 1.4)
         col = min(int(uniform(state) * widths[a]), widths[a] - 1)
         dist = dist_table[a, col] * size
-        arrive = table[a, 1] + (dist / rate if rate > 0 else 0.0)
+        node = min(int(uniform(state) * n_nodes), n_nodes - 1)
+        latency = table[a, 1] * math.exp(table[a, 6] * constants[N_CONSTANTS + node])
+        travel = dist / rate if rate > 0 else 0.0
+        arrive = latency + travel
         mature = max(table[a, 2], 1e-9)
         ceiling = table[a, 3]
         f1 = ceiling * min(max((h1 - arrive) / mature, 0.0), 1.0)
@@ -79,7 +92,8 @@ def simulate(
         deaff = uniform(state) < table[a, 5]
         dday = -math.log(1.0 - uniform(state)) * onset_d if deaff else math.nan
         event = (neuroma and nday <= h1) or (deaff and dday <= h1)
-        pain = max(f1, 1.0 if event else 0.0)
+        back = table[a, 7] > 0.0 and ceiling > 0.0 and h1 >= latency + travel * table[a, 8]
+        pain = 1.0 if (event or back) else 0.0
         if keep:
             rows[i, 0] = a
             rows[i, 1] = age

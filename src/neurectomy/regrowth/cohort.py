@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neurectomy.calibration import Z_NODES
 from neurectomy.methods import Param, get_end_treatment, get_method
-from neurectomy.regrowth.kinetics import DEAFFERENTATION_ONSET, NEUROMA_ONSET, method_parameters
+from neurectomy.regrowth.kinetics import (
+    DEAFFERENTATION_ONSET,
+    NEUROMA_ONSET,
+    method_parameters,
+    method_spread,
+    parameter_intervals,
+)
 from neurectomy.rng import kernel_seeds
 
 if TYPE_CHECKING:
@@ -51,10 +58,21 @@ class Scenario:
     at: str | None = None
     distances_mm: tuple[float, ...] = field(default=())
     overrides: tuple[tuple[str, float], ...] = ()
+    site: str | None = None
+
+    def intervals(self) -> dict[str, tuple[float, float, float]]:
+        """(low, fitted, high) of each kinetics parameter of this arm (see
+        :func:`~neurectomy.regrowth.kinetics.parameter_intervals`)."""
+        return parameter_intervals(
+            get_method(self.method), [get_end_treatment(e) for e in self.end_treatments], self.site
+        )
 
     def parameters(self) -> dict[str, float]:
-        """The kinetics parameters of this arm (``overrides`` replace the method's, for sweeps)."""
-        params = method_parameters(get_method(self.method), [get_end_treatment(e) for e in self.end_treatments])
+        """The kinetics parameters of this arm at its site, with the latency spread between patients
+        (``overrides`` replace the method's, for sweeps and parameter draws)."""
+        method = get_method(self.method)
+        params = method_parameters(method, [get_end_treatment(e) for e in self.end_treatments], self.site)
+        params["latency_spread"] = method_spread(method, self.site)
         for key, value in self.overrides:
             if key not in params:
                 raise KeyError(f"unknown kinetics parameter {key!r}; one of {', '.join(sorted(params))}")
@@ -75,11 +93,12 @@ DEFAULT_ARMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 def default_scenarios(atlas: Atlas, nerve: str = "sural nerve", at: str | None = None) -> tuple[Scenario, ...]:
     """The same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF): the comparison researchers ask for."""
     from neurectomy.lesion import Cut, lesion
-    from neurectomy.regrowth.kinetics import target_distances
+    from neurectomy.regrowth.kinetics import cut_sites, target_distances
 
     d = lesion(atlas, Cut(nerve, at=at))
     distances = tuple(sorted(target_distances(atlas, d).values())) or (0.0,)
-    return tuple(Scenario(name, d.cuts[0].nerve_name, m, e, at, distances) for name, m, e in DEFAULT_ARMS)
+    site = cut_sites(atlas, d).get(d.cuts[0].nerve_id)
+    return tuple(Scenario(name, d.cuts[0].nerve_name, m, e, at, distances, site=site) for name, m, e in DEFAULT_ARMS)
 
 
 COLUMNS = (
@@ -108,6 +127,9 @@ def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.n
                 p["ceiling"],
                 p["neuroma"],
                 p["deafferentation"],
+                p["latency_spread"],
+                p["regrowth_pain"],
+                p["pain_distance"],
             ]
             for p in params
         ],
@@ -128,6 +150,7 @@ def _inputs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.n
             NEUROMA_ONSET.value,
             DEAFFERENTATION_ONSET.value,
             *HORIZONS_DAYS,
+            *Z_NODES,
         ]
     )
     return table, dist_table, widths, constants
@@ -200,7 +223,9 @@ def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, rng: Any = None
         rate = rnd.uniform(RATE_RANGE.value, RATE_HIGH) * slowing if p["rate_mm_day"] > 0 else 0.0
         size = min(max(rnd.gauss(1.0, BODY_SIZE_SD.value), 0.6), 1.4)
         dist = rnd.choice(s.distances_mm or (0.0,)) * size
-        arrive = p["latency_days"] + (dist / rate if rate > 0 else 0.0)
+        latency = p["latency_days"] * math.exp(p["latency_spread"] * rnd.choice(Z_NODES))
+        travel = dist / rate if rate > 0 else 0.0
+        arrive = latency + travel
         mature = max(p["maturation_days"], 1e-9)
 
         def recon(t: float, arrive: float = arrive, mature: float = mature, ceiling: float = p["ceiling"]) -> float:
@@ -212,6 +237,7 @@ def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, rng: Any = None
         dday = rnd.expovariate(1.0 / DEAFFERENTATION_ONSET.value) if deaff else math.nan
         r1 = recon(HORIZONS_DAYS[0])
         event = (neuroma and nday <= HORIZONS_DAYS[0]) or (deaff and dday <= HORIZONS_DAYS[0])
+        back = p["regrowth_pain"] > 0 and p["ceiling"] > 0 and HORIZONS_DAYS[0] >= latency + travel * p["pain_distance"]
         out.append(
             {
                 "scenario": i,
@@ -224,7 +250,7 @@ def simulate_patient_loop(scenarios: Sequence[Scenario], n: int, rng: Any = None
                 "neuroma": neuroma,
                 "neuroma_day": nday,
                 "deafferentation": deaff,
-                "pain_1y": max(r1, float(event)),
+                "pain_1y": float(event or back),
             }
         )
     return out
@@ -336,6 +362,111 @@ def simulate_summary(n: int, scenarios: Sequence[Scenario], **options: Any) -> p
                 row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"] = mean, mean - half, mean + half
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Parameters drawn from their uncertainty (each from a triangular distribution on its interval, mode the fit).
+UNCERTAIN = ("latency_days", "latency_spread", "maturation_days", "ceiling", "neuroma", "deafferentation")
+DRAWS = 40
+MODEL_INTERVAL = (
+    "model uncertainty: 2.5th-97.5th percentile over {draws} draws of the fitted parameters from their intervals "
+    "(each draw simulated on about {per_draw:,} patients per arm, whose Monte Carlo noise it includes)"
+)
+MC_INTERVAL = (
+    "Monte Carlo 95% interval around fixed parameters (--fixed, for teaching): the noise of the simulation, not the "
+    "uncertainty of the evidence"
+)
+
+
+def _triangular(lo: float, mode: float, hi: float, u: float) -> float:
+    """The ``u`` quantile of the triangular distribution on ``[lo, hi]`` with its mode at ``mode``."""
+    if hi <= lo:
+        return lo
+    c = (mode - lo) / (hi - lo)
+    if u < c:
+        return lo + float(np.sqrt(u * (hi - lo) * (mode - lo)))
+    return hi - float(np.sqrt((1.0 - u) * (hi - lo) * (hi - mode)))
+
+
+def parameter_draws(scenarios: Sequence[Scenario], draws: int = DRAWS, rng: Any = None) -> tuple[Scenario, ...]:
+    """``draws`` copies of the scenarios (draw-major: copy ``k`` of scenario ``i`` is at ``k * len(scenarios) + i``),
+    each with the :data:`UNCERTAIN` parameters drawn from a triangular distribution on their interval with the
+    fitted value as mode (the intervals are ranges from the evidence, not posteriors: the triangle is a stated
+    convention). ``rng``: None | int | Generator."""
+    from neurectomy.rng import check_random_state
+
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    gen = check_random_state(rng)
+    spans = [s.intervals() for s in scenarios]
+    out: list[Scenario] = []
+    for k in range(draws):
+        for s, span in zip(scenarios, spans, strict=True):
+            u = gen.random(len(UNCERTAIN))
+            drawn = tuple((key, _triangular(*span[key], float(ui))) for key, ui in zip(UNCERTAIN, u, strict=True))
+            out.append(replace(s, name=f"{s.name} #{k}", overrides=s.overrides + drawn))
+    return tuple(out)
+
+
+def combine_draws(per_arm: pd.DataFrame, scenarios: Sequence[Scenario], draws: int) -> pd.DataFrame:
+    """One row per scenario from the per-draw summaries of :func:`parameter_draws`' arms: n-weighted means, and
+    intervals that are the 2.5th-97.5th percentiles of the draws' means (model uncertainty, labelled in
+    ``interval``)."""
+    import pandas as pd
+
+    k = len(scenarios)
+    rows = []
+    for i, s in enumerate(scenarios):
+        g = per_arm.iloc[i::k]
+        n = float(g["n"].sum())
+        w = g["n"].to_numpy(dtype=np.float64) / max(n, 1.0)
+        row: dict[str, Any] = {"scenario": s.name, "n": int(n)}
+        for col, suffix in (
+            ("neuroma", "rate"),
+            ("deafferentation", "rate"),
+            ("function_1y", "mean"),
+            ("function_5y", "mean"),
+            ("pain_1y", "mean"),
+        ):
+            v = g[f"{col}_{suffix}"].to_numpy(dtype=np.float64)
+            row[f"{col}_{suffix}"] = float((w * v).sum())
+            row[f"{col}_lo"], row[f"{col}_hi"] = (float(x) for x in np.percentile(v, [2.5, 97.5]))
+        if "median_recovery_day" in g:
+            days = g["median_recovery_day"].to_numpy(dtype=np.float64)
+            row["median_recovery_day"] = float(np.nanmedian(days)) if np.isfinite(days).any() else float("nan")
+        row["interval"] = MODEL_INTERVAL.format(draws=draws, per_draw=int(n / max(draws, 1)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def simulate_uncertain_summary(
+    n: int, scenarios: Sequence[Scenario], *, draws: int = DRAWS, rng: Any = None, **options: Any
+) -> pd.DataFrame:
+    """Like :func:`simulate_summary`, with the parameters drawn from their uncertainty (``draws`` draws, the ``n``
+    patients spread over them): the intervals are model uncertainty, not Monte Carlo noise."""
+    from neurectomy.rng import check_random_state
+
+    gen = check_random_state(rng)
+    arms = parameter_draws(scenarios, draws, gen)
+    return combine_draws(simulate_summary(n, arms, rng=gen, **options), scenarios, draws)
+
+
+def simulate_uncertain_cohort(
+    n: int, scenarios: Sequence[Scenario], *, draws: int = DRAWS, rng: Any = None, **options: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every patient (with the ``draw`` of the parameters it was simulated with) and the summary of
+    :func:`simulate_uncertain_summary`."""
+    import pandas as pd
+
+    from neurectomy.rng import check_random_state
+
+    gen = check_random_state(rng)
+    arms = parameter_draws(scenarios, draws, gen)
+    frame = simulate_cohort(n, arms, rng=gen, **options)
+    summary = combine_draws(summarise(frame), scenarios, draws)
+    codes = frame["scenario"].cat.codes.to_numpy()
+    frame["draw"] = (codes // len(scenarios)).astype(np.int16)
+    frame["scenario"] = pd.Categorical.from_codes(codes % len(scenarios), categories=[s.name for s in scenarios])
+    return frame, summary
 
 
 def _wilson(k: float, n: float, z: float) -> tuple[float, float]:

@@ -181,6 +181,43 @@ def method_parameters(
     }
 
 
+def parameter_intervals(
+    method: Method, end_treatments: Sequence[EndTreatment] = (), site: str | None = None
+) -> dict[str, tuple[float, float, float]]:
+    """(low, fitted, high) of each of :func:`method_parameters`' values and of ``latency_spread``: the uncertainty
+    of the fits (:mod:`neurectomy.calibration`; a relative risk's interval multiplies the site's). Parameters
+    without an interval are (value, value, value)."""
+    ends = tuple(end_treatments)
+    central = {**method_parameters(method, ends, site), "latency_spread": method_spread(method, site)}
+    out = {k: (v, v, v) for k, v in central.items()}
+
+    def span(p: Param) -> tuple[float, float, float]:
+        lo, hi = p.interval
+        return (lo, p.value, hi)
+
+    key = _site_key(site)
+    fit = course(method.key, key) if method.interrupts and method.tubes_intact else None
+    if fit is not None:
+        out["latency_days"] = span(fit.latency)
+        out["latency_spread"] = span(fit.spread)
+    elif method.regrowth_latency is not None:
+        out["latency_days"] = span(method.regrowth_latency)
+    if method.interrupts and method.regrowth_rate is not None:
+        out["maturation_days"] = span(method.maturation)
+    if method.interrupts and not method.tubes_intact:
+        risk = site_risk(key)
+        if central["ceiling"] > 0:
+            out["ceiling"] = span(risk.ceiling if risk.ceiling is not None else method.reinnervation_ceiling)
+        base = risk.neuroma if site is not None else method.neuroma_risk
+        lo, mid, hi = span(base)
+        for e in ends:
+            f_lo, f_hi = e.neuroma_factor.interval
+            lo, mid, hi = lo * f_lo, mid * e.neuroma_factor.value, hi * f_hi
+        out["neuroma"] = (max(lo, 0.0), mid, min(hi, 1.0))
+        out["deafferentation"] = span(risk.deafferentation)
+    return out
+
+
 def method_spread(method: Method, site: str | None = None) -> float:
     """Log-normal sigma of the latency between patients (0 for a surgical cut or decompression)."""
     fit = course(method.key, _site_key(site)) if method.interrupts and method.tubes_intact else None

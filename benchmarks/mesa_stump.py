@@ -27,7 +27,9 @@ class Axon(mesa.Agent):  # type: ignore[misc]
 
     def __init__(self, model: StumpModel) -> None:
         super().__init__(model)
-        self.sealed = model.random.random() < model.rules.seal
+        u = model.random.random()
+        self.sealed = u < model.rules.seal
+        self.aligned = not self.sealed and u < model.rules.seal + (1.0 - model.rules.seal) * model.rules.aligned
         self.sprouted = False
         self.created = 0
         self.reached = False
@@ -42,8 +44,9 @@ class Axon(mesa.Agent):  # type: ignore[misc]
         r = m.rules
         y = m.random.uniform(-r.nerve_radius, r.nerve_radius)
         ang = m.random.gauss(0.0, r.initial_heading)
-        Cone(m, self, 0.0, y, math.cos(ang), math.sin(ang), r.tubes_intact)
-        if not r.tubes_intact and y * y <= m.c.r_neuroma2:
+        channelled = r.tubes_intact or self.aligned
+        Cone(m, self, 0.0, y, math.cos(ang), math.sin(ang), channelled)
+        if not channelled and y * y <= m.c.r_neuroma2:
             m.tips += 1
 
     def reach(self) -> None:

@@ -289,5 +289,7 @@ def test_stump_sweep_orders_end_treatments():
         "surgical_cut", {"end_treatments": [(), ("capping",), ("tmr",)]}, n_axons=150, days=90, replicates=2, rng=1
     ).set_index("end_treatments")
     neuroma = table["neuroma_index"]
-    assert neuroma["none"] > neuroma["capping"] > neuroma["tmr"]
-    assert table.loc["tmr", "reached"] > 0.9
+    # capping has no proven effect on neuroma (E134): as after a plain cut; TMR lowers it (relative risk 0.284, E068)
+    assert abs(neuroma["capping"] / neuroma["none"] - 1) < 0.25
+    assert neuroma["tmr"] < 0.6 * min(neuroma["none"], neuroma["capping"])
+    assert table.loc["tmr", "reached"] > 0.4 and table.loc["capping", "reached"] == 0

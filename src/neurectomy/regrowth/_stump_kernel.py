@@ -68,6 +68,7 @@ def _replicate(
     p_branch = f[10]
     p_sprout = f[11]
     r_neuroma2 = f[12]
+    align = f[13]
     n_tab = turn_cos.size
     n_norm = normal.size
     n_targets = targets.shape[0]
@@ -82,8 +83,11 @@ def _replicate(
     sprouted = np.zeros(n, dtype=np.bool_)
     reached = np.zeros(n, dtype=np.bool_)
     sealed = np.zeros(n, dtype=np.bool_)
+    aligned = np.zeros(n, dtype=np.bool_)
     for a in range(n):
-        sealed[a] = _uniform(state) < seal
+        u = _uniform(state)
+        sealed[a] = u < seal
+        aligned[a] = (not sealed[a]) and u < seal + (1.0 - seal) * align
     branch_pts = 0
     n_sprouts = 0
     n_reached = 0
@@ -201,10 +205,10 @@ def _replicate(
                 y[live] = yy
                 hx[live] = math.cos(ang)
                 hy[live] = math.sin(ang)
-                ch[live] = tubes_intact
+                ch[live] = tubes_intact or aligned[a]
                 ax[live] = a
                 live += 1
-                if not tubes_intact and yy * yy <= r_neuroma2:
+                if not ch[live - 1] and yy * yy <= r_neuroma2:
                     tips += 1
         out[0, k] = n_reached / n
         out[1, k] = (branch_pts + tips) / n

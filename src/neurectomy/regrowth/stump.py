@@ -12,27 +12,36 @@ Rules, applied every step of ``dt`` days to every live growth cone (the same in 
 
 1. **Move.** A cone in a tube (*channelled*) advances along it at the sourced regrowth rate
    (``method.regrowth_rate``: 1.4 mm/day E151 after a neurolytic block, 1 mm/day E077 after a cut), with speed noise.
-   A *free* cone (in scar) turns its heading by a Gaussian angle (direction noise: coiling), climbs the gradient of a
-   neurotrophic factor released by the distal stump (concentration ``1 / (1 + (d / range)^2)`` at distance ``d``:
-   the heading gains ``gain * dt * range^3 * (dx, dy) / (range^2 + d^2)^2`` and is renormalised, so the pull is
-   weak and a long gap is seldom crossed), and advances at a slower scar speed; it cannot grow back into the
-   proximal nerve (reflected).
+   A *free* cone (in scar) turns its heading by a Gaussian angle (direction noise: coiling), may be pulled toward the
+   distal stump by a neurotrophic factor (concentration ``1 / (1 + (d / range)^2)`` at distance ``d``: the heading
+   gains ``gain * dt * range^3 * (dx, dy) / (range^2 + d^2)^2`` and is renormalised; the gain is calibrated to 0, see
+   below), and advances at a slower scar speed; it cannot grow back into the proximal nerve (reflected).
 2. **Capture.** A channelled cone that has gone ``distance`` past the gap reaches its targets. A free cone inside
-   the distal stump enters a tube with a probability (then is channelled). A free cone inside a capture target
-   (TMR: the coapted motor nerve; RPNI: the muscle graft around the end) reinnervates that muscle with a rate:
-   it reaches a target and stops.
+   the distal stump enters a tube with a probability (calibrated to 0: see below). A free cone inside a capture
+   target (TMR: the coapted motor nerve; RPNI: the muscle graft around the end) reinnervates that muscle with a
+   rate: it reaches a target and stops.
 3. **Branch.** A free cone branches with a per-day rate (scar cues), up to ``max_cones`` cones per axon; the
    new cone starts at the branch point with a deflected heading.
 4. **Sprout.** After the latency (Wallerian degeneration), each axon that is not sealed sprouts one growth cone
-   at its end (exponential waiting time). Cautery and capping seal a fraction of the axons.
+   at its end (exponential waiting time). With the tubes intact every sprout is channelled; with the tubes severed
+   only the *aligned* axons' sprouts are (a fraction ``aligned``, the kinetics' reconnection ceiling for the same
+   method and end treatment: 0.1 after a cut, 0.05 after a resection, 0 where the end treatment stops regrowth),
+   the others grow free in scar.
+
+Calibration to the kinetics (:mod:`neurectomy.regrowth.kinetics`, checked by ``tests/test_stump_calibration.py``):
+the fraction of axons reaching their distal targets is the kinetics' reconnected fraction for the same method and
+end treatment (aligned axons are channelled; free cones never find a distal tube), so a plain cut reaches 10%, not
+the 78% at one year and 99% at two that a wandering search gave; the neuroma index rises like the kinetics'
+cumulative neuroma risk (branching rate); and an end treatment changes the neuroma index at one year by the
+kinetics' relative risk: none for cautery, capping, burying and traction (no proven effect, E134), TMR's 0.284
+(E068), RPNI inside its 0.29-1 interval (capture rates).
 
 New cones (branches, sprouts) move from the next step. End treatments are boundary conditions (:data:`END_EFFECTS`):
-cautery and capping seal axons (capping also shields the end from scar, so cones branch less); burying moves the
-end into muscle (less scar: fewer branches, less coiling) 3 cm away from the distal stump; traction lets the end
-retract (a longer gap, deeper and less scarred tissue); TMR and RPNI give a nearby muscle target that captures
-cones. Where a treatment stops regrowth (``EndTreatment.stops_regrowth``: cautery, capping, TMR, RPNI) the distal
-stump is out of reach, as in :mod:`~neurectomy.regrowth.kinetics`. End treatments act only where the tubes are
-severed; with intact tubes they are ignored. A gap (resection: 2 cm) makes the distal stump hard to find.
+burying moves the end into muscle 3 cm away from the distal stump; traction lets the end retract (a longer gap);
+TMR and RPNI give a nearby muscle target that captures cones. Where a treatment stops regrowth
+(``EndTreatment.stops_regrowth``: cautery, capping, TMR, RPNI) no axon is aligned, as in the kinetics. End treatments
+act only where the tubes are severed; with intact tubes they are ignored. A gap (resection: 2 cm) is crossed by the
+aligned axons only.
 
 Engines (``engine=``): ``"numba"`` (default when Numba is installed: one compiled loop, replicates on threads) and
 ``"numpy"`` (vectorised over cones). They follow the same rules and agree in distribution, not draw for draw; each
@@ -79,17 +88,29 @@ TURN_NOISE = Param(2.0, "rad/sqrt(day)", "estimate: cones in scar turn often and
 TUBE_SPEED_NOISE = Param(0.1, "coefficient of variation", "estimate: E151 gives the rate as 1.4 ± 0.1 mm/day")
 INITIAL_HEADING = Param(0.3, "rad (s.d.)", "estimate: sprouts leave the stump roughly along the nerve axis")
 TROPIC_BIAS = Param(
-    0.3, "per day", "estimate: gain of the weak neurotrophic pull toward the distal stump; illustrative"
+    0.0,
+    "per day",
+    "estimate: calibrated to the kinetics: no pull toward the distal stump; cones in scar do not reconnect "
+    "(DISTAL_ENTRY), so a pull would "
+    "only carry them away from the end and make the neuroma depend on whether the distal stump is reachable, "
+    "which the kinetics (and E134) do not support",
 )
 TROPIC_RANGE = Param(3.0, "mm", "estimate: the factor's concentration halves a few mm from the distal stump")
 TURN_TABLE_SIZE = 4096  # Gaussian turning angles are drawn by inverse transform from this many quantiles
 DISTAL_ENTRY = Param(
-    0.01,
+    0.0,
     "probability per step",
-    "estimate: misaligned cones seldom enter a distal tube (seed sentence 3); with the other values about 10% of "
-    "axons reach their targets by day 180 after a plain cut, as the 0.1 ceiling in methods.py assumes",
+    "estimate: calibrated to the kinetics: a cone wandering in scar does not find a distal tube; distal reconnection "
+    "is the kinetics' "
+    "ceiling (aligned axons, rule 4), so the stump agrees with neurectomy.regrowth.kinetics",
 )
-BRANCH_RATE = Param(0.02, "per day", "estimate: sprouting of free cones in scar; illustrative")
+BRANCH_RATE = Param(
+    0.012,
+    "per day",
+    "estimate: calibrated to the kinetics: the plain cut's neuroma index (its running maximum) rises like the "
+    "kinetics' cumulative neuroma "
+    "risk (onset 180 days), within 0.15 of it from 30 days to 2 years",
+)
 BRANCH_ANGLE = Param(0.8, "rad (s.d.)", "estimate: a branch leaves at a moderate angle")
 MAX_CONES = Param(16.0, "cones per axon", "estimate: caps branching (and memory); a neuroma holds several per axon")
 SPROUT_TIME = Param(3.0, "days", "estimate: axons sprout within days once Wallerian degeneration is over")
@@ -107,6 +128,8 @@ class CaptureTarget:
 
 
 _NO = "estimate: no effect (this treatment does not act on it)"
+TMR_CAPTURE = 0.023  # per day; calibrated (see END_EFFECTS)
+RPNI_CAPTURE = 0.007  # per day; calibrated (see END_EFFECTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +143,23 @@ class EndEffect:
     target: CaptureTarget | None = None
 
 
+_NO_PROVEN = "no proven effect on neuroma (E134, methods.END_TREATMENTS): the neuroma index is left as after a cut"
+
 END_EFFECTS: dict[str, EndEffect] = {
-    "cautery": EndEffect(
-        seal=Param(0.3, "fraction of axons", "estimate: 1 - the cautery neuroma factor (0.7) in methods.py"),
-    ),
+    # cautery and capping stop regrowth to the distal stump (EndTreatment.stops_regrowth, seed sentence 21); with
+    # no proven effect on neuroma (E134) they seal no axons and change no branching here
+    "cautery": EndEffect(seal=Param(0.0, "fraction of axons", _NO_PROVEN)),
     "capping": EndEffect(
-        seal=Param(0.4, "fraction of axons", "estimate: 1 - the capping neuroma factor (0.6) in methods.py"),
-        branch_factor=Param(0.5, "factor", "estimate: the cap shields the end from scar cues"),
+        seal=Param(0.0, "fraction of axons", _NO_PROVEN),
+        branch_factor=Param(1.0, "factor", _NO_PROVEN),
     ),
     "burying_in_muscle": EndEffect(
-        branch_factor=Param(0.5, "factor", "estimate: muscle holds less scar than the wound bed"),
-        turn_factor=Param(0.5, "factor", "estimate: muscle fibres guide cones, so they coil less and disperse"),
+        branch_factor=Param(1.0, "factor", _NO_PROVEN + " (E064, E066: burying changed pain little)"),
+        turn_factor=Param(1.0, "factor", _NO_PROVEN),
         extra_gap_mm=Param(30.0, "mm", "estimate: the end is transposed a few cm away, into a muscle"),
     ),
     "traction": EndEffect(
-        branch_factor=Param(0.8, "factor", "estimate: the traction neuroma factor (0.8) in methods.py"),
+        branch_factor=Param(1.0, "factor", _NO_PROVEN + " (E130: 42% recurrent neuroma pain)"),
         extra_gap_mm=Param(20.0, "mm", "estimate: the pulled nerve retracts a few cm into deep tissue"),
     ),
     "tmr": EndEffect(
@@ -142,7 +167,13 @@ END_EFFECTS: dict[str, EndEffect] = {
             Param(1.0, "mm", "estimate: the motor nerve is coapted end to end"),
             Param(0.0, "mm", "estimate: coaptation on the nerve axis"),
             Param(1.5, "mm", "estimate: the coapted motor nerve end (about the nerve's size)"),
-            Param(1.0, "per day", "estimate: cones entering a coapted motor nerve are taken up within days"),
+            Param(
+                TMR_CAPTURE,
+                "per day",
+                "estimate: calibrated to the kinetics: the neuroma index at 1 year is TMR's relative risk (0.284, "
+                "E068 against E132-E135) "
+                "times a plain cut's",
+            ),
         ),
     ),
     "rpni": EndEffect(
@@ -150,7 +181,13 @@ END_EFFECTS: dict[str, EndEffect] = {
             Param(0.0, "mm", "estimate: the graft is wrapped around the end"),
             Param(0.0, "mm", "estimate: the graft is wrapped around the end"),
             Param(2.5, "mm", "estimate: a free muscle graft of a few mm around the end"),
-            Param(0.3, "per day", "estimate: the graft revascularises and is reinnervated over days to weeks"),
+            Param(
+                RPNI_CAPTURE,
+                "per day",
+                "estimate: calibrated to the kinetics: the neuroma index at 1 year lies inside RPNI's relative-risk "
+                "interval (0.29-1: no "
+                "proven prophylactic effect, E069 the most favourable reading)",
+            ),
         ),
     ),
 }
@@ -181,6 +218,7 @@ class StumpRules:
     max_cones: int
     sprout_time: float
     seal: float
+    aligned: float
     neuroma_radius: float
     targets: tuple[tuple[float, float, float, float], ...]  # (x, y, radius, rate per day)
 
@@ -202,8 +240,9 @@ def stump_rules(
 ) -> StumpRules:
     """Resolve a method and end treatments into the numbers the model runs on.
 
-    >>> round(stump_rules("cut", ["cautery"]).seal, 6), stump_rules("resection").gap
-    (0.3, 20.0)
+    >>> r = stump_rules("cut", ["cautery"])
+    >>> r.seal, r.aligned, stump_rules("cut").aligned, stump_rules("resection").gap
+    (0.0, 0.0, 0.1, 20.0)
     """
     m = _as_method(method)
     if not m.interrupts or m.regrowth_rate is None:
@@ -218,6 +257,9 @@ def stump_rules(
         gap = RESECTION_GAP.value if m.key == "resection" else CUT_GAP.value
     gap += sum(e.extra_gap_mm.value for e in effects)
     seal = 1.0 - math.prod(1.0 - e.seal.value for e in effects)
+    from neurectomy.regrowth.kinetics import method_parameters
+
+    aligned = 1.0 if m.tubes_intact else method_parameters(m, ends)["ceiling"]
     return StumpRules(
         method=m.key,
         end_treatments=tuple(e.key for e in ends),
@@ -240,6 +282,7 @@ def stump_rules(
         max_cones=int(MAX_CONES.value),
         sprout_time=SPROUT_TIME.value,
         seal=seal,
+        aligned=aligned,
         neuroma_radius=NEUROMA_RADIUS.value,
         targets=tuple(
             (e.target.x_mm.value, e.target.y_mm.value, e.target.radius_mm.value, e.target.rate_per_day.value)
@@ -363,7 +406,9 @@ def _run_numpy(
     r = rules.nerve_radius
     K = TURN_TABLE_SIZE
 
-    sealed = gen.random(n_total) < rules.seal
+    u_axon = gen.random(n_total)
+    sealed = u_axon < rules.seal
+    aligned = ~sealed & (u_axon < rules.seal + (1.0 - rules.seal) * rules.aligned)
     sprouted = np.zeros(n_total, dtype=bool)
     reached = np.zeros(n_total, dtype=bool)
     created = np.zeros(n_total, dtype=np.int64)
@@ -455,7 +500,7 @@ def _run_numpy(
                 y = np.concatenate([y, gen.uniform(-r, r, new.size)])
                 hx = np.concatenate([hx, np.cos(ang)])
                 hy = np.concatenate([hy, np.sin(ang)])
-                ch = np.concatenate([ch, np.full(new.size, rules.tubes_intact)])
+                ch = np.concatenate([ch, aligned[new] | rules.tubes_intact])
                 axon = np.concatenate([axon, new])
         # record
         rep = axon // N
@@ -498,6 +543,7 @@ def _run_numba(
             c.p_branch,
             c.p_sprout,
             c.r_neuroma2,
+            rules.aligned,
         ],
         dtype=np.float64,
     )

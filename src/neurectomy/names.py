@@ -17,6 +17,89 @@ def normalise(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
+#: plural forms surgeons write for one structure or a group of them (the singular is the atlas's)
+_PLURALS = {
+    "nerves": "nerve",
+    "branches": "branch",
+    "rami": "ramus",
+    "ganglia": "ganglion",
+    "plexuses": "plexus",
+    "plexi": "plexus",
+    "twigs": "twig",
+    "roots": "root",
+}
+#: abbreviations of the words of a name ("n." for nerve)
+_WORD_ABBREVIATIONS = {"n": "nerve", "nn": "nerve", "nerv": "nerve", "br": "branch", "brs": "branch", "r": "ramus"}
+#: words a surgeon leaves out of a name: "recurrent motor" for "recurrent motor branch", "Baxter" for "Baxter's nerve"
+OPTIONAL_WORDS = frozenset({"nerve", "branch", "of", "the", "a"})
+_CRANIAL_NUMBER = re.compile(r"(?: cn| cranial)? (?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})$")
+
+
+def canonical(text: str) -> str:
+    """The key under which names are compared after the exact name: :func:`normalise`, then a possessive "s" is
+    dropped ("Baxter's nerve" → "baxter nerve"), plurals become singular ("pelvic splanchnic nerves" →
+    "pelvic splanchnic nerve"), "n." is "nerve", and a leading "the" goes.
+
+    >>> canonical("Baxter's nerves")
+    'baxter nerve'
+    >>> canonical("the n. to vastus medialis")
+    'nerve to vastus medialis'
+    """
+    words = normalise(text).split()
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if w == "s" and i > 0:  # the s of a possessive ("Guyon's" → "guyon s")
+            continue
+        if w.endswith("s") and len(w) > 3 and w[:-1] in _EPONYM_WORDS:
+            w = w[:-1]  # "Baxters nerve", "Guyons canal": the apostrophe left out
+        w = _PLURALS.get(w, w)
+        w = _WORD_ABBREVIATIONS.get(w, w) if len(words) > 1 else w
+        out.append(w)
+    if out[:1] == ["the"]:
+        out = out[1:]
+    return " ".join(out)
+
+
+def loose(text: str) -> str:
+    """:func:`canonical` without the optional words (nerve, branch, of, the): the last key a name is compared by,
+    so "recurrent motor" finds "recurrent motor branch" and "Baxter" finds "Baxter's nerve". A loose key shared by
+    several structures is ambiguous, never a guess.
+
+    >>> loose("dorsal cutaneous branch of the ulnar nerve")
+    'dorsal cutaneous ulnar'
+    """
+    return " ".join(w for w in canonical(text).split() if w not in OPTIONAL_WORDS)
+
+
+def without_cranial_number(key: str) -> str:
+    """A loose key without a trailing cranial-nerve number ("accessory xi" → "accessory"), which a surgeon adds to
+    a cranial nerve's name; the key unchanged if it has none.
+
+    >>> without_cranial_number("accessory xi")
+    'accessory'
+    """
+    return _CRANIAL_NUMBER.sub("", key) if " " in key else key
+
+
+#: eponyms of peripheral-nerve surgery, matched with or without the possessive's apostrophe
+_EPONYM_WORDS = frozenset(
+    {
+        "alcock",
+        "arnold",
+        "baxter",
+        "frohse",
+        "guyon",
+        "hunter",
+        "jacobson",
+        "kuntz",
+        "morton",
+        "struthers",
+        "frey",
+        "meniere",
+    }
+)
+
+
 def suggest(query: str, choices: Iterable[str], limit: int = 5) -> list[str]:
     """Closest matches for a name that was not found (rapidfuzz, imported only on this error path).
 

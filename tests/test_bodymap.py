@@ -10,7 +10,7 @@ import pytest
 
 from neurectomy import Cut, lesion
 from neurectomy.bodymap import charted_regions
-from neurectomy.bodymap.render import DISCLAIMER, VIEWS, chart_regions, render_png, render_svg
+from neurectomy.bodymap.render import DISCLAIMER, FILL, VIEWS, chart_regions, render_png, render_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -108,10 +108,7 @@ def _shading(svg: str) -> dict[tuple[str, str], set[str]]:
             effect = e.get("data-effect")
             assert effect in ("anaesthetic", "hypoaesthetic", "unaffected")
             assert effect in (e.get("class") or "").split()
-            assert (
-                e.get("fill")
-                == {"anaesthetic": "#8e1b1b", "hypoaesthetic": "url(#hypoaesthetic)", "unaffected": "#e6e2dc"}[effect]
-            )
+            assert e.get("fill") == FILL[effect]
             out.setdefault((rid, e.get("data-side") or ""), set()).add(effect)
     return out
 
@@ -166,7 +163,7 @@ def test_both_sides_are_drawn_when_both_are_cut():
     panels = [(p.get("data-view"), p.get("data-sides")) for p in root.iter() if p.get("class") == "panel"]
     assert ("posterior", "right left") in panels  # one figure, both halves shaded
     assert ("foot_plantar", "right") in panels and ("foot_plantar", "left") in panels
-    assert "scale(-1,1)" in svg  # the right side is the mirror image of the left chart
+    assert "scale(-1,1)" in svg  # the right side's regions are the left chart's reflected
     assert "RIGHT" in svg and "LEFT" in svg
 
 

@@ -4,6 +4,8 @@
   (``vl_convert.javascript_bundle()``), exposing ``vegaEmbed``, ``vegaLite`` and ``vega`` on ``window``.
 - ``swagger-ui/``: Swagger UI's bundle and stylesheet from the npm package ``swagger-ui-dist`` (``npm pack``),
   for the OpenAPI page at ``/docs``.
+- ``svg-pan-zoom/``: pan and zoom of the body maps (npm ``svg-pan-zoom``, BSD-2-Clause), its minified build and
+  licence.
 
 Run: ``.venv/bin/python tools/vendor_assets.py [--skip-swagger]``.
 """
@@ -19,6 +21,8 @@ from pathlib import Path
 VENDOR = Path(__file__).resolve().parents[1] / "src" / "neurectomy" / "web" / "static" / "vendor"
 SWAGGER_VERSION = "5.17.14"
 SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE")
+PANZOOM_VERSION = "3.6.2"
+PANZOOM_FILES = {"dist/svg-pan-zoom.min.js": "svg-pan-zoom.min.js", "LICENSE": "LICENSE"}
 
 
 def vendor_vega() -> Path:
@@ -32,6 +36,25 @@ def vendor_vega() -> Path:
     )
     out.write_text(header + vl_convert.javascript_bundle(), encoding="utf-8")
     return out
+
+
+def _npm_files(package: str, version: str, files: dict[str, str], out: Path) -> Path:
+    """Copy ``files`` (path in the npm tarball -> name in ``out``) from a package the npm registry serves."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"{package}@{version}", "--silent"], cwd=tmp, check=True, capture_output=True)
+        tarball = next(Path(tmp).glob("*.tgz"))
+        with tarfile.open(tarball) as tar:
+            for name, target in files.items():
+                member = tar.extractfile(f"package/{name}")
+                if member is not None:
+                    (out / target).write_bytes(member.read())
+    return out
+
+
+def vendor_panzoom(version: str = PANZOOM_VERSION) -> Path:
+    """svg-pan-zoom's minified build and licence, for the body maps' pan and zoom."""
+    return _npm_files("svg-pan-zoom", version, PANZOOM_FILES, VENDOR / "svg-pan-zoom")
 
 
 def vendor_swagger(version: str = SWAGGER_VERSION) -> Path:
@@ -59,6 +82,7 @@ def main() -> None:
     print(f"wrote {vendor_vega()}")
     if not args.skip_swagger:
         print(f"wrote {vendor_swagger()}")
+        print(f"wrote {vendor_panzoom()}")
 
 
 if __name__ == "__main__":

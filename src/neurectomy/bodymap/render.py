@@ -1,9 +1,13 @@
 """Draw a :class:`~neurectomy.lesion.Deficit` on the body-map charts: one standalone SVG (or PNG).
 
-Each chart (``charts/*.svg``) shows the LEFT side; a polygon's ``id`` (or, for a second drawing of the same skin on
-one chart, its ``data-region``) is a skin-region id of the atlas. :func:`render_svg` picks the charts that hold the
-affected regions (the view each region's atlas record names first), shades every region by what the deficit does
-to it, mirrors the drawing for the right side, and adds a title naming the cuts, a legend and the disclaimer.
+Each chart (``charts/*.svg``) holds the regions of the LEFT side; a polygon's ``id`` (or, for a second drawing of the
+same skin on one chart, its ``data-region``) is a skin-region id of the atlas. :func:`render_svg` picks the charts
+that hold the affected regions (the view each region's atlas record names first), shades every region by what the
+deficit does to it, and adds a title naming the cuts, a legend and the disclaimer. The whole-body views (front and
+back) always draw both halves, right and left, each with its own regions; a close-up (head, hand, foot) is drawn for
+each side that has a loss, the right one reflected from the left chart. Colours are colour-blind safe and every
+state has its own pattern (:mod:`neurectomy.bodymap.palette`); every title, caption and label is wrapped to the
+width it has (:mod:`neurectomy.bodymap.text`), never clipped.
 
 >>> from neurectomy import lesion
 >>> svg = render_svg(lesion("sural nerve"))
@@ -14,7 +18,6 @@ True
 from __future__ import annotations
 
 import re
-import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+from neurectomy.bodymap import palette
+from neurectomy.bodymap.text import text_width, wrap
 
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
@@ -34,11 +40,13 @@ BODY_VIEWS = frozenset({"anterior", "posterior"})  # symmetric whole-body charts
 DISCLAIMER = "Decision support and education, not a medical device"
 
 EFFECTS: tuple[str, ...] = ("anaesthetic", "hypoaesthetic", "unaffected")
-FILL = {"anaesthetic": "#8e1b1b", "hypoaesthetic": "url(#hypoaesthetic)", "unaffected": "#e6e2dc"}
-HYPO_TINT, HYPO_LINE = "#f4c2b5", "#b5473e"
+#: the fill of a region in each state: a pattern for a loss (colour and pattern both tell the state), plain otherwise
+FILL = {"anaesthetic": "url(#bm-lost)", "hypoaesthetic": "url(#bm-reduced)", "unaffected": palette.UNMARKED}
+#: the colour each state's mark carries (what its contrast is measured on)
+MARK = {"anaesthetic": palette.LOST, "hypoaesthetic": palette.REDUCED, "unaffected": palette.REGION_LINE}
 LEGEND = {
-    "anaesthetic": "anaesthetic: all of its nerve supply cut",
-    "hypoaesthetic": "hypoaesthetic: part of its supply cut (overlap from neighbours remains)",
+    "anaesthetic": "anaesthetic (solid blue, cross-hatched): all of its nerve supply cut",
+    "hypoaesthetic": "hypoaesthetic (striped): part of its supply cut, neighbours still supply some",
     "unaffected": "unaffected charted region",
 }
 SCALE = {
@@ -61,6 +69,7 @@ VIEW_TITLE = {
 }
 MAX_ROW_WIDTH = 1320
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
+LINE = 1.25  # line height, in font sizes
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,17 @@ class Chart:
     @property
     def region_ids(self) -> frozenset[str]:
         return frozenset(_region_id(e) for e in self.regions)
+
+
+@dataclass(frozen=True)
+class Style:
+    """Text sizes of one rendering; ``text_min`` (px, None on screen) raises every text to at least that size,
+    for print where the picture is shrunk to the page."""
+
+    text_min: float | None = None
+
+    def size(self, base: float) -> float:
+        return max(base, self.text_min) if self.text_min else base
 
 
 def _local(tag: str) -> str:
@@ -156,8 +176,8 @@ def _caption(view: str, side: str) -> str:
     s = "right" if side == "right" else "left"
     o = "left" if s == "right" else "right"
     return {
-        "anterior": "Front view: the figure faces you, so its left side is on your right.",
-        "posterior": "Back view: the figure's left side is on your left.",
+        "anterior": "The figure faces you: its right side is on your left, its left side on your right.",
+        "posterior": "Seen from behind: the figure's left side is on your left, its right side on your right.",
         "head": f"The {s} side of the head: the face looks to your {s}; in the front view the {s} half of the "
         f"face is on your {o}.",
         "hand_palmar": f"Palm of the {s} hand, fingers up: the thumb is on your {s}.",
@@ -176,110 +196,213 @@ def _cut_text(deficit: Deficit) -> str:
     return "; ".join(parts) if parts else "no cut"
 
 
-def _region_xml(element: ET.Element, view: str, side: str, effect: str, name: str) -> str:
+def _region_xml(element: ET.Element, view: str, side: str, effect: str, name: str, interactive: bool) -> str:
+    """One region: its shading, and what a keyboard or screen-reader user gets from it.
+
+    In a picker (``interactive``) every region is a focusable toggle button named by its region and side; on a
+    result map the affected regions are focusable pictures named with their state, the others are left out of the
+    accessibility tree (their name still shows on hover)."""
     rid = _region_id(element)
     tag = _local(element.tag)
     geometry = f'points="{element.get("points")}"' if tag == "polygon" else f'd="{element.get("d")}"'
     own_id = f' id="{view}-{side}-{rid}"' if element.get("id") else ""
     label = f"{name}: {effect}" if effect != "unaffected" else name
+    where = f"{name}, {side} side" if side in ("left", "right") else f"{name}, midline"
+    if interactive:
+        access = f' tabindex="0" role="button" aria-pressed="false" aria-label="{escape(where)}"'
+    elif effect != "unaffected":
+        access = f' tabindex="0" role="img" aria-label="{escape(f"{where}: {effect}")}"'
+    else:
+        access = ' aria-hidden="true"'
     return (
-        f'<{tag}{own_id} class="region {effect}" data-region="{rid}" data-side="{side}" '
-        f'data-effect="{effect}" fill="{FILL[effect]}" {geometry}><title>{escape(label)}</title></{tag}>'
+        f'<{tag}{own_id} class="region {effect}" data-region="{rid}" data-side="{side}" data-name="{escape(name)}" '
+        f'data-effect="{effect}" fill="{FILL[effect]}" {geometry}{access}><title>{escape(label)}</title></{tag}>'
     )
 
 
+def _text_lines(
+    lines: Sequence[str], x: float, y: float, size: float, anchor: str = "start", extra: str = "", bold: bool = False
+) -> str:
+    """``<text>`` elements for wrapped lines, the first baseline at ``y``."""
+    weight = ' font-weight="bold"' if bold else ""
+    return "".join(
+        f'<text x="{_fmt(x)}" y="{_fmt(y + size * LINE * i)}" text-anchor="{anchor}" font-family="{FONT}" '
+        f'font-size="{_fmt(size)}"{weight}{extra}>{escape(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+
+
+def _chart_labels(chart: Chart, mirrored: bool, style: Style, k: float) -> list[str]:
+    """The chart's own labels, reflected for a right-side close-up; in print raised to ``style.text_min`` (on
+    screen), with the continuation lines of a label block moved down to keep their spacing."""
+    out = []
+    w = chart.width
+    shift = 0.0
+    prev: tuple[str, str, float, float] | None = None  # x, anchor, original y, size of the previous label
+    for e in chart.labels:
+        label = ET.Element(e.tag, dict(e.attrib))
+        text = e.text or ""
+        base = float(e.get("font-size", "9"))
+        size = max(base, style.text_min / k) if style.text_min else base
+        y = float(e.get("y", "0"))
+        x_attr, anchor = e.get("x", "0"), e.get("text-anchor", "start")
+        if prev is not None and prev[0] == x_attr and prev[1] == anchor and 0 < y - prev[2] <= prev[3] * 1.6:
+            shift += max(0.0, size * 1.15 - (y - prev[2]))  # a continuation line: keep the lines apart
+        else:
+            shift = 0.0
+        prev = (x_attr, anchor, y, base)
+        if size != base or shift:
+            label.set("font-size", _fmt(size))
+            label.set("y", _fmt(y + shift))
+        if mirrored:
+            label.set("x", _fmt(w - float(x_attr)))
+            label.set("text-anchor", {"start": "end", "end": "start"}.get(anchor, anchor))
+            text = _swap_sides(text)
+        label.text = text
+        out.append(_serialise(label))
+    return out
+
+
 def _panel(
-    view: str, sides: Sequence[str], effects: dict[str, dict[str, str]], names: dict[str, str]
+    view: str,
+    sides: Sequence[str],
+    effects: dict[str, dict[str, str]],
+    names: dict[str, str],
+    interactive: bool = False,
+    style: Style = Style(),
 ) -> tuple[str, float, float]:
-    """One view for the given sides: SVG fragment (at the origin), its width and height."""
+    """One view, its regions drawn for ``sides``: SVG fragment (at the origin), its width and height.
+
+    A whole-body view draws both halves (right and left) whatever ``sides`` says; ``sides`` then only names what
+    is shaded. A close-up is drawn for ``sides[0]``, reflected when that is the right side."""
     chart = load_chart(view)
     k = SCALE[view]
     w, h = chart.width, chart.height
-    mirrored = len(sides) == 1 and sides[0] == "right" and view not in BODY_VIEWS
+    body = view in BODY_VIEWS
+    drawn = ["right", "left"] if body else [sides[0]]
+    mirrored = not body and sides[0] == "right"
     out: list[str] = []
     whole = f' transform="translate({w},0) scale(-1,1)"' if mirrored else ""
     sil = "\n".join(_serialise(e) for e in chart.silhouette)
     out.append(f"<g{whole}>")
     out.append(
-        f'<g class="silhouette-edge" fill="none" stroke="#5f564d" stroke-width="3" stroke-linejoin="round">{sil}</g>'
+        f'<g class="silhouette-edge" fill="none" stroke="{palette.OUTLINE}" stroke-width="3" '
+        f'stroke-linejoin="round">{sil}</g>'
     )
-    out.append(f'<g class="silhouette" fill="#f6f1ea" stroke="none">{sil}</g>')
-    for side in sides:
-        layer = f' transform="translate({w},0) scale(-1,1)"' if side == "right" and view in BODY_VIEWS else ""
+    out.append(f'<g class="silhouette" fill="{palette.SILHOUETTE}" stroke="none">{sil}</g>')
+    for side in drawn:
+        layer = f' transform="translate({w},0) scale(-1,1)"' if side == "right" and body else ""
+        shading = dict(effects.get(side, {}))
+        if "midline" in sides and (side == "left" or not body):  # midline losses are drawn on the left half
+            shading.update(effects.get("midline", {}))
         out.append(
-            f'<g class="regions" data-view="{view}" data-side="{side}" stroke="#9b9288" stroke-width="0.6" '
-            f'stroke-linejoin="round"{layer}>'
+            f'<g class="regions" data-view="{view}" data-side="{side}" stroke="{palette.REGION_LINE}" '
+            f'stroke-width="0.6" stroke-linejoin="round"{layer}>'
         )
         for e in chart.regions:
             rid = _region_id(e)
-            effect = effects.get(side, {}).get(rid, "unaffected")
-            out.append(_region_xml(e, view, side, effect, names.get(rid, rid)))
+            effect = shading.get(rid, "unaffected")
+            out.append(_region_xml(e, view, side, effect, names.get(rid, rid), interactive))
         out.append("</g>")
     out.append(
-        '<g class="marks" fill="none" stroke="#5f564d" stroke-width="0.8" stroke-linecap="round">'
-        + "".join(_serialise(e) for e in chart.marks)
-        + "</g>"
+        f'<g class="marks" fill="none" stroke="{palette.OUTLINE}" stroke-width="0.8" stroke-linecap="round" '
+        'pointer-events="none">' + "".join(_serialise(e) for e in chart.marks) + "</g>"
     )
     out.append("</g>")
-    labels = []
-    for e in chart.labels:
-        label = ET.Element(e.tag, dict(e.attrib))
-        text = e.text or ""
-        if mirrored:
-            label.set("x", _fmt(w - float(e.get("x", "0"))))
-            anchor = e.get("text-anchor", "start")
-            label.set("text-anchor", {"start": "end", "end": "start"}.get(anchor, anchor))
-            text = _swap_sides(text)
-        label.text = text
-        labels.append(_serialise(label))
-    out.append(f'<g class="labels" font-family="{FONT}" font-size="9" fill="#4a443e">' + "".join(labels) + "</g>")
-    body = f'<g transform="scale({k})">' + "\n".join(out) + "</g>"
+    labels = _chart_labels(chart, mirrored, style, k)
+    out.append(
+        f'<g class="labels" font-family="{FONT}" font-size="9" fill="{palette.MUTED_INK}" pointer-events="none">'
+        + "".join(labels)
+        + "</g>"
+    )
+    figure = f'<g transform="scale({k})">' + "\n".join(out) + "</g>"
 
-    shown = " and ".join(s.upper() if s != "midline" else "MIDLINE" for s in sides)
-    side_word = "sides" if len(sides) > 1 else "side"
-    header = f"{VIEW_TITLE[view]}: {shown} {side_word}"
-    if view not in BODY_VIEWS:
-        header = f"{VIEW_TITLE[view]}: {sides[0].upper()}"
-    if "midline" in sides:
-        header += " (midline, drawn on the left chart)"
     pw = w * k
-    caption = _caption(view, sides[0] if len(sides) == 1 else "left")
-    if view in BODY_VIEWS and len(sides) > 1:
-        caption += " Both sides shaded."
-    lines = textwrap.wrap(caption, max(28, int(pw / 5.6)))
-    head = (
-        f'<text x="{_fmt(pw / 2)}" y="14" text-anchor="middle" font-family="{FONT}" font-size="13" '
-        f'font-weight="bold" fill="#2b2622">{escape(header)}</text>'
-    )
-    cap = "".join(
-        f'<text x="{_fmt(pw / 2)}" y="{_fmt(24 + h * k + 14 + 13 * i)}" text-anchor="middle" '
-        f'font-family="{FONT}" font-size="10.5" fill="#4a443e">{escape(line)}</text>'
-        for i, line in enumerate(lines)
-    )
+    if body:
+        header = f"{VIEW_TITLE[view]}, right and left sides"
+        shaded = [s for s in ("right", "left") if effects.get(s)]
+        caption = _caption(view, "left")
+        if shaded:
+            caption += f" Shaded: {' and '.join(shaded)} side."
+    else:
+        header = f"{VIEW_TITLE[view]}: {sides[0].upper()} side"
+        caption = _caption(view, sides[0])
+    if "midline" in sides:
+        header += " (midline losses drawn on the left)"
+    hsize, csize = style.size(13), style.size(10.5)
+    head_lines = wrap(header, pw, hsize, bold=True)
+    cap_lines = wrap(caption, pw, csize)
+    top = hsize * LINE * len(head_lines) + 6
+    head = _text_lines(head_lines, pw / 2, hsize, hsize, "middle", f' fill="{palette.INK}"', bold=True)
+    cap = _text_lines(cap_lines, pw / 2, top + h * k + 6 + csize, csize, "middle", f' fill="{palette.MUTED_INK}"')
     fragment = (
-        f'<g class="panel" data-view="{view}" data-sides="{" ".join(sides)}">{head}'
-        f'<g transform="translate(0,24)">{body}</g>{cap}</g>'
+        f'<g class="panel" data-view="{view}" data-sides="{" ".join(drawn if body else sides[:1])}" '
+        f'data-width="{_fmt(pw)}">{head}<g transform="translate(0,{_fmt(top)})">{figure}</g>{cap}</g>'
     )
-    return fragment, pw, 24 + h * k + 14 + 13 * len(lines)
+    return fragment, pw, top + h * k + 6 + csize * LINE * len(cap_lines) + 4
 
 
-def render_svg(deficit: Deficit, atlas: Atlas | None = None, views: Sequence[str] | None = None) -> str:
-    """One standalone SVG of the skin a deficit leaves numb, on the charts that show it.
-
-    Anaesthetic regions are dark, hypoaesthetic ones hatched on a light tint, unaffected charted regions neutral.
-    ``views`` forces the charts to draw (names in :data:`VIEWS`); by default, the ones holding affected regions.
-    """
-    if atlas is None:
-        from neurectomy.api import default_atlas
-
-        atlas = default_atlas()
-    names = {t.id: t.name for t in atlas.targets if t.kind == "skin"}
+def _effects(deficit: Deficit) -> tuple[dict[str, dict[str, str]], dict[str, str | None]]:
     effects: dict[str, dict[str, str]] = {}
     preferred: dict[str, str | None] = {}
     for loss in deficit.sensory:
         effect = loss.effect if loss.effect in FILL else "hypoaesthetic"
         effects.setdefault(loss.side, {})[loss.target.id] = effect
         preferred[loss.target.id] = loss.target.chart
+    return effects, preferred
+
+
+def _names(atlas: Atlas | None) -> dict[str, str]:
+    if atlas is None:
+        from neurectomy.api import default_atlas
+
+        atlas = default_atlas()
+    return {t.id: t.name for t in atlas.targets if t.kind == "skin"}
+
+
+def render_picker(atlas: Atlas | None, view: str) -> str:
+    """A blank chart to pick regions on: both sides, every region a focusable toggle button (``data-region`` =
+    skin-region id, ``data-side``, an ``aria-label`` naming region and side), no title or legend (the page gives
+    those). A close-up shows the right and the left one side by side."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown body-map view {view!r}; choose from {', '.join(VIEWS)}")
+    names = _names(atlas)
+    sides = ["right"] if view in BODY_VIEWS else ["right", "left"]
+    panels = [_panel(view, [side], {}, names, interactive=True) for side in sides]
+    gap, margin = 24.0, 8.0
+    x, placed = margin, []
+    for fragment, pw, _ph in panels:
+        placed.append(f'<g transform="translate({_fmt(x)},{_fmt(margin)})">{fragment}</g>')
+        x += pw + gap
+    width = x - gap + margin
+    height = max(ph for _f, _pw, ph in panels) + 2 * margin
+    title = f"{VIEW_TITLE[view]}: choose skin regions"
+    return (
+        f'<svg xmlns="{SVG_NS}" width="{_fmt(width)}" height="{_fmt(height)}" viewBox="0 0 {_fmt(width)} '
+        f'{_fmt(height)}" class="bodymap-picker" data-view="{view}" role="group" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title><defs>{palette.pattern_defs()}</defs>"
+        f'<rect width="100%" height="100%" fill="{palette.PAGE}"/>' + "".join(placed) + "</svg>\n"
+    )
+
+
+def render_svg(
+    deficit: Deficit,
+    atlas: Atlas | None = None,
+    views: Sequence[str] | None = None,
+    *,
+    text_min: float | None = None,
+    max_row_width: float = MAX_ROW_WIDTH,
+) -> str:
+    """One standalone SVG of the skin a deficit leaves numb, on the charts that show it.
+
+    Anaesthetic regions are solid blue and cross-hatched, hypoaesthetic ones striped, unaffected charted regions
+    plain. ``views`` forces the charts to draw (names in :data:`VIEWS`); by default, the ones holding affected
+    regions. ``text_min`` raises every text to at least that many px (for print); ``max_row_width`` is where the
+    panels wrap to a new row.
+    """
+    names = _names(atlas)
+    style = Style(text_min)
+    effects, preferred = _effects(deficit)
     sides: list[str] = [s for s in ("right", "left", "midline") if s in effects]
     if not sides:
         sides = [s for s in ("right", "left", "midline") if any(c.side == s for c in deficit.cuts)] or ["left"]
@@ -302,94 +425,129 @@ def render_svg(deficit: Deficit, atlas: Atlas | None = None, views: Sequence[str
     for view in VIEWS:
         if view not in per_view:
             continue
-        if view in BODY_VIEWS:  # one figure: both halves shaded when both sides have losses
-            panels.append(_panel(view, sides, effects, names))
+        if view in BODY_VIEWS:  # one figure, both halves drawn and shaded where they have losses
+            panels.append(_panel(view, sides, effects, names, style=style))
         else:
-            panels.extend(_panel(view, [side], effects, names) for side in sides if side in per_view[view])
+            panels.extend(
+                _panel(view, [side], effects, names, style=style)
+                for side in sides
+                if side in per_view[view] and side != "midline"
+            )
+            if "midline" in per_view[view] and not any(s in per_view[view] for s in ("left", "right")):
+                panels.append(_panel(view, ["left", "midline"], effects, names, style=style))
 
     # ---- lay the panels out in rows
-    gap, margin, top = 28.0, 20.0, 64.0
+    gap, margin = 28.0, 20.0
     rows: list[list[tuple[str, float, float]]] = [[]]
     width = 0.0
     for p in panels:
-        if rows[-1] and width + gap + p[1] > MAX_ROW_WIDTH:
+        if rows[-1] and width + gap + p[1] > max_row_width:
             rows.append([])
             width = 0.0
         width += (gap if rows[-1] else 0.0) + p[1]
         rows[-1].append(p)
-    placed: list[str] = []
-    y = top
-    total_w = 0.0
-    for row in rows:
-        x = margin
-        for fragment, pw, _ph in row:
-            placed.append(f'<g transform="translate({_fmt(x)},{_fmt(y)})">{fragment}</g>')
-            x += pw + gap
-        total_w = max(total_w, x - gap + margin)
-        y += max(ph for _f, _pw, ph in row) + gap
-    total_w = max(total_w, 640.0)
+    total_w = max(max(sum(p[1] for p in row) + gap * (len(row) - 1) for row in rows) + 2 * margin, 640.0)
+    inner = total_w - 2 * margin
 
-    # ---- title, counts, legend, disclaimer
+    # ---- title and counts, wrapped to the picture's width
     n_an = sum(1 for side in effects.values() for e in side.values() if e == "anaesthetic")
     n_hy = sum(1 for side in effects.values() for e in side.values() if e == "hypoaesthetic")
     side_text = " and ".join(sides)
     title = f"Expected skin sensory loss: {_cut_text(deficit)}"
     sub = (
-        f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side shown: {side_text}. Each chart shows one "
-        "side; the right side is drawn as the mirror image of the left."
+        f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side with a loss: {side_text}. The front and back "
+        "views draw both sides; a close-up is drawn for each side with a loss."
         if effects
-        else f"No skin sensation is lost; side shown: {side_text}."
+        else f"No skin sensation is lost; side: {side_text}."
     )
-    legend_y = y
-    legend = [f'<g class="legend" font-family="{FONT}" font-size="11" fill="#2b2622">']
-    lx = margin
-    for effect in EFFECTS:
+    tsize, ssize = style.size(16), style.size(11.5)
+    title_lines = wrap(title, inner, tsize, bold=True)
+    sub_lines = wrap(sub, inner, ssize)
+    head = _text_lines(title_lines, margin, 8 + tsize, tsize, extra=f' fill="{palette.INK}"', bold=True)
+    y = 8 + tsize * LINE * len(title_lines) + 4
+    sub_text = _text_lines(sub_lines, margin, y + ssize, ssize, extra=f' fill="{palette.MUTED_INK}"')
+    y += ssize * LINE * len(sub_lines) + 16
+
+    placed: list[str] = []
+    for row in rows:
+        x = margin
+        for fragment, pw, _ph in row:
+            placed.append(f'<g transform="translate({_fmt(x)},{_fmt(y)})">{fragment}</g>')
+            x += pw + gap
+        y += max(ph for _f, _pw, ph in row) + gap
+
+    # ---- legend and disclaimer
+    lsize = style.size(11)
+    legend = [f'<g class="legend" font-family="{FONT}" font-size="{_fmt(lsize)}" fill="{palette.INK}">']
+    box = max(18.0, lsize * 1.6)
+    rows_legend = [*((effect, FILL[effect], LEGEND[effect]) for effect in EFFECTS)]
+    rows_legend.append(("silhouette", palette.SILHOUETTE, "skin without a charted region"))
+    for cls, fill, text in rows_legend:
+        lines = wrap(text, inner - box - 6, lsize)
         legend.append(
-            f'<rect class="{effect}" x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" '
-            f'fill="{FILL[effect]}" stroke="#9b9288" stroke-width="0.6"/>'
+            f'<rect class="{cls}" x="{_fmt(margin)}" y="{_fmt(y)}" width="{_fmt(box)}" height="{_fmt(box * 0.7)}" '
+            f'fill="{fill}" stroke="{palette.OUTLINE}" stroke-width="0.8"/>'
         )
-        legend.append(f'<text x="{_fmt(lx + 24)}" y="{_fmt(legend_y + 10)}">{escape(LEGEND[effect])}</text>')
-        legend_y += 18
-    legend.append(
-        f'<rect x="{_fmt(lx)}" y="{_fmt(legend_y)}" width="18" height="12" fill="#f6f1ea" '
-        f'stroke="#5f564d" stroke-width="1"/>'
-    )
-    legend.append(f'<text x="{_fmt(lx + 24)}" y="{_fmt(legend_y + 10)}">skin without a charted region</text>')
+        legend.extend(
+            f'<text x="{_fmt(margin + box + 6)}" y="{_fmt(y + lsize * (0.9 + LINE * i))}">{escape(line)}</text>'
+            for i, line in enumerate(lines)
+        )
+        y += max(box * 0.7, lsize * LINE * len(lines)) + 6
     legend.append("</g>")
-    legend_y += 30
-    total_h = legend_y + 8
-    title_lines = textwrap.wrap(title, max(60, int((total_w - 2 * margin) / 8.2)))[:2]
-    head = "".join(
-        f'<text x="{_fmt(margin)}" y="{24 + 18 * i}" font-family="{FONT}" font-size="16" '
-        f'font-weight="bold" fill="#2b2622">{escape(line)}</text>'
-        for i, line in enumerate(title_lines)
-    )
-    sub_lines = textwrap.wrap(sub, max(70, int((total_w - 2 * margin) / 6.6)))[:2]
-    sub_text = "".join(
-        f'<text x="{_fmt(margin)}" y="{44 + 18 * (len(title_lines) - 1) + 14 * i}" '
-        f'font-family="{FONT}" font-size="11.5" fill="#4a443e">{escape(line)}</text>'
-        for i, line in enumerate(sub_lines)
-    )
-    shift = 18 * (len(title_lines) - 1) + 14 * (len(sub_lines) - 1)
+    y += 12
+    dsize = style.size(11)
+    disclaimer = wrap(f"{DISCLAIMER}. Schematic charts; territories vary between people.", inner, dsize)
+    foot = _text_lines(disclaimer, margin, y, dsize, extra=f' font-style="italic" fill="{palette.INK}"')
+    total_h = y + dsize * LINE * len(disclaimer) + 8
     parts = [
-        f'<svg xmlns="{SVG_NS}" width="{_fmt(total_w)}" height="{_fmt(total_h + shift)}" '
-        f'viewBox="0 0 {_fmt(total_w)} {_fmt(total_h + shift)}" data-sides="{" ".join(sides)}">',
+        f'<svg xmlns="{SVG_NS}" width="{_fmt(total_w)}" height="{_fmt(total_h)}" '
+        f'viewBox="0 0 {_fmt(total_w)} {_fmt(total_h)}" data-sides="{" ".join(sides)}" class="bodymap" '
+        f'role="group" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<defs><pattern id="hypoaesthetic" width="6" height="6" patternUnits="userSpaceOnUse" '
-        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{HYPO_TINT}"/>'
-        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{HYPO_LINE}" stroke-width="1.6"/></pattern></defs>',
-        '<rect width="100%" height="100%" fill="#ffffff"/>',
+        f"<defs>{palette.pattern_defs()}</defs>",
+        f'<rect width="100%" height="100%" fill="{palette.PAGE}"/>',
         head,
         sub_text,
-        f'<g transform="translate(0,{shift})">',
         *placed,
         *legend,
-        f'<text x="{_fmt(margin)}" y="{_fmt(legend_y)}" font-family="{FONT}" font-size="11" font-style="italic" '
-        f'fill="#2b2622">{DISCLAIMER}. Schematic charts; territories vary between people.</text>',
-        "</g>",
+        foot,
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def text_fits(svg: str) -> list[str]:
+    """The texts of a rendered chart that overflow the picture (or the panel they sit in): empty when nothing is
+    clipped.
+
+    Every ``<text>`` outside the charts' own labels is measured with :func:`~neurectomy.bodymap.text.text_width`
+    and placed by its anchor and the translations above it; it must lie within ``[0, width]`` of the ``<svg>``, or
+    within its panel's ``data-width``."""
+    root = ET.fromstring(svg)
+    bad: list[str] = []
+
+    def visit(el: ET.Element, origin: float, lo: float, hi: float) -> None:
+        tag = _local(el.tag)
+        if tag == "g":
+            if el.get("class") == "labels":
+                return
+            m = re.match(r"translate\(([-\d.]+)", el.get("transform", ""))
+            origin += float(m.group(1)) if m else 0.0
+            if el.get("class") == "panel" and el.get("data-width"):
+                lo, hi = origin, origin + float(el.get("data-width", "0"))
+        elif tag == "text":
+            size = float(el.get("font-size", "11"))
+            w = text_width(el.text or "", size, el.get("font-weight") == "bold")
+            x = origin + float(el.get("x", "0"))
+            anchor = el.get("text-anchor", "start")
+            left = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
+            if left < lo - 0.5 or left + w > hi + 0.5:
+                bad.append(el.text or "")
+        for child in el:
+            visit(child, origin, lo, hi)
+
+    visit(root, 0.0, 0.0, float(root.get("width", "0")))
+    return bad
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:

@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,strength]'
 	$(BIN)/python -m compileall -q src  # bytecode for a fast cold start, even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 

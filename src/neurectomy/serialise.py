@@ -59,6 +59,17 @@ class LossJSON(TypedDict):
     function: NotRequired[str]
 
 
+class FunctionJSON(TypedDict):
+    """The strength one joint motion loses on one side (:mod:`neurectomy.strength`): ``strength_lost`` 0–1, the
+    mean over the model's posture grid; ``flags`` the functional consequences (foot drop, wrist drop, …)."""
+
+    motion: str
+    joint: str
+    side: SideName
+    strength_lost: float
+    flags: list[str]
+
+
 class DeficitJSON(TypedDict):
     """``neurectomy lesion … --json``."""
 
@@ -69,6 +80,7 @@ class DeficitJSON(TypedDict):
     special: list[LossJSON]
     articular: list[LossJSON]
     visceral: list[LossJSON]
+    function: list[FunctionJSON]
     summary: str
 
 
@@ -114,8 +126,21 @@ def deficit_json(d: Deficit) -> DeficitJSON:
         "special": [loss_json(x) for x in d.special],
         "articular": [loss_json(x) for x in d.articular],
         "visceral": [loss_json(x) for x in d.visceral],
+        "function": function_json(d),
         "summary": d.summary,
     }
+
+
+def function_json(d: Deficit) -> list[FunctionJSON]:
+    """Lost strength by joint motion; empty (and no table read) when no muscle loses supply."""
+    if not d.motor:
+        return []
+    from neurectomy.strength import function_of
+
+    return [
+        {"motion": r.motion, "joint": r.joint, "side": r.side, "strength_lost": r.strength_lost, "flags": list(r.flags)}
+        for r in function_of(d)
+    ]
 
 
 # --------------------------------------------------------------------------- targeting and localisation

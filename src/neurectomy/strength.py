@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from neurectomy.lesion import Deficit, ResolvedCut
+    from neurectomy.lesion import Deficit, ResolvedCut, Side
 
 TABLE_FILE = "strength_table.json"
 
@@ -56,7 +56,7 @@ class MotionLoss:
 
     motion: str
     joint: str
-    side: str
+    side: Side
     strength_lost: float
     flags: tuple[str, ...] = ()
 
@@ -181,7 +181,7 @@ def _part_lost(paths: Sequence[tuple[float, Mapping[str, float]]], cuts: Sequenc
     return min(1.0, total)
 
 
-def actuator_losses(deficit: Deficit, side: str, tbl: Table | None = None) -> dict[str, float]:
+def actuator_losses(deficit: Deficit, side: Side, tbl: Table | None = None) -> dict[str, float]:
     """Fraction of force each actuator loses on ``side`` (only actuators that lose some)."""
     tbl = tbl or table()
     muscles = {x.target.id: x.supply_lost for x in deficit.motor if x.side == side and x.target.id in tbl.by_muscle}

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from neurectomy.lesion import Deficit, ResolvedCut, Side
 
 TABLE_FILE = "strength_table.json"
+MIN_REPORTED = 0.01  # motions losing less than 1% of their strength are left out (below any clinical test)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +207,8 @@ def actuator_losses(deficit: Deficit, side: Side, tbl: Table | None = None) -> d
 
 def function_of(deficit: Deficit, tbl: Table | None = None) -> tuple[MotionLoss, ...]:
     """The strength each joint motion loses, per side, with functional flags; empty when no modelled limb muscle
-    loses supply. Motions that lose nothing are left out; rows follow the table (hip to toes, shoulder to thumb)."""
+    loses supply. Motions that lose less than :data:`MIN_REPORTED` are left out; rows follow the table (hip to
+    toes, shoulder to thumb)."""
     if not deficit.motor:
         return ()
     tbl = tbl or table()
@@ -219,7 +221,7 @@ def function_of(deficit: Deficit, tbl: Table | None = None) -> tuple[MotionLoss,
         flags = raised_flags(by_motion)
         for m in tbl.motions:
             value = round(by_motion[m.name], 4)
-            if value > 0:
+            if value >= MIN_REPORTED:
                 rows.append(MotionLoss(m.name, m.joint, side, value, tuple(flags.get(m.name, ()))))
     return tuple(rows)
 
@@ -247,14 +249,14 @@ FLAGS: tuple[Flag, ...] = (
         "dorsiflexion torque lost stands for grade 3 or less",
     ),
     Flag(
-        "knee gives way (loss of knee extension, support loss in stance)",
+        "knee gives way (support loss in stance)",
         "knee extension",
         0.75,
         "estimate: the knee buckles in stance without quadriceps (femoral nerve palsy; moore9); three quarters of "
         "the knee extension torque lost stands for quadriceps at MRC grade 3 or less",
     ),
     Flag(
-        "Trendelenburg gait (pelvis drops on the other side in single-leg stance)",
+        "Trendelenburg gait",
         "hip abduction",
         0.5,
         "estimate: Trendelenburg sign with weak gluteus medius and minimus (moore9; gray42); half of the hip "
@@ -275,7 +277,7 @@ FLAGS: tuple[Flag, ...] = (
         "quarters of the wrist extension torque lost",
     ),
     Flag(
-        "claw hand (intrinsic minus: MCP hyperextension with flexed IP joints)",
+        "claw hand",
         "finger abduction",
         0.5,
         "estimate: clawing follows loss of the interossei and lumbricals while the long extensors and flexors "

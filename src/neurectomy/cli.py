@@ -107,9 +107,30 @@ def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
                 row.append(f"{x.target.area_cm2:g}" if x.target.area_cm2 else "")
             table.add_row(*row)
         console.print(table)
+    print_function(deficit)
     console.print(deficit.summary, soft_wrap=True)
     if disclaimer:
         console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def print_function(deficit: Deficit) -> None:
+    """Strength lost by joint motion (MyoSuite models), with the functional flags; nothing when no limb muscle."""
+    from neurectomy.serialise import function_json
+
+    rows = function_json(deficit)
+    if not rows:
+        return
+    table = Table(title="Strength by joint motion (MyoSuite model)", title_justify="left")
+    table.add_column("motion")
+    table.add_column("side")
+    table.add_column("strength lost", justify="right")
+    table.add_column("remaining", justify="right")
+    table.add_column("flags")
+    for r in rows:
+        table.add_row(
+            r["motion"], r["side"], f"{r['strength_lost']:.0%}", f"{1 - r['strength_lost']:.0%}", "; ".join(r["flags"])
+        )
+    console.print(table)
 
 
 def _build_plan(

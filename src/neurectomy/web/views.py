@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,34 +51,13 @@ def quiz_svg(deficit: Deficit, atlas: Atlas) -> str | None:
 
 @lru_cache(maxsize=16)
 def picker_svg(atlas: Atlas, view: str) -> str | None:
-    """A blank chart whose regions can be clicked (``data-region`` = skin-region id, ``<title>`` = name)."""
+    """A blank chart of both sides whose regions can be clicked or chosen by keyboard (``data-region`` = skin-region
+    id, ``data-side``, ``aria-label`` = name and side)."""
     try:
-        from neurectomy.bodymap.render import render_svg
+        from neurectomy.bodymap.render import render_picker
     except ImportError:
         return None
-    svg = render_svg(Deficit((), ()), atlas=atlas, views=[view])
-    svg = re.sub(r"<text[^>]*>Expected skin sensory loss: no cut</text>", "", svg)
-    svg = re.sub(r"<text[^>]*>No skin sensation is lost;[^<]*</text>", "", svg)
-    return _crop_to_panel(svg, view)
-
-
-def _crop_to_panel(svg: str, view: str) -> str:
-    """Crop a one-view chart to its panel (no title, legend or empty margin) so it fills the picker."""
-    try:
-        from neurectomy.bodymap.render import SCALE, load_chart
-
-        width = load_chart(view).width * SCALE[view] + 40
-    except (ImportError, KeyError, ValueError):
-        return svg
-    head = re.search(r'width="[\d.]+" height="([\d.]+)" viewBox="0 0 [\d.]+ ([\d.]+)"', svg)
-    if head is None:
-        return svg
-    top, legend = 50.0, 105.0
-    height = float(head[2]) - top - legend
-    if height <= 100:
-        return svg
-    box = f'width="{width:.0f}" height="{height:.0f}" viewBox="0 {top:.0f} {width:.0f} {height:.0f}"'
-    return svg[: head.start()] + box + svg[head.end() :]
+    return render_picker(atlas, view)
 
 
 def picker_views() -> list[tuple[str, str]]:

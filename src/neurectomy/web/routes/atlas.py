@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from neurectomy.serialise import nerve_json, response_model, search_json
 from neurectomy.web.deps import AtlasDep
@@ -36,6 +36,18 @@ def nerves(atlas: AtlasDep) -> list[dict[str, Any]]:
 def nerve(atlas: AtlasDep, name: str) -> dict[str, Any]:
     """One nerve: course, landmarks, branches, targets and sources (as ``neurectomy atlas show --json``)."""
     return dict(nerve_json(atlas, atlas.nerve_idx(name)))
+
+
+@router.get(
+    "/atlas/nerves/{name}/course.svg",
+    response_class=Response,
+    responses={**NOT_FOUND, 200: {"content": {"image/svg+xml": {}}}},
+)
+def nerve_course(atlas: AtlasDep, name: str) -> Response:
+    """The nerve's course from its roots to its terminal branches, with its landmarks, as a schematic SVG."""
+    from neurectomy.course import course_svg
+
+    return Response(course_svg(atlas, name, href=lambda i: f"/atlas/nerves/{i}"), media_type="image/svg+xml")
 
 
 @router.get("/atlas/stats")

@@ -51,3 +51,27 @@ def lesion_bodymap(
 
     deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas)
     return Response(bodymap_svg(deficit, atlas), media_type="image/svg+xml")
+
+
+@router.get("/lesion/course.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+def lesion_course(
+    atlas: AtlasDep,
+    nerve: NerveQ,
+    at: AtQ = None,
+    mm: MmQ = None,
+    side: SideQ = DEFAULT_SIDE,
+    method: MethodQ = DEFAULT_METHOD,
+    also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
+) -> Response:
+    """The course of the (first) cut nerve from its roots to its terminal branches, the cut marked and the branches
+    it takes away highlighted, as a standalone SVG."""
+    from neurectomy.course import course_svg
+
+    deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas)
+    first = deficit.cuts[0].nerve_id if deficit.cuts else nerve
+    svg = course_svg(atlas, first, deficit, side=deficit.cuts[0].side if deficit.cuts else None, href=_nerve_href)
+    return Response(svg, media_type="image/svg+xml")
+
+
+def _nerve_href(nerve_id: str) -> str:
+    return f"/atlas/nerves/{nerve_id}"

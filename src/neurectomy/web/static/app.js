@@ -6,8 +6,12 @@
   const lines = (text) => text.split(/\n|;/).map((s) => s.trim()).filter(Boolean);
   const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
 
-  /* ---- body-map pickers: click a region to add/remove its name in a textarea */
+  /* ---- body-map pickers: click a region, or Tab to it and press Enter or Space, to add/remove its name in a
+     textarea; a region on the other side of the body switches the form's side; the region under the pointer or
+     focus is named below the chart */
+  const MARK_FILL = { numb: "url(#bm-lost)", hypo: "url(#bm-reduced)", spared: "url(#bm-normal)" };
   function regionName(el) {
+    if (el.dataset.name) return el.dataset.name;
     const t = el.querySelector("title");
     return t ? t.textContent.split(":")[0].trim() : el.dataset.region;
   }
@@ -15,29 +19,52 @@
     const mode = $("input[name=_mode]:checked");
     return document.getElementById(mode ? mode.value : picker.dataset.target);
   }
+  function sideSelect(picker) {
+    const form = picker.closest("form");
+    return form ? $("select[name=side]", form) : null;
+  }
   function syncPicker(picker) {
     const chosen = {};
-    ["numb", "hypo", "spared", picker.dataset.target].forEach((id) => {
+    const target = picker.dataset.target;
+    ["numb", "hypo", "spared", target].forEach((id) => {
       const box = document.getElementById(id);
       if (box) lines(box.value).forEach((n) => { chosen[n.toLowerCase()] = id; });
     });
+    const select = sideSelect(picker);
+    const side = select && ["left", "right"].includes(select.value) ? select.value : "left";
     $$(".region", picker).forEach((el) => {
-      const which = chosen[regionName(el).toLowerCase()];
+      if (!el.dataset.fill) el.dataset.fill = el.getAttribute("fill") || "";
+      const onSide = !el.dataset.side || el.dataset.side === side || el.dataset.side === "midline";
+      const which = onSide ? chosen[regionName(el).toLowerCase()] : undefined;
       el.classList.toggle("selected", Boolean(which));
       el.dataset.mark = which || "";
+      el.setAttribute("aria-pressed", which ? "true" : "false");
+      el.setAttribute("fill", which ? (MARK_FILL[which] || MARK_FILL.numb) : el.dataset.fill);
     });
   }
+  function describe(el) {
+    const side = el.dataset.side && el.dataset.side !== "midline" ? `, ${el.dataset.side} side` : "";
+    const mark = { numb: "numb", hypo: "reduced feeling", spared: "normal" }[el.dataset.mark] || (el.dataset.mark ? "chosen" : "");
+    return regionName(el) + side + (mark ? ` — ${mark}` : "");
+  }
   $$(".picker").forEach((picker) => {
-    $$(".tabs button", picker).forEach((btn) => btn.addEventListener("click", () => {
-      $$(".tabs button", picker).forEach((b) => b.classList.toggle("active", b === btn));
+    const tabs = $$(".tabs button", picker);
+    function show(btn) {
+      tabs.forEach((b) => { b.classList.toggle("active", b === btn); b.setAttribute("aria-selected", b === btn ? "true" : "false"); });
       $$(".view", picker).forEach((v) => v.classList.toggle("active", v.dataset.view === btn.dataset.view));
-    }));
+      const view = $(`.view[data-view="${btn.dataset.view}"]`, picker);
+      if (view) initZoom(view);
+    }
+    tabs.forEach((btn) => btn.addEventListener("click", () => show(btn)));
     picker.classList.add("js");
-    picker.addEventListener("click", (ev) => {
-      const el = ev.target.closest(".region");
-      if (!el) return;
+    const label = $(".region-label output", picker);
+    function toggle(el) {
       const box = pickerTarget(picker);
       if (!box) return;
+      const select = sideSelect(picker);
+      if (select && ["left", "right"].includes(el.dataset.side) && select.value !== el.dataset.side) {
+        select.value = el.dataset.side;  // a region on the other side: the answer is for that side
+      }
       const name = regionName(el);
       const have = lines(box.value);
       const i = have.findIndex((n) => n.toLowerCase() === name.toLowerCase());
@@ -48,12 +75,118 @@
         if (other && other !== box && i < 0) other.value = lines(other.value).filter((n) => n.toLowerCase() !== name.toLowerCase()).join("\n");
       });
       syncPicker(picker);
+      if (label) label.textContent = describe(el);
+    }
+    picker.addEventListener("click", (ev) => {
+      const el = ev.target.closest(".region");
+      if (!el) return;
+      const view = el.closest(".zoomable");
+      if (view && view.dataset.dragged === "1") return;  // the end of a pan, not a choice
+      toggle(el);
     });
+    picker.addEventListener("keydown", (ev) => {
+      const el = ev.target.closest && ev.target.closest(".region");
+      if (!el || (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar")) return;
+      ev.preventDefault();
+      toggle(el);
+    });
+    const name = (ev) => {
+      const el = ev.target.closest && ev.target.closest(".region");
+      if (el && label) label.textContent = describe(el);
+    };
+    picker.addEventListener("pointerover", name);
+    picker.addEventListener("focusin", name);
     ["numb", "hypo", "spared", picker.dataset.target].forEach((id) => {
       const box = document.getElementById(id);
       if (box) box.addEventListener("input", () => syncPicker(picker));
     });
+    const select = sideSelect(picker);
+    if (select) select.addEventListener("change", () => syncPicker(picker));
     syncPicker(picker);
+  });
+
+  /* ---- pan and zoom (svg-pan-zoom, served locally) on body maps and nerve courses: buttons, drag when zoomed in,
+     Ctrl+wheel or a touchpad pinch, and + / - / 0 keys on the chart */
+  function initZoom(box) {
+    if (!window.svgPanZoom || box.dataset.zoom) return;
+    const svg = $("svg", box);
+    if (!svg || !svg.getAttribute("viewBox")) return;
+    const rect = svg.getBoundingClientRect();
+    if (!rect.width || !rect.height) return;  // hidden: started when shown
+    svg.style.height = rect.height + "px";
+    svg.style.width = "100%";
+    box.dataset.zoom = "1";
+    let pz = null;
+    pz = window.svgPanZoom(svg, {
+      zoomEnabled: true, panEnabled: false, controlIconsEnabled: false, dblClickZoomEnabled: false,
+      mouseWheelZoomEnabled: false, preventMouseEventsDefault: false, fit: true, center: true,
+      minZoom: 1, maxZoom: 12, zoomScaleSensitivity: 0.35,
+      onPan: () => { box.dataset.dragged = "1"; },
+      onZoom: (z) => {  // dragging moves the chart only when zoomed in (else it scrolls the page)
+        box.classList.toggle("zoomed", z > 1.01);
+        box.dataset.scale = z.toFixed(2);
+        if (pz) { if (z > 1.01) pz.enablePan(); else pz.disablePan(); }
+      },
+    });
+    box.panzoom = pz;
+    box.dataset.scale = "1.00";
+    box.addEventListener("pointerdown", () => { box.dataset.dragged = ""; });
+    svg.addEventListener("wheel", (ev) => {
+      if (!ev.ctrlKey) return;  // plain wheel scrolls the page
+      ev.preventDefault();
+      const pt = svg.getBoundingClientRect();
+      pz.zoomAtPointBy(ev.deltaY < 0 ? 1.25 : 0.8, { x: ev.clientX - pt.left, y: ev.clientY - pt.top });
+    }, { passive: false });
+    box.addEventListener("keydown", (ev) => {
+      if (ev.key === "+" || ev.key === "=") { pz.zoomBy(1.35); ev.preventDefault(); }
+      else if (ev.key === "-" || ev.key === "_") { pz.zoomBy(1 / 1.35); ev.preventDefault(); }
+      else if (ev.key === "0") { pz.reset(); ev.preventDefault(); }
+    });
+  }
+  function zoomControls(box) {
+    const bar = document.createElement("div");
+    bar.className = "zoom-controls";
+    bar.innerHTML = '<button type="button" class="secondary" data-zoom="in" aria-label="Zoom in">+</button>' +
+      '<button type="button" class="secondary" data-zoom="out" aria-label="Zoom out">−</button>' +
+      '<button type="button" class="secondary" data-zoom="reset">Fit</button>' +
+      '<span class="hint">Drag to move when zoomed in; Ctrl+wheel or pinch zooms.</span>';
+    bar.addEventListener("click", (ev) => {
+      const btn = ev.target.closest("button[data-zoom]");
+      if (!btn) return;
+      const host = box.classList.contains("zoomable") ? box : $(".zoomable.active", box) || $(".zoomable", box);
+      if (!host) return;
+      initZoom(host);
+      const pz = host.panzoom;
+      if (!pz) return;
+      if (btn.dataset.zoom === "in") pz.zoomBy(1.5); else if (btn.dataset.zoom === "out") pz.zoomBy(1 / 1.5); else pz.reset();
+    });
+    return bar;
+  }
+  document.addEventListener("DOMContentLoaded", () => {
+    $$(".zoomable-host").forEach((host) => {
+      const first = $(".zoomable", host);
+      if (first) host.insertBefore(zoomControls(host), first);
+      $$(".zoomable.active", host).forEach(initZoom);
+    });
+    /* a nerve's course: the picture is fetched and put inline, so its branch names are links and it zooms */
+    $$("figure[data-inline-svg]").forEach(async (fig) => {
+      try {
+        const res = await fetch(fig.dataset.inlineSvg);
+        if (!res.ok) return;
+        const text = await res.text();
+        if (!text.trim().startsWith("<svg")) return;
+        fig.innerHTML = text;
+        fig.classList.add("zoomable");
+        fig.parentNode.insertBefore(zoomControls(fig), fig);
+        initZoom(fig);
+      } catch (e) { /* the <img> stays */ }
+    });
+    $$(".zoomable, .mapbox").forEach((box) => {  // result maps and nerve courses zoom too
+      if (box.closest(".zoomable-host")) return;
+      box.classList.add("zoomable");
+      box.parentNode.insertBefore(zoomControls(box), box);
+      initZoom(box);
+    });
   });
 
   /* ---- localise page: a muscle chosen from the list grouped by limb joins the list it is marked as, and leaves the

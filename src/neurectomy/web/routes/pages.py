@@ -111,11 +111,16 @@ def home(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response
 
 
 def _tree(atlas: Atlas) -> list[dict[str, Any]]:
+    """The nerve tree, each level in natural order of names (T2 … T10, T11, T12: numbers by value)."""
+    from neurectomy.names import natural_key
+
     def node(i: int) -> dict[str, Any]:
         n = atlas.nerves[i]
-        return {"id": n.id, "name": n.name, "children": [node(c) for c in atlas.children[i]]}
+        children = sorted(atlas.children[i], key=lambda c: natural_key(atlas.nerves[c].name))
+        return {"id": n.id, "name": n.name, "children": [node(c) for c in children]}
 
-    return [node(i) for i, n in enumerate(atlas.nerves) if n.parent is None]
+    roots = [i for i, n in enumerate(atlas.nerves) if n.parent is None]
+    return [node(i) for i in sorted(roots, key=lambda i: natural_key(atlas.nerves[i].name))]
 
 
 @router.get("/atlas", response_class=HTMLResponse)

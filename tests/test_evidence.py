@@ -6,6 +6,7 @@ import ast
 import csv
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -47,13 +48,18 @@ def write_csv(tmp_path: Path, *lines: str) -> Path:
     return path
 
 
+#: ids of rows the package adds after the shared reference rows (each range reserved for one piece of work)
+ADDED = re.compile(r"E3[0-4]\d")
+
 GOOD = "E900,some neurectomy,some pain,,relief,proportion,50,%,10,,case series,Someone 2020,doi:10/x"
 
 
 # --------------------------------------------------------------------------- data
 def test_all_rows_load_and_parse() -> None:
     rows = load_evidence()
-    assert len(rows) == 198
+    # the 198 rows of the shared reference, then rows the package adds with their own verified sources
+    # (E300-E349: cranial-nerve procedures, issue 13; checked in tests/test_cranial_nerves.py)
+    assert len([r for r in rows if not ADDED.fullmatch(r.id)]) == 198
     assert all(isinstance(r.value, Point | Range | Count | Bound | Pair) for r in rows)
     assert load_evidence() is rows  # cached
 
@@ -73,7 +79,9 @@ def test_packaged_csv_is_shared_csv_without_quote() -> None:
         packaged = list(csv.reader(f))
     quote = shared[0].index("quote")
     expected = [[cell for i, cell in enumerate(row) if i != quote] for row in shared]
-    assert packaged == expected
+    # the package may append rows of its own (ids in the ranges of ADDED) after the shared ones, never change them
+    assert packaged[: len(expected)] == expected
+    assert all(ADDED.fullmatch(row[0]) for row in packaged[len(expected) :])
     assert packaged[0] == list(COLUMNS)
     assert "quote" not in PACKAGED_CSV.read_text(encoding="utf-8").splitlines()[0]
 
@@ -81,7 +89,7 @@ def test_packaged_csv_is_shared_csv_without_quote() -> None:
 @pytest.mark.skipif(not SHARED_CSV.exists(), reason="shared reference not available")
 def test_shared_csv_loads_the_same_rows() -> None:
     # The shared file's extra `quote` column is accepted and ignored.
-    assert load_evidence(SHARED_CSV) == load_evidence()
+    assert load_evidence(SHARED_CSV) == tuple(r for r in load_evidence() if not ADDED.fullmatch(r.id))
 
 
 def _module_tree() -> ast.Module:
@@ -242,7 +250,7 @@ def test_find_is_case_insensitive_word_prefix() -> None:
     assert find(procedure="neuro") and not find(procedure="euro")  # prefixes, not substrings
     assert {r.id for r in find(text="Lloyd 1976")} == {"E156", "E157"}
     assert find(comparator="neurolysis", outcome="revision")[0].id == "E005"
-    assert len(find()) == 198
+    assert len(find()) == len(load_evidence())  # no criteria: every row
 
 
 @pytest.mark.parametrize("key", sorted(PROCEDURE_MAP))

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
+from neurectomy.budget import Budget, active
 from neurectomy.lesion import SIDES, Side
 from neurectomy.names import RequestError, UnknownNameError, listing
 
@@ -98,9 +99,11 @@ def read_findings(
     lost: Iterable[str] = (),
     normal: Iterable[str] = (),
     mrc: Mapping[str, int] | None = None,
+    budget: Budget | None = None,
 ) -> tuple[Finding, ...]:
     """The findings, each name resolved exactly (regions, muscles or functions; see
-    :func:`neurectomy.targeting.resolve_function`). A target given two different observations is an error."""
+    :func:`neurectomy.targeting.resolve_function`). A target given two different observations is an error; a
+    phrase standing for more targets than ``budget.targets`` too."""
     from neurectomy.targeting import resolve_function
 
     found: dict[int, Finding] = {}
@@ -120,6 +123,7 @@ def read_findings(
             except UnknownNameError as exc:
                 exc.field = field
                 raise
+            (budget or active()).check_targets(field, text, len(targets))
             for t in targets:
                 kinds = fits.get(field)
                 if kinds and atlas.targets[t].kind not in kinds:
@@ -279,6 +283,7 @@ def localise(
     closed_world: bool = False,
     next_tests: int = 3,
     max_relevant: int = 400,
+    budget: Budget | None = None,
 ) -> Localisation:
     """Ranked lesion sites for the findings (exact over one- and two-lesion hypotheses), and the best next tests.
 
@@ -287,7 +292,11 @@ def localise(
     >>> f = read_findings(a, numb=["skin of lateral thigh"], normal=["rectus femoris", "skin of anterior thigh"])
     >>> localise(a, f).sites[0].cuts[0].nerve_name
     'lateral cutaneous nerve of thigh'
+
+    ``budget`` bounds the work: its ``nodes`` cap the hypotheses scored, its ``seconds`` the whole search
+    (:class:`~neurectomy.budget.WorkLimitError` either way), and a cancelled budget stops between steps.
     """
+    b = budget or active()
     if side not in SIDES:
         raise RequestError("side", f"side must be one of {', '.join(SIDES)}, not {side!r}")
     P = pool(atlas)
@@ -303,6 +312,10 @@ def localise(
         raise RequestError("numb", f"the findings fit {len(relevant)} sites; name fewer or more specific findings")
     if not relevant:
         raise RequestError("numb", "no lesion of one or two nerves takes away these findings")
+    hypotheses = len(relevant) * (len(relevant) + 1) // 2
+    if b.nodes is not None and hypotheses > b.nodes:
+        raise b.out_of_nodes("numb", "scoring every one- and two-lesion hypothesis", hypotheses)
+    b.check("numb", "the search for the lesion")
     logs, pairs = _score(atlas, P, relevant, examined, np.stack([_LOG[obs[int(t)].observed] for t in examined]))
     post = np.exp(logs - logs.max())
     post /= post.sum()
@@ -315,6 +328,7 @@ def localise(
         return (relevant[h],) if h < R else (relevant[pairs[0][h - R]], relevant[pairs[1][h - R]])
 
     ranked = [lesion_of(int(h)) for h in best]
+    b.check("numb", "the search for the lesion")
     sites = tuple(_site(atlas, P, ranked[i], float(post[h]), obs, side) for i, h in enumerate(best[:top]))
     tests = _next_tests(atlas, P, ranked[:40], post[best[:40]], obs, side, next_tests)
     return Localisation(sites, tests, side, len(logs))

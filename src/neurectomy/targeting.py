@@ -17,6 +17,7 @@ and the tests check that both agree.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from neurectomy.atlas.graph import Atlas, Target
+from neurectomy.budget import Budget, active
 from neurectomy.lesion import INTERRUPTION, Interruption, Side
 from neurectomy.names import AmbiguousNameError, RequestError, UnknownNameError, natural_key, normalise, suggest
 
@@ -215,8 +217,11 @@ def _quiet_highs() -> Any:
     return h
 
 
-def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tuple[frozenset[int], float] | None:
-    """The optimal cut set (candidate indices) and its cost, or None if infeasible.
+def solve_milp(
+    model: CoverModel, exclude: Sequence[frozenset[int]] = (), budget: Budget | None = None
+) -> tuple[frozenset[int], float] | None:
+    """The optimal cut set (candidate indices) and its cost, or None if infeasible. ``budget`` limits the solver's
+    time and branch-and-bound nodes (:class:`~neurectomy.budget.WorkLimitError` when either runs out).
 
     Paths interrupted by exactly the same candidates always share their fate, so they are merged into one
     variable per *class* (its costs and per-target weights summed): the same optimum with far fewer columns.
@@ -310,15 +315,27 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     lp.a_matrix_.index_ = rows[order].astype(np.int32)
     lp.a_matrix_.value_ = vals[order].astype(np.float64)
     h = _highs()
+    b = budget or active()
     # The LP relaxation first: on tree-shaped covers it is usually integral, and an integral optimum of the
     # relaxation is optimal for the MILP. Only a fractional one goes on to branch and bound.
     for integral in (False, True):
         if integral:
             lp.integrality_ = [highspy.HighsVarType.kInteger] * nc + [highspy.HighsVarType.kContinuous] * (ncol - nc)
+        b.check("region", "the search for the least-harm cuts")
         h.clearModel()
         h.passModel(lp)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        # HiGHS's clock runs on across the solves of one solver object, so the limit is set past its reading
+        h.setOptionValue("time_limit", h.getRunTime() + b.remaining() if b.seconds is not None else inf)
+        h.setOptionValue("mip_max_nodes", b.nodes if b.nodes is not None else 2**31 - 1)
+        _run(h, b)
+        status = h.getModelStatus()
+        if b.cancelled or status.name in _STOPPED:
+            _SOLVERS.highs = None  # a solver stopped mid-search misjudges its next time limit: a fresh one
+            b.check("region", "the search for the least-harm cuts")
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                raise b.out_of_time("region", "the search for the least-harm cuts")
+            raise b.out_of_nodes("region", "the search for the least-harm cuts")
+        if status != highspy.HighsModelStatus.kOptimal:
             return None
         x = np.asarray(h.getSolution().col_value[:nc])
         if integral or np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) <= 1e-9):
@@ -327,7 +344,28 @@ def solve_milp(model: CoverModel, exclude: Sequence[frozenset[int]] = ()) -> tup
     return chosen, model.objective(sorted(chosen))
 
 
+def _run(h: Any, budget: Budget) -> None:
+    """``h.run()``, stopped early when ``budget`` is cancelled (HiGHS asks a callback between iterations)."""
+    if budget.cancel is None:
+        h.run()
+        return
+
+    def interrupt(event: Any) -> None:
+        if budget.cancelled:
+            event.interrupt()
+
+    h.cbMipInterrupt += interrupt
+    h.cbSimplexInterrupt += interrupt
+    try:
+        h.run()
+    finally:
+        h.cbMipInterrupt -= interrupt
+        h.cbSimplexInterrupt -= interrupt
+
+
 _SOLVERS = threading.local()
+#: Model statuses of a solve stopped by its limits (time, nodes) or interrupted (cancelled).
+_STOPPED = frozenset({"kTimeLimit", "kSolutionLimit", "kIterationLimit", "kInterrupt"})
 _CREATING = threading.Lock()
 
 
@@ -547,11 +585,14 @@ def target(
     avoid: Sequence[str] = (),
     weights: dict[str, float] | None = None,
     solver: str = "milp",
+    budget: Budget | None = None,
 ) -> TargetingResult:
     """Ranked least-harm cut sets that take away the given regions and/or functions (exact, HiGHS).
 
     ``method`` is how every cut is made; one that interrupts nothing (decompression) cannot take anything away
-    and is refused, and a temporary one (a neurolytic) is reported as such on each cut.
+    and is refused, and a temporary one (a neurolytic) is reported as such on each cut. ``budget`` bounds the work
+    (time and nodes of the solves, targets per phrase); exceeding it raises
+    :class:`~neurectomy.budget.WorkLimitError`.
     """
     from neurectomy.lesion import SIDES
     from neurectomy.methods import get_method
@@ -576,10 +617,12 @@ def target(
     _, base, _ = load_targeting_data()
     w = base.updated(weights)
     required_idx: list[int] = []
-    for text in regions:
-        required_idx += resolve_region(atlas, text)
-    for text in functions:
-        required_idx += resolve_function(atlas, text)
+    b = budget or active()
+    for field_name, texts, resolve in (("region", regions, resolve_region), ("function", functions, resolve_function)):
+        for text in texts:
+            found_targets = resolve(atlas, text)
+            b.check_targets(field_name, text, len(found_targets))
+            required_idx += found_targets
     required_idx = list(dict.fromkeys(required_idx))
     required = {t: coverage for t in required_idx}
     banned, banned_names = _allowed(atlas, avoid)
@@ -597,7 +640,7 @@ def target(
         cands = [c for c in cands if not motor_paths.intersection(c.paths)]
     _explain_infeasible(atlas, cands, required, spare_motor, banned_names)
     full = build_model(atlas, cands, w, required)
-    solve = solve_milp if solver == "milp" else solve_bruteforce
+    solve = functools.partial(solve_milp, budget=b) if solver == "milp" else solve_bruteforce
     k = max(top, 1)
     bound = _bound(full, k) if solver == "milp" else None
     found: list[tuple[frozenset[int], float]] = []

@@ -208,72 +208,78 @@ def test_other_422s(client: TestClient) -> None:
 
 
 MERALGIA = {
+    "diagnosis": "meralgia paresthetica",
     "pain_nrs": 8,
     "pain_months": 14,
-    "failed_treatments": ["gabapentin", "decompression"],
+    "failed_treatments": ["gabapentin", "steroid injection", "decompression"],
     "numbness_acceptable": True,
     "entrapment": True,
 }
 # (procedure, patient, verdict, the rules that are not favourable with their findings): what the rules of
-# neurectomy.candidacy imply for these facts, one changed fact at a time
+# neurectomy.candidacy (candidacy_data.yaml) imply for these facts, one changed fact at a time (issue 15)
 VERDICTS = [
-    # everything in favour but no neurolytic block tried: for a sensory nerve that comes first (seed sentence 4)
-    ("lfcn_neurectomy", MERALGIA, "conditional", {"neurolytic_first": "conditional"}),
-    # the block has been tried: nothing left against
+    # everything in favour: the evidence (E001-E005) favours neurectomy and asks for no neurolytic first
+    ("lfcn_neurectomy", MERALGIA, "favourable", {}),
+    # the injection of the nerve (first line and diagnostic, E003/E006) has not been tried
     (
         "lfcn_neurectomy",
-        {**MERALGIA, "failed_treatments": ["gabapentin", "decompression", "phenol block"]},
-        "favourable",
-        {},
+        {**MERALGIA, "failed_treatments": ["gabapentin", "decompression"]},
+        "conditional",
+        {"other_treatments_failed": "conditional"},
     ),
     # a missing fact is a specific conditional reason, never a guess
     (
         "lfcn_neurectomy",
         {k: v for k, v in MERALGIA.items() if k != "pain_nrs"},
         "conditional",
-        {
-            "indication": "conditional",
-            "neurolytic_first": "conditional",
-        },
+        {"severity": "conditional"},
     ),
     (
         "lfcn_neurectomy",
         {k: v for k, v in MERALGIA.items() if k != "numbness_acceptable"},
         "conditional",
-        {
-            "numbness_acceptable": "conditional",
-            "neurolytic_first": "conditional",
-        },
+        {"numbness_acceptable": "conditional"},
     ),
     (
         "lfcn_neurectomy",
         {**MERALGIA, "numbness_acceptable": False},
         "not indicated",
-        {
-            "numbness_acceptable": "not indicated",
-            "neurolytic_first": "conditional",
-        },
+        {"numbness_acceptable": "not indicated"},
     ),
     (
         "lfcn_neurectomy",
         {**MERALGIA, "diagnostic_block_relief": 0.2},
         "not indicated",
-        {
-            "neurolytic_first": "conditional",
-            "diagnostic_block": "not indicated",
-        },
+        {"diagnostic_block": "not indicated"},
     ),
     # a release numbs nothing, so refusing numbness does not count against it
     ("lfcn_decompression", {**MERALGIA, "numbness_acceptable": False}, "favourable", {}),
-    # a motor nerve: the weakness is the reason to pause
+    # the medial branch also supplies multifidus: inherent to the procedure, a reason to tell the patient
     (
         "endoscopic_medial_branch_neurotomy",
-        {"pain_nrs": 7, "pain_months": 6, "failed_treatments": ["radiofrequency neurotomy"]},
+        {
+            "diagnosis": "lumbar facet joint pain, L4-L5",
+            "pain_nrs": 7,
+            "pain_months": 6,
+            "failed_treatments": ["radiofrequency neurotomy"],
+            "diagnostic_block_relief": 0.8,
+        },
         "conditional",
         {"motor_function": "conditional"},
     ),
-    # a function to disable needs no pain figures
-    ("ets_r3_palmar_hyperhidrosis", {"failed_treatments": ["aluminium chloride"]}, "favourable", {}),
+    # a function to disable needs no pain figures; its own severity scale and treatments instead
+    (
+        "ets_r3_palmar_hyperhidrosis",
+        {
+            "diagnosis": "palmar hyperhidrosis",
+            "age": 25,
+            "hdss": 4,
+            "failed_treatments": ["aluminium chloride", "iontophoresis"],
+            "accepts_compensatory_sweating": True,
+        },
+        "favourable",
+        {},
+    ),
 ]
 
 
@@ -300,7 +306,7 @@ def test_missing_facts_name_what_is_missing(client: TestClient) -> None:
             "reasons"
         ]
     }
-    assert "not recorded" in reasons["indication"]
+    assert "not recorded" in reasons["severity"]
     assert "confirm" in reasons["numbness_acceptable"]
 
 
@@ -310,7 +316,7 @@ def test_meralgia_verdict_cites_the_evidence_that_favours_neurectomy(client: Tes
     assert reason["verdict"] == "favourable" and "E001" in reason["text"] and "E002" in reason["text"]
     assert any("neurolytic" in a for a in api["candidacy"]["alternatives"])
     # without the meralgia evidence (the ulnar nerve at the elbow) decompression must be tried first
-    ulnar = {**MERALGIA, "failed_treatments": ["gabapentin"]}
+    ulnar = {**MERALGIA, "diagnosis": None, "failed_treatments": ["gabapentin"]}
     api = client.post("/api/plan", json={"nerve": "ulnar nerve", "at": "elbow", "patient": ulnar}).json()
     reason = next(x for x in api["candidacy"]["reasons"] if x["rule"] == "decompression_alternative")
     assert reason["verdict"] == "conditional"
@@ -374,16 +380,24 @@ def test_find_links_open_as_plans(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("facts", "verdict", "finding"),
     [
-        ({"failed": "gabapentin", "numbness": "yes"}, "conditional", "neurolytic first"),
-        ({"failed": "phenol block", "numbness": "yes"}, "favourable", None),
-        ({"failed": "phenol block", "numbness": "no"}, "not-indicated", "numbness acceptable"),
+        ({"failed": "gabapentin", "numbness": "yes"}, "conditional", "other treatments failed"),
+        ({"failed": "gabapentin\nsteroid injection", "numbness": "yes"}, "favourable", None),
+        ({"failed": "gabapentin\nsteroid injection", "numbness": "no"}, "not-indicated", "numbness acceptable"),
     ],
 )
 def test_plan_page_shows_the_verdict_of_the_facts(
     client: TestClient, facts: dict[str, str], verdict: str, finding: str | None
 ) -> None:
     html = client.get(
-        "/plan", params={"procedure": "lfcn_neurectomy", "pain_nrs": "8", "pain_months": "14", **facts}
+        "/plan",
+        params={
+            "procedure": "lfcn_neurectomy",
+            "indication": "meralgia paresthetica",  # an exact condition name is read as the diagnosis
+            "pain_nrs": "8",
+            "pain_months": "14",
+            "side": "left",
+            **facts,
+        },
     ).text
     assert re.findall(r'<section class="verdict-box ([a-z-]+)"', html) == [verdict]
     rows = dict(re.findall(r'<tr><td>([a-z ]+)</td><td><span class="tag ([a-z-]+)">', html))

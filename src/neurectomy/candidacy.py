@@ -2,33 +2,41 @@
 
 The rules restate the seed text: neurectomy is for severe chronic pain (or a function to disable) when other
 treatments have failed and numbness is acceptable, best when the nerve has no motor function; a neurolytic block is
-usually preferred over a surgical sensory cut; decompression is the alternative for an entrapment, except where the
-evidence favours neurectomy (meralgia paresthetica). The verdict is the most cautious of the reasons.
+usually preferred over a surgical sensory cut unless the evidence for the procedure says otherwise; decompression is
+the alternative for an entrapment, except where the evidence favours neurectomy (meralgia paresthetica).
+
+What each procedure requires (severity scale and threshold, duration, the treatments that must have been tried, a
+diagnostic block, age, sex, pregnancy, compensatory-sweating acceptance, hearing) and the vocabularies a patient
+record is read with (treatments, medications, comorbidities) live in ``candidacy_data.yaml``, every threshold with
+its source. A patient's entry is matched as whole words, never as a substring; an entry no vocabulary knows and a
+fact no rule of the plan reads are listed back as *not used*. The verdict is the most cautious of the reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from neurectomy.datafile import DataFileError, Problem, read_yaml, validation_problems
+from neurectomy.datafile import DataFileError, Problem, line_of, read_yaml, validation_problems
 from neurectomy.lesion import Deficit
 from neurectomy.methods import Method
 from neurectomy.names import normalise
 
 if TYPE_CHECKING:
+    from neurectomy.atlas.graph import Atlas
     from neurectomy.procedures import Procedure
 
 Verdict = Literal["favourable", "conditional", "not indicated"]
 _ORDER: dict[str, int] = {"favourable": 0, "conditional": 1, "not indicated": 2}
-NEUROLYTIC_WORDS = ("neurolytic", "neurolysis block", "phenol", "alcohol", "cryo", "radiofrequency", "rf ")
-SEVERE_NRS = 7.0
-CHRONIC_MONTHS = 3.0
-BLOCK_RELIEF = 0.5
+RULES_FILE = Path(__file__).with_name("candidacy_data.yaml")
+#: rows quoted when the text says what a neurolytic block costs (read them: evidence/data/evidence.csv)
+NEUROLYTIC_RISK_ROWS = ("E097", "E194")
+_NEGATIONS = frozenset({"no", "not", "never", "none", "nothing", "without"})
 
 
 class Patient(BaseModel):
@@ -36,19 +44,32 @@ class Patient(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    indication: str | None = None
+    indication: str | None = Field(default=None, description="free text; the rules read `diagnosis`")
+    diagnosis: str | None = Field(default=None, description="the condition: a name, synonym or ICD-10-CM code")
     goal: Literal["pain_relief", "disable_function"] = "pain_relief"
     side: Literal["left", "right"] | None = None
+    sex: Literal["female", "male", "unknown"] | None = None
+    pregnant: bool | None = None
     pain_nrs: float | None = Field(default=None, ge=0, le=10, description="worst usual pain, 0-10")
     pain_months: float | None = Field(default=None, ge=0)
     failed_treatments: tuple[str, ...] = ()
     numbness_acceptable: bool | None = None
+    accepts_motor_loss: bool | None = Field(
+        default=None, description="the patient accepts the weakness the cut causes (asked explicitly)"
+    )
+    accepts_compensatory_sweating: bool | None = None
     diagnostic_block_relief: float | None = Field(
         default=None, ge=0, le=1, description="fraction of pain relieved by a diagnostic block"
     )
     entrapment: bool = False
     comorbidities: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
     age: int | None = Field(default=None, ge=0, le=120)
+    hdss: int | None = Field(default=None, ge=1, le=4, description="Hyperhidrosis Disease Severity Scale, 1-4")
+    vertigo_functional_level: int | None = Field(default=None, ge=1, le=6, description="AAO-HNS functional level, 1-6")
+    hearing_serviceable: bool | None = Field(default=None, description="serviceable hearing in the operated ear")
+    other_ear_normal: bool | None = Field(default=None, description="the other ear hears and balances normally")
+    spasticity_mas: float | None = Field(default=None, ge=0, le=4, description="Modified Ashworth Scale, 0-4")
 
 
 @dataclass(frozen=True)
@@ -67,13 +88,805 @@ class Candidacy:
     verdict: Verdict
     reasons: tuple[Reason, ...]
     alternatives: tuple[str, ...] = field(default=())
+    not_used: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "reasons": [r.to_dict() for r in self.reasons],
             "alternatives": list(self.alternatives),
+            "not_used": list(self.not_used),
         }
+
+
+# --------------------------------------------------------------------------- the rules file
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Term(_Model):
+    """One vocabulary entry: a key, how it is shown, the names that mean it, and (medications, comorbidities)
+    the verdict, advice and source of the rule it triggers."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    names: tuple[str, ...] = Field(min_length=1)
+    verdict: Verdict | None = None
+    advice: str | None = None
+    source: str | None = None
+
+
+class Severity(_Model):
+    field: Literal["pain_nrs", "hdss", "vertigo_functional_level", "spasticity_mas"]
+    min: float
+    label: str
+    source: str
+
+
+class AtLeast(_Model):
+    min: float = Field(ge=0)
+    source: str
+
+
+class Tried(_Model):
+    any_of: tuple[str, ...] = Field(min_length=1)
+    label: str
+    source: str
+
+
+class Required(_Model):
+    required: bool
+    source: str
+
+
+class Block(_Model):
+    min: float = Field(ge=0, le=1)
+    required: bool = False
+    source: str
+
+
+class Age(_Model):
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    source: str
+
+
+class Sex(_Model):
+    only: Literal["female", "male"]
+    source: str
+
+
+class Pregnancy(_Model):
+    verdict: Verdict
+    source: str
+
+
+class Sourced(_Model):
+    source: str
+
+
+class Hearing(_Model):
+    serviceable: Verdict
+    other_ear: Verdict
+    source: str
+
+
+class Rules(_Model):
+    """A procedure's prerequisites and contraindications; a field left out falls back to the goal's defaults."""
+
+    severity: Severity | None = None
+    duration_months: AtLeast | None = None
+    tried: tuple[Tried, ...] | None = None
+    neurolytic_first: Required | None = None
+    decompression_first: Required | None = None
+    diagnostic_block: Block | None = None
+    age: Age | None = None
+    sex: Sex | None = None
+    pregnancy: Pregnancy | None = None
+    compensatory_sweating: Sourced | None = None
+    hearing: Hearing | None = None
+    motor_loss_inherent: Sourced | None = None
+
+    def over(self, base: Rules) -> Rules:
+        """These rules, each missing field taken from ``base``."""
+        given = {k: v for k, v in self if v is not None}
+        return base.model_copy(update=given)
+
+
+class Defaults(_Model):
+    pain_relief: Rules
+    disable_function: Rules
+
+
+class RulesFile(_Model):
+    treatments: tuple[Term, ...] = Field(min_length=1)
+    medications: tuple[Term, ...] = Field(min_length=1)
+    comorbidities: tuple[Term, ...] = Field(min_length=1)
+    defaults: Defaults
+    procedures: dict[str, Rules] = {}
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = RULES_FILE) -> RulesFile:
+    """The candidacy rules; every problem names file, line and field (unknown treatment keys and procedures too)."""
+    from pydantic import ValidationError
+
+    problems: list[Problem] = []
+    data, node = read_yaml(path, problems)
+    if problems:
+        raise DataFileError(problems, path.name)
+    try:
+        rules = RulesFile.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(validation_problems(exc, path.name, data, node, field_from=0), path.name) from None
+    problems = _cross_check(rules, node, path.name)
+    if problems:
+        raise DataFileError(problems, path.name)
+    return rules
+
+
+def _cross_check(rules: RulesFile, node: Any, file: str) -> list[Problem]:
+    from neurectomy.procedures import load_procedures
+
+    out: list[Problem] = []
+    keys = {t.key for t in rules.treatments}
+    for section in ("medications", "comorbidities"):
+        for i, term in enumerate(getattr(rules, section)):
+            if term.verdict is None or not term.advice or not term.source:
+                loc = (section, i)
+                out.append(Problem(file, line_of(node, loc), term.key, section, "give verdict, advice and source"))
+    seen: dict[str, str] = {}
+    for section in ("treatments", "medications", "comorbidities"):
+        for i, term in enumerate(getattr(rules, section)):
+            for j, name in enumerate(term.names):
+                key = f"{section}:{normalise(name)}"
+                if key in seen and seen[key] != term.key:
+                    at = (section, i, "names", j)
+                    out.append(
+                        Problem(file, line_of(node, at), term.key, f"names.{j}", f"{name!r} also means {seen[key]}")
+                    )
+                seen[key] = term.key
+    places: list[tuple[tuple[Any, ...], Rules]] = [
+        (("defaults", "pain_relief"), rules.defaults.pain_relief),
+        (("defaults", "disable_function"), rules.defaults.disable_function),
+    ]
+    procedures = load_procedures()
+    for pid, r in rules.procedures.items():
+        places.append((("procedures", pid), r))
+        if pid not in procedures:
+            out.append(Problem(file, line_of(node, ("procedures", pid)), pid, "procedures", "no such procedure"))
+    for loc, r in places:
+        for i, group in enumerate(r.tried or ()):
+            for j, key in enumerate(group.any_of):
+                if key not in keys:
+                    where = (*loc, "tried", i, "any_of", j)
+                    out.append(
+                        Problem(
+                            file, line_of(node, where), str(loc[-1]), f"tried.{i}.any_of.{j}", f"no treatment {key!r}"
+                        )
+                    )
+    return out
+
+
+# --------------------------------------------------------------------------- reading a patient's words
+@lru_cache(maxsize=4)
+def _index(section: str, path: Path = RULES_FILE) -> dict[tuple[str, ...], Term]:
+    return {tuple(normalise(n).split()): t for t in getattr(load_rules(path), section) for n in t.names}
+
+
+def match_term(text: str, section: Literal["treatments", "medications", "comorbidities"]) -> Term | bool | None:
+    """The vocabulary entry ``text`` names (the longest name found as whole words), ``False`` when the entry is
+    negated ("no infection", "none really"), or None when no name fits."""
+    words = tuple(normalise(text).split())
+    if not words:
+        return None
+    index = _index(section)
+    if section == "treatments" and words in index and index[words].key == "none":
+        return False
+    if words[0] in _NEGATIONS:
+        return False
+    best: tuple[int, Term] | None = None
+    for i in range(len(words)):
+        for j in range(len(words), i, -1):
+            term = index.get(words[i:j])
+            if term is not None and (best is None or j - i > best[0]):
+                best = (j - i, term)
+                break
+    return best[1] if best else None
+
+
+@dataclass
+class _Reading:
+    """One patient record read against one plan: the reasons so far, alternatives, fields read, and what no rule
+    used."""
+
+    patient: Patient
+    reasons: list[Reason] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    not_used: list[str] = field(default_factory=list)
+
+    def add(self, rule: str, verdict: Verdict, text: str, source: str) -> None:
+        self.reasons.append(Reason(rule, verdict, text, source))
+
+    def get(self, name: str) -> Any:
+        self.used.add(name)
+        return getattr(self.patient, name)
+
+
+# --------------------------------------------------------------------------- assessment
+def rules_for(procedure: Procedure | None, goal: str) -> Rules:
+    """The rules that apply: the procedure's own over the defaults for its goal."""
+    rules = load_rules()
+    base = rules.defaults.pain_relief if goal == "pain_relief" else rules.defaults.disable_function
+    own = rules.procedures.get(procedure.id) if procedure is not None else None
+    return own.over(base) if own is not None else base
+
+
+def assess(
+    patient: Patient,
+    deficit: Deficit,
+    method: Method,
+    procedure: Procedure | None = None,
+    atlas: Atlas | None = None,
+) -> Candidacy:
+    """Apply every rule; the verdict is the most cautious reason's.
+
+    ``atlas`` lets the motor rule offer sensory-only cuts for the same painful region (from targeting).
+    """
+    goal = procedure.goal if procedure is not None else patient.goal
+    rules = rules_for(procedure, goal)
+    r = _Reading(patient)
+    if procedure is None:
+        r.used.add("goal")
+
+    _indication(r, procedure, deficit)
+    _severity(r, rules, goal, procedure)
+    _tried(r, rules)
+    _numbness(r, deficit, method)
+    _motor(r, rules, deficit, method, goal, procedure, atlas)
+    _neurolytic_first(r, rules, deficit, method, goal)
+    _decompression(r, rules, method, procedure)
+    _diagnostic_block(r, rules)
+    _person(r, rules)
+    _medications(r)
+    _comorbidities(r, rules)
+    _not_used(r)
+
+    if procedure is not None:
+        r.alternatives.extend(a for a in procedure.alternative_names if a not in r.alternatives)
+    verdict: Verdict = max((x.verdict for x in r.reasons), key=_ORDER.__getitem__, default="conditional")
+    return Candidacy(verdict, tuple(r.reasons), tuple(dict.fromkeys(r.alternatives)), tuple(r.not_used))
+
+
+def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit) -> None:
+    """The diagnosis against the conditions each procedure treats (``conditions_data.yaml``): a diagnosis that no
+    condition of the procedure matches is *not indicated*, with the procedures that do treat it."""
+    from neurectomy.conditions import find, load
+    from neurectomy.procedures import load_procedures
+
+    text = r.get("diagnosis")
+    if text is None and r.patient.indication is not None and find(r.patient.indication):
+        text = r.get("indication")  # an older record whose free-text indication names a condition exactly
+    source = "conditions_data.yaml (conditions, ICD-10-CM codes and the procedures that treat them)"
+    if text is None:
+        r.add(
+            "indication",
+            "conditional",
+            "Diagnosis not recorded: record the condition (name, synonym or ICD-10-CM code) so that the indication "
+            "can be checked.",
+            source,
+        )
+        return
+    found = find(text)
+    if not found:
+        from neurectomy.names import suggest
+
+        offered = suggest(text, [label for c in load().values() for label in c.labels])
+        r.add(
+            "indication",
+            "conditional",
+            f"Diagnosis {text!r} is not a condition the rules know"
+            + (f" (did you mean: {', '.join(offered[:4])}?)" if offered else "")
+            + "; the indication cannot be checked.",
+            source,
+        )
+        return
+    names = {p.id: p.name for p in load_procedures().values()}
+
+    def coded(c: Any) -> str:
+        return f"{c.name} ({c.icd10cm.code})" if c.icd10cm is not None else c.name
+
+    what = "; ".join(coded(c) for c in found)
+    treating = list(dict.fromkeys(pid for c in found for pid in c.procedures))
+    if procedure is not None:
+        fits = [c for c in found if procedure.id in c.procedures]
+        if fits and len(found) == 1:
+            r.add("indication", "favourable", f"{procedure.name} treats {what}.", source)
+        elif fits:
+            r.add(
+                "indication",
+                "conditional",
+                f"Diagnosis {text!r} fits several conditions ({what}); {procedure.name} treats "
+                f"{', '.join(coded(c) for c in fits)}: record which one.",
+                source,
+            )
+        else:
+            others = ", ".join(names.get(pid, pid) for pid in treating) or "no procedure in the table"
+            r.add(
+                "indication",
+                "not indicated",
+                f"{procedure.name} does not treat {what}. Procedures that do: {others}.",
+                source,
+            )
+            r.alternatives.extend(names.get(pid, pid) for pid in treating)
+        return
+    # a nerve cut: does it reach the condition's region?
+    lost = {x.target.id for x in deficit.losses}
+    reached = [c for c in found if lost & set(c.regions)]
+    if reached:
+        r.add(
+            "indication",
+            "favourable" if len(found) == 1 else "conditional",
+            f"The cut reaches the region of {', '.join(coded(c) for c in reached)}"
+            + (f"; established procedures: {', '.join(names.get(p, p) for p in treating)}." if treating else "."),
+            source,
+        )
+    elif any(c.regions for c in found):
+        r.add(
+            "indication",
+            "not indicated",
+            f"The cut does not reach the region of {what}"
+            + (f"; procedures that treat it: {', '.join(names.get(p, p) for p in treating)}." if treating else "."),
+            source,
+        )
+        r.alternatives.extend(names.get(pid, pid) for pid in treating)
+    else:
+        r.add("indication", "conditional", f"Diagnosis: {what}; check that the cut serves it.", source)
+
+
+def _severity(r: _Reading, rules: Rules, goal: str, procedure: Procedure | None) -> None:
+    sev, dur = rules.severity, rules.duration_months
+    if sev is not None:
+        value = r.get(sev.field)
+        if value is None:
+            r.add("severity", "conditional", f"{sev.label} is not recorded (needed: at least {sev.min:g}).", sev.source)
+        elif value >= sev.min:
+            r.add("severity", "favourable", f"{sev.label}: {value:g} (threshold {sev.min:g}).", sev.source)
+        else:
+            r.add(
+                "severity",
+                "conditional",
+                f"{sev.label}: {value:g} is below the threshold of {sev.min:g} for this operation.",
+                sev.source,
+            )
+    if dur is not None:
+        months = r.get("pain_months")
+        if months is None:
+            r.add(
+                "duration", "conditional", f"Duration not recorded (needed: at least {dur.min:g} months).", dur.source
+            )
+        elif months >= dur.min:
+            r.add("duration", "favourable", f"{months:g} months (at least {dur.min:g}: chronic).", dur.source)
+        else:
+            r.add(
+                "duration",
+                "conditional",
+                f"{months:g} months is less than {dur.min:g}: not yet chronic; pain may still settle.",
+                dur.source,
+            )
+    if sev is None and dur is None and goal == "disable_function" and procedure is not None:
+        what = ", ".join(procedure.functions_disabled)
+        r.add(
+            "severity",
+            "conditional",
+            f"Aim: permanently disable {what}. No severity measure is recorded for this procedure; document how "
+            "the symptom limits the patient.",
+            "estimate: no severity scale for this indication in the rules file",
+        )
+
+
+def tried_keys(entries: Iterable[str]) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """Failed treatments read with the vocabulary: key -> the patient's words, entries that say nothing was tried,
+    and entries no name fits."""
+    found: dict[str, list[str]] = {}
+    nothing: list[str] = []
+    unknown: list[str] = []
+    for entry in entries:
+        term = match_term(entry, "treatments")
+        if term is False:
+            nothing.append(entry)
+        elif term is None:
+            unknown.append(entry)
+        else:
+            assert isinstance(term, Term)
+            found.setdefault(term.key, []).append(entry)
+    return found, nothing, unknown
+
+
+def _tried(r: _Reading, rules: Rules) -> None:
+    found, nothing, unknown = tried_keys(r.get("failed_treatments"))
+    for entry in unknown:
+        r.not_used.append(f"failed_treatments: {entry!r} is not in the treatment vocabulary (candidacy_data.yaml)")
+    groups = rules.tried or ()
+    if not groups:
+        return
+    labels = {t.key: t.label for t in load_rules().treatments}
+    missing = [g for g in groups if not any(k in found for k in g.any_of)]
+    done = sorted({labels[k] for g in groups for k in g.any_of if k in found})
+    source = "; ".join(dict.fromkeys(g.source for g in groups))
+    said = f" ({', '.join(repr(x) for x in nothing)}: no treatment)" if nothing else ""
+    if not missing:
+        r.add("other_treatments_failed", "favourable", "Tried and failed: " + ", ".join(done) + ".", source)
+        return
+    need = "; ".join(g.label for g in missing)
+    head = f"Tried: {', '.join(done)}. " if done else "No failed treatment is recorded" + said + ". "
+    r.add(
+        "other_treatments_failed",
+        "conditional",
+        head + f"Not yet tried: {need}. The operation is for symptoms that persist after these.",
+        "; ".join(dict.fromkeys(g.source for g in missing)),
+    )
+    r.alternatives.extend(g.label for g in missing)
+
+
+def _numbness(r: _Reading, deficit: Deficit, method: Method) -> None:
+    if not (method.interrupts and deficit.sensory):
+        return
+    numb = sum(1 for x in deficit.sensory if x.effect == "anaesthetic")
+    accepted = r.get("numbness_acceptable")
+    if accepted is False:
+        r.add(
+            "numbness_acceptable",
+            "not indicated",
+            f"The cut leaves {numb} skin region(s) numb and the patient does not accept numbness.",
+            "seed sentences 8 and 17 (numbness is the most expected result)",
+        )
+    elif accepted is None:
+        r.add(
+            "numbness_acceptable",
+            "conditional",
+            f"The cut leaves {numb} skin region(s) numb: confirm the patient accepts this.",
+            "seed sentences 8 and 17",
+        )
+    else:
+        r.add(
+            "numbness_acceptable", "favourable", "The patient accepts numbness in the supplied area.", "seed sentence 8"
+        )
+
+
+def _motor(
+    r: _Reading,
+    rules: Rules,
+    deficit: Deficit,
+    method: Method,
+    goal: str,
+    procedure: Procedure | None,
+    atlas: Atlas | None,
+) -> None:
+    if not (method.interrupts and deficit.motor):
+        return
+    names = ", ".join(dict.fromkeys(x.target.name for x in deficit.motor))
+    accepts = r.get("accepts_motor_loss")
+    if goal == "disable_function" and procedure is not None and procedure.category == "motor":
+        r.add(
+            "motor_function",
+            "favourable",
+            f"Weakening {names} is the intended effect of a selective motor neurectomy.",
+            "seed: involuntary twitching, cramps; E085-E086 (selective tibial neurotomy)",
+        )
+        return
+    if rules.motor_loss_inherent is not None:
+        verdict: Verdict = "favourable" if accepts else "conditional"
+        r.add(
+            "motor_function",
+            verdict,
+            f"The procedure also denervates {names}, which is inherent to it and usually not noticed"
+            + ("; the patient accepts this." if accepts else ": tell the patient."),
+            rules.motor_loss_inherent.source,
+        )
+        return
+    if goal == "disable_function":
+        r.add(
+            "motor_function",
+            "conditional",
+            f"The nerve has motor function: {names} would be weakened or paralysed. Neurectomy is best when the "
+            "nerve has no motor function.",
+            "seed sentences 8 and 19 (denervation leading to weakness or loss of support)",
+        )
+        return
+    if accepts:
+        r.add(
+            "motor_function",
+            "conditional",
+            f"The cut weakens or paralyses {names}; the patient has accepted this loss explicitly. Neurectomy for "
+            "pain is still best where the nerve has no motor function: compare the sensory-only options.",
+            "seed sentences 8 and 19",
+        )
+    else:
+        r.add(
+            "motor_function",
+            "not indicated",
+            f"A cut for pain that weakens or paralyses {names} is not indicated unless the patient explicitly "
+            "accepts that loss (accepts_motor_loss: true). Neurectomy is considered particularly when the nerve has "
+            "no motor function.",
+            "seed sentences 8 and 19",
+        )
+    r.alternatives.extend(_sensory_only_cuts(atlas, deficit, procedure))
+    r.alternatives.append(
+        "neurolytic block of the same nerve (phenol, alcohol, cryoneurolysis or radiofrequency): the weakness follows "
+        "too, but lasts only until the nerve regrows"
+    )
+    r.alternatives.append("decompression, if the nerve is entrapped: nothing is cut")
+
+
+def _sensory_only_cuts(atlas: Atlas | None, deficit: Deficit, procedure: Procedure | None) -> list[str]:
+    """Least-harm cuts that take the same painful region without any motor loss (targeting, spare_motor)."""
+    if atlas is None:
+        return []
+    from neurectomy.names import RequestError, UnknownNameError
+    from neurectomy.requests import TargetRequest
+
+    if procedure is not None:
+        regions = list(procedure.treats)
+    else:
+        regions = [
+            x.target.id for x in (*deficit.sensory, *deficit.articular, *deficit.visceral) if x.supply_lost >= 0.5
+        ]
+    if not regions:
+        return []
+    sides = [c.side for c in deficit.cuts if c.side in ("left", "right")]
+    try:
+        result = TargetRequest.build(
+            regions=regions[:12], side=sides[0] if sides else "left", top=3, spare_motor=True, coverage=0.5
+        ).run(atlas)
+    except (RequestError, UnknownNameError, ValueError):
+        return []
+    out = []
+    for plan in result.plans:
+        cuts = " + ".join(f"{c.nerve_name}" + (f" at {c.at}" if c.at else f" at {c.mm:g} mm") for c in plan.cuts)
+        out.append(
+            f"sensory-only cut: {cuts} (covers {len(plan.covers)} of {len(result.required)} painful targets, "
+            "no muscle weakened; targeting)"
+        )
+    return out
+
+
+def _neurolytic_risks() -> str:
+    from neurectomy.evidence import load_evidence
+
+    rows = {row.id: row for row in load_evidence()}
+    parts = []
+    for rid in NEUROLYTIC_RISK_ROWS:
+        row = rows.get(rid)
+        if row is not None:
+            parts.append(f"{row.outcome} after {row.procedure} {row.value_text}{row.unit} of {row.n_text} ({row.id})")
+    return "; ".join(parts)
+
+
+def _neurolytic_first(r: _Reading, rules: Rules, deficit: Deficit, method: Method, goal: str) -> None:
+    sensory_only = bool(deficit.sensory) and not deficit.motor
+    if not (method.family == "surgical" and sensory_only and goal == "pain_relief"):
+        return
+    rule = rules.neurolytic_first
+    found, _, _ = tried_keys(r.patient.failed_treatments)
+    risks = _neurolytic_risks()
+    if "neurolytic" in found:
+        r.add("neurolytic_first", "favourable", "A neurolytic block has already been tried.", "seed sentence 4")
+    elif rule is not None and not rule.required:
+        r.add(
+            "neurolytic_first",
+            "favourable",
+            "The evidence for this procedure does not ask for a neurolytic block first. A neurolytic remains an "
+            "option to discuss: the nerve stays in continuity so the pain may return, and it has its own nerve "
+            f"risks ({risks}).",
+            rule.source + f"; {', '.join(NEUROLYTIC_RISK_ROWS)}",
+        )
+        r.alternatives.append("neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)")
+    else:
+        r.add(
+            "neurolytic_first",
+            "conditional",
+            "For a sensory nerve a neurolytic block is usually preferred over a surgical cut: it leaves the basal "
+            "lamina tubes, so a painful neuroma is less likely, though the pain may return as the nerve regrows, and "
+            f"it has its own nerve risks ({risks}).",
+            (rule.source if rule else "seed sentences 2-4") + f"; {', '.join(NEUROLYTIC_RISK_ROWS)}",
+        )
+        r.alternatives.append("neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)")
+
+
+def _decompression(r: _Reading, rules: Rules, method: Method, procedure: Procedure | None) -> None:
+    if not r.get("entrapment") or method.family == "decompression":
+        return
+    favoured = _evidence_favours_neurectomy(procedure)
+    found, _, _ = tried_keys(r.patient.failed_treatments)
+    if favoured:
+        src = rules.decompression_first.source if rules.decompression_first else "evidence rows cited in the text"
+        r.add("decompression_alternative", "favourable", favoured, "seed sentence 18; " + src)
+        r.alternatives.append("decompression (neurolysis), with the figures above")
+    elif "decompression" in found:
+        r.add("decompression_alternative", "favourable", "Decompression has already failed.", "seed sentence 10")
+    else:
+        r.add(
+            "decompression_alternative",
+            "conditional",
+            "This is an entrapment: decompression, which leaves no numbness, should be tried first.",
+            "seed sentence 10 (pain that has not responded to nerve decompression)",
+        )
+        r.alternatives.append("decompression (neurolysis) of the entrapped nerve")
+
+
+def _diagnostic_block(r: _Reading, rules: Rules) -> None:
+    rule = rules.diagnostic_block
+    if rule is None:
+        return  # no block rule for this goal (a function to disable is not tested by a block)
+    relief = r.get("diagnostic_block_relief")
+    if relief is None:
+        if rule is not None and rule.required:
+            r.add(
+                "diagnostic_block",
+                "conditional",
+                f"No diagnostic block is recorded; this procedure is for pain a block has confirmed (relief of at "
+                f"least {rule.min:.0%}).",
+                rule.source,
+            )
+        return
+    threshold, source = rule.min, rule.source
+    if relief >= threshold:
+        r.add(
+            "diagnostic_block",
+            "favourable",
+            f"A diagnostic block of this nerve relieved {relief:.0%} of the pain (threshold {threshold:.0%}).",
+            source,
+        )
+    else:
+        r.add(
+            "diagnostic_block",
+            "not indicated",
+            f"A diagnostic block relieved only {relief:.0%} of the pain (threshold {threshold:.0%}): this nerve is "
+            "unlikely to carry it.",
+            source,
+        )
+
+
+def _person(r: _Reading, rules: Rules) -> None:
+    """Age, sex, pregnancy, compensatory sweating and hearing, where the procedure's rules ask."""
+    p = r.patient
+    if rules.age is not None and p.age is not None:
+        age = r.get("age")
+        lo, hi = rules.age.min, rules.age.max
+        if (lo is not None and age < lo) or (hi is not None and age > hi):
+            limit = f"at least {lo}" if lo is not None and age < lo else f"at most {hi}"
+            r.add(
+                "age",
+                "conditional",
+                f"Age {age}: the rules for this operation expect {limit}; a specialist decision is needed.",
+                rules.age.source,
+            )
+        else:
+            r.add("age", "favourable", f"Age {age} is within the range for this operation.", rules.age.source)
+    if rules.sex is not None:
+        sex = r.get("sex")
+        if sex == rules.sex.only:
+            r.add("sex", "favourable", f"The indication concerns {sex} patients.", rules.sex.source)
+        elif sex in (None, "unknown"):
+            r.add(
+                "sex",
+                "conditional",
+                f"Sex not recorded; the indication concerns {rules.sex.only} patients.",
+                rules.sex.source,
+            )
+        else:
+            r.add("sex", "not indicated", f"The indication concerns {rules.sex.only} patients only.", rules.sex.source)
+    pregnant = r.get("pregnant") or any(
+        isinstance(t := match_term(c, "comorbidities"), Term) and t.key == "pregnancy" for c in p.comorbidities
+    )
+    if pregnant:
+        term = next(t for t in load_rules().comorbidities if t.key == "pregnancy")
+        if rules.pregnancy is not None:
+            r.add("pregnancy", rules.pregnancy.verdict, "Pregnant: defer this operation.", rules.pregnancy.source)
+        else:
+            r.add("pregnancy", term.verdict or "conditional", f"Pregnant: {term.advice}", term.source or "")
+    if rules.compensatory_sweating is not None:
+        accepts = r.get("accepts_compensatory_sweating")
+        src = rules.compensatory_sweating.source
+        if accepts is True:
+            r.add("compensatory_sweating", "favourable", "The patient accepts the risk of compensatory sweating.", src)
+        elif accepts is False:
+            r.add(
+                "compensatory_sweating",
+                "not indicated",
+                "The patient does not accept compensatory sweating, which follows in most patients and is severe in "
+                "about a third.",
+                src,
+            )
+        else:
+            r.add(
+                "compensatory_sweating",
+                "conditional",
+                "Compensatory sweating follows in most patients (severe in about a third): record whether the patient "
+                "accepts it (accepts_compensatory_sweating).",
+                src,
+            )
+    if rules.hearing is not None:
+        h = rules.hearing
+        serviceable, other = r.get("hearing_serviceable"), r.get("other_ear_normal")
+        if serviceable is None:
+            r.add(
+                "hearing", "conditional", "Hearing in the operated ear is not recorded (serviceable or not).", h.source
+            )
+        elif serviceable:
+            r.add(
+                "hearing", "favourable", "Serviceable hearing in the operated ear: the operation spares it.", h.source
+            )
+        else:
+            r.add(
+                "hearing",
+                h.serviceable,
+                "No serviceable hearing in the operated ear: a labyrinthectomy ends the vertigo without opening the "
+                "dura.",
+                h.source,
+            )
+            r.alternatives.append("labyrinthectomy")
+        if other is None:
+            r.add("other_ear", "conditional", "The other ear's hearing and balance are not recorded.", h.source)
+        elif other:
+            r.add("other_ear", "favourable", "The other ear hears and balances normally.", h.source)
+        else:
+            r.add(
+                "other_ear",
+                h.other_ear,
+                "The other ear is affected: cutting this side risks loss of balance on both sides (ablation is "
+                "relatively contraindicated in bilateral disease).",
+                h.source,
+            )
+
+
+def _medications(r: _Reading) -> None:
+    for entry in r.get("medications"):
+        term = match_term(entry, "medications")
+        if isinstance(term, Term):
+            r.add(
+                "medication",
+                term.verdict or "conditional",
+                f"{entry} ({term.label}): {term.advice}",
+                term.source or "",
+            )
+        else:
+            r.not_used.append(f"medications: {entry!r} is not in the medication vocabulary (candidacy_data.yaml)")
+
+
+def _comorbidities(r: _Reading, rules: Rules) -> None:
+    for entry in r.get("comorbidities"):
+        term = match_term(entry, "comorbidities")
+        if isinstance(term, Term):
+            if term.key == "pregnancy":
+                continue  # the pregnancy rule above
+            r.add(
+                "comorbidity",
+                term.verdict or "conditional",
+                f"{entry} ({term.label}): {term.advice}",
+                term.source or "",
+            )
+        elif term is False:
+            r.not_used.append(f"comorbidities: {entry!r} says the condition is absent")
+        else:
+            r.not_used.append(f"comorbidities: {entry!r} is not in the comorbidity vocabulary (candidacy_data.yaml)")
+
+
+#: facts used outside the candidacy rules (the request reads the side)
+_USED_ELSEWHERE = frozenset({"side"})
+
+
+def _not_used(r: _Reading) -> None:
+    p = r.patient
+    for name in sorted(p.model_fields_set - r.used - _USED_ELSEWHERE):
+        value = getattr(p, name)
+        if value in (None, (), False) and name != "entrapment":
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        why = "free text; the rules read `diagnosis`" if name == "indication" else "no rule of this plan uses it"
+        r.not_used.append(f"{name}: {shown} ({why})")
 
 
 def load_patient(path: str | Path) -> Patient:
@@ -93,240 +906,29 @@ def load_patient(path: str | Path) -> Patient:
         raise DataFileError(validation_problems(exc, p.name, data, node, field_from=0), str(p)) from None
 
 
-def _tried(patient: Patient, words: Sequence[str]) -> bool:
-    tried = " ".join(normalise(t) for t in patient.failed_treatments) + " "
-    return any(normalise(w) in tried for w in words)
-
-
-def assess(patient: Patient, deficit: Deficit, method: Method, procedure: Procedure | None = None) -> Candidacy:
-    """Apply every rule; the verdict is the most cautious reason's."""
-    reasons: list[Reason] = []
-    alternatives: list[str] = []
-    goal = procedure.goal if procedure is not None else patient.goal
-    add = reasons.append
-
-    if goal == "disable_function":
-        what = ", ".join(procedure.functions_disabled) if procedure else (patient.indication or "a function")
-        add(
-            Reason(
-                "indication",
-                "favourable",
-                f"Aim: permanently disable {what}.",
-                "seed: 'permanently disable some nerve function'; twitching, blushing, sweating, cramps, vertigo",
-            )
-        )
-    elif patient.pain_nrs is None or patient.pain_months is None:
-        add(
-            Reason(
-                "indication",
-                "conditional",
-                "Pain severity and duration are not recorded; neurectomy is kept for severe chronic pain.",
-                "seed sentence 5",
-            )
-        )
-    elif patient.pain_nrs >= SEVERE_NRS and patient.pain_months >= CHRONIC_MONTHS:
-        add(
-            Reason(
-                "indication",
-                "favourable",
-                f"Severe chronic pain (NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months).",
-                "seed sentence 5; estimate: 'severe' taken as NRS >= 7, 'chronic' as >= 3 months",
-            )
-        )
-    else:
-        add(
-            Reason(
-                "indication",
-                "conditional",
-                f"Pain NRS {patient.pain_nrs:g}/10 for {patient.pain_months:g} months is not severe chronic "
-                "pain; neurectomy is reserved for rare cases of severe chronic pain.",
-                "seed sentence 5; estimate: thresholds NRS >= 7 and >= 3 months",
-            )
-        )
-
-    if patient.failed_treatments:
-        add(
-            Reason(
-                "other_treatments_failed",
-                "favourable",
-                "Other treatments have failed: " + ", ".join(patient.failed_treatments) + ".",
-                "seed sentence 8",
-            )
-        )
-    else:
-        add(
-            Reason(
-                "other_treatments_failed",
-                "conditional",
-                "No failed treatment is recorded; neurectomy is considered when other treatments have failed.",
-                "seed sentences 5 and 8",
-            )
-        )
-        alternatives.append("conservative treatment first (medication, physiotherapy, injections)")
-
-    if method.interrupts and deficit.sensory:
-        numb = sum(1 for x in deficit.sensory if x.effect == "anaesthetic")
-        if patient.numbness_acceptable is False:
-            add(
-                Reason(
-                    "numbness_acceptable",
-                    "not indicated",
-                    f"The cut leaves {numb} skin region(s) numb and the patient does not accept numbness.",
-                    "seed sentences 8 and 17 (numbness is the most expected result)",
-                )
-            )
-        elif patient.numbness_acceptable is None:
-            add(
-                Reason(
-                    "numbness_acceptable",
-                    "conditional",
-                    f"The cut leaves {numb} skin region(s) numb: confirm the patient accepts this.",
-                    "seed sentences 8 and 17",
-                )
-            )
-        else:
-            add(
-                Reason(
-                    "numbness_acceptable",
-                    "favourable",
-                    "The patient accepts numbness in the supplied area.",
-                    "seed sentence 8",
-                )
-            )
-
-    if method.interrupts and deficit.motor:
-        names = ", ".join(dict.fromkeys(x.target.name for x in deficit.motor))
-        if goal == "disable_function" and procedure is not None and procedure.category == "motor":
-            add(
-                Reason(
-                    "motor_function",
-                    "favourable",
-                    f"Weakening {names} is the intended effect of a selective motor neurectomy.",
-                    "seed: involuntary twitching, cramps; E085-E086 (selective tibial neurotomy)",
-                )
-            )
-        else:
-            add(
-                Reason(
-                    "motor_function",
-                    "conditional",
-                    f"The nerve has motor function: {names} would be weakened or paralysed. Neurectomy is best "
-                    "when the nerve has no motor function.",
-                    "seed sentences 8 and 19 (denervation leading to weakness or loss of support)",
-                )
-            )
-
-    sensory_only = bool(deficit.sensory) and not deficit.motor
-    if method.family == "surgical" and sensory_only and goal == "pain_relief":
-        if _tried(patient, NEUROLYTIC_WORDS):
-            add(
-                Reason(
-                    "neurolytic_first", "favourable", "A neurolytic block has already been tried.", "seed sentence 4"
-                )
-            )
-        else:
-            add(
-                Reason(
-                    "neurolytic_first",
-                    "conditional",
-                    "For a sensory nerve a neurolytic block is usually preferred over a surgical cut: it leaves the "
-                    "basal lamina tubes, so it carries no neuroma risk, though the pain may return.",
-                    "seed sentences 2-4",
-                )
-            )
-            alternatives.append("neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)")
-
-    if patient.entrapment and method.family != "decompression":
-        favoured = _evidence_favours_neurectomy(procedure)
-        if favoured:
-            add(
-                Reason(
-                    "decompression_alternative",
-                    "favourable",
-                    favoured,
-                    "seed sentence 18; evidence rows cited in the text",
-                )
-            )
-            alternatives.append("decompression (neurolysis), with the figures above")
-        elif _tried(patient, ("decompression", "neurolysis", "release")):
-            add(
-                Reason(
-                    "decompression_alternative", "favourable", "Decompression has already failed.", "seed sentence 10"
-                )
-            )
-        else:
-            add(
-                Reason(
-                    "decompression_alternative",
-                    "conditional",
-                    "This is an entrapment: decompression, which leaves no numbness, should be tried first.",
-                    "seed sentence 10 (pain that has not responded to nerve decompression)",
-                )
-            )
-            alternatives.append("decompression (neurolysis) of the entrapped nerve")
-
-    if patient.diagnostic_block_relief is not None:
-        relief = patient.diagnostic_block_relief
-        if relief >= BLOCK_RELIEF:
-            add(
-                Reason(
-                    "diagnostic_block",
-                    "favourable",
-                    f"A diagnostic block of this nerve relieved {relief:.0%} of the pain.",
-                    "estimate: a block that relieves at least half the pain predicts benefit from cutting",
-                )
-            )
-        else:
-            add(
-                Reason(
-                    "diagnostic_block",
-                    "not indicated",
-                    f"A diagnostic block relieved only {relief:.0%} of the pain: this nerve is unlikely to carry it.",
-                    "estimate: a block that relieves less than half the pain argues against cutting",
-                )
-            )
-
-    for c in patient.comorbidities:
-        word = normalise(c)
-        if "infection" in word:
-            add(
-                Reason(
-                    "comorbidity",
-                    "not indicated",
-                    f"{c}: operate once it is treated.",
-                    "estimate: general surgical contraindication",
-                )
-            )
-        elif any(w in word for w in ("coagulopathy", "anticoagul", "bleeding")):
-            add(
-                Reason(
-                    "comorbidity",
-                    "conditional",
-                    f"{c}: correct or pause before surgery.",
-                    "estimate: general surgical precaution",
-                )
-            )
-
-    if procedure is not None:
-        alternatives.extend(a for a in procedure.alternative_names if a not in alternatives)
-    verdict: Verdict = max((r.verdict for r in reasons), key=_ORDER.__getitem__, default="conditional")
-    return Candidacy(verdict, tuple(reasons), tuple(dict.fromkeys(alternatives)))
-
-
 def _evidence_favours_neurectomy(procedure: Procedure | None) -> str | None:
-    """Text of the like-for-like figures where the evidence favours neurectomy over decompression."""
+    """Text of the like-for-like figures where the evidence favours neurectomy over decompression: the relief
+    figures, and the revision figures where both arms report them."""
     if procedure is None or procedure.evidence_key is None or procedure.comparator_evidence_key is None:
         return None
     from neurectomy.evidence import Point, compare
 
     groups = compare(procedure.evidence_key, procedure.comparator_evidence_key)
+    relief = None
+    revision = None
     for g in groups:
-        if not g.a or not g.b or "relief" not in normalise(g.outcome):
+        if not g.a or not g.b:
             continue
         a, b = g.a[0], g.b[0]
-        if isinstance(a.value, Point) and isinstance(b.value, Point) and a.value.x > b.value.x:
-            return (
-                f"The evidence favours neurectomy over decompression here: {g.outcome} {a.value_text}{a.unit} "
-                f"({a.id}) vs {b.value_text}{b.unit} ({b.id})."
-            )
-    return None
+        if not (isinstance(a.value, Point) and isinstance(b.value, Point)):
+            continue
+        outcome = normalise(g.outcome)
+        if relief is None and "relief" in outcome and a.value.x > b.value.x:
+            relief = f"{g.outcome} {a.value_text}{a.unit} ({a.id}) vs {b.value_text}{b.unit} ({b.id})"
+        elif revision is None and "revision" in outcome and a.value.x < b.value.x:
+            revision = f"{g.outcome} {a.value_text}{a.unit} ({a.id}) vs {b.value_text}{b.unit} ({b.id})"
+    if relief is None:
+        return None
+    return (
+        "The evidence favours neurectomy over decompression here: " + relief + (f"; {revision}." if revision else ".")
+    )

@@ -86,7 +86,7 @@ def make_plan(
     cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
     deficit = lesion(atlas, *cuts)  # the method decides what is lost (a decompression: nothing)
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
-    cand = assess(patient, deficit, meth, proc) if patient is not None else None
+    cand = assess(patient, deficit, meth, proc, atlas) if patient is not None else None
     risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit, tl))
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())

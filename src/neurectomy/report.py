@@ -192,6 +192,23 @@ def _body_map(plan: Plan) -> tuple[str | None, str]:
     )
 
 
+def _strength_chart(plan: Plan, title: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """Strength lost by joint motion as a static SVG bar chart (None when no limb muscle is affected), with the
+    rows it draws (the lesion JSON's ``function`` group)."""
+    from neurectomy.serialise import function_json
+
+    rows = [dict(r) for r in function_json(plan.deficit)]
+    if not rows:
+        return None, []
+    import vl_convert as vlc
+
+    from neurectomy.charts import strength_spec
+
+    spec = strength_spec(rows, title)
+    spec["config"] = {"font": "DejaVu Sans", "axis": {"labelFontSize": 10, "labelLimit": 260}}
+    return _data_uri(vlc.vegalite_to_svg(spec)), rows
+
+
 def _timeline_chart(plan: Plan, title: str) -> str | None:
     """The timeline as a static SVG data URI (None when nothing is lost), rendered offline by vl-convert."""
     if not plan.timeline.target_ids:
@@ -243,6 +260,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "date": plan.created,
         "summary": plan.deficit.summary,
         "warnings": list(plan.warnings),
+        "side_unconfirmed": any(w.lower().startswith("side not confirmed") for w in plan.warnings),
         "patient": _patient_rows(patient),
         "procedure": plan.procedure,
         "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],
@@ -265,6 +283,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "comparator": comparator,
         "risks": _risks(plan),
         "timeline": _timeline_chart(plan, f"{title}: expected course"),
+        "strength": _strength_chart(plan, f"{title}: strength by joint motion"),
         "evidence": list(plan.evidence),
         "registry": [r.to_dict() for r in registry],
     }

@@ -68,6 +68,44 @@ def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, A
     }
 
 
+def strength_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """Strength lost by joint motion (the lesion JSON's ``function`` rows): one horizontal bar per motion and side,
+    0–100%, the bars of motions with a functional flag drawn dark."""
+    values = [
+        {
+            "motion": f"{r['motion']} ({r['side']})",
+            "lost": r["strength_lost"],
+            "flagged": "with a functional flag" if r["flags"] else "no flag",
+        }
+        for r in rows
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "subtitle": NOTICE + " MyoSuite musculoskeletal models (MyoLegs, MyoArm)."},
+        "data": {"values": values},
+        "width": 300,
+        "height": {"step": 16},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "motion", "type": "nominal", "sort": None, "title": None},
+            "x": {
+                "field": "lost",
+                "type": "quantitative",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%"},
+                "title": "strength lost (mean over the joint's range)",
+            },
+            "color": {
+                "field": "flagged",
+                "type": "nominal",
+                "scale": {"domain": ["with a functional flag", "no flag"], "range": ["#8b1a1a", "#c9a27e"]},
+                "legend": {"orient": "bottom", "title": None},
+            },
+            "tooltip": [{"field": "motion"}, {"field": "lost", "format": ".0%"}],
+        },
+    }
+
+
 def model_check_spec(report: dict[str, Any], title: str = "Model against the evidence it prints") -> dict[str, Any]:
     """Each compared evidence row: the model's value and the row's interval, both divided by the observed figure
     (1 = the model says what the evidence says), on a log scale; an open-ended bound is drawn to the chart's edge."""

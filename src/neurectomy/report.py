@@ -260,7 +260,6 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "date": plan.created,
         "summary": plan.deficit.summary,
         "warnings": list(plan.warnings),
-        "side_unconfirmed": any(w.lower().startswith("side not confirmed") for w in plan.warnings),
         "patient": _patient_rows(patient),
         "procedure": plan.procedure,
         "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],

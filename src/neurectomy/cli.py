@@ -317,7 +317,7 @@ def target_cmd(
         sys.stdout.write(json.dumps(targeting_json(result, plans), ensure_ascii=False) + "\n")
         return
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
-    table = Table("rank", "cuts", "collateral (largest first)", "cost")
+    table = Table("rank", "cuts", "named procedure", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):
         cuts = "\n".join(
             f"{c.side} {c.nerve_name} "
@@ -327,7 +327,12 @@ def target_cmd(
         )
         coll = ", ".join(f"{x.target.name} {x.supply_lost:.0%}" for x in p.collateral[:6])
         more = f" … +{len(p.collateral) - 6}" if len(p.collateral) > 6 else ""
-        table.add_row(str(i), cuts, (coll + more) or "none", f"{p.cost:.2f}")
+        named = "\n".join(
+            f"{m.name}{'' if m.whole else ' (part)'} [{', '.join(m.evidence[:4])}{'…' if len(m.evidence) > 4 else ''}]"
+            for m in p.procedures
+        )
+        named = (named + ("" if p.established else "\n+ cuts no named procedure makes")) if named else "none"
+        table.add_row(str(i), cuts, named, (coll + more) or "none", f"{p.cost:.2f}")
     console.print(table)
     if plans:
         print_plan(plans[0])

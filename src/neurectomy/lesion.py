@@ -94,6 +94,9 @@ class Loss:
     effect: str
     cut_by: tuple[str, ...]
     permanent_lost: float = 0.0
+    #: the part of ``supply_lost`` cut where the nerve also carries sympathetic fibres (sudomotor loss of skin)
+    sympathetic_lost: float = 0.0
+    sympathetic_permanent: float = 0.0
 
     @property
     def group(self) -> Group:
@@ -128,8 +131,15 @@ class Deficit:
     def sudomotor(self) -> tuple[Loss, ...]:
         """Sweating lost with the skin: the sympathetic sudomotor fibres join the spinal nerves by the grey rami and
         run in the cutaneous nerves, so skin that loses its nerve supply loses its sweating to the same extent
-        (derived from the sensory losses, not curated separately)."""
-        return tuple(_sudomotor(x) for x in self.losses if x.target.kind == "skin")
+        (derived from the sensory losses, not curated separately) -- but only the part cut where the nerve carries
+        sympathetic fibres (its record declares them: not a trigeminal root or a cranial sensory branch, whose
+        skin gets its sudomotor fibres along the arteries), and only for skin, which has sweat glands (not the
+        cornea, a mucosa or the gingiva)."""
+        return tuple(
+            _sudomotor(x)
+            for x in self.losses
+            if x.target.kind == "skin" and x.sympathetic_lost > 1e-12 and has_sweat_glands(x.target)
+        )
 
     @property
     def motor(self) -> tuple[Loss, ...]:
@@ -183,8 +193,21 @@ SUDOMOTOR_SOURCE = (
 )
 
 
+# surfaces stored as sensory "skin" regions that are not skin and have no sweat glands (gray42: eccrine glands
+# are in the skin, not in the cornea or the mucosae of the mouth and nose)
+_NO_SWEAT_GLANDS = re.compile(r"\b(cornea|mucosa|mucous|gingiva|conjunctiva|tympanic membrane)\b")
+
+
+def has_sweat_glands(t: Target) -> bool:
+    """Whether a sensory region is skin with sweat glands (a cornea, mucosa or gingiva is not)."""
+    return not _NO_SWEAT_GLANDS.search(t.name.split(",")[0].split(" and ")[0]) and not t.id.startswith(
+        ("cornea", "mucosa_", "gingiva_")
+    )
+
+
 def _sudomotor(skin: Loss) -> Loss:
     t = skin.target
+    lost = min(skin.sympathetic_lost, skin.supply_lost)
     gland = Target(
         id=f"sudomotor_{t.id}",
         name=f"sweat glands in the {t.name}",
@@ -197,9 +220,7 @@ def _sudomotor(skin: Loss) -> Loss:
         file=t.file,
         function=f"sweating in the {t.name}",
     )
-    return Loss(
-        gland, skin.side, skin.supply_lost, effect_of(gland, skin.supply_lost), skin.cut_by, skin.permanent_lost
-    )
+    return Loss(gland, skin.side, lost, effect_of(gland, lost), skin.cut_by, min(skin.sympathetic_permanent, lost))
 
 
 # --------------------------------------------------------------------------- positions
@@ -356,12 +377,24 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
     kept_lost: dict[int, float] = {}
     by: dict[int, set[str]] = {}
     for p, who in hit.items():
+def _sympathetic(atlas: Atlas, nerve_ids: set[str]) -> bool:
+    """Whether any of these nerves carries sympathetic fibres where it is cut (its record declares them)."""
+    return any("sympathetic" in atlas.nerves[atlas.nerve_index[n]].fibres for n in nerve_ids)
+
+
         t = atlas.path_target[p]
         if t not in keep:
             continue
-        lost[t] = lost.get(t, 0.0) + atlas.path_weight[p]
+    symp: dict[int, float] = {}
+    symp_kept: dict[int, float] = {}
+        w = atlas.path_weight[p]
+        lost[t] = lost.get(t, 0.0) + w
         if p in permanent:
-            kept_lost[t] = kept_lost.get(t, 0.0) + atlas.path_weight[p]
+            kept_lost[t] = kept_lost.get(t, 0.0) + w
+        if atlas.targets[t].kind == "skin" and _sympathetic(atlas, who):
+            symp[t] = symp.get(t, 0.0) + w
+            if p in permanent:
+                symp_kept[t] = symp_kept.get(t, 0.0) + w
         by.setdefault(t, set()).update(who)
     out = []
     for t, value in lost.items():
@@ -370,7 +403,19 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
         if value <= 1e-12:
             continue
         permanent_part = min(kept_lost.get(t, 0.0), value)
-        out.append(Loss(target, side, value, effect_of(target, value), tuple(sorted(by[t])), permanent_part))
+        sym = min(symp.get(t, 0.0), value)
+        out.append(
+            Loss(
+                target,
+                side,
+                value,
+                effect_of(target, value),
+                tuple(sorted(by[t])),
+                permanent_part,
+                sym,
+                min(symp_kept.get(t, 0.0), sym),
+            )
+        )
     return out
 
 

@@ -103,7 +103,7 @@ def parse_weights(items: Iterable[str] | Mapping[str, float] | None) -> tuple[tu
     """
     from neurectomy.names import UnknownNameError, suggest
 
-    known = ("cut", "muscle", "skin_per_100cm2", "joint", "gland", "viscus", "special")
+    known = ("cut", "muscle", "skin_per_100cm2", "joint", "gland", "viscus", "special", "unestablished")
     pairs: dict[str, float] = {}
     entries = items.items() if isinstance(items, Mapping) else (_split_weight(i) for i in (items or ()))
     for key, value in entries:

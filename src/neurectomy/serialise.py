@@ -162,11 +162,25 @@ class LossItemJSON(TypedDict):
     cost: float
 
 
+class ProcedureMatchJSON(TypedDict):
+    """A named procedure that makes one or more of a plan's cuts; ``whole`` when the plan makes all its cuts."""
+
+    id: str
+    name: str
+    method: str
+    evidence: list[str]
+    whole: bool
+
+
 class CutPlanJSON(TypedDict):
     cuts: list[PlannedCutJSON]
     covers: list[LossItemJSON]
     collateral: list[LossItemJSON]
+    #: includes ``weights.unestablished`` when the plan is not made of the cuts of named procedures
     cost: float
+    #: every cut is the cut of a named procedure
+    established: bool
+    procedures: list[ProcedureMatchJSON]
     plan: NotRequired[PlanJSON]
 
 
@@ -221,6 +235,11 @@ def targeting_json(r: TargetingResult, plans: Sequence[Plan] = ()) -> TargetJSON
     return {
         "required": [{"id": t.id, "name": t.name} for t in r.required],
         "side": r.side,
+        "established": p.established,
+        "procedures": [
+            {"id": m.id, "name": m.name, "method": m.method, "evidence": list(m.evidence), "whole": m.whole}
+            for m in p.procedures
+        ],
         "method": r.method,
         "plans": [cut_plan_json(p, plans[i] if i < len(plans) else None) for i, p in enumerate(r.plans)],
         "weights": {k: getattr(r.weights, k) for k in r.weights.__dataclass_fields__},

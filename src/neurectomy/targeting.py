@@ -5,14 +5,18 @@ consecutive branch points interrupts the same supply paths; the most distal one 
 Choosing cuts ``x_c`` interrupts paths ``y_p = OR(x_c : c covers p)``; a target loses ``sum(w_p y_p)``. The model
 
     minimise   cut * sum(x) + sum over targets not asked for (weight of its kind) * loss
+               + unestablished * z,   z >= x_c for every cut c that no named procedure makes
     subject to loss(t) >= coverage for every required target,
 
 is solved exactly as a MILP with HiGHS (``y_p >= x_c`` for every candidate covering a costed path,
 ``y_p <= sum x_c``), and the k best alternatives come from excluding each previous cut set and its supersets
-(which would only add cuts). The same model with soft (observed) targets is kept for checking the MILP against
-brute force on penalty models; the inverse question itself is :mod:`neurectomy.localisation`.
-:func:`solve_bruteforce` enumerates small instances
-and the tests check that both agree.
+(which would only add cuts, and never make an unestablished set established). ``z`` is 1 exactly when the cut set
+is not made of the cuts of named procedures (``procedures_data.yaml``): established operations come first unless
+an unestablished plan spares more harm than the ``unestablished`` weight (``targeting_data.yaml``; overridable).
+Where no candidate is the cut of a named procedure every plan would pay it, so it is left out. The same model
+with soft (observed) targets is kept for checking the MILP against brute force on penalty models; the inverse
+question itself is :mod:`neurectomy.localisation`. :func:`solve_bruteforce` enumerates small instances and the
+tests check that both agree.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Weights:
     gland: float = 4.0
     viscus: float = 8.0
     special: float = 30.0
+    #: added once to a cut set that is not made of the cuts of named procedures
+    unestablished: float = 10.0
 
     def of(self, t: Target) -> float:
         if t.kind == "skin":
@@ -180,6 +186,16 @@ class CoverModel:
     observed: dict[int, float] = field(default_factory=dict)  # local target -> loss level (soft)
     penalty: float = 0.0
     cut_cost: float = 0.5
+    #: per candidate: whether it is the cut of a named procedure; empty = all established (no extra cost)
+    established: tuple[bool, ...] = ()
+    #: added once when any chosen candidate is not established
+    unestablished: float = 0.0
+
+    def unestablished_cost(self, chosen: Iterable[int]) -> float:
+        """The extra cost of a cut set that holds a cut no named procedure makes (0 if none does)."""
+        if self.unestablished <= 0 or not self.established:
+            return 0.0
+        return self.unestablished if any(not self.established[c] for c in chosen) else 0.0
 
     def losses(self, chosen: Iterable[int]) -> np.ndarray:
         hit = np.zeros(len(self.paths), dtype=bool)
@@ -192,7 +208,7 @@ class CoverModel:
         loss = self.losses(chosen)
         if any(loss[t] < f - 1e-9 for t, f in self.required.items()):
             return float("inf")
-        value = self.cut_cost * len(chosen) + float(self.cost @ loss)
+        value = self.cut_cost * len(chosen) + float(self.cost @ loss) + self.unestablished_cost(chosen)
         value += self.penalty * sum(abs(float(loss[t]) - o) for t, o in self.observed.items())
         return float(value)
 
@@ -241,11 +257,21 @@ def solve_milp(
     class_cost = np.bincount(path_class, weights=model.cost[model.path_target] * model.path_weight, minlength=ncls)
     obs = sorted(model.observed)
     soft = {t: i for i, t in enumerate(obs)}
-    ncol = nc + ncls + 2 * len(obs)
+    # z: 1 when an unestablished cut is chosen (continuous: z >= x_c and its positive cost make it 0 or 1)
+    unestablished = [c for c in range(nc) if model.established and not model.established[c]]
+    nz = 1 if unestablished and model.unestablished > 0 else 0
+    ncol = nc + ncls + 2 * len(obs) + nz
     inf = highspy.kHighsInf
-    cost = np.concatenate([np.full(nc, model.cut_cost), class_cost, np.full(2 * len(obs), model.penalty)])
+    cost = np.concatenate(
+        [
+            np.full(nc, model.cut_cost),
+            class_cost,
+            np.full(2 * len(obs), model.penalty),
+            np.full(nz, model.unestablished),
+        ]
+    )
     lower, upper = np.zeros(ncol), np.ones(ncol)
-    upper[nc + ncls :] = inf
+    upper[nc + ncls : ncol - nz] = inf
     # y_k - sum(x_c, c covers k) <= 0: a class counts as interrupted only if a covering cut is chosen. Needed
     # only where interrupting helps (classes of required or observed targets); elsewhere y has a positive cost
     # and the rows below already hold it at the OR of its cuts.
@@ -297,6 +323,15 @@ def solve_milp(
         c_parts.append(cols)
         v_parts.append(vals)
         nrow += 1
+    if nz:  # z - x_c >= 0 for every unestablished candidate
+        z = ncol - 1
+        for c in unestablished:
+            r_parts.append(np.array([nrow, nrow]))
+            c_parts.append(np.array([z, c]))
+            v_parts.append(np.array([1.0, -1.0]))
+            lo_parts.append(np.array([0.0]))
+            hi_parts.append(np.array([inf]))
+            nrow += 1
     for chosen in exclude:  # this set and its supersets (a superset only adds cuts): sum(x in S) <= |S| - 1
         r_parts.append(np.full(len(chosen), nrow))
         c_parts.append(np.array(sorted(chosen), dtype=np.int64))
@@ -429,7 +464,11 @@ def build_model(
     spared: Iterable[int] = (),
     penalty: float = 0.0,
     unmentioned_cost: float | None = None,
+    established: Sequence[bool] = (),
 ) -> CoverModel:
+    """The cover model of ``candidates``. With ``established`` (per candidate: the cut of a named procedure), a
+    cut set holding any other cut costs ``weights.unestablished`` more, unless no candidate is established (then
+    every plan would pay it and it is left out)."""
     paths = sorted({p for c in candidates for p in c.paths})
     local = {p: i for i, p in enumerate(paths)}
     targets = sorted({atlas.path_target[p] for p in paths})
@@ -456,6 +495,8 @@ def build_model(
         observed=obs,
         penalty=penalty,
         cut_cost=weights.cut,
+        established=tuple(established) if any(established) else (),
+        unestablished=weights.unestablished if any(established) else 0.0,
     )
 
 
@@ -497,6 +538,10 @@ class CutPlan:
     covers: tuple[LossItem, ...]
     collateral: tuple[LossItem, ...]
     cost: float
+    #: every cut is the cut of a named procedure (procedures_data.yaml)
+    established: bool = False
+    #: the named procedures that make these cuts, with their evidence ids
+    procedures: tuple[ProcedureMatch, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         from neurectomy.serialise import cut_plan_json
@@ -558,7 +603,8 @@ def _plan_of(
         item = LossItem(atlas.targets[t], float(min(loss[i], 1.0)), float(model.cost[i] * loss[i]))
         (covers if (i in model.required or i in model.observed) else collateral).append(item)
     collateral.sort(key=lambda x: -x.cost)
-    return CutPlan(tuple(cuts), tuple(covers), tuple(collateral), value)
+    established, procedures = procedures_of(atlas, [model.candidates[c] for c in chosen])
+    return CutPlan(tuple(cuts), tuple(covers), tuple(collateral), value, established, procedures)
 
 
 def _allowed(atlas: Atlas, avoid: Iterable[str]) -> tuple[set[int], list[str]]:
@@ -639,7 +685,7 @@ def target(
     if spare_motor:
         cands = [c for c in cands if not motor_paths.intersection(c.paths)]
     _explain_infeasible(atlas, cands, required, spare_motor, banned_names)
-    full = build_model(atlas, cands, w, required)
+    full = targeting_model(atlas, cands, w, required)
     solve = functools.partial(solve_milp, budget=b) if solver == "milp" else solve_bruteforce
     k = max(top, 1)
     bound = _bound(full, k) if solver == "milp" else None
@@ -657,6 +703,82 @@ def target(
     return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w, method)
 
 
+def targeting_model(
+    atlas: Atlas, candidates: Sequence[Candidate], weights: Weights, required: dict[int, float]
+) -> CoverModel:
+    """The model :func:`target` solves: :func:`build_model` with each candidate marked established or not."""
+    named = procedure_cuts(atlas).by_paths
+    return build_model(atlas, candidates, weights, required, established=[c.paths in named for c in candidates])
+
+
+@dataclass(frozen=True)
+class ProcedureMatch:
+    """A named procedure (``procedures_data.yaml``) that makes one or more of a plan's cuts."""
+
+    id: str
+    name: str
+    method: str
+    evidence: tuple[str, ...]
+    #: the plan makes every cut of the procedure (else only some of them)
+    whole: bool
+
+
+_EVIDENCE_ID = re.compile(r"\bE\d{3}\b")
+
+
+@dataclass(frozen=True)
+class NamedCuts:
+    #: supply paths a cut interrupts -> the procedures that make that cut
+    by_paths: dict[tuple[int, ...], tuple[ProcedureMatch, ...]]
+    #: procedure id -> the path sets of all its cuts
+    cuts_of: dict[str, frozenset[tuple[int, ...]]]
+
+
+@lru_cache(maxsize=4)
+def procedure_cuts(atlas: Atlas) -> NamedCuts:
+    """The cuts of the named procedures that interrupt fibres, keyed by the supply paths each interrupts (a
+    candidate with the same paths is the same cut), with the procedures that make it. A procedure whose cut does
+    not resolve on this atlas is left out (``neurectomy procedures check`` reports it)."""
+    from neurectomy.lesion import PositionError, interrupted_paths, resolve_position
+    from neurectomy.methods import get_method
+    from neurectomy.procedures import load_procedures
+
+    out: dict[tuple[int, ...], list[ProcedureMatch]] = {}
+    cuts_of: dict[str, frozenset[tuple[int, ...]]] = {}
+    for p in load_procedures().values():
+        try:
+            if INTERRUPTION[get_method(p.method).family] == "none":
+                continue
+            keys = []
+            for c in p.cuts:
+                n = atlas.nerve_idx(c.nerve)
+                mm, _ = resolve_position(atlas, n, c.at, c.mm)
+                keys.append(tuple(sorted(interrupted_paths(atlas, n, mm))))
+        except (UnknownNameError, PositionError):
+            continue
+        evidence = {e for e in _EVIDENCE_ID.findall(p.source)}
+        evidence |= {r.frequency.evidence for r in p.risks if r.frequency.evidence}
+        match = ProcedureMatch(p.id, p.name, p.method, tuple(sorted(evidence)), whole=False)
+        for key in dict.fromkeys(keys):
+            if key:
+                out.setdefault(key, []).append(match)
+        cuts_of[p.id] = frozenset(k for k in keys if k)
+    return NamedCuts({k: tuple(v) for k, v in out.items()}, cuts_of)
+
+
+def procedures_of(atlas: Atlas, cands: Sequence[Candidate]) -> tuple[bool, tuple[ProcedureMatch, ...]]:
+    """Whether every cut of a plan is the cut of a named procedure, and those procedures (``whole`` when the plan
+    makes all of a procedure's cuts)."""
+    named = procedure_cuts(atlas)
+    keys = {c.paths for c in cands}
+    found: dict[str, ProcedureMatch] = {}
+    for c in cands:
+        for m in named.by_paths.get(c.paths, ()):
+            found.setdefault(m.id, replace(m, whole=named.cuts_of[m.id] <= keys))
+    established = bool(cands) and all(c.paths in named.by_paths for c in cands)
+    return established, tuple(sorted(found.values(), key=lambda m: (not m.whole, m.name)))
+
+
 def _k_best(model: CoverModel, solve: Any, k: int) -> list[tuple[frozenset[int], float]]:
     out: list[tuple[frozenset[int], float]] = []
     for _ in range(k):
@@ -671,7 +793,12 @@ def _standalone(model: CoverModel) -> np.ndarray:
     """Cost of each candidate on its own: a lower bound on the cost of any cut set that contains it, because
     collateral only grows as cuts are added."""
     contrib = model.cost[model.path_target] * model.path_weight
-    return np.array([model.cut_cost + contrib[list(ps)].sum() for ps in model.cand_paths])
+    return np.array(
+        [
+            model.cut_cost + contrib[list(ps)].sum() + model.unestablished_cost([c])
+            for c, ps in enumerate(model.cand_paths)
+        ]
+    )
 
 
 def _bound(model: CoverModel, k: int) -> float | None:
@@ -716,6 +843,7 @@ def _prune(model: CoverModel, bound: float) -> CoverModel:
         cand_paths=tuple(tuple(local[p] for p in model.cand_paths[c]) for c in keep),
         path_target=model.path_target[used],
         path_weight=model.path_weight[used],
+        established=tuple(model.established[c] for c in keep) if model.established else (),
     )
 
 

@@ -372,21 +372,21 @@ def _hits(atlas: Atlas, cuts: Sequence[ResolvedCut]) -> tuple[dict[int, set[str]
     return hit, permanent
 
 
-def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: set[int], side: Side) -> list[Loss]:
-    lost: dict[int, float] = {}
-    kept_lost: dict[int, float] = {}
-    by: dict[int, set[str]] = {}
-    for p, who in hit.items():
 def _sympathetic(atlas: Atlas, nerve_ids: set[str]) -> bool:
     """Whether any of these nerves carries sympathetic fibres where it is cut (its record declares them)."""
     return any("sympathetic" in atlas.nerves[atlas.nerve_index[n]].fibres for n in nerve_ids)
 
 
+def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: set[int], side: Side) -> list[Loss]:
+    lost: dict[int, float] = {}
+    kept_lost: dict[int, float] = {}
+    symp: dict[int, float] = {}
+    symp_kept: dict[int, float] = {}
+    by: dict[int, set[str]] = {}
+    for p, who in hit.items():
         t = atlas.path_target[p]
         if t not in keep:
             continue
-    symp: dict[int, float] = {}
-    symp_kept: dict[int, float] = {}
         w = atlas.path_weight[p]
         lost[t] = lost.get(t, 0.0) + w
         if p in permanent:

@@ -224,6 +224,11 @@ def cut_plan_json(p: CutPlan, plan: Plan | None = None) -> CutPlanJSON:
         "covers": [loss_item_json(x) for x in p.covers],
         "collateral": [loss_item_json(x) for x in p.collateral],
         "cost": round(p.cost, 4),
+        "established": p.established,
+        "procedures": [
+            {"id": m.id, "name": m.name, "method": m.method, "evidence": list(m.evidence), "whole": m.whole}
+            for m in p.procedures
+        ],
     }
     if plan is not None:
         out["plan"] = plan_json(plan)
@@ -235,11 +240,6 @@ def targeting_json(r: TargetingResult, plans: Sequence[Plan] = ()) -> TargetJSON
     return {
         "required": [{"id": t.id, "name": t.name} for t in r.required],
         "side": r.side,
-        "established": p.established,
-        "procedures": [
-            {"id": m.id, "name": m.name, "method": m.method, "evidence": list(m.evidence), "whole": m.whole}
-            for m in p.procedures
-        ],
         "method": r.method,
         "plans": [cut_plan_json(p, plans[i] if i < len(plans) else None) for i, p in enumerate(r.plans)],
         "weights": {k: getattr(r.weights, k) for k in r.weights.__dataclass_fields__},

@@ -54,7 +54,15 @@ class Procedure(_Model):
     name: str
     synonyms: tuple[str, ...] = ()
     category: Literal[
-        "special_sense", "spine", "pelvic", "entrapment", "interdigital", "sympathetic", "autonomic", "motor", "pain_sensory"
+        "special_sense",
+        "spine",
+        "pelvic",
+        "entrapment",
+        "interdigital",
+        "sympathetic",
+        "autonomic",
+        "motor",
+        "pain_sensory",
     ]
     indications: tuple[str, ...] = Field(min_length=1)
     functions_disabled: tuple[str, ...] = ()

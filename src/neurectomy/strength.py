@@ -38,7 +38,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Table:
 @cache
 def table() -> Table:
     """The shipped table, read once per process (only when a lesion takes a muscle away)."""
-    raw = json.loads(resources.files("neurectomy").joinpath("data", TABLE_FILE).read_text(encoding="utf-8"))
+    raw = json.loads((Path(__file__).parent / "data" / TABLE_FILE).read_text(encoding="utf-8"))
     return table_from(raw)
 
 

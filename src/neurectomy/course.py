@@ -189,11 +189,11 @@ def course_svg(
 
     # ---- the way from the roots (not to scale)
     roots = ", ".join(n.roots) if n.roots else "brainstem, cord or chain"
+    root_lines = wrap(f"Roots: {roots}", RIGHT_EDGE - LEFT_EDGE, SIZE, bold=True)
     parts.append(
-        f'<g class="roots"><text x="{_fmt(TRUNK_X)}" y="{_fmt(y + SIZE)}" text-anchor="middle" font-weight="bold" '
-        f'fill="{SPARED}">Roots: {escape(roots)}</text></g>'
+        '<g class="roots">' + _text(root_lines, LEFT_EDGE, y, "start", f' font-weight="bold" fill="{SPARED}"') + "</g>"
     )
-    y += SIZE * LINE + 6
+    y += SIZE * LINE * len(root_lines) + 6
     for pid, pname, _leaves_at, also in _ancestry(atlas, idx):
         lines = wrap(pname, RIGHT_EDGE - TRUNK_X - 18, SIZE)
         if also:

@@ -68,6 +68,12 @@ VIEW_TITLE = {
     "foot_plantar": "Foot, sole",
 }
 MAX_ROW_WIDTH = 1320
+#: print: the report shows the body map at most this wide and tall (pt; A4 text width, ``.bodymap img`` in
+#: report.css) and every text at least PRINT_TEXT_MIN px, drawn so that no text is under 7 pt on paper
+PRINT_BOX_PT = (504.0, 567.0)
+PRINT_TEXT_MIN = 14.0
+PRINT_ROW_WIDTH = 960.0
+PRINT_BODY_SCALE = 0.66
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 LINE = 1.25  # line height, in font sizes
 
@@ -95,6 +101,7 @@ class Style:
     for print where the picture is shrunk to the page."""
 
     text_min: float | None = None
+    body_scale: float | None = None  # the whole-body views' scale, when not :data:`SCALE`'s
 
     def size(self, base: float) -> float:
         return max(base, self.text_min) if self.text_min else base
@@ -276,9 +283,9 @@ def _panel(
     A whole-body view draws both halves (right and left) whatever ``sides`` says; ``sides`` then only names what
     is shaded. A close-up is drawn for ``sides[0]``, reflected when that is the right side."""
     chart = load_chart(view)
-    k = SCALE[view]
-    w, h = chart.width, chart.height
     body = view in BODY_VIEWS
+    k = style.body_scale if body and style.body_scale else SCALE[view]
+    w, h = chart.width, chart.height
     drawn = ["right", "left"] if body else [sides[0]]
     mirrored = not body and sides[0] == "right"
     out: list[str] = []
@@ -392,16 +399,17 @@ def render_svg(
     *,
     text_min: float | None = None,
     max_row_width: float = MAX_ROW_WIDTH,
+    body_scale: float | None = None,
 ) -> str:
     """One standalone SVG of the skin a deficit leaves numb, on the charts that show it.
 
     Anaesthetic regions are solid blue and cross-hatched, hypoaesthetic ones striped, unaffected charted regions
     plain. ``views`` forces the charts to draw (names in :data:`VIEWS`); by default, the ones holding affected
     regions. ``text_min`` raises every text to at least that many px (for print); ``max_row_width`` is where the
-    panels wrap to a new row.
+    panels wrap to a new row; ``body_scale`` draws the whole-body views smaller or larger than :data:`SCALE`.
     """
     names = _names(atlas)
-    style = Style(text_min)
+    style = Style(text_min, body_scale)
     effects, preferred = _effects(deficit)
     sides: list[str] = [s for s in ("right", "left", "midline") if s in effects]
     if not sides:
@@ -548,6 +556,39 @@ def text_fits(svg: str) -> list[str]:
 
     visit(root, 0.0, 0.0, float(root.get("width", "0")))
     return bad
+
+
+def render_print_svg(deficit: Deficit, atlas: Atlas | None = None) -> str:
+    """:func:`render_svg` for the PDF report: texts at least :data:`PRINT_TEXT_MIN` px and the panels packed so the
+    picture, shrunk into :data:`PRINT_BOX_PT`, keeps every text at 7 pt or more."""
+    return render_svg(
+        deficit, atlas, text_min=PRINT_TEXT_MIN, max_row_width=PRINT_ROW_WIDTH, body_scale=PRINT_BODY_SCALE
+    )
+
+
+def print_scale(svg: str) -> float:
+    """pt per px of a picture shown contained in :data:`PRINT_BOX_PT` (as the report does)."""
+    root = ET.fromstring(svg)
+    return min(PRINT_BOX_PT[0] / float(root.get("width", "1")), PRINT_BOX_PT[1] / float(root.get("height", "1")))
+
+
+def smallest_text_px(svg: str) -> float:
+    """The smallest font size (px, in the picture's own units, chart labels scaled by their panel) of any text."""
+    root = ET.fromstring(svg)
+    sizes: list[float] = []
+
+    def visit(el: ET.Element, scale: float, inherited: float) -> None:
+        m = re.search(r"scale\(([-\d.]+)\)", el.get("transform", ""))
+        if m:
+            scale *= float(m.group(1))
+        size = float(el.get("font-size", inherited))
+        if _local(el.tag) == "text" and (el.text or "").strip():
+            sizes.append(size * scale)
+        for child in el:
+            visit(child, scale, size)
+
+    visit(root, 1.0, 16.0)
+    return min(sizes)
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:

@@ -1,0 +1,170 @@
+"""Body maps people can read and use (issue 18, item 1): accessible regions, both sides, contrast, wrapped titles,
+print sizes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from neurectomy import Cut, lesion
+from neurectomy.bodymap import palette
+from neurectomy.bodymap.render import (
+    BODY_VIEWS,
+    MARK,
+    VIEWS,
+    print_scale,
+    render_picker,
+    render_print_svg,
+    render_svg,
+    smallest_text_px,
+    text_fits,
+)
+from neurectomy.svgtext import text_width, wrap
+
+NS = "{http://www.w3.org/2000/svg}"
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _regions(svg: str) -> list[ET.Element]:
+    return [e for e in ET.fromstring(svg).iter() if e.get("data-region")]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_picker_region_is_focusable_with_a_name(atlas, view):
+    """Bug caught: regions reachable only by mouse (no tabindex/role) or announced without a name."""
+    names = {t.id: t.name for t in atlas.targets if t.kind == "skin"}
+    regions = _regions(render_picker(atlas, view))
+    assert regions
+    for e in regions:
+        assert e.get("tabindex") == "0" and e.get("role") == "button" and e.get("aria-pressed") == "false"
+        label = e.get("aria-label") or ""
+        assert label.startswith(names[e.get("data-region")]) and label.endswith(f"{e.get('data-side')} side")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_pickers_draw_both_sides(atlas, view):
+    """Bug caught: only the left side drawn, the right described as its mirror image."""
+    regions = _regions(render_picker(atlas, view))
+    by_side: dict[str, set[str]] = {}
+    for e in regions:
+        by_side.setdefault(e.get("data-side"), set()).add(e.get("data-region"))
+    assert set(by_side) == {"left", "right"}
+    assert by_side["left"] == by_side["right"]
+
+
+def test_result_maps_draw_both_halves_of_the_body_and_name_the_lost_regions():
+    """Bug caught: a right-sided cut drawn on the left chart with 'mirror image' text; lost regions unnamed for
+    screen readers."""
+    d = lesion("lateral cutaneous nerve of thigh", side="right")
+    svg = render_svg(d)
+    assert "mirror" not in svg
+    sides = {e.get("data-side") for e in _regions(svg) if e.get("data-region") == "skin_lateral_thigh"}
+    assert sides == {"left", "right"}
+    lost = [e for e in _regions(svg) if e.get("data-effect") != "unaffected"]
+    assert lost and all(e.get("data-side") == "right" for e in lost)
+    assert all(e.get("tabindex") == "0" and "right side" in (e.get("aria-label") or "") for e in lost)
+
+
+@pytest.mark.parametrize("colour", [palette.LOST, palette.REDUCED, palette.NORMAL, palette.REGION_LINE])
+def test_marks_have_three_to_one_contrast(colour):
+    """Bug caught: 'reduced' and 'normal' marks at 1.5-1.8:1 against the chart, unreadable for low vision."""
+    for background in (palette.PAGE, palette.UNMARKED, palette.SILHOUETTE):
+        assert palette.contrast(colour, background) >= 3.0, (colour, background)
+    assert palette.contrast(palette.REDUCED, palette.REDUCED_TINT) >= 3.0  # the stripes against their tint
+    assert palette.contrast(palette.NORMAL, palette.NORMAL_TINT) >= 3.0
+
+
+def test_contrast_formula_matches_wcag_reference_values():
+    """Bug caught: a contrast function that passes everything (checked against WCAG's known pairs)."""
+    assert palette.contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert palette.contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert palette.contrast("#ffffff", "#ffffff") == pytest.approx(1.0)
+
+
+def test_states_differ_by_pattern_not_only_colour():
+    """Bug caught: lost/reduced told apart by a red/green pair alone."""
+    defs = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{palette.pattern_defs()}</svg>')
+    shapes = {p.get("id"): sorted(_local(c.tag) for c in p) for p in defs.iter(f"{NS}pattern")}
+    assert set(shapes) == {"bm-lost", "bm-reduced", "bm-normal"}
+    assert len({tuple(v) for v in shapes.values()}) == 3  # each state has its own kind of mark
+    assert MARK["anaesthetic"] != MARK["hypoaesthetic"]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+@pytest.mark.parametrize(
+    ("nerve", "kw"),
+    [
+        ("lateral cutaneous nerve of thigh", {"mm": 420}),
+        ("common fibular nerve", {"at": "fibular neck"}),
+        ("sural nerve", {"side": "right", "also": [Cut("superficial fibular nerve", side="right")]}),
+    ],
+)
+def test_long_titles_wrap_instead_of_being_clipped(nerve, kw):
+    """Bug caught: '...nerve of thigh at 4 / mm' and '...at fibular necl': titles cut at a fixed character count
+    or running past the picture's edge."""
+    svg = render_svg(lesion(nerve, **kw))
+    assert text_fits(svg) == []
+    root = ET.fromstring(svg)
+    words = " ".join(t.text or "" for t in root.iter(f"{NS}text"))
+    title = root.find(f"{NS}title").text
+    assert all(w in words for w in title.split())  # every word of the title is drawn
+
+
+def test_text_fits_detects_an_overflowing_title():
+    """Bug caught: a clipping check that passes by construction."""
+    svg = render_svg(lesion("sural nerve"))
+    assert text_fits(svg) == []
+    assert text_fits(svg.replace(">Expected skin", ">" + "E" * 200 + " skin"))
+
+
+def test_wrapped_lines_fit_when_measured_with_the_real_font():
+    """Bug caught: a width estimate narrower than the font, so 'wrapped' lines still overflow."""
+    font = pytest.importorskip("PIL.ImageFont")
+    if not DEJAVU.exists():
+        pytest.skip("DejaVu Sans not installed")
+    face = font.truetype(str(DEJAVU), 100)
+    text = "Expected skin sensory loss: left lateral cutaneous nerve of thigh at 420 mm; right sural nerve at 80 mm"
+    for width in (120, 200, 333):
+        lines = wrap(text, width, 13)
+        assert " ".join(lines) == text
+        for line in lines:
+            assert face.getlength(line) * 13 / 100 <= width + 0.5
+            assert text_width(line, 13) >= face.getlength(line) * 13 / 100 - 0.5
+
+
+@pytest.mark.parametrize(
+    ("nerve", "kw"),
+    [
+        ("sural nerve", {}),
+        ("lateral cutaneous nerve of thigh", {"mm": 420}),
+        ("median nerve", {"at": "carpal tunnel"}),
+        ("supraorbital nerve", {}),
+    ],
+)
+def test_pdf_body_map_text_is_at_least_7_pt(nerve, kw):
+    """Bug caught: 3-4 pt chart labels in the PDF (a 1320 px picture shrunk to the A4 text width)."""
+    svg = render_print_svg(lesion(nerve, **kw))
+    assert smallest_text_px(svg) * print_scale(svg) >= 7.0
+    assert text_fits(svg) == []
+
+
+def test_report_uses_the_print_rendering():
+    """Bug caught: the report embedding the screen rendering, whose labels print at 3-4 pt."""
+    import base64
+
+    from neurectomy import plan
+    from neurectomy.report import context
+
+    ctx = context(plan(nerve="sural nerve"))
+    svg = base64.b64decode(ctx["body_map"].split(",", 1)[1]).decode()
+    assert smallest_text_px(svg) * print_scale(svg) >= 7.0
+
+
+def test_whole_body_views_are_the_symmetric_ones():
+    """Bug caught: a close-up treated as a whole-body view (drawn doubled)."""
+    assert frozenset({"anterior", "posterior"}) == BODY_VIEWS

@@ -183,12 +183,12 @@ def _body_map(plan: Plan) -> tuple[str | None, str]:
     if not plan.deficit.sensory:
         return None, "No skin area is expected to lose feeling, so there is no body map."
     try:
-        from neurectomy.bodymap.render import render_svg
+        from neurectomy.bodymap.render import render_print_svg
     except ImportError:  # pragma: no cover - the body map renderer ships with the package
         return None, "[PLACEHOLDER] The body-map renderer is not available in this installation."
-    return _data_uri(render_svg(plan.deficit)), (
-        "Dark red: no feeling at all (anaesthetic). Hatched: less feeling, because neighbouring nerves "
-        "still supply part of the area (hypoaesthetic). Charts show the left side; right-sided cuts are mirrored."
+    return _data_uri(render_print_svg(plan.deficit)), (
+        "Solid blue, cross-hatched: no feeling at all (anaesthetic). Striped: less feeling, because neighbouring "
+        "nerves still supply part of the area (hypoaesthetic). The front and back views show both sides."
     )
 
 

@@ -51,7 +51,7 @@ reliability: $(STAMP)
 		status=$$?; $(BIN)/python -m tests.test_registry_support $(VENV)/reliability.log; exit $$status
 
 bench: $(STAMP)
-	for b in lesion target localise stump cohort web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done
+	for b in lesion target localise stump cohort function web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

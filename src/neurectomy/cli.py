@@ -143,9 +143,28 @@ def _build_plan(
     end: list[str] | None,
     patient_file: str | None,
     years: float | None = None,
+    condition: str | None = None,
 ) -> Any:
-    request = PlanRequest.build(
+    return _plan_request(procedure, nerve, at, mm, side, method, end, patient_file, years, condition).run(
+        default_atlas()
+    )
+
+
+def _plan_request(
+    procedure: str | None,
+    nerve: str | None,
+    at: str | None,
+    mm: float | None,
+    side: str | None,
+    method: str | None,
+    end: list[str] | None,
+    patient_file: str | None,
+    years: float | None = None,
+    condition: str | None = None,
+) -> PlanRequest:
+    return PlanRequest.build(
         procedure,
+        condition=condition,
         nerve=nerve,
         at=at,
         mm=mm,
@@ -155,9 +174,12 @@ def _build_plan(
         patient=patient_file,
         years=years,
     )
-    return request.run(default_atlas())
 
 
+ConditionOpt = Annotated[
+    str | None,
+    typer.Option("--condition", "-c", help="a clinical condition or ICD-10-CM code, e.g. 'meralgia paresthetica'"),
+]
 ProcedureOpt = Annotated[
     str | None, typer.Option("--procedure", "-p", help="a named procedure, e.g. 'vestibular neurectomy'")
 ]
@@ -183,6 +205,7 @@ PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts
 @app.command("plan")
 def plan_cmd(
     procedure: ProcedureOpt = None,
+    condition: ConditionOpt = None,
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
@@ -192,12 +215,27 @@ def plan_cmd(
     patient: PatientOpt = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time."""
-    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time.
+
+    With --condition, the condition's usual named procedure is planned and its other named procedures listed."""
+    from neurectomy.requests import plan_json
+
+    request = _plan_request(procedure, nerve, at, mm, side, method, end, patient, condition=condition)
+    p = request.run(default_atlas())
     if as_json:
-        sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(plan_json(request, p), ensure_ascii=False) + "\n")
         return
+    if request.condition is not None:
+        _print_condition(plan_json(request, p)["condition"], planned=request.procedure)
     print_plan(p)
+
+
+def _print_condition(c: dict[str, Any], planned: str | None = None) -> None:
+    code = f" (ICD-10-CM {c['icd10cm']})" if c["icd10cm"] else ""
+    procs = ", ".join(f"{x} (this plan)" if x == planned else x for x in c["procedures"]) or "none in the table"
+    console.print(f"Condition: [bold]{c['name']}[/bold]{code}. Named procedures: {procs}.", highlight=False)
+    if c["note"]:
+        console.print(f"[dim]{c['note']}[/dim]", highlight=False)
 
 
 def print_plan(p: Any) -> None:
@@ -229,6 +267,8 @@ def print_plan(p: Any) -> None:
         for r in c["reasons"]:
             table.add_row(r["rule"], r["verdict"], r["text"])
         console.print(table)
+        for item in c.get("not_used", []):
+            console.print(f"Not used: {item}", highlight=False)
     if d["alternatives"]:
         console.print("Alternatives: " + "; ".join(d["alternatives"]))
     if d["risks"]:
@@ -244,7 +284,7 @@ def print_plan(p: Any) -> None:
 
         table = Table(title="Course over time (function / expected pain, 1 = as before)", title_justify="left")
         table.add_column("target")
-        marks = [d for d in (30, 180, 365, 1825) if d <= tl.days[-1]]
+        marks = [d for d in (30, 180, 365, 1825, 3650) if d < tl.days[-1] - 30] + [int(tl.days[-1] + 0.5)]
         for day in marks:
             table.add_column(f"{day} d", justify="right")
         for i in sorted(range(len(tl.target_ids)), key=lambda i: -float(tl.lost[i]))[:10]:
@@ -258,7 +298,7 @@ def print_plan(p: Any) -> None:
         course = tl.pain_course()
         if course is not None:
             at = ", ".join(f"{day} d {np.interp(day, tl.days, course):.0%}" for day in marks)
-            console.print(f"Expected pain over the painful region (* treated), of before: {at} (model).")
+            console.print(f"Expected pain over the painful region, of before: {at} (model; {tl.pain_region}).")
         status, risk = tl.neuroma_summary()
         years = tl.days[-1] / 365.25
         if status == "rate":
@@ -285,7 +325,10 @@ def target_cmd(
             "--function", "-f", help="function to disable, e.g. 'palmar sweating', 'vertigo', 'L4-L5 facet pain'"
         ),
     ] = None,
-    side: SideOption = DEFAULT_SIDE,
+    condition: ConditionOpt = None,
+    side: Annotated[
+        str | None, typer.Option("--side", help="left or right; default: the side a region names, else left")
+    ] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
     method: Annotated[
@@ -301,6 +344,7 @@ def target_cmd(
     request = TargetRequest.build(
         region,
         function,
+        condition=condition,
         side=side,
         top=top,
         spare_motor=spare_motor,
@@ -312,10 +356,12 @@ def target_cmd(
     )
     result, plans = request.run_with_plans(default_atlas())
     if as_json:
-        from neurectomy.serialise import targeting_json
-
-        sys.stdout.write(json.dumps(targeting_json(result, plans), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(request.json_of(result, plans), ensure_ascii=False) + "\n")
         return
+    if request.condition is not None:
+        from neurectomy.requests import condition_json
+
+        _print_condition(condition_json(request.condition))
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "named procedure", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):
@@ -663,7 +709,9 @@ def simulate_cohort_cmd(
 
     from neurectomy.regrowth.cohort import (
         MC_INTERVAL,
+        check_draws,
         default_scenarios,
+        mark_statuses,
         simulate_cohort,
         simulate_uncertain_cohort,
         summarise,
@@ -671,7 +719,11 @@ def simulate_cohort_cmd(
 
     try:
         scenarios = default_scenarios(default_atlas(), nerve, at)
-    except (UnknownNameError, PositionError) as exc:
+        if n < 1:
+            raise ValueError(f"--n must be at least 1, not {n}")
+        if not fixed:
+            check_draws(n, len(scenarios), draws)
+    except (UnknownNameError, PositionError, ValueError) as exc:
         _fail(exc)
         return
     with Progress(console=err, transient=True) as bar:
@@ -689,24 +741,47 @@ def simulate_cohort_cmd(
         }
         if fixed:
             frame = simulate_cohort(n, scenarios, **options)
-            summary = summarise(frame)
+            summary = mark_statuses(summarise(frame), scenarios)
             summary["interval"] = MC_INTERVAL
         else:
             frame, summary = simulate_uncertain_cohort(n, scenarios, draws=draws, **options)
     if as_json:
-        sys.stdout.write(summary.to_json(orient="records") + "\n")
+        arms = json.loads(summary.to_json(orient="records"))
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "nerve": scenarios[0].nerve,
+                    "n": n,
+                    "draws": None if fixed else draws,
+                    "interval": str(summary["interval"].iloc[0]),
+                    "arms": arms,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         table = Table(title=f"{n:,} simulated patients, cut: {scenarios[0].nerve}", title_justify="left")
         for col in ("arm", "n", "painful neuroma", "function at 1 y", "function at 5 y", "pain at 1 y"):
             table.add_column(col, justify="right")
         for r in summary.to_dict("records"):
+            neuroma = (
+                f"{r['neuroma_rate']:.1%} ({r['neuroma_lo']:.1%}–{r['neuroma_hi']:.1%})"
+                if r["neuroma_status"] == "rate"
+                else r["neuroma_status"]
+            )
+            pain = (
+                f"{r['pain_1y_mean']:.2f} ({r['pain_1y_lo']:.2f}–{r['pain_1y_hi']:.2f})"
+                if r["pain_status"] == "modelled"
+                else "not applicable"
+            )
             table.add_row(
                 str(r["scenario"]),
                 f"{r['n']:,}",
-                f"{r['neuroma_rate']:.1%} ({r['neuroma_lo']:.1%}–{r['neuroma_hi']:.1%})",
+                neuroma,
                 f"{r['function_1y_mean']:.2f}",
                 f"{r['function_5y_mean']:.2f}",
-                f"{r['pain_1y_mean']:.2f}",
+                pain,
             )
         console.print(table)
         console.print(f"Intervals: {summary['interval'].iloc[0]}.")

@@ -59,6 +59,15 @@ class Scenario:
     distances_mm: tuple[float, ...] = field(default=())
     overrides: tuple[tuple[str, float], ...] = ()
     site: str | None = None
+    #: False where the cut takes no pain-carrying target (a purely motor branch): pain at 1 year is not applicable
+    painful: bool = True
+
+    @property
+    def neuroma_status(self) -> str:
+        """"rate", "not reported" or "not applicable" (a block that spares the tubes; a site with no row)."""
+        from neurectomy.regrowth.kinetics import _neuroma_status
+
+        return _neuroma_status(get_method(self.method), self.site or "peripheral")
 
     def intervals(self) -> dict[str, tuple[float, float, float]]:
         """(low, fitted, high) of each kinetics parameter of this arm (see
@@ -93,12 +102,33 @@ DEFAULT_ARMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 def default_scenarios(atlas: Atlas, nerve: str = "sural nerve", at: str | None = None) -> tuple[Scenario, ...]:
     """The same cut made six ways (cut, + cautery, + TMR, phenol, cryo, RF): the comparison researchers ask for."""
     from neurectomy.lesion import Cut, lesion
-    from neurectomy.regrowth.kinetics import cut_sites, target_distances
+    from neurectomy.regrowth.kinetics import aimed_at, cut_sites, target_distances
 
     d = lesion(atlas, Cut(nerve, at=at))
     distances = tuple(sorted(target_distances(atlas, d).values())) or (0.0,)
     site = cut_sites(atlas, d).get(d.cuts[0].nerve_id)
-    return tuple(Scenario(name, d.cuts[0].nerve_name, m, e, at, distances, site=site) for name, m, e in DEFAULT_ARMS)
+    painful = bool(aimed_at(d.losses).any())
+    return tuple(
+        Scenario(name, d.cuts[0].nerve_name, m, e, at, distances, site=site, painful=painful)
+        for name, m, e in DEFAULT_ARMS
+    )
+
+
+def mark_statuses(summary: pd.DataFrame, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """Add ``neuroma_status`` and ``pain_status`` per arm, and blank (NaN) the figures that do not apply: a neuroma
+    rate where no row gives one or the tubes are intact, pain at 1 year where the cut takes no pain-carrying target.
+    A status other than "rate"/"modelled" is printed instead of a figure (never 0.0%)."""
+    out = summary.copy()
+    by_name = {s.name: s for s in scenarios}
+    out["neuroma_status"] = [by_name[str(n)].neuroma_status for n in out["scenario"]]
+    out["pain_status"] = [
+        "modelled" if by_name[str(n)].painful else "not applicable (no pain-carrying target)" for n in out["scenario"]
+    ]
+    for col, status_col, ok in (("neuroma", "neuroma_status", "rate"), ("pain_1y", "pain_status", "modelled")):
+        blank = out[status_col] != ok
+        for c in [c for c in out.columns if c.startswith(f"{col}_") and c != status_col]:
+            out.loc[blank, c] = float("nan")
+    return out
 
 
 COLUMNS = (
@@ -367,9 +397,16 @@ def simulate_summary(n: int, scenarios: Sequence[Scenario], **options: Any) -> p
 #: Parameters drawn from their uncertainty (each from a triangular distribution on its interval, mode the fit).
 UNCERTAIN = ("latency_days", "latency_spread", "maturation_days", "ceiling", "neuroma", "deafferentation")
 DRAWS = 40
+#: The fewest draws whose 2.5th-97.5th percentiles are an interval, and the fewest patients per arm in one draw for
+#: the draw's mean not to be mostly Monte Carlo noise (estimate: at 200 a proportion near 10% has a standard error
+#: of about 2 points, below the spread the fits' intervals give the neuroma and pain figures).
+MIN_DRAWS = 10
+MIN_PER_DRAW = 200
 MODEL_INTERVAL = (
     "model uncertainty: 2.5th-97.5th percentile over {draws} draws of the fitted parameters from their intervals "
-    "(each draw simulated on about {per_draw:,} patients per arm, whose Monte Carlo noise it includes)"
+    "(each draw simulated on about {per_draw:,} patients per arm, whose Monte Carlo noise it includes); the central "
+    "figure is the mean over the draws, which differs from the fitted value where an interval is skewed (--fixed "
+    "gives the fit)"
 )
 MC_INTERVAL = (
     "Monte Carlo 95% interval around fixed parameters (--fixed, for teaching): the noise of the simulation, not the "
@@ -435,16 +472,34 @@ def combine_draws(per_arm: pd.DataFrame, scenarios: Sequence[Scenario], draws: i
             row["median_recovery_day"] = float(np.nanmedian(days)) if np.isfinite(days).any() else float("nan")
         row["interval"] = MODEL_INTERVAL.format(draws=draws, per_draw=int(n / max(draws, 1)))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return mark_statuses(pd.DataFrame(rows), scenarios)
+
+
+def check_draws(n: int, arms: int, draws: int) -> None:
+    """Refuse (ValueError, one line) a cohort too small for its model-uncertainty interval to mean anything."""
+    if draws < MIN_DRAWS:
+        raise ValueError(
+            f"--draws {draws}: an interval over the parameter draws needs at least {MIN_DRAWS} draws "
+            "(or use --fixed for fixed parameters)"
+        )
+    per_draw = n / (draws * max(arms, 1))
+    if per_draw < MIN_PER_DRAW:
+        need = MIN_PER_DRAW * draws * max(arms, 1)
+        raise ValueError(
+            f"--n {n:,} gives about {per_draw:.0f} patients per arm in each of {draws} draws; the model-uncertainty "
+            f"interval needs at least {MIN_PER_DRAW} (give --n {need:,} or more, fewer --draws, or --fixed)"
+        )
 
 
 def simulate_uncertain_summary(
     n: int, scenarios: Sequence[Scenario], *, draws: int = DRAWS, rng: Any = None, **options: Any
 ) -> pd.DataFrame:
     """Like :func:`simulate_summary`, with the parameters drawn from their uncertainty (``draws`` draws, the ``n``
-    patients spread over them): the intervals are model uncertainty, not Monte Carlo noise."""
+    patients spread over them): the intervals are model uncertainty, not Monte Carlo noise. Refused (ValueError)
+    below :data:`MIN_DRAWS` draws or :data:`MIN_PER_DRAW` patients per arm and draw."""
     from neurectomy.rng import check_random_state
 
+    check_draws(n, len(scenarios), draws)
     gen = check_random_state(rng)
     arms = parameter_draws(scenarios, draws, gen)
     return combine_draws(simulate_summary(n, arms, rng=gen, **options), scenarios, draws)
@@ -459,6 +514,7 @@ def simulate_uncertain_cohort(
 
     from neurectomy.rng import check_random_state
 
+    check_draws(n, len(scenarios), draws)
     gen = check_random_state(rng)
     arms = parameter_draws(scenarios, draws, gen)
     frame = simulate_cohort(n, arms, rng=gen, **options)

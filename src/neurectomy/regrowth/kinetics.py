@@ -11,8 +11,10 @@ deafferentation pain rises with time, at the site's own rate (none reported thro
 processes, the sympathetic chain or a purely motor branch).
 
 A plan's pain is computed only over the painful region: the targets its procedure treats (``Procedure.treats``) or,
-with no procedure, the pain-carrying targets it takes (skin, joints, viscera); muscles, glands and special-sense
-organs have no pain (``nan`` in the arrays, ``null`` in the JSON). For a named procedure done with its own method,
+with no procedure, the pain-carrying targets (skin, joints, viscera with visceral afferents) the cut takes more than
+half of (:func:`aimed_at`; collateral skin it only partly denervates had no pain to treat), relieved in the method's
+fitted fraction of responders; muscles, glands, efferent-only viscera and special-sense organs have no pain (``nan``
+in the arrays, ``null`` in the JSON). For a named procedure done with its own method,
 the treated targets follow the procedure's fitted failure and recurrence (blushing returns after sympathicotomy,
 dysmenorrhoea after presacral neurectomy, spasticity after tibial neurotomy).
 
@@ -296,6 +298,8 @@ class Timeline:
     treated: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     neuroma_status: tuple[str, ...] = ()
     indication: Indication | None = None
+    #: what the painful region is and what the pain course includes, in words (printed beside the course)
+    pain_region: str = ""
 
     def pain_course(self) -> FloatArray | None:
         """Expected pain over the painful region (the indication's course for a pain procedure; else the mean over
@@ -322,6 +326,7 @@ class Timeline:
             "days": self.days.tolist(),
             "pain": None if pain is None else np.round(pain, 4).tolist(),
             "indication": None if self.indication is None else self.indication.to_dict(),
+            "pain_region": self.pain_region,
             "targets": [
                 {
                     "target": {"id": tid, "name": name},
@@ -396,11 +401,12 @@ def timeline(
         pain_distance=col("pain_distance"),
     )
     treats = set(procedure.treats) if procedure is not None else set()
-    treated = np.array([x.target.id in treats for x in losses], dtype=bool)
     if procedure is not None:
+        treated = np.array([x.target.id in treats for x in losses], dtype=bool)
         painful = treated & (procedure.goal == "pain_relief")
     else:
-        painful = np.array([x.group in PAIN_GROUPS for x in losses], dtype=bool)
+        treated = aimed_at(losses)
+        painful = treated.copy()
     function = np.array(c.function, dtype=np.float64, copy=True)
     pain = np.array(c.pain, dtype=np.float64, copy=True)
     surgical = method.interrupts and not method.tubes_intact
@@ -408,6 +414,10 @@ def timeline(
     fit_targets = set(fit.targets) if fit is not None and fit.targets else treats
     for i, x in enumerate(losses):
         if not treated[i]:
+            continue
+        if procedure is None:
+            # no indication-specific fit: a block relieves only its responders (the fitted response), a cut all
+            pain[i] = 1.0 - method_response(method, sites[i]) * (1.0 - c.pain[i])
             continue
         f_i, r_i = (failure, recur) if x.target.id in fit_targets else (0.0, np.zeros_like(t))
         rho = method_response(method, sites[i])
@@ -454,7 +464,55 @@ def timeline(
         treated=treated,
         neuroma_status=statuses,
         indication=indication,
+        pain_region=_pain_region(procedure, method, treated, own),
     )
+
+
+def _pain_region(procedure: Procedure | None, method: Method, treated: BoolArray, own: bool) -> str:
+    if not treated.any():
+        return ""
+    if procedure is not None:
+        if procedure.goal != "pain_relief":
+            return ""
+        return "the targets the procedure treats (*)" + (
+            ", with its fitted primary failure and recurrence" if own else ", with this method's fitted response"
+        )
+    what = (
+        "with the method's fitted fraction of responders"
+        if method.interrupts and method.tubes_intact
+        else "no indication named, so no primary failure or recurrence (a named procedure adds its fitted ones)"
+    )
+    return f"the pain-carrying targets the cut takes more than half of (*), {what}"
+
+
+#: In nerve mode (no procedure) the painful region is the pain-carrying targets the cut takes more than this share of.
+AIMED_AT = Param(
+    0.5,
+    "share of supply lost",
+    "estimate: without a named indication the region a cut is aimed at is the pain-carrying territory it takes "
+    "most of (more than half its supply): the lateral thigh for an LFCN cut, not the knee skin it shares",
+)
+
+
+def carries_pain(target: Any) -> bool:
+    """Whether a target can carry the pain a cut treats: skin or a joint, or a viscus with visceral afferents
+    (the heart's sympathetic efferents, a gland, a muscle or a special-sense organ carry none)."""
+    if target.group in ("sensory", "articular"):
+        return True
+    if target.group == "visceral":
+        return any(e.fibre == "visceral_afferent" for e in target.supply)
+    return False
+
+
+def aimed_at(losses: Sequence[Any]) -> BoolArray:
+    """Nerve mode: the pain-carrying targets losing more than :data:`AIMED_AT` of their supply (or, where none
+    does, those losing the most); these are the starred ("treated") targets and the painful region."""
+    carrying = np.array([carries_pain(x.target) for x in losses], dtype=bool)
+    lost = np.array([x.supply_lost for x in losses], dtype=np.float64)
+    out = carrying & (lost > AIMED_AT.value)
+    if not out.any() and carrying.any():
+        out = carrying & (lost >= lost[carrying].max() - 1e-9)
+    return out
 
 
 def _procedure_method(procedure: Procedure) -> str:

@@ -1,0 +1,119 @@
+"""The cold review of issue 16 (a pain physician's findings, /tmp/review16/findings.md): one test per finding, each
+failing on the code the review ran (HEAD 56d3b7d)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import neurectomy
+from neurectomy.cli import run
+
+LFCN = {"nerve": "lateral femoral cutaneous nerve", "at": "inguinal ligament", "side": "left"}
+
+
+def _at(tl, values, day: float) -> float:
+    return float(np.interp(day, tl.days, values))
+
+
+# --------------------------------------------------------------------------- finding 1: the painful region
+def test_nerve_mode_pain_is_over_the_region_the_cut_is_aimed_at(atlas):
+    """Finding 1. Bug caught: the same LFCN cut gave 15% pain at 1 year as a named procedure and 47% in nerve mode,
+    because the lateral thigh (0.03) was averaged with the knee skin (0.50) and the patellar skin (0.85) it only
+    partly denervates and that had no pain to treat."""
+    tl = neurectomy.plan(**LFCN, method="resection", end_treatments=["cautery"], atlas=atlas).timeline
+    course = tl.pain_course()
+    assert course is not None and _at(tl, course, 365) < 0.1
+    ids = list(tl.target_ids)
+    assert tl.treated[ids.index("skin_lateral_thigh")]
+    for collateral in ("skin_lateral_knee", "skin_over_patella"):
+        i = ids.index(collateral)
+        assert not tl.treated[i] and np.isnan(tl.curves.pain[i]).all()
+    assert "more than half" in tl.pain_region and "primary failure" in tl.pain_region
+
+
+def test_nerve_mode_block_applies_the_fitted_response(atlas):
+    """Finding 1. Bug caught: RF of the LFCN in nerve mode showed the thigh pain-free (0.00) until day 365 although
+    the fit (E072) relieves 58%: the non-responders' pain was left out."""
+    from neurectomy.methods import get_method
+    from neurectomy.regrowth.kinetics import method_response
+
+    tl = neurectomy.plan(**LFCN, method="radiofrequency", atlas=atlas).timeline
+    course = tl.pain_course()
+    assert course is not None
+    rho = method_response(get_method("radiofrequency"), tl.sites[0])
+    assert rho < 0.7
+    assert _at(tl, course, 30) == pytest.approx(1 - rho, abs=0.01)
+
+
+def test_no_pain_over_efferent_only_viscera_or_muscles(atlas):
+    """Finding 1. Bug caught: a sympathetic trunk cut printed a "heart" pain of 67% (the heart's supply here is
+    sympathetic efferent only) and a motor branch a pain course; nothing is starred then."""
+    from neurectomy.regrowth.kinetics import carries_pain
+
+    tl = neurectomy.plan(nerve="sympathetic trunk T2-T3", atlas=atlas).timeline
+    assert "heart" in tl.target_ids
+    assert tl.pain_course() is None and not tl.treated.any() and tl.pain_region == ""
+    assert not carries_pain(atlas.target("heart"))
+    assert carries_pain(atlas.target("uterus"))
+    assert neurectomy.plan(nerve="nerve to soleus", atlas=atlas).timeline.pain_course() is None
+
+
+def test_plan_text_does_not_star_what_is_not_treated(capsys):
+    """Finding 1. Bug caught: "Expected pain over the painful region (* treated)" with no row starred in nerve
+    mode; the line now says what the region is."""
+    assert run(["simulate", "-n", LFCN["nerve"], "--at", LFCN["at"], "--side", "left", "-m", "radiofrequency"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(* treated)" not in out
+    assert "fitted fraction of responders" in out
+
+
+def test_cohort_pain_at_one_year_is_not_applicable_for_a_motor_branch(atlas):
+    """Finding 1 and 11. Bug caught: ``simulate cohort --nerve "nerve to soleus"`` printed "pain at 1 y" 0.66 for a
+    purely motor branch, and a "not reported" neuroma rate as 0.0% (0.0%-0.8%)."""
+    from neurectomy.regrowth.cohort import default_scenarios, mark_statuses, simulate_summary
+
+    scenarios = default_scenarios(atlas, "nerve to soleus")
+    summary = mark_statuses(simulate_summary(3_000, scenarios, rng=1, backend="inline"), scenarios)
+    assert summary["pain_status"].str.startswith("not applicable").all()
+    assert summary["pain_1y_mean"].isna().all()
+    cut = summary.set_index("scenario").loc["cut"]
+    assert cut["neuroma_status"] == "not reported" and np.isnan(cut["neuroma_rate"])
+
+
+# --------------------------------------------------------------------------- finding 11: cohort honesty
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--draws", "0"], "at least 10 draws"),
+        (["--draws", "1"], "at least 10 draws"),
+        (["--n", "10"], "patients per arm"),
+        (["--n", "5000"], "patients per arm"),
+    ],
+)
+def test_cohort_refuses_what_it_cannot_estimate_in_one_line(capsys, args, message):
+    """Finding 11. Bug caught: ``--draws 0`` ended in a ValueError traceback, ``--draws 1`` printed a degenerate
+    "5.6%-5.6%" interval and ``--n 10`` "about 0 patients per arm" with "0.0%-0.0%" intervals."""
+    code = run(["simulate", "cohort", "--inline", *args])
+    captured = capsys.readouterr()
+    assert code != 0
+    assert message in captured.err and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) <= 3
+
+
+def test_cohort_json_is_one_object(capsys):
+    """Finding 11. Bug caught: ``simulate cohort --json`` printed a JSON list although --json promises one object."""
+    assert run(["simulate", "cohort", "--n", "3000", "--inline", "--fixed", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, dict) and {"nerve", "n", "interval", "arms"} <= set(data)
+    assert len(data["arms"]) == 6 and all("neuroma_status" in a for a in data["arms"])
+
+
+# --------------------------------------------------------------------------- finding 12: smaller
+def test_simulate_years_20_shows_the_later_times(capsys):
+    """Finding 12. Bug caught: ``simulate --years 20`` stopped its text table at 1825 d."""
+    assert run(["simulate", "-p", "lfcn_neurectomy", "--side", "left", "--years", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "7305 d" in out and "3650 d" in out

@@ -143,28 +143,9 @@ def _build_plan(
     end: list[str] | None,
     patient_file: str | None,
     years: float | None = None,
-    condition: str | None = None,
 ) -> Any:
-    return _plan_request(procedure, nerve, at, mm, side, method, end, patient_file, years, condition).run(
-        default_atlas()
-    )
-
-
-def _plan_request(
-    procedure: str | None,
-    nerve: str | None,
-    at: str | None,
-    mm: float | None,
-    side: str | None,
-    method: str | None,
-    end: list[str] | None,
-    patient_file: str | None,
-    years: float | None = None,
-    condition: str | None = None,
-) -> PlanRequest:
-    return PlanRequest.build(
+    request = PlanRequest.build(
         procedure,
-        condition=condition,
         nerve=nerve,
         at=at,
         mm=mm,
@@ -174,12 +155,9 @@ def _plan_request(
         patient=patient_file,
         years=years,
     )
+    return request.run(default_atlas())
 
 
-ConditionOpt = Annotated[
-    str | None,
-    typer.Option("--condition", "-c", help="a clinical condition or ICD-10-CM code, e.g. 'meralgia paresthetica'"),
-]
 ProcedureOpt = Annotated[
     str | None, typer.Option("--procedure", "-p", help="a named procedure, e.g. 'vestibular neurectomy'")
 ]
@@ -205,7 +183,6 @@ PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts
 @app.command("plan")
 def plan_cmd(
     procedure: ProcedureOpt = None,
-    condition: ConditionOpt = None,
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
@@ -215,27 +192,12 @@ def plan_cmd(
     patient: PatientOpt = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time.
-
-    With --condition, the condition's usual named procedure is planned and its other named procedures listed."""
-    from neurectomy.requests import plan_json
-
-    request = _plan_request(procedure, nerve, at, mm, side, method, end, patient, condition=condition)
-    p = request.run(default_atlas())
+    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time."""
+    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
     if as_json:
-        sys.stdout.write(json.dumps(plan_json(request, p), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         return
-    if request.condition is not None:
-        _print_condition(plan_json(request, p)["condition"], planned=request.procedure)
     print_plan(p)
-
-
-def _print_condition(c: dict[str, Any], planned: str | None = None) -> None:
-    code = f" (ICD-10-CM {c['icd10cm']})" if c["icd10cm"] else ""
-    procs = ", ".join(f"{x} (this plan)" if x == planned else x for x in c["procedures"]) or "none in the table"
-    console.print(f"Condition: [bold]{c['name']}[/bold]{code}. Named procedures: {procs}.", highlight=False)
-    if c["note"]:
-        console.print(f"[dim]{c['note']}[/dim]", highlight=False)
 
 
 def print_plan(p: Any) -> None:
@@ -267,8 +229,6 @@ def print_plan(p: Any) -> None:
         for r in c["reasons"]:
             table.add_row(r["rule"], r["verdict"], r["text"])
         console.print(table)
-        for item in c.get("not_used", []):
-            console.print(f"Not used: {item}", highlight=False)
     if d["alternatives"]:
         console.print("Alternatives: " + "; ".join(d["alternatives"]))
     if d["risks"]:
@@ -325,10 +285,7 @@ def target_cmd(
             "--function", "-f", help="function to disable, e.g. 'palmar sweating', 'vertigo', 'L4-L5 facet pain'"
         ),
     ] = None,
-    condition: ConditionOpt = None,
-    side: Annotated[
-        str | None, typer.Option("--side", help="left or right; default: the side a region names, else left")
-    ] = None,
+    side: SideOption = DEFAULT_SIDE,
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
     method: Annotated[
@@ -344,7 +301,6 @@ def target_cmd(
     request = TargetRequest.build(
         region,
         function,
-        condition=condition,
         side=side,
         top=top,
         spare_motor=spare_motor,
@@ -356,12 +312,10 @@ def target_cmd(
     )
     result, plans = request.run_with_plans(default_atlas())
     if as_json:
-        sys.stdout.write(json.dumps(request.json_of(result, plans), ensure_ascii=False) + "\n")
-        return
-    if request.condition is not None:
-        from neurectomy.requests import condition_json
+        from neurectomy.serialise import targeting_json
 
-        _print_condition(condition_json(request.condition))
+        sys.stdout.write(json.dumps(targeting_json(result, plans), ensure_ascii=False) + "\n")
+        return
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "named procedure", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):

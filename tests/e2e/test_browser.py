@@ -51,7 +51,7 @@ def test_cut_a_nerve(page: Any, artefacts: Path) -> None:
 
 def test_click_a_body_region_then_plan_and_pdf(page: Any, artefacts: Path) -> None:
     page.goto("/find")
-    page.click('.picker .view.active [data-region="skin_lateral_thigh"]')
+    page.click('.picker .view.active [data-region="skin_lateral_thigh"][data-side="left"]')
     assert "skin of lateral thigh" in page.input_value("#region")
     assert page.locator('.picker [data-region="skin_lateral_thigh"].selected').count() > 0
     page.click("#find-form button[type=submit]")
@@ -97,7 +97,7 @@ def test_quiz_feedback(page: Any, artefacts: Path) -> None:
 
 def test_localise_by_clicking(page: Any, artefacts: Path) -> None:
     page.goto("/localise")
-    page.click('.picker .view.active [data-region="skin_lateral_thigh"]')
+    page.click('.picker .view.active [data-region="skin_lateral_thigh"][data-side="left"]')
     assert "skin of lateral thigh" in page.input_value("#numb")
     page.click("#localise-form button[type=submit]")
     page.wait_for_selector("#result .plan-card")

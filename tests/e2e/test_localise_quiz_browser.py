@@ -10,8 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-LATERAL_THIGH = '.picker .view.active [data-region="skin_lateral_thigh"]'
-ANTERIOR_THIGH = '.picker .view.active [data-region="skin_anterior_thigh"]'
+LATERAL_THIGH = '.picker .view.active [data-region="skin_lateral_thigh"][data-side="left"]'
+ANTERIOR_THIGH = '.picker .view.active [data-region="skin_anterior_thigh"][data-side="left"]'
 
 
 def _lines(page: Any, box: str) -> list[str]:

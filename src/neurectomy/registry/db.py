@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from neurectomy.registry.models import AuditEntry, LoginThrottle, WebSession
+from neurectomy.registry.models import AuditEntry, LoginThrottle, RateLimitCounter, SimulationJob, WebSession
 
 ENV_VAR: Final = "NEURECTOMY_DATABASE_URL"
 _WRITE: Final = "neurectomy_write"
@@ -152,7 +152,7 @@ class RegistrySession(Session):
     (login sessions and login throttling state excepted)."""
 
 
-_EXEMPT = (AuditEntry, WebSession, LoginThrottle)
+_EXEMPT = (AuditEntry, WebSession, LoginThrottle, RateLimitCounter, SimulationJob)
 
 
 @event.listens_for(RegistrySession, "before_flush")

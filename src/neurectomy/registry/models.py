@@ -278,6 +278,34 @@ class LoginThrottle(Base):
     blocked_until: Mapped[datetime | None] = mapped_column()
 
 
+class RateLimitCounter(Base):
+    """A rate-limit window of one client and endpoint group (``limits`` fixed window, see :mod:`.ratelimit`):
+    shared by every worker process. Not audited and not backed up."""
+
+    __tablename__ = "rate_limit"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SimulationJob(Base):
+    """A simulation job of the web app (``POST /api/simulate/jobs``): its request, state and result, so that any
+    worker process reports any job and a job outlives the worker that queued it. ``status``: queued, running,
+    done, failed, cancelled, evicted (its result dropped to keep the table bounded). Not audited, not backed up."""
+
+    __tablename__ = "simulation_jobs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(300), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
 #: Tables in dependency order (parents first), as backups write and restore them.
 TABLES: Final[tuple[type[Base], ...]] = (
     Institution,

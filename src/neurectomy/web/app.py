@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurectomy import DISCLAIMER, __version__
 from neurectomy.web import errors
+from neurectomy.web.bounded import BoundedWork
 from neurectomy.web.jobs import JobStore
 from neurectomy.web.settings import Settings
 
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = jobs
 
     errors.install(app)
+    app.add_middleware(BoundedWork, settings=settings)  # inside SecurityHeaders: its 429/503 get the headers too
     app.add_middleware(SecurityHeaders)
     from neurectomy.web.routes import atlas, lesion, localise, pages, plan, simulate, target
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from neurectomy.budget import Cancelled
 from neurectomy.names import RequestError, UnknownNameError
 
 
@@ -68,7 +69,13 @@ async def field_error_handler(request: Request, exc: Exception) -> Response:
     return _page(request, 422, f"Please check “{exc.field}”", exc.message, exc.suggestions)
 
 
+async def cancelled_handler(request: Request, exc: Exception) -> Response:
+    """The client went away and the work stopped: an empty 499 (nginx's "client closed request"; nobody reads it)."""
+    return Response(status_code=499)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
+    app.add_exception_handler(Cancelled, cancelled_handler)
     app.add_exception_handler(UnknownNameError, unknown_name_handler)
     app.add_exception_handler(RequestError, field_error_handler)

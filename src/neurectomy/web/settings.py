@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,8 +23,22 @@ class Settings(BaseModel):
     max_days: float = Field(default=3650.0, gt=0, description="longest stump simulation (days)")
     max_years: float = Field(default=50.0, gt=0, description="longest plan timeline (years)")
     max_replicates: int = Field(default=40, ge=1, description="most stump replicates in one job")
-    max_jobs: int = Field(default=32, ge=1, description="simulation jobs kept in memory")
+    max_jobs: int = Field(default=32, ge=1, description="simulation jobs kept (older ones are evicted)")
     log_level: str = "info"
+    # bounded work (issue 19): limits of one expensive request, the solve pool, rate limits, the job queue
+    solve_seconds: float = Field(default=5.0, gt=0, description="wall-clock limit of one search (s)")
+    solve_nodes: int = Field(default=100_000, ge=1, description="solver nodes / localise hypotheses per search")
+    max_targets_per_phrase: int = Field(default=20, ge=1, description="targets one free-text phrase may mean")
+    solve_slots: int = Field(default=2, ge=1, description="searches computing at once (per worker process)")
+    solve_queue: int = Field(default=16, ge=0, description="searches waiting for a slot before 503")
+    rate_limit: str = Field(default="120/minute", description="expensive requests per client (limits syntax)")
+    job_rate_limit: str = Field(default="30/hour", description="simulation jobs started per user")
+    max_active_jobs: int = Field(default=4, ge=1, description="jobs queued or running, server-wide, before 503")
+    max_user_jobs: int = Field(default=2, ge=1, description="jobs queued or running per user before 429")
+    rate_limit_storage: Literal["memory", "database"] = Field(
+        default="memory", description="where rate-limit counters live: this process, or the registry database"
+    )
+    scheduler: str | None = Field(default=None, description="Dask scheduler address for jobs (default: local)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -79,7 +79,9 @@ def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> 
     Columns: a binary ``x_c`` per candidate, then a continuous ``y_k`` in [0, 1] per class of paths interrupted by
     exactly the same candidates. Rows: ``y_k <= sum(x_c : c covers k)`` for classes of required targets;
     ``y_k >= x_c`` for costed classes; per required target, its supply lost ``>= f`` (or, when all of it must go,
-    ``y_k = 1`` for every class carrying it); and ``sum(x_c : c in S) <= |S| - 1`` for every excluded set ``S``.
+    ``y_k = 1`` for every class carrying it); ``z >= x_c`` for every candidate that is not the cut of a named
+    procedure (one continuous column ``z`` costing ``unestablished``, only where some candidate is established);
+    and ``sum(x_c : c in S) <= |S| - 1`` for every excluded set ``S``.
     """
     nc, npth = len(model.candidates), len(model.paths)
     incidence = np.zeros((npth, nc), dtype=bool)
@@ -92,8 +94,11 @@ def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> 
     ncls = len(signature)
     classes = incidence[np.unique(path_class, return_index=True)[1]]
     class_cost = np.bincount(path_class, weights=model.cost[model.path_target] * model.path_weight, minlength=ncls)
-    cost = np.concatenate([np.full(nc, model.cut_cost), class_cost])
-    lower, upper = np.zeros(nc + ncls), np.ones(nc + ncls)
+    # z: the established-operation term, 1 when any chosen cut is not the cut of a named procedure
+    unestablished = [c for c in range(nc) if model.established and not model.established[c]]
+    nz = 1 if unestablished and model.unestablished > 0 else 0
+    cost = np.concatenate([np.full(nc, model.cut_cost), class_cost, np.full(nz, model.unestablished)])
+    lower, upper = np.zeros(nc + ncls + nz), np.ones(nc + ncls + nz)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -123,9 +128,13 @@ def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> 
             lower[nc + ks] = 1.0
         else:
             add(nc + ks, w[ks], f - 1e-9, np.inf)
+    for c in unestablished if nz else ():
+        add(np.array([nc + ncls, c]), np.array([1.0, -1.0]), 0.0, np.inf)
     for chosen in exclude:
         add(np.array(sorted(chosen)), np.ones(len(chosen)), -np.inf, len(chosen) - 1.0)
-    a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(row_lo), nc + ncls))
+    a = csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(row_lo), nc + ncls + nz)
+    )
     return Formulation(nc, cost, lower, upper, a, np.array(row_lo), np.array(row_hi))
 
 
@@ -238,7 +247,7 @@ def front_end(atlas, kind: str, text: str) -> tuple[T.CoverModel, T.CoverModel]:
     idx = T.resolve_region(atlas, text) if kind == "region" else T.resolve_function(atlas, text)
     required = dict.fromkeys(idx, 1.0)
     cands = T._candidates(atlas, [p for t in idx for p in atlas.target_paths[t]], lambda n: True)
-    full = T.build_model(atlas, cands, T.load_targeting_data()[1], required)
+    full = T.targeting_model(atlas, cands, T.load_targeting_data()[1], required)
     bound = T._bound(full, 1)
     return full, (T._prune(full, bound) if bound is not None else full)
 

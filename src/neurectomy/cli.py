@@ -426,33 +426,48 @@ def model_check_cmd(
     ] = None,
 ) -> None:
     """For every evidence row the models use: the observed value and its interval, the model's value, agreement."""
+    import math
+
     from neurectomy.modelcheck import check
 
-    report = check(default_atlas()).to_dict()
+    result = check(default_atlas())
+    report = result.to_dict()
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
-        table = Table(title=f"Model check: {report['agree']} of {report['total']} rows agree", title_justify="left")
-        for col in ("evidence", "quantity", "observed", "interval", "model", "agrees"):
+        table = Table(title="Model check", title_justify="left")
+        for col in ("evidence", "fit", "quantity", "observed", "interval", "model", "status"):
             table.add_column(col)
-        for r in report["rows"]:
-            lo, hi = ("…" if v is None else f"{v:.3g}" for v in r["interval"])
+        marks = {"agrees": "agrees", "disagrees": "[bold red]disagrees[/bold red]", "not comparable": "not comparable"}
+        for r in result.rows:
+            lo, hi = ("…" if math.isinf(v) else f"{v:.3g}" for v in r.interval)
             table.add_row(
-                r["evidence"],
-                r["quantity"],
-                f"{r['observed']:.3g}",
+                r.evidence,
+                "fitted" if r.fitted else "held out",
+                r.quantity,
+                r.observed_text(),
                 f"{lo}–{hi}",
-                f"{r['model']:.3g}",
-                "yes" if r["agrees"] else "[bold red]no[/bold red]",
+                f"{r.model:.3g}",
+                marks[r.status] + (" (unexplained)" if r.unexplained else ""),
             )
         console.print(table)
-        console.print(f"[dim]{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]")
+        console.print(f"Model check: {result.summary()}.", highlight=False)
+        reasons = [r for r in result.rows if r.status != "agrees"]
+        for r in reasons:
+            console.print(f"  {r.evidence} {r.status}: {r.disagreement or r.comparable or 'no reason stated'}")
+        console.print(
+            "[dim]Fitted rows agree by construction (the fit reproduces its inputs); held-out rows are the test. "
+            f"{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]"
+        )
     if out:
         from neurectomy.charts import model_check_spec
         from neurectomy.plots import write_chart
 
-        err.print(f"wrote {write_chart(model_check_spec(report), out)}")
-    if report["agree"] < report["total"]:
+        try:
+            err.print(f"wrote {write_chart(model_check_spec(report), out)}")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if result.unexplained:
         raise typer.Exit(1)
 
 

@@ -65,6 +65,7 @@ def lesion(
 def plan(
     procedure: str | None = None,
     *,
+    condition: str | None = None,
     nerve: str | None = None,
     at: str | None = None,
     mm: float | None = None,
@@ -80,9 +81,15 @@ def plan(
 
     ``patient`` is a :class:`~neurectomy.candidacy.Patient`, a dict of its fields or a path to a YAML file. Without
     ``side``, the patient's side is used; with neither, left is assumed and the plan's ``warnings`` say so.
+    ``condition`` (a name or ICD-10-CM code, see :mod:`neurectomy.conditions`) plans the condition's usual named
+    procedure (or the one given, which must be one of its named procedures).
+
+    >>> plan(condition="meralgia paresthetica", side="left").procedure.id
+    'lfcn_decompression'
     """
     request = PlanRequest.build(
         procedure,
+        condition=condition,
         nerve=nerve,
         at=at,
         mm=mm,
@@ -100,7 +107,8 @@ def target(
     regions: Iterable[str] | str = (),
     functions: Iterable[str] | str = (),
     *,
-    side: str = DEFAULT_SIDE,
+    condition: str | None = None,
+    side: str | None = None,
     top: int = 3,
     spare_motor: bool = False,
     method: str = DEFAULT_METHOD,
@@ -111,13 +119,19 @@ def target(
 ) -> TargetingResult:
     """Ranked least-harm cut sets for painful regions or functions to disable (see :mod:`neurectomy.targeting`).
 
+    ``condition`` (a name or ICD-10-CM code) adds the regions and functions the condition means; a region may be a
+    web-space phrase, whose side is then the request's side (left if none is named).
+
     >>> best = target("posterior thigh").plans[0]
     >>> [c.nerve_name for c in best.cuts]
     ['posterior cutaneous nerve of thigh']
+    >>> [c.nerve_name for c in target(condition="Morton's neuroma of the third web space").plans[0].cuts]
+    ['third common plantar digital nerve']
     """
     request = TargetRequest.build(
         regions,
         functions,
+        condition=condition,
         side=side,
         top=top,
         spare_motor=spare_motor,

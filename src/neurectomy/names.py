@@ -29,7 +29,7 @@ _PLURALS = {
     "roots": "root",
 }
 #: abbreviations of the words of a name ("n." for nerve)
-_WORD_ABBREVIATIONS = {"n": "nerve", "nn": "nerve", "nerv": "nerve", "br": "branch", "brs": "branch", "r": "ramus"}
+_WORD_ABBREVIATIONS = {"n": "nerve", "nn": "nerve", "br": "branch", "brs": "branch"}
 #: words a surgeon leaves out of a name: "recurrent motor" for "recurrent motor branch", "Baxter" for "Baxter's nerve"
 OPTIONAL_WORDS = frozenset({"nerve", "branch", "of", "the", "a"})
 _CRANIAL_NUMBER = re.compile(r"(?: cn| cranial)? (?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})$")
@@ -79,6 +79,26 @@ def without_cranial_number(key: str) -> str:
     'accessory'
     """
     return _CRANIAL_NUMBER.sub("", key) if " " in key else key
+
+
+#: abbreviations surgeons write for nerves outside the limbs (the limb nerves carry theirs as synonyms in the atlas),
+#: each expanded to the atlas name before the look-up (gray42; moore9; standard clinical usage)
+CLINIC_ABBREVIATIONS = {
+    "gon": "greater occipital nerve",
+    "lon": "lesser occipital nerve",
+    "ton": "third occipital nerve",
+    "ion": "infraorbital nerve",
+    "son": "supraorbital nerve",
+    "stn": "supratrochlear nerve",
+    "ibn": "intercostobrachial nerve",
+    "ihn": "iliohypogastric nerve",
+    "iin": "ilioinguinal nerve",
+    "gfn": "genitofemoral nerve",
+    "gan": "great auricular nerve",
+    "atn": "auriculotemporal nerve",
+    "san": "accessory nerve",
+    "spinal accessory nerve": "accessory nerve",
+}
 
 
 #: eponyms of peripheral-nerve surgery, matched with or without the possessive's apostrophe

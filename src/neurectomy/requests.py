@@ -193,6 +193,8 @@ class TargetRequest:
     avoid: tuple[str, ...] = ()
     weights: tuple[tuple[str, float], ...] = ()
     with_plans: bool = False
+    #: the id of the condition the regions and functions came from (``--condition``), if any
+    condition: str | None = None
 
     @classmethod
     def build(
@@ -200,7 +202,8 @@ class TargetRequest:
         regions: Iterable[str] | str | None = (),
         functions: Iterable[str] | str | None = (),
         *,
-        side: str = DEFAULT_SIDE,
+        condition: str | None = None,
+        side: str | None = None,
         top: int = 3,
         spare_motor: bool = False,
         method: str = DEFAULT_METHOD,
@@ -209,9 +212,21 @@ class TargetRequest:
         weights: Iterable[str] | Mapping[str, float] | None = None,
         with_plans: bool = False,
     ) -> TargetRequest:
+        """The request from every surface's options. ``condition`` (a name, synonym or ICD-10-CM code of
+        ``conditions_data.yaml``) adds the regions and functions it means; a region or function given as a condition
+        name, or as a web-space phrase ("third web space of the left foot"), is read the same way. A side named in
+        a phrase is the request's side; one that disagrees with ``side`` is refused. Without either, left."""
         regions_t, functions_t = _texts(regions, "region"), _texts(functions, "function")
-        if not regions_t and not functions_t:
-            raise RequestError("region", "give at least one region or function")
+        if condition is not None and not str(condition).strip():
+            condition = None
+        if not regions_t and not functions_t and condition is None:
+            raise RequestError("region", "give at least one region, function or condition")
+        regions_t, functions_t, named_side, condition_id = _clinic_terms(regions_t, functions_t, condition)
+        if side is not None and named_side is not None and check_lateral(side) != named_side:
+            raise RequestError(
+                "side", f"the region names the {named_side} side but the request asks for the {side} side"
+            )
+        side = side if side is not None else (named_side or DEFAULT_SIDE)
         if not 0.01 <= coverage <= 1:
             raise RequestError("coverage", f"coverage must be between 0.01 and 1, not {coverage!r}")
         if top < 1:
@@ -227,6 +242,7 @@ class TargetRequest:
             _texts(avoid, "avoid"),
             parse_weights(weights),
             bool(with_plans),
+            condition_id,
         )
 
     def run(self, atlas: Atlas) -> TargetingResult:
@@ -252,9 +268,86 @@ class TargetRequest:
         return result, plans
 
     def to_json(self, atlas: Atlas) -> dict[str, Any]:
+        return self.json_of(*self.run_with_plans(atlas))
+
+    def json_of(self, result: TargetingResult, plans: Iterable[Plan] = ()) -> dict[str, Any]:
+        """The answer as JSON (every edge prints this), with the condition it was asked for, if any."""
         from neurectomy.serialise import targeting_json
 
-        return dict(targeting_json(*self.run_with_plans(atlas)))
+        out = dict(targeting_json(result, tuple(plans)))
+        if self.condition is not None:
+            out["condition"] = condition_json(self.condition)
+        return out
+
+
+def condition_json(condition_id: str) -> dict[str, Any]:
+    """A condition as the answers carry it: id, name, ICD-10-CM code and the named procedures that treat it."""
+    from neurectomy.conditions import load
+
+    c = load()[condition_id]
+    return {
+        "id": c.id,
+        "name": c.name,
+        "icd10cm": None if c.icd10cm is None else c.icd10cm.code,
+        "procedures": list(c.procedures),
+        "note": c.note,
+    }
+
+
+def _clinic_terms(
+    regions: tuple[str, ...], functions: tuple[str, ...], condition: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...], Side | None, str | None]:
+    """Regions and functions with clinic terms read: the condition's own regions and functions, a condition named
+    as a region or function, and web-space phrases as the atlas targets they mean (with the side they name).
+    Anything else is passed on unchanged for the targeting look-up. Nothing is guessed: a condition name or a web
+    space that fits several is an error listing them."""
+    from neurectomy import conditions
+    from neurectomy.names import AmbiguousNameError, UnknownNameError, normalise
+    from neurectomy.targeting import load_targeting_data
+
+    out_regions: list[str] = []
+    out_functions: list[str] = []
+    sides: set[str] = set()
+    condition_id = None
+    if condition is not None:
+        _texts((condition,), "condition")
+        try:
+            found = conditions.resolve_condition(condition)
+        except UnknownNameError as exc:
+            exc.field = "condition"
+            raise
+        out_regions += found.regions
+        out_functions += found.functions
+        condition_id = found.id
+    known_functions, _, _ = load_targeting_data()
+    for field, texts, out in (("region", regions, out_regions), ("function", functions, out_functions)):
+        for text in texts:
+            try:
+                phrase = conditions.region_phrase(text)
+            except UnknownNameError as exc:
+                exc.field = field
+                raise
+            if phrase is not None:
+                out_regions += phrase.targets
+                if phrase.side is not None:
+                    sides.add(phrase.side)
+                continue
+            if normalise(text) in known_functions:
+                out.append(text)
+                continue
+            named = conditions.find(text)
+            if len(named) > 1:
+                raise AmbiguousNameError(field, text, sorted(c.name for c in named))
+            if named:
+                out_regions += named[0].regions
+                out_functions += named[0].functions
+                condition_id = condition_id or named[0].id
+                continue
+            out.append(text)
+    if len(sides) > 1:
+        raise RequestError("side", "the regions name both the left and the right side; ask for one side at a time")
+    named_side: Side | None = check_lateral(next(iter(sides))) if sides else None
+    return tuple(dict.fromkeys(out_regions)), tuple(dict.fromkeys(out_functions)), named_side, condition_id
 
 
 # --------------------------------------------------------------------------- plan
@@ -270,12 +363,15 @@ class PlanRequest:
     patient: Patient | None = None
     years: float | None = None
     side_confirmed: bool = True
+    #: the id of the condition the procedure was proposed for (``plan --condition``), if any
+    condition: str | None = None
 
     @classmethod
     def build(
         cls,
         procedure: str | None = None,
         *,
+        condition: str | None = None,
         nerve: str | None = None,
         at: str | None = None,
         mm: float | None = None,
@@ -294,8 +390,11 @@ class PlanRequest:
         from neurectomy.methods import get_method
         from neurectomy.procedures import get_procedure
 
+        condition_id = None
+        if condition is not None and str(condition).strip():
+            procedure, condition_id = _condition_procedure(condition, procedure, nerve)
         if not procedure and not nerve:
-            raise RequestError("procedure", "give a procedure or a nerve")
+            raise RequestError("procedure", "give a procedure, a condition or a nerve")
         if not nerve and (at is not None or mm is not None):
             raise RequestError("nerve", "a position (at/mm) needs a nerve")
         person = _patient(patient)
@@ -325,7 +424,17 @@ class PlanRequest:
         extra = tuple(parse_cut(spec, chosen, meth.key) for spec in _texts(also, "also"))
         if years is not None and not (0 < years <= 100):
             raise RequestError("years", f"years must be in (0, 100], not {years!r}")
-        return cls(proc.id if proc else None, cuts + extra, chosen, key, ends, person, years, bool(asked or recorded))
+        return cls(
+            proc.id if proc else None,
+            cuts + extra,
+            chosen,
+            key,
+            ends,
+            person,
+            years,
+            bool(asked or recorded),
+            condition_id,
+        )
 
     @classmethod
     def from_cut_plan(cls, cut_plan: CutPlan, patient: Any = None) -> PlanRequest:
@@ -334,6 +443,9 @@ class PlanRequest:
         if not cuts:
             raise RequestError("cuts", "a cut plan without cuts cannot become a plan")
         return cls(None, cuts, cuts[0].side, cuts[0].method, None, _patient(patient))
+
+    def to_json(self, atlas: Atlas) -> dict[str, Any]:
+        return plan_json(self, self.run(atlas))
 
     def run(self, atlas: Atlas) -> Plan:
         from neurectomy.planning import make_plan
@@ -366,6 +478,48 @@ class PlanRequest:
             days=None if self.years is None else timeline_days(self.years),
             warnings=warnings,
         )
+
+
+def _condition_procedure(condition: str, procedure: str | None, nerve: str | None) -> tuple[str | None, str]:
+    """The procedure to plan for a condition: the one asked for, which must be one of the condition's named
+    procedures, else the condition's usual one (its first)."""
+    from neurectomy import conditions
+    from neurectomy.names import UnknownNameError
+    from neurectomy.procedures import get_procedure
+
+    _texts((condition,), "condition")
+    try:
+        found = conditions.resolve_condition(condition)
+    except UnknownNameError as exc:
+        exc.field = "condition"
+        raise
+    if procedure:
+        proc = get_procedure(procedure)
+        if proc.id not in found.procedures:
+            named = ", ".join(found.procedures) or "none"
+            raise RequestError(
+                "procedure", f"the {proc.name} is not a named procedure for {found.name} (those are: {named})"
+            )
+        return proc.id, found.id
+    if nerve:
+        return None, found.id
+    if not found.procedures:
+        why = f" ({found.note})" if found.note else ""
+        raise RequestError(
+            "condition",
+            f"no named procedure for {found.name} is in the procedures table{why}; "
+            "target --condition finds the least-harm cut",
+        )
+    return found.procedures[0], found.id
+
+
+def plan_json(request: PlanRequest, plan: Plan) -> dict[str, Any]:
+    """A plan as JSON (every edge prints this), with the condition it was proposed for and the condition's other
+    named procedures, if any."""
+    out = dict(plan.to_dict())
+    if request.condition is not None:
+        out["condition"] = condition_json(request.condition)
+    return out
 
 
 def timeline_days(years: float) -> Any:

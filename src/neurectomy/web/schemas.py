@@ -27,6 +27,7 @@ class PlanBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     procedure: str | None = Field(default=None, max_length=200, description="a named procedure")
+    condition: str | None = Field(default=None, max_length=200, description="a clinical condition or ICD-10-CM code")
     nerve: str | None = Field(default=None, max_length=200, description="cut this nerve instead")
     at: str | None = Field(default=None, max_length=200)
     mm: float | None = Field(default=None, ge=0)

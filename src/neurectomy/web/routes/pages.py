@@ -227,10 +227,12 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
 
     functions, _, _ = load_targeting_data()
     regions, chosen = _lines(request, "region"), _lines(request, "function")
+    condition = _opt(request, "condition")
     form: dict[str, Any] = {
         "region": "\n".join(regions),
         "function": chosen,
-        "side": _text(request, "side") or "left",
+        "condition": condition or "",
+        "side": _text(request, "side"),
         "top": _text(request, "top") or "3",
         "spare_motor": bool(_text(request, "spare_motor")),
     }
@@ -240,24 +242,32 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
         "charts": _picker(atlas),
         "functions": sorted({f.name for f in functions.values()}),
     }
-    if regions or chosen:
-        result = _attempt(
+    if regions or chosen or condition:
+        asked = _attempt(
             context,
             lambda: TargetRequest.build(
                 regions,
                 chosen,
-                side=_side(request),
+                condition=condition,
+                side=_opt(request, "side"),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 spare_motor=form["spare_motor"],
-            ).run(atlas),
+            ),
         )
+        result = None if asked is None else _attempt(context, lambda: asked.run(atlas))
+        if asked is not None and asked.condition is not None:
+            from neurectomy.requests import condition_json
+
+            context["condition"] = condition_json(asked.condition)
         if result is not None:
             context["result"] = result
             context["links"] = [_plan_link(p) for p in result.plans]
             api = (
                 [("region", r) for r in regions]
                 + [("function", f) for f in chosen]
-                + [("side", form["side"]), ("top", form["top"])]
+                + ([("condition", condition)] if condition else [])
+                + ([("side", form["side"])] if form["side"] else [])
+                + [("top", form["top"])]
             )
             context["api_url"] = "/api/target?" + urlencode(api)
     return _render(templates, request, "find.html", status=_status(context), **context)
@@ -309,6 +319,7 @@ def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any
     side = _opt(request, "side")
     return PlanRequest.build(
         _opt(request, "procedure"),
+        condition=_opt(request, "condition"),
         nerve=_opt(request, "nerve"),
         at=_opt(request, "at"),
         mm=_float(request, "mm", 0, 5000),
@@ -327,7 +338,7 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
 
     q = request.query_params
     form: dict[str, Any] = {
-        k: _text(request, k) for k in ("procedure", "nerve", "at", "mm", "side", "method", *PATIENT_FIELDS)
+        k: _text(request, k) for k in ("procedure", "condition", "nerve", "at", "mm", "side", "method", *PATIENT_FIELDS)
     }
     form["side"] = form["side"] or "left"
     form["also"] = "\n".join(_lines(request, "also"))
@@ -340,8 +351,13 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
         "procedures": list(load_procedures().values()),
         **_common(atlas),
     }
-    if form["procedure"] or form["nerve"]:
+    if form["procedure"] or form["nerve"] or form["condition"]:
         plan = _attempt(context, lambda: _plan_from(request, atlas))
+        if plan is not None and form["condition"]:
+            from neurectomy.conditions import resolve_condition
+            from neurectomy.requests import condition_json
+
+            context["condition"] = condition_json(resolve_condition(form["condition"]).id)
         if plan is not None:
             context["plan"] = plan
             context["d"] = plan.to_dict()

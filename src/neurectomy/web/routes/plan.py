@@ -20,6 +20,9 @@ Text = Annotated[str | None, Query(max_length=200)]
 def plan(
     atlas: AtlasDep,
     procedure: Annotated[str | None, Query(max_length=200, description="a named procedure")] = None,
+    condition: Annotated[
+        str | None, Query(max_length=200, description="a clinical condition or ICD-10-CM code")
+    ] = None,
     nerve: Annotated[str | None, Query(max_length=200, description="cut this nerve instead")] = None,
     at: Text = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
@@ -32,9 +35,17 @@ def plan(
 ) -> dict[str, Any]:
     """A plan without patient facts (as ``neurectomy plan … --json``)."""
     request = PlanRequest.build(
-        procedure, nerve=nerve, at=at, mm=mm, side=side, method=method, end_treatments=end, also=also
+        procedure,
+        condition=condition,
+        nerve=nerve,
+        at=at,
+        mm=mm,
+        side=side,
+        method=method,
+        end_treatments=end,
+        also=also,
     )
-    return request.run(atlas).to_dict()
+    return request.to_json(atlas)
 
 
 @router.post("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
@@ -42,6 +53,7 @@ def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
     request = PlanRequest.build(
         body.procedure,
+        condition=body.condition,
         nerve=body.nerve,
         at=body.at,
         mm=body.mm,
@@ -51,4 +63,4 @@ def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
         also=body.also,
         patient=body.patient,
     )
-    return request.run(atlas).to_dict()
+    return request.to_json(atlas)

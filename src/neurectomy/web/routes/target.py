@@ -23,7 +23,13 @@ def target(
     settings: SettingsDep,
     region: TextList = [],  # noqa: B006
     function: TextList = [],  # noqa: B006
-    side: Annotated[str, Query(max_length=20, description="left, right or midline")] = DEFAULT_SIDE,
+    condition: Annotated[
+        str | None, Query(max_length=200, description="a clinical condition or ICD-10-CM code")
+    ] = None,
+    side: Annotated[
+        str | None,
+        Query(max_length=20, description=f"left or right; default: the side a region names, else {DEFAULT_SIDE}"),
+    ] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     spare_motor: bool = False,
     method: Annotated[str, Query(max_length=100, description="how each cut is made")] = DEFAULT_METHOD,
@@ -38,6 +44,7 @@ def target(
     request = TargetRequest.build(
         region,
         function,
+        condition=condition,
         side=side,
         top=top,
         spare_motor=spare_motor,

@@ -229,7 +229,7 @@ def test_vidian_plan_lists_dry_eye_with_its_evidence_row() -> None:
     """Catches: the dry-eye risk losing its published figure (E300: 272 of 1104 cases in a systematic review)."""
     plan = neurectomy.plan(procedure="vidian_neurectomy")
     dry = [r for r in plan.risks if "dry eye" in r["name"]]
-    assert dry and "E300" in dry[0]["source"] and "272/1104" in dry[0]["frequency"]
+    assert dry and dry[0]["evidence"] == ["E300"] and "272 of 1104" in dry[0]["frequency"]
 
 
 # ------------------------------------------------------------------------------------------------ evidence rows

@@ -87,14 +87,14 @@ def test_cryoneurolysis_median_relief_is_11_days_peripherally_and_months_at_the_
     assert facet[365] == pytest.approx(1 - 4.2 / 7.7, abs=0.02)  # E139
 
 
-def test_phenol_lasts_a_mean_164_days_and_lidocaine_9_days():
-    """Bug caught: phenol's duration not the 164.5-day mean of E094, or the diagnostic block lasting 'hours'
-    against E095's mean of 9.1 days."""
+def test_phenol_lasts_a_mean_164_days_and_a_local_anaesthetic_block_hours():
+    """Bug caught: phenol's duration not the 164.5-day mean of E094; a diagnostic (local anaesthetic) block fitted
+    to E095's 9.1 days, which is an effect on spasticity, while the plan says it blocks conduction for hours
+    (review 16, finding 5)."""
     phenol = relief("phenol", None, 90.0) / method_response(get_method("phenol"))
     assert phenol.sum() == pytest.approx(164.5, rel=0.02)
     block = relief("diagnostic_block", None, 0.0)
-    assert block.sum() == pytest.approx(9.1, rel=0.1)
-    assert block[90] == 0.0  # E084: a neurapraxia recovers within 3 months
+    assert block[1] < 0.05  # back by the next day in (nearly) everyone
 
 
 def test_genicular_rf_is_shorter_than_lumbar_and_fits_e101_e103():

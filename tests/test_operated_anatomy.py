@@ -143,6 +143,16 @@ def test_c2_c3_facet_is_supplied_where_the_third_occipital_nerve_crosses_it(atla
     assert "third_occipital_nerve_rf_neurotomy" in {m.id for m in best.procedures}
 
 
+def test_c2_c3_facet_needs_the_third_occipital_nerve_alone(atlas):
+    """Bug: an unsourced 15% share from the C2 posterior ramus forced a second, unestablished cut into every answer
+    for C2-C3 facet pain; the joint is supplied by the third occipital nerve alone (Bogduk & Marsland 1986), and
+    third occipital neurotomy is the established operation."""
+    assert _lost(atlas, "facet_joint_c2_c3", Cut("third occipital nerve", at="C2-C3 facet joint")) == pytest.approx(1.0)
+    best = target(atlas, functions=["C2-C3 facet pain"]).plans[0]
+    assert [c.nerve_id for c in best.cuts] == ["third_occipital_nerve"]
+    assert best.established
+
+
 # --------------------------------------------------------------------------- sudomotor derivation
 def test_trigeminal_root_cut_loses_no_sweating(atlas):
     """Bug: sweating was derived for every numb region, so a trigeminal root cut "lost the sweat glands of the

@@ -117,3 +117,90 @@ def test_simulate_years_20_shows_the_later_times(capsys):
     assert run(["simulate", "-p", "lfcn_neurectomy", "--side", "left", "--years", "20"]) == 0
     out = capsys.readouterr().out
     assert "7305 d" in out and "3650 d" in out
+
+
+# --------------------------------------------------------------------------- finding 4: model check honesty
+@pytest.fixture(scope="module")
+def report(atlas):
+    from neurectomy.modelcheck import check
+
+    return check(atlas)
+
+
+def test_model_check_separates_fitted_from_held_out_rows(report):
+    """Finding 4. Bug caught: "65/65 agree" when 44 of the rows were the fits' own inputs (E001, E034, E183...
+    reproduced to 3 digits); the check now marks each row ``fitted`` and counts held-out agreement separately."""
+    by_id = {r.evidence: r for r in report.rows}
+    for fitted in ("E001", "E034", "E183", "E157", "E069", "E057", "E068"):
+        assert by_id[fitted].fitted
+    for held in ("E010", "E105", "E053", "E032"):
+        assert not by_id[held].fitted
+    d = report.to_dict()
+    assert d["fitted"]["total"] + d["held_out"]["total"] == d["total"]
+    assert "held-out rows" in d["summary"] and "fitted rows" in d["summary"]
+
+
+def test_no_invented_interval_where_n_is_known_and_proportions_stay_in_0_1(report):
+    """Finding 4. Bug caught: E124 ("750+ operations") compared with "±15% of observed" = 0.807-1.092, a proportion
+    above 1; with its n the Wilson interval is 0.932-0.963, and the model's 0.970 is listed as disagreeing."""
+    from neurectomy.modelcheck import NO_INTERVAL
+
+    by_id = {r.evidence: r for r in report.rows}
+    e124 = by_id["E124"]
+    assert e124.interval == pytest.approx((0.932, 0.963), abs=0.002)
+    assert e124.status == "disagrees" and e124.disagreement
+    for r in report.rows:
+        if r.unit == "fraction":
+            assert r.interval[0] >= 0.0 and r.interval[1] <= 1.0, r.evidence
+        if r.interval_source == NO_INTERVAL:
+            assert "±15%" in r.interval_source and "not a confidence interval" in r.interval_source
+
+
+def test_ranges_are_printed_as_ranges(report):
+    """Finding 4. Bug caught: E169's range 2-60% printed as "observed 0.31" beside the model's 0.02."""
+    e169 = next(r for r in report.rows if r.evidence == "E169")
+    assert e169.observed_range == pytest.approx((0.02, 0.60))
+    assert "range" in e169.observed_text() and "0.31" not in e169.observed_text()
+
+
+@pytest.mark.parametrize("rid", ["E085", "E196", "E197", "E122", "E024", "E069"])
+def test_rows_without_a_comparable_time_or_measure_are_not_comparable(report, rid):
+    """Finding 4. Bug caught: E085 ("long-term", no time) compared "at 60 years"; mean percent reductions (E196,
+    E197, E122, E069) compared with a responder fraction; "continued dizziness" (E024) with vertigo control."""
+    row = next(r for r in report.rows if r.evidence == rid)
+    assert row.status == "not comparable" and row.agrees is None and len(row.comparable) > 20
+
+
+@pytest.mark.parametrize("rid", ["E038", "E039", "E076", "E106", "E193"])
+def test_rows_that_disagree_are_compared_not_excluded(report, rid):
+    """Finding 4. Bug caught: E038/E039, E076, E106 and E193 left out of the comparison *because* they disagreed."""
+    from neurectomy.modelcheck import NOT_COMPARED
+
+    assert rid not in NOT_COMPARED
+    row = next(r for r in report.rows if r.evidence == rid)
+    assert not row.fitted and row.status in ("agrees", "disagrees")
+    if row.status == "disagrees":
+        assert row.disagreement
+
+
+def test_model_check_out_to_a_missing_folder_is_one_line(capsys, tmp_path):
+    """Finding 12. Bug caught: ``model check --out /tmp/nodir/x.png`` ended in a FileNotFoundError traceback."""
+    code = run(["model", "check", "--out", str(tmp_path / "nodir" / "x.png")])
+    err = capsys.readouterr().err
+    assert code != 0 and "cannot write" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- finding 5: diagnostic block
+def test_diagnostic_block_lasts_hours_not_days(atlas):
+    """Finding 5. Bug caught: the plan says "a local anaesthetic blocks conduction for hours" yet showed the thigh's
+    feeling 0.94 at 30 days, from a 4.3-day latency fitted to E095 (lidocaine for spasticity, 9.1 days)."""
+    from neurectomy.calibration import course
+
+    fit = course("diagnostic_block", "peripheral")
+    assert fit is not None and fit.latency.value < 1.0 and "E095" not in fit.fitted_to
+    assert fit.latency.source.startswith("estimate:")
+    from neurectomy.planning import make_plan
+
+    tl = make_plan(atlas, **LFCN, method="diagnostic_block", days=[0, 1, 7, 30]).timeline
+    i = list(tl.target_ids).index("skin_lateral_thigh")
+    assert tl.curves.function[i][2] > 0.99 and tl.curves.function[i][3] > 0.99

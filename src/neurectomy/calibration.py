@@ -20,7 +20,7 @@ reports how long relief lasted (E073: 15 months after lumbar medial branch radio
 lesion-to-target distance ``d_e`` is taken from the atlas for the same cut (``evidence_distance``: 12 mm from the
 L3/L4 medial branch lesions to the L4-L5 facet joint). So ``latency = duration - d_e / rate``: the fitted latency is
 the time the lesion takes to be crossed, and the same parameters predict a longer relief for a target farther away.
-Means with a standard deviation (E094, E095) are matched by the moments of the discretised log-normal; a median by
+Means with a standard deviation (E094) are matched by the moments of the discretised log-normal; a median by
 its median; proportions still relieved at given times (E103, E191, E192, E138/E139, E196/E197) by least squares
 over ``response``, ``latency`` and, where three rows allow it, ``spread``.
 
@@ -181,10 +181,11 @@ COURSES: Final[tuple[Course, ...]] = (
         _p(
             0.279,
             "fraction",
-            "E101, E103 (one study): fitted so that the mean duration of >50% relief within 12 months is 2.6 "
-            "months and 8.8% still have it at 12 months",
+            "E101, E103 (one study, n = 170): fitted so that the mean duration of >50% relief within 12 months is "
+            "2.6 months and 8.8% still have it at 12 months; the interval reaches up to the RCT arm E193 (50% "
+            "relieved at 3 months, Wilson lower end 0.34, n = 32), which the central value does not follow",
             0.2,
-            0.4,
+            0.6,
         ),
         _p(242.3, "days", "E101, E103: fitted with the response", 150.0, 350.0),
         _RF_SPREAD,
@@ -194,7 +195,9 @@ COURSES: Final[tuple[Course, ...]] = (
             "atlas: genicular nerve lesions (at their origins) to the knee joint (genicular_nerve_rf_neurotomy)",
         ),
         ("E101", "E103"),
-        "conventional genicular RF relieves fewer patients for a shorter time than lumbar medial branch RF",
+        "conventional genicular RF relieves fewer patients for a shorter time than lumbar medial branch RF in the "
+        "retrospective series (E101/E103); in the only head-to-head trial (E192/E193) RF and phenol were equal at 3 "
+        "months, so the comparison with phenol is uncertain",
     ),
     Course(
         "radiofrequency",
@@ -324,19 +327,33 @@ COURSES: Final[tuple[Course, ...]] = (
     Course(
         "diagnostic_block",
         "*",
-        _p(1.0, "fraction", "estimate: a local anaesthetic blocks conduction in everyone (no response row)", 0.9, 1.0),
         _p(
-            4.285,
-            "days",
-            "E095: mean effective duration 9.1 days after intraneural lidocaine; the spread is capped so the longest "
-            "block ends within E084's 3 months for neurapraxia (model SD 14 days against the reported 19.6)",
-            2.0,
-            8.0,
+            1.0,
+            "fraction",
+            "estimate: a local anaesthetic at the nerve blocks conduction in nearly everyone (no response row)",
+            0.9,
+            1.0,
         ),
-        _p(1.259, "log-spread", "E095, E084 (see latency)", 0.8, 1.3),
+        _p(
+            0.167,
+            "days",
+            "estimate: a local anaesthetic blocks conduction for hours (about 4 h typical; lidocaine 1-3 h, "
+            "bupivacaine or ropivacaine up to about a day), no row in the evidence table gives a conduction-block "
+            "duration; E095 (9.1 days after intraneural lidocaine for spasticity) measures an effect on spasticity, "
+            "not a conduction block, and is not used",
+            0.04,
+            0.75,
+        ),
+        _p(
+            0.9,
+            "log-spread",
+            "estimate: 10th-90th percentile of about 1.3-13 hours across agents and doses (ln(13/1.3) / 2.563)",
+            0.5,
+            1.3,
+        ),
         _p(0.0, "mm", "a conduction block needs no regrowth"),
-        ("E095",),
-        "mean effective duration 9.1 days (E095)",
+        (),
+        "a local anaesthetic block lasts hours (estimate; no duration row): feeling and pain are back the same day",
     ),
 )
 

@@ -124,7 +124,8 @@ def model_check_spec(report: dict[str, Any], title: str = "Model against the evi
                 "ratio": min(max(r["model"] / obs, lo_edge), hi_edge),
                 "lo": lo_edge if lo is None else min(max(lo / obs, lo_edge), hi_edge),
                 "hi": hi_edge if hi is None else min(max(hi / obs, lo_edge), hi_edge),
-                "agrees": "agrees" if r["agrees"] else "disagrees",
+                "agrees": r.get("status") or ("agrees" if r["agrees"] else "disagrees"),
+                "fit": "fitted" if r.get("fitted") else "held out",
             }
         )
     x = {"field": "evidence", "type": "nominal", "sort": {"field": "order"}, "title": None}
@@ -133,8 +134,9 @@ def model_check_spec(report: dict[str, Any], title: str = "Model against the evi
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {
             "text": title,
-            "subtitle": f"{report['agree']} of {report['total']} rows agree. Bars: the row's interval; dots: the "
-            f"model; both divided by the observed figure. {NOTICE}",
+            "subtitle": f"{report.get('summary') or str(report['agree']) + ' of ' + str(report['total']) + ' agree'}. "
+            "Bars: the row's interval; dots: the model (circles: held out, squares: fitted); both divided by the "
+            f"observed figure. {NOTICE}",
         },
         "width": max(400, 14 * len(values)),
         "height": 260,
@@ -150,14 +152,23 @@ def model_check_spec(report: dict[str, Any], title: str = "Model against the evi
                 },
             },
             {
-                "mark": {"type": "point", "filled": True, "size": 50},
+                "mark": {"type": "point", "size": 50},
                 "encoding": {
                     "x": x,
                     "y": {"field": "ratio", "type": "quantitative", "scale": y_scale},
+                    "shape": {
+                        "field": "fit",
+                        "type": "nominal",
+                        "scale": {"domain": ["held out", "fitted"], "range": ["circle", "square"]},
+                        "title": None,
+                    },
                     "color": {
                         "field": "agrees",
                         "type": "nominal",
-                        "scale": {"domain": ["agrees", "disagrees"], "range": ["#1b7837", "#c51b7d"]},
+                        "scale": {
+                            "domain": ["agrees", "disagrees", "not comparable"],
+                            "range": ["#1b7837", "#c51b7d", "#999999"],
+                        },
                         "title": None,
                     },
                     "tooltip": [
@@ -165,6 +176,7 @@ def model_check_spec(report: dict[str, Any], title: str = "Model against the evi
                         {"field": "quantity"},
                         {"field": "observed", "format": ".3g"},
                         {"field": "model", "format": ".3g"},
+                        {"field": "fit"},
                     ],
                 },
             },

@@ -243,11 +243,6 @@ def resolve_position(atlas: Atlas, nerve_idx: int, at: str | None, mm: float | N
     for name, pos in nerve.landmarks:
         if normalise(name) in (key, key.removeprefix("the ")):
             return pos, name
-    from neurectomy.landmarks import locate  # clinic names, landmarks of the parent, "5 cm above the wrist crease"
-
-    found = locate(atlas, nerve_idx, at)
-    if found is not None:
-        return found
     match = _RELATIVE.match(key)
     if match:
         exit_mm = _branch_exit(atlas, nerve_idx, match["what"])
@@ -324,7 +319,32 @@ def effect_of(target: Target, lost: float) -> str:
         return "anaesthetic" if full else "hypoaesthetic"
     if target.kind == "joint":
         return "denervated" if full else "partly denervated"
-    return f"{'loss' if full else 'reduction'} of {target.function}"
+    effect = f"{'loss' if full else 'reduction'} of {target.function}"
+    return effect + (f" (in {target.sex} patients only)" if target.sex else "")
+
+
+PatientSex = Literal["female", "male", "unknown"]
+
+
+def for_sex(deficit: Deficit, sex: PatientSex | None) -> Deficit:
+    """The deficit of a patient of this sex: a target present only in the other sex is left out and a function
+    that differs by sex is the patient's (atlas ``sex`` and ``function_by_sex``). With the sex unknown (or None)
+    nothing is left out and each one-sex loss keeps its label ("in male patients only")."""
+    if sex not in ("female", "male"):
+        return deficit
+    from dataclasses import replace
+
+    losses = []
+    for x in deficit.losses:
+        t = x.target
+        if t.sex is not None and t.sex != sex:
+            continue
+        own = dict(t.function_by_sex).get(sex)
+        if t.sex is not None or own is not None:
+            t = replace(t, sex=None, function=own or t.function, function_by_sex=())
+            x = replace(x, target=t, effect=effect_of(t, x.supply_lost))
+        losses.append(x)
+    return replace(deficit, losses=tuple(losses))
 
 
 def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:

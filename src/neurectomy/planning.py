@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
 from neurectomy.candidacy import Candidacy, Patient, assess
-from neurectomy.lesion import Cut, Deficit, Side, lesion
+from neurectomy.lesion import Cut, Deficit, Side, for_sex, lesion
 from neurectomy.methods import EndTreatment, Method, get_end_treatment, get_method
 from neurectomy.procedures import Procedure, get_procedure, risk_dicts
 from neurectomy.regrowth.kinetics import Timeline, timeline
@@ -84,10 +84,15 @@ def make_plan(
         cuts.append(Cut(nerve, at=at, mm=mm, side=chosen_side, method=meth.key))
     cuts.extend(also)
     cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
-    deficit = lesion(atlas, *cuts)  # the method decides what is lost (a decompression: nothing)
+    # the method decides what is lost (a decompression: nothing); the patient's sex which one-sex targets count
+    deficit = for_sex(lesion(atlas, *cuts), patient.sex if patient is not None else None)
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
     cand = assess(patient, deficit, meth, proc, atlas) if patient is not None else None
-    risks = tuple(risk_dicts(proc)) if proc else tuple(_generic_risks(meth, ends, deficit, tl))
+    risks = (
+        tuple(risk_dicts(proc, patient.sex if patient is not None else None))
+        if proc
+        else tuple(_generic_risks(meth, ends, deficit, tl))
+    )
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())
     return Plan(
@@ -109,8 +114,25 @@ def make_plan(
 def _generic_risks(
     method: Method, ends: tuple[EndTreatment, ...], deficit: Deficit, tl: Timeline
 ) -> list[dict[str, Any]]:
+    """Risks of a cut that is no named procedure, in the shape of :class:`neurectomy.serialise.RiskJSON`."""
     from neurectomy.calibration import site_risk
     from neurectomy.methods import neuroma_risk
+
+    def risk(name: str, frequency: str, measure: str, source: str, basis: str | None = None) -> dict[str, Any]:
+        return {
+            "name": name,
+            "site_specific": True,
+            "sex": None,
+            "frequency": frequency,
+            "measure": measure,
+            "measure_as_published": None,
+            "n": None,
+            "evidence": [],
+            "flags": [],
+            "source": source,
+            "basis": basis,
+            "deficit": None,
+        }
 
     out: list[dict[str, Any]] = []
     if method.interrupts and not method.tubes_intact:
@@ -120,39 +142,33 @@ def _generic_risks(
             worst = max(rated, key=lambda s: neuroma_risk(method, ends, s))
             effects = "; ".join(f"{e.name}: {_effect(e)}" for e in ends)
             out.append(
-                {
-                    "name": "painful neuroma",
-                    "site_specific": True,
-                    "frequency": f"{neuroma_risk(method, ends, worst):.0%} lifetime (model, {worst.replace('_', ' ')})",
-                    "source": site_risk(worst).neuroma.source + (f"; end treatment: {effects}" if effects else ""),
-                }
+                risk(
+                    "painful neuroma",
+                    f"{neuroma_risk(method, ends, worst):.0%} lifetime (model, {worst.replace('_', ' ')})",
+                    "model",
+                    site_risk(worst).neuroma.source + (f"; end treatment: {effects}" if effects else ""),
+                )
             )
         else:
             status = site_risk(sites[0]).neuroma_status
-            out.append(
-                {
-                    "name": "painful neuroma",
-                    "site_specific": True,
-                    "frequency": f"{status} at this site",
-                    "source": site_risk(sites[0]).why,
-                }
-            )
+            out.append(risk("painful neuroma", f"{status} at this site", "not reported", site_risk(sites[0]).why))
     if deficit.motor:
         out.append(
-            {
-                "name": "denervation weakness or loss of support",
-                "site_specific": True,
-                "frequency": f"{len(deficit.motor)} muscle(s) affected (atlas)",
-                "source": "seed sentence 19",
-            }
+            risk(
+                "denervation weakness or loss of support",
+                f"expected: {len(deficit.motor)} muscle(s) lose supply (atlas lesion)",
+                "expected",
+                "atlas lesion of the cut nerve",
+            )
         )
     out.append(
-        {
-            "name": "infection",
-            "site_specific": False,
-            "frequency": "not given",
-            "source": "seed sentence 19; no figure in the evidence table for this nerve",
-        }
+        risk(
+            "infection",
+            "frequency not reported",
+            "not reported",
+            "no published source in the evidence set",
+            "estimate: a risk of any incision; no figure in the evidence set for this nerve",
+        )
     )
     return out
 

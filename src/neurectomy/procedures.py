@@ -6,6 +6,7 @@ text); this module validates it (file, line, record, field) and resolves each pr
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -41,7 +42,13 @@ class Frequency(_Model):
 class Risk(_Model):
     name: str
     site_specific: bool = False
+    #: a risk only one sex can have (vaginal dryness, loss of the cremasteric reflex): left out of a plan for a
+    #: patient of the other sex, labelled when the sex is not known
+    sex: Literal["female", "male"] | None = None
     frequency: Frequency
+    #: how the risk stands to the modelled losses where it is not among them (e.g. constipation after presacral
+    #: neurectomy: the atlas has no target for bowel motility)
+    deficit: str | None = None
 
 
 class Alternative(_Model):
@@ -173,19 +180,150 @@ def check_procedures(atlas: Atlas, path: Path = DATA_FILE) -> list[Problem]:
     return problems
 
 
-def risk_dicts(procedure: Procedure) -> list[dict[str, Any]]:
-    """Risks with their frequency and its source spelled out (the evidence row's citation)."""
+#: what a risk's figure is; never a frequency where the source reports an odds ratio or a mean change
+RiskMeasure = Literal[
+    "proportion", "range", "upper bound", "odds ratio", "mean change", "duration", "expected", "not reported", "model"
+]
+_RE_E = re.compile(r"\bE\d{3}\b")
+_RE_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s,;()]+)")
+_RE_PMID = re.compile(r"PMID:?\s*(\d+)|pubmed(?:\.ncbi\.nlm\.nih)?\.gov/(\d+)", re.IGNORECASE)
+_RE_PMC = re.compile(r"\bPMC\d+\b")
+#: hosts that keep a copy of a paper (aggregators, document mirrors, profile pages), not the publication itself
+_RE_PROXY = re.compile(
+    r"researcher\.life|yumpu|scribd|coek\.info|docksci|paperexplained|wilddata|uptodatefree|paperai|qxmd|scilit"
+    r"|libmast|medifind|acnpsearch|medluna|profiles\.|scholars?\.|experts\.|\.pure\.|iris\.|tampabayhearing"
+    r"|urotoday|e-hand\.com|medicalalgorithms|cupdf|docslib|scirp\.org/journal/paperinformation",
+    re.IGNORECASE,
+)
+_RE_UPPER_END = re.compile(r"upper end of range.*\(range\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*%\)")
+_RE_UP_TO = re.compile(r"upper bound|'up to'|up to", re.IGNORECASE)
+_TIME_UNITS = frozenset({"days", "weeks", "months", "years"})
+
+
+def citation(row: Any) -> str:
+    """The citation a user is shown for an evidence row: the source with its DOI, PMID or PMCID; the address only
+    where the web page is itself the source (not a copy of a paper kept by an aggregator or mirror)."""
+    url = row.url_or_doi
+    ids: list[str] = []
+    if m := _RE_DOI.search(url):
+        ids.append(f"doi:{m[1].rstrip('.')}")
+    if m := _RE_PMID.search(url):
+        ids.append(f"PMID {m[1] or m[2]}")
+    if m := _RE_PMC.search(url):
+        ids.append(f"PMCID {m[0]}")
+    if not ids and url and not _RE_PROXY.search(url):
+        ids.append(url)
+    return ", ".join([row.source, *ids])
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{100 * k / n:.2g}%" if k else "0%"
+
+
+def describe(row: Any) -> tuple[str, RiskMeasure]:
+    """An evidence row's figure as published: with its n, "up to" and ranges kept, an odds ratio or a mean change
+    named as such (never shown as a frequency), and the measure it is."""
+    from neurectomy.evidence import Bound, Count, Point, Range
+
+    v, unit, measure = row.value, row.unit, row.measure
+    low = measure.lower()
+    n = f"n = {row.n_text}" if row.n_text else "n not reported"
+    u = "%" if unit == "%" else f" {unit}"
+    if unit == "OR" or "odds ratio" in low:
+        detail = (
+            measure[measure.lower().index("odds ratio") + len("odds ratio") :].strip() if "odds ratio" in low else ""
+        )
+        return f"OR {row.value_text}" + (f" {detail}" if detail else "") + f"; {n}", "odds ratio"
+    if "mean" in low and ("reduction" in low or "change" in low):
+        return f"mean change {row.value_text}{u} in {row.outcome} ({measure}; {n}); not a frequency", "mean change"
+    if unit in _TIME_UNITS or "duration" in low:
+        return f"{row.value_text}{u} ({measure}; {n})", "duration"
+    if unit == "%" and (m := _RE_UPPER_END.search(measure)):
+        return f"{m[1]}-{m[2]}% (range; {n})", "range"
+    if isinstance(v, Count):
+        return f"{v.k} of {v.n} ({_pct(v.k, v.n)}; {n})", "proportion"
+    if isinstance(v, Range):
+        return f"{row.value_text}{u} (range; {n})", "range"
+    if _RE_UP_TO.search(measure):
+        return f"up to {row.value_text}{u} ({n})", "upper bound"
+    if isinstance(v, Point) and unit not in ("%",) and row.n and "count" in low and v.x.is_integer():
+        k = int(v.x)
+        return f"{k} of {row.n} {unit} ({_pct(k, row.n)}; n = {row.n_text})", "proportion"
+    if isinstance(v, Point | Bound) and unit == "%":
+        return f"{row.value_text}% ({n})", "proportion"
+    return f"{row.value_text}{u} ({measure}; {n})", "proportion"
+
+
+def sources_in(text: str) -> tuple[list[str], list[str]]:
+    """Evidence ids and citations named in a curated source text (evidence rows and the atlas bibliography keys)."""
     from neurectomy.evidence import load_evidence
 
     rows = {r.id: r for r in load_evidence()}
-    out = []
-    for risk in procedure.risks:
-        f = risk.frequency
-        if f.evidence is not None and f.evidence in rows:
-            row = rows[f.evidence]
-            frequency = f"{row.value_text}{'' if row.unit == 'count' else ' ' + row.unit}".strip()
-            source = f"{row.id}: {row.citation()}"
-        else:
-            frequency, source = f.text or "not given", f.source or ""
-        out.append({"name": risk.name, "site_specific": risk.site_specific, "frequency": frequency, "source": source})
+    refs = _references()
+    named = re.sub(r"\([^()]*\)", " ", text)  # "(E023 is vestibular neurectomy)" names a row it does not use
+    ids = [i for i in dict.fromkeys(_RE_E.findall(named)) if i in rows]
+    cites = [citation(rows[i]) for i in ids]
+    cites += [
+        refs[k] for k in dict.fromkeys(re.findall(r"[a-z][a-z0-9_]*\d[a-z0-9_]*|[a-z]+_[a-z]+", text)) if k in refs
+    ]
+    return ids, list(dict.fromkeys(cites))
+
+
+@lru_cache(maxsize=1)
+def _references() -> dict[str, str]:
+    from neurectomy.atlas.load import DATA_DIR, REFERENCES_FILE
+
+    problems: list[Problem] = []
+    data, _ = read_yaml(DATA_DIR / REFERENCES_FILE, problems)
+    return {str(k): str(v) for k, v in (data or {}).items()} if isinstance(data, dict) else {}
+
+
+def risk_json(risk: Risk, sex: str | None = None) -> dict[str, Any]:
+    """One risk as published (see :class:`neurectomy.serialise.RiskJSON`)."""
+    from neurectomy.evidence import load_evidence
+
+    rows = {r.id: r for r in load_evidence()}
+    f = risk.frequency
+    name = risk.name if risk.sex is None or sex == risk.sex else f"{risk.name} (in {risk.sex} patients only)"
+    out: dict[str, Any] = {"name": name, "site_specific": risk.site_specific, "sex": risk.sex}
+    row = rows.get(f.evidence) if f.evidence is not None else None
+    if row is not None and f.text is None:
+        frequency, measure = describe(row)
+        out |= {
+            "frequency": frequency,
+            "measure": measure,
+            "measure_as_published": row.measure,
+            "n": row.n_text or None,
+            "evidence": [row.id],
+            "flags": list(row.flags),
+            "source": citation(row),
+            "basis": None,
+            "deficit": risk.deficit,
+        }
+        return out
+    text = f.text or "frequency not reported"
+    ids, cites = sources_in(f"{f.evidence or ''} {f.source or ''}")
+    expected = text.lower().startswith("expected")
+    measure_: RiskMeasure = "expected" if expected else "not reported"
+    frequency = (
+        text if expected or text.lower().startswith("frequency not reported") else (f"frequency not reported ({text})")
+    )
+    out |= {
+        "frequency": frequency,
+        "measure": measure_,
+        "measure_as_published": None,
+        "n": None,
+        "evidence": ids,
+        "flags": sorted({flag for i in ids for flag in rows[i].flags}),
+        "source": "; ".join(cites) if cites else "no published source in the evidence set",
+        "basis": f.source,
+        "deficit": risk.deficit,
+    }
     return out
+
+
+def risk_dicts(procedure: Procedure, sex: str | None = None) -> list[dict[str, Any]]:
+    """The procedure's risks as published, each with its measure, n, flags and citation; a risk only the other sex
+    can have is left out when the patient's sex is known."""
+    known = sex if sex in ("female", "male") else None
+    return [risk_json(r, known) for r in procedure.risks if r.sex is None or known is None or r.sex == known]

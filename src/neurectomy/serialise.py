@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, get_args, get_origin, get_type_hints
 
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
@@ -184,16 +184,6 @@ class CutPlanJSON(TypedDict):
     plan: NotRequired[PlanJSON]
 
 
-class ConditionJSON(TypedDict):
-    """The clinical condition a request was asked for (``--condition``): see :mod:`neurectomy.conditions`."""
-
-    id: str
-    name: str
-    icd10cm: str | None
-    procedures: list[str]
-    note: str | None
-
-
 class TargetJSON(TypedDict):
     """``neurectomy target … --json``."""
 
@@ -202,7 +192,6 @@ class TargetJSON(TypedDict):
     method: str
     plans: list[CutPlanJSON]
     weights: dict[str, float]
-    condition: NotRequired[ConditionJSON]
 
 
 def planned_cut_json(c: PlannedCut) -> PlannedCutJSON:
@@ -346,6 +335,41 @@ class MethodJSON(TypedDict):
     end_treatments: list[dict[str, str]]
 
 
+class RiskJSON(TypedDict):
+    """One risk as published (:func:`neurectomy.procedures.risk_json`): the figure with its n, "up to" and ranges
+    kept, and the measure it is -- an odds ratio, a mean change or a duration is never shown as a frequency."""
+
+    name: str
+    site_specific: bool
+    #: "female" or "male" for a risk only one sex can have (labelled in the name when the sex is not known)
+    sex: str | None
+    #: the figure as published, e.g. "1 of 42 patients (2.4%; n = 42)", "up to 35% (n not reported)",
+    #: "OR 2.90 plantar vs dorsal (95% CI 1.40-5.98); n = 347 feet", "frequency not reported"
+    frequency: str
+    measure: Literal[
+        "proportion",
+        "range",
+        "upper bound",
+        "odds ratio",
+        "mean change",
+        "duration",
+        "expected",
+        "not reported",
+        "model",
+    ]
+    measure_as_published: str | None
+    n: str | None
+    evidence: list[str]
+    #: design caveats of the rows (not peer reviewed, secondary citation, background statement, ...)
+    flags: list[str]
+    #: the citation (source with DOI/PMID), never an internal note
+    source: str
+    #: the curated reasoning where no row gives the figure
+    basis: str | None
+    #: how the risk stands to the modelled losses where it is not among them
+    deficit: str | None
+
+
 class PlanJSON(TypedDict):
     """``neurectomy plan … --json``: a :class:`~neurectomy.planning.Plan`."""
 
@@ -356,12 +380,11 @@ class PlanJSON(TypedDict):
     timeline: dict[str, Any]
     candidacy: dict[str, Any] | None
     alternatives: list[str]
-    risks: list[dict[str, Any]]
+    risks: list[RiskJSON]
     evidence: list[dict[str, Any]]
     patient: dict[str, Any] | None
     warnings: list[str]
     created: str
-    condition: NotRequired[ConditionJSON]
     notice: str
 
 
@@ -403,7 +426,7 @@ def plan_json(p: Plan) -> PlanJSON:
         "timeline": p.timeline.to_dict(),
         "candidacy": None if p.candidacy is None else p.candidacy.to_dict(),
         "alternatives": list(p.alternatives),
-        "risks": list(p.risks),
+        "risks": [cast(RiskJSON, r) for r in p.risks],
         "evidence": list(p.evidence),
         "patient": None if p.patient is None else p.patient.model_dump(mode="json"),
         "warnings": list(p.warnings),

@@ -351,6 +351,8 @@ class _Compiler:
                             area_source=getattr(trec, "area_source", None),
                             chart=getattr(trec, "chart", None),
                             function=getattr(trec, "function", None),
+                            sex=trec.sex,
+                            function_by_sex=tuple(sorted(getattr(trec, "function_by_sex", {}).items())),
                         )
                     )
         self._check_sources(nerves, targets)

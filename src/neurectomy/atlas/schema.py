@@ -19,6 +19,7 @@ Fibre = Literal[
     "visceral_afferent",
     "special_sensory",
 ]
+Sex = Literal["female", "male"]
 ChartView = Literal["anterior", "posterior", "head", "hand_palmar", "hand_dorsal", "foot_plantar", "foot_dorsal"]
 
 DEFAULT_LENGTHS_SOURCE = (
@@ -100,6 +101,9 @@ class _Target(_Record):
     synonyms: tuple[str, ...] = ()
     xrefs: dict[str, str] = Field(default_factory=dict)
     supply: tuple[Supply, ...] = Field(min_length=1)
+    #: present in one sex only (the uterus: female; the ductus deferens: male): a plan for a patient of the other
+    #: sex leaves it out, and one whose sex is not known labels it
+    sex: Sex | None = None
     source: str
 
     _check_source = field_validator("source")(check_source_text)
@@ -126,7 +130,17 @@ class Joint(_Target):
 class VisceraGland(_Target):
     kind: Literal["gland", "viscus"]
     function: str = Field(min_length=1)
+    #: the function as it is in one sex, where ``function`` names a part that only one sex has (the bladder neck
+    #: closes during ejaculation in men only); used instead of ``function`` when the patient's sex is known
+    function_by_sex: dict[Sex, str] = Field(default_factory=dict)
     roots: tuple[str, ...] = ()
+
+    @field_validator("function_by_sex")
+    @classmethod
+    def _function_by_sex(cls, value: dict[str, str]) -> dict[str, str]:
+        if any(not text.strip() for text in value.values()):
+            raise ValueError("a function for one sex must not be empty")
+        return value
 
 
 class SpecialOrgan(_Target):

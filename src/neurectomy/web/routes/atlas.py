@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -30,6 +30,25 @@ def nerves(atlas: AtlasDep) -> list[dict[str, Any]]:
         {"id": n.id, "name": n.name, "parent": n.parent, "depth": d}
         for n, d in zip(atlas.nerves, atlas.depth, strict=True)
     ]
+
+
+NameKind = Literal["nerve", "skin", "muscle", "target"]
+
+
+@router.get("/atlas/names")
+def names(
+    atlas: AtlasDep,
+    kind: Annotated[NameKind, Query(description="nerves, skin regions, muscles or every target")] = "nerve",
+) -> list[dict[str, str]]:
+    """Every name of one kind with its synonyms, sorted, for the forms' autocompletion (a ``<datalist>``): ``value``
+    is the atlas name the requests accept, ``label`` the synonyms a person may type instead, ``id`` the atlas id."""
+    items: Any = atlas.nerves if kind == "nerve" else atlas.targets
+    out = [
+        {"value": x.name, "label": "; ".join(x.synonyms), "id": x.id}
+        for x in items
+        if kind in ("nerve", "target") or x.kind == kind
+    ]
+    return sorted(out, key=lambda d: d["value"].lower())
 
 
 @router.get("/atlas/nerves/{name}", response_model=response_model("nerve"), responses=NOT_FOUND)

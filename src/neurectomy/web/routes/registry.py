@@ -41,7 +41,12 @@ class _RegistryRoute(APIRoute):
             try:
                 return await original(request)
             except RequestValidationError as exc:
-                return RegistryJSON({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+                errors = jsonable_encoder(exc.errors())
+                if request.url.path.startswith("/api/"):
+                    return RegistryJSON({"detail": errors}, status_code=422)
+                from neurectomy.web.errors import error_page, problems_of
+
+                return error_page(request, 422, "Some values could not be used.", problems=problems_of(errors))
 
         return handler
 
@@ -708,20 +713,21 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     except HTTPException as exc:
         if exc.status_code != 422:
             raise
-        return _outcome_error(_message(exc), case_id)
+        return _outcome_error(request, _message(exc), case_id)
     return RedirectResponse(f"/registry/cases/{case_id}#outcomes", status_code=303)
 
 
-def _outcome_error(message: str, case_id: int) -> Response:
-    """A 422 page that points back to the case."""
-    from html import escape
+def _outcome_error(request: Request, message: str, case_id: int) -> Response:
+    """A 422 page that says what to fix and points back to the case."""
+    from neurectomy.web.errors import error_page
 
-    body = (
-        f"<!doctype html><title>Please check the outcome</title><main><h1>Please check the outcome</h1>"
-        f"<p role='alert'>{escape(message)}</p><p><a href='/registry/cases/{case_id}'>Back to the case</a></p>"
-        "<p>Decision support and education only — not a medical device.</p></main>"
+    return error_page(
+        request,
+        422,
+        message,
+        title="Please check the outcome",
+        back=(f"/registry/cases/{case_id}#outcomes", "Back to the case"),
     )
-    return HTMLResponse(body, status_code=422)
 
 
 @router.get("/registry/compare", include_in_schema=False, response_class=HTMLResponse)

@@ -130,6 +130,27 @@
     });
     box.panzoom = pz;
     box.dataset.scale = "1.00";
+    /* a tall figure in a picker (the whole body) opens zoomed to the chart's width, head at the top, so its regions
+       are large enough to click; "Fit" shows the whole figure, and Tab pans to the region it reaches */
+    if (box.closest(".picker")) {
+      const sizes = pz.getSizes();
+      const drawn = sizes.viewBox.width * sizes.realZoom;
+      const factor = Math.min(4, sizes.width / drawn);
+      if (factor > 1.25) {
+        pz.zoom(factor);
+        pz.pan({ x: 0, y: 0 });
+        box.dataset.opened = "width";
+      }
+      box.addEventListener("focusin", (ev) => {
+        const el = ev.target.closest && ev.target.closest(".region");
+        if (!el || !box.classList.contains("zoomed")) return;
+        const r = el.getBoundingClientRect(), frame = svg.getBoundingClientRect();
+        let dx = 0, dy = 0;
+        if (r.top < frame.top) dy = frame.top - r.top + 20; else if (r.bottom > frame.bottom) dy = frame.bottom - r.bottom - 20;
+        if (r.left < frame.left) dx = frame.left - r.left + 20; else if (r.right > frame.right) dx = frame.right - r.right - 20;
+        if (dx || dy) pz.panBy({ x: dx, y: dy });
+      });
+    }
     box.addEventListener("pointerdown", () => { box.dataset.dragged = ""; });
     svg.addEventListener("wheel", (ev) => {
       if (!ev.ctrlKey) return;  // plain wheel scrolls the page
@@ -209,6 +230,51 @@
       select.value = "";
     });
   }
+
+  /* ---- autocompletion from the atlas: an input with data-names="nerve|skin|muscle" gets its datalist filled from
+     /api/atlas/names (names, with their synonyms as labels, so typing a synonym finds the name); an input with
+     data-adds-to moves a chosen name into that list field (without this script the input is sent as one more line) */
+  const nameLists = {};
+  function namesOf(kind) {
+    if (!nameLists[kind]) {
+      nameLists[kind] = fetch("/api/atlas/names?kind=" + encodeURIComponent(kind))
+        .then((res) => (res.ok ? res.json() : []))
+        .catch(() => []);
+    }
+    return nameLists[kind];
+  }
+  $$("input[data-names]").forEach((input) => {
+    const list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    const fill = () => namesOf(input.dataset.names).then((items) => {
+      if (list.dataset.filled) return;
+      list.dataset.filled = "1";
+      const frag = document.createDocumentFragment();
+      items.forEach((it) => {
+        const opt = document.createElement("option");
+        opt.value = it.value;
+        if (it.label) opt.label = it.label;
+        frag.appendChild(opt);
+      });
+      list.replaceChildren(frag);
+    });
+    input.addEventListener("focus", fill, { once: true });
+    const into = input.dataset.addsTo && document.getElementById(input.dataset.addsTo);
+    if (!into) return;
+    const add = async () => {
+      const items = await namesOf(input.dataset.names);
+      const typed = input.value.trim().toLowerCase();
+      const hit = items.find((it) => it.value.toLowerCase() === typed);
+      if (!hit) return;  // keep typing (the datalist narrows); Enter sends it as typed
+      const have = lines(into.value);
+      if (!have.some((n) => n.toLowerCase() === typed)) have.push(hit.value);
+      into.value = have.join("\n");
+      into.dispatchEvent(new Event("input", { bubbles: true }));
+      input.value = "";
+    };
+    input.addEventListener("change", add);
+    input.addEventListener("input", (ev) => { if (ev.inputType === "insertReplacementText" || !ev.inputType) add(); });
+  });
 
   /* ---- suggestion chips fill the field they name and resubmit */
   $$("button.chip[data-fill]").forEach((chip) => chip.addEventListener("click", () => {

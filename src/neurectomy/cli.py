@@ -143,9 +143,28 @@ def _build_plan(
     end: list[str] | None,
     patient_file: str | None,
     years: float | None = None,
+    condition: str | None = None,
 ) -> Any:
-    request = PlanRequest.build(
+    return _plan_request(procedure, nerve, at, mm, side, method, end, patient_file, years, condition).run(
+        default_atlas()
+    )
+
+
+def _plan_request(
+    procedure: str | None,
+    nerve: str | None,
+    at: str | None,
+    mm: float | None,
+    side: str | None,
+    method: str | None,
+    end: list[str] | None,
+    patient_file: str | None,
+    years: float | None = None,
+    condition: str | None = None,
+) -> PlanRequest:
+    return PlanRequest.build(
         procedure,
+        condition=condition,
         nerve=nerve,
         at=at,
         mm=mm,
@@ -155,9 +174,12 @@ def _build_plan(
         patient=patient_file,
         years=years,
     )
-    return request.run(default_atlas())
 
 
+ConditionOpt = Annotated[
+    str | None,
+    typer.Option("--condition", "-c", help="a clinical condition or ICD-10-CM code, e.g. 'meralgia paresthetica'"),
+]
 ProcedureOpt = Annotated[
     str | None, typer.Option("--procedure", "-p", help="a named procedure, e.g. 'vestibular neurectomy'")
 ]
@@ -183,6 +205,7 @@ PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts
 @app.command("plan")
 def plan_cmd(
     procedure: ProcedureOpt = None,
+    condition: ConditionOpt = None,
     nerve: NerveOpt = None,
     at: AtOpt = None,
     mm: MmOpt = None,
@@ -192,12 +215,27 @@ def plan_cmd(
     patient: PatientOpt = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time."""
-    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    """A full plan: cuts, expected losses, candidacy, steps, risks, evidence and the course over time.
+
+    With --condition, the condition's usual named procedure is planned and its other named procedures listed."""
+    from neurectomy.requests import plan_json
+
+    request = _plan_request(procedure, nerve, at, mm, side, method, end, patient, condition=condition)
+    p = request.run(default_atlas())
     if as_json:
-        sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(plan_json(request, p), ensure_ascii=False) + "\n")
         return
+    if request.condition is not None:
+        _print_condition(plan_json(request, p)["condition"], planned=request.procedure)
     print_plan(p)
+
+
+def _print_condition(c: dict[str, Any], planned: str | None = None) -> None:
+    code = f" (ICD-10-CM {c['icd10cm']})" if c["icd10cm"] else ""
+    procs = ", ".join(f"{x} (this plan)" if x == planned else x for x in c["procedures"]) or "none in the table"
+    console.print(f"Condition: [bold]{c['name']}[/bold]{code}. Named procedures: {procs}.", highlight=False)
+    if c["note"]:
+        console.print(f"[dim]{c['note']}[/dim]", highlight=False)
 
 
 def print_plan(p: Any) -> None:
@@ -285,7 +323,10 @@ def target_cmd(
             "--function", "-f", help="function to disable, e.g. 'palmar sweating', 'vertigo', 'L4-L5 facet pain'"
         ),
     ] = None,
-    side: SideOption = DEFAULT_SIDE,
+    condition: ConditionOpt = None,
+    side: Annotated[
+        str | None, typer.Option("--side", help="left or right; default: the side a region names, else left")
+    ] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
     method: Annotated[
@@ -301,6 +342,7 @@ def target_cmd(
     request = TargetRequest.build(
         region,
         function,
+        condition=condition,
         side=side,
         top=top,
         spare_motor=spare_motor,
@@ -312,10 +354,12 @@ def target_cmd(
     )
     result, plans = request.run_with_plans(default_atlas())
     if as_json:
-        from neurectomy.serialise import targeting_json
-
-        sys.stdout.write(json.dumps(targeting_json(result, plans), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(request.json_of(result, plans), ensure_ascii=False) + "\n")
         return
+    if request.condition is not None:
+        from neurectomy.requests import condition_json
+
+        _print_condition(condition_json(request.condition))
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "named procedure", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):
@@ -426,48 +470,33 @@ def model_check_cmd(
     ] = None,
 ) -> None:
     """For every evidence row the models use: the observed value and its interval, the model's value, agreement."""
-    import math
-
     from neurectomy.modelcheck import check
 
-    result = check(default_atlas())
-    report = result.to_dict()
+    report = check(default_atlas()).to_dict()
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
-        table = Table(title="Model check", title_justify="left")
-        for col in ("evidence", "fit", "quantity", "observed", "interval", "model", "status"):
+        table = Table(title=f"Model check: {report['agree']} of {report['total']} rows agree", title_justify="left")
+        for col in ("evidence", "quantity", "observed", "interval", "model", "agrees"):
             table.add_column(col)
-        marks = {"agrees": "agrees", "disagrees": "[bold red]disagrees[/bold red]", "not comparable": "not comparable"}
-        for r in result.rows:
-            lo, hi = ("…" if math.isinf(v) else f"{v:.3g}" for v in r.interval)
+        for r in report["rows"]:
+            lo, hi = ("…" if v is None else f"{v:.3g}" for v in r["interval"])
             table.add_row(
-                r.evidence,
-                "fitted" if r.fitted else "held out",
-                r.quantity,
-                r.observed_text(),
+                r["evidence"],
+                r["quantity"],
+                f"{r['observed']:.3g}",
                 f"{lo}–{hi}",
-                f"{r.model:.3g}",
-                marks[r.status] + (" (unexplained)" if r.unexplained else ""),
+                f"{r['model']:.3g}",
+                "yes" if r["agrees"] else "[bold red]no[/bold red]",
             )
         console.print(table)
-        console.print(f"Model check: {result.summary()}.", highlight=False)
-        reasons = [r for r in result.rows if r.status != "agrees"]
-        for r in reasons:
-            console.print(f"  {r.evidence} {r.status}: {r.disagreement or r.comparable or 'no reason stated'}")
-        console.print(
-            "[dim]Fitted rows agree by construction (the fit reproduces its inputs); held-out rows are the test. "
-            f"{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]"
-        )
+        console.print(f"[dim]{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]")
     if out:
         from neurectomy.charts import model_check_spec
         from neurectomy.plots import write_chart
 
-        try:
-            err.print(f"wrote {write_chart(model_check_spec(report), out)}")
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    if result.unexplained:
+        err.print(f"wrote {write_chart(model_check_spec(report), out)}")
+    if report["agree"] < report["total"]:
         raise typer.Exit(1)
 
 

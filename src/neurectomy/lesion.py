@@ -243,6 +243,11 @@ def resolve_position(atlas: Atlas, nerve_idx: int, at: str | None, mm: float | N
     for name, pos in nerve.landmarks:
         if normalise(name) in (key, key.removeprefix("the ")):
             return pos, name
+    from neurectomy.landmarks import locate  # clinic names, landmarks of the parent, "5 cm above the wrist crease"
+
+    found = locate(atlas, nerve_idx, at)
+    if found is not None:
+        return found
     match = _RELATIVE.match(key)
     if match:
         exit_mm = _branch_exit(atlas, nerve_idx, match["what"])

@@ -184,6 +184,16 @@ class CutPlanJSON(TypedDict):
     plan: NotRequired[PlanJSON]
 
 
+class ConditionJSON(TypedDict):
+    """The clinical condition a request was asked for (``--condition``): see :mod:`neurectomy.conditions`."""
+
+    id: str
+    name: str
+    icd10cm: str | None
+    procedures: list[str]
+    note: str | None
+
+
 class TargetJSON(TypedDict):
     """``neurectomy target … --json``."""
 
@@ -192,6 +202,7 @@ class TargetJSON(TypedDict):
     method: str
     plans: list[CutPlanJSON]
     weights: dict[str, float]
+    condition: NotRequired[ConditionJSON]
 
 
 def planned_cut_json(c: PlannedCut) -> PlannedCutJSON:
@@ -385,6 +396,7 @@ class PlanJSON(TypedDict):
     patient: dict[str, Any] | None
     warnings: list[str]
     created: str
+    condition: NotRequired[ConditionJSON]
     notice: str
 
 

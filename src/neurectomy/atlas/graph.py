@@ -20,7 +20,17 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from neurectomy.names import UnknownNameError, normalise, suggest
+from neurectomy.names import (
+    CLINIC_ABBREVIATIONS,
+    AmbiguousNameError,
+    UnknownNameError,
+    canonical,
+    loose,
+    natural_key,
+    normalise,
+    suggest,
+    without_cranial_number,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,6 +113,10 @@ class Target:
     sex: str | None = None
     #: (sex, function) where the function differs by sex (atlas schema ``function_by_sex``)
     function_by_sex: tuple[tuple[str, str], ...] = ()
+    #: present in one sex only ("female", "male"), else None
+    sex: str | None = None
+    #: (sex, function) where the function differs by sex (atlas schema ``function_by_sex``)
+    function_by_sex: tuple[tuple[str, str], ...] = ()
 
     @property
     def group(self) -> Group:
@@ -174,6 +188,9 @@ class Atlas:
         for kind, idx in self.name_index.get(normalise(name), ()):
             if kind == "nerve":
                 return idx
+        found = self._clinic_lookup("nerve", name)
+        if found is not None:
+            return found
         raise UnknownNameError("nerve", name, suggest(name, self._choices("nerve")))
 
     def target(self, name: str) -> Target:
@@ -183,14 +200,74 @@ class Atlas:
         for kind, idx in self.name_index.get(normalise(name), ()):
             if kind == "target":
                 return self.targets[idx]
+        found = self._clinic_lookup("target", name)
+        if found is not None:
+            return self.targets[found]
         raise UnknownNameError("target", name, suggest(name, self._choices("target")))
+
+    def _clinic_lookup(self, kind: str, name: str) -> int | None:
+        """A name as surgeons write it, tried after the exact name: a clinic abbreviation (GON, ION…), then the
+        name with possessives and plurals forgiven (:func:`~neurectomy.names.canonical`), then without the optional
+        words nerve/branch/of/the (:func:`~neurectomy.names.loose`), then without a cranial nerve's number
+        ("accessory nerve XI"), then a plural that names a group ("pelvic splanchnic nerves" → S2, S3, S4). A key
+        that fits several is an :class:`AmbiguousNameError` listing them; None if nothing fits."""
+        expanded = CLINIC_ABBREVIATIONS.get(normalise(name))
+        if expanded is not None:
+            hits = [i for k, i in self.name_index.get(normalise(expanded), ()) if k == kind]
+            if hits:
+                return hits[0]
+        key = loose(name)
+        for index, probe in (
+            (self.alias_index[0], canonical(name)),
+            (self.alias_index[1], key),
+            (self.alias_index[1], without_cranial_number(key)),
+        ):
+            hits = list(dict.fromkeys(i for k, i in index.get(probe, ()) if k == kind))
+            if len(hits) == 1:
+                return hits[0]
+            if hits:
+                items = self.nerves if kind == "nerve" else self.targets
+                raise AmbiguousNameError(kind, name, sorted((items[i].name for i in hits), key=natural_key))
+        if canonical(name) != normalise(name) and kind == "nerve":  # a plural: the members of a group
+            stem = canonical(name) + " "
+            group = [i for i, n in enumerate(self.nerves) if canonical(n.name).startswith(stem)]
+            if len(group) == 1:
+                return group[0]
+            if group:
+                raise AmbiguousNameError(kind, name, sorted((self.nerves[i].name for i in group), key=natural_key))
+        return None
+
+    @cached_property
+    def alias_index(self) -> tuple[dict[str, tuple[tuple[str, int], ...]], dict[str, tuple[tuple[str, int], ...]]]:
+        """Every nerve and target name under its :func:`~neurectomy.names.canonical` key and under its
+        :func:`~neurectomy.names.loose` key (built on first use)."""
+        strict: dict[str, list[tuple[str, int]]] = {}
+        free: dict[str, list[tuple[str, int]]] = {}
+        named: list[tuple[str, int, tuple[str, ...]]] = [
+            ("nerve", i, (n.name, *n.synonyms)) for i, n in enumerate(self.nerves)
+        ]
+        named += [("target", i, (t.name, *t.synonyms)) for i, t in enumerate(self.targets)]
+        for kind, i, labels in named:
+            for label in labels:
+                strict.setdefault(canonical(label), []).append((kind, i))
+                free.setdefault(loose(label), []).append((kind, i))
+        return (
+            {k: tuple(dict.fromkeys(v)) for k, v in strict.items()},
+            {k: tuple(dict.fromkeys(v)) for k, v in free.items() if k},
+        )
 
     def _choices(self, kind: str) -> list[str]:
         items = self.nerves if kind == "nerve" else self.targets
         return [n.name for n in items] + [s for n in items for s in n.synonyms]
 
     def search(self, text: str, limit: int = 10) -> list[tuple[str, str, str]]:
-        """Nerves and targets whose names best match ``text``: ``(kind, id, name)``, best first."""
+        """Nerves and targets whose names best match ``text``: ``(kind, id, name)``, best first.
+
+        Ranked in tiers before the fuzzy score: a name that *is* the query (exactly, or as a surgeon writes it:
+        abbreviation, possessive, plural, without "nerve"/"branch"), then names holding every word of the query as
+        whole words, then the rest by fuzzy score; within a tier nerves come before targets, since a search is
+        most often for a nerve, so "vagus" never returns a muscle first when a nerve is called so.
+        """
         from rapidfuzz import fuzz, process, utils
 
         labels: dict[str, tuple[str, int]] = {}
@@ -200,12 +277,29 @@ class Atlas:
         for i, t in enumerate(self.targets):
             for label in (t.name, *t.synonyms):
                 labels.setdefault(label, ("target", i))
-        found = process.extract(
+        words = [w for w in loose(text).split() if w]
+        expanded = CLINIC_ABBREVIATIONS.get(normalise(text))
+        exact_keys = {canonical(text), loose(text)} | ({canonical(expanded)} if expanded else set())
+        fuzzy = process.extract(
             text, list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
         )
+        scores = {label: score for label, score, _ in fuzzy}
+        ranked: list[tuple[int, int, float, str]] = []
+        for label, (kind, _) in labels.items():
+            have = set(loose(label).split()) | set(canonical(label).split())
+            if canonical(label) in exact_keys or loose(label) in exact_keys:
+                tier = 0
+            elif words and all(w in have for w in words):
+                tier = 1
+            elif label in scores:
+                tier = 2
+            else:
+                continue
+            ranked.append((tier, 0 if kind == "nerve" else 1, -scores.get(label, 0.0), label))
+        ranked.sort(key=lambda r: (r[0], r[1] if r[0] < 2 else 0, r[2], len(r[3])))
         out: list[tuple[str, str, str]] = []
         seen: set[tuple[str, int]] = set()
-        for label, _score, _ in found:
+        for *_, label in ranked:
             key = labels[label]
             if key in seen:
                 continue

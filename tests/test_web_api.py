@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -204,7 +203,7 @@ def test_other_422s(client: TestClient) -> None:
     r = client.post("/api/plan", json={"procedure": "lfcn_neurectomy", "patient": {"pain_nrs": 11}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-2:] == ["patient", "pain_nrs"]
     r = client.post("/api/simulate/jobs", json={"n_axons": 1000})
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "n_axons"]
+    assert r.status_code == 401  # jobs need a login (tests/test_bounded_jobs.py checks the limits signed in)
 
 
 MERALGIA = {
@@ -423,21 +422,12 @@ def test_quiz_grades_answers(client: TestClient) -> None:
     assert "Correct." in text or "Not quite." in text
 
 
-def test_simulation_job_reports_progress_and_result(client: TestClient) -> None:
+def test_simulation_jobs_need_a_login(client: TestClient) -> None:
+    """Progress and result of a signed-in job: tests/test_bounded_jobs.py."""
     r = client.post(
         "/api/simulate/jobs", json={"method": "surgical_cut", "n_axons": 30, "days": 20, "replicates": 2, "seed": 1}
     )
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.monotonic() + 60
-    while True:
-        st = client.get(f"/api/simulate/jobs/{job_id}").json()
-        if st["status"] in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert st["status"] == "done", st
-    assert st["progress"] == 1.0
-    assert len(st["result"]["reached"]["mean"]) == len(st["result"]["days"]) == 21
+    assert r.status_code == 401, r.text
     assert client.get("/api/simulate/jobs/nope").status_code == 404
 
 

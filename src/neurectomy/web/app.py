@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurectomy import DISCLAIMER, __version__
 from neurectomy.web import errors
-from neurectomy.web.bounded import BoundedWork
+from neurectomy.web.bounded import BoundedWork, registry_engine
 from neurectomy.web.jobs import JobStore
 from neurectomy.web.settings import Settings
 
@@ -117,7 +117,6 @@ def _registry_router() -> object | None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; ``settings`` default to the ``NEURECTOMY_WEB_*`` environment variables."""
     settings = settings or Settings.from_env()
-    jobs = JobStore(settings.max_jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.atlas = None
     app.state.templates = templates
-    app.state.jobs = jobs
+    app.state.jobs = jobs = JobStore(settings, lambda: registry_engine(app))
 
     errors.install(app)
     app.add_middleware(BoundedWork, settings=settings)  # inside SecurityHeaders: its 429/503 get the headers too

@@ -1,7 +1,15 @@
-"""Background simulation jobs with progress, kept per app (no module-level state).
+"""Simulation jobs: state in the registry database, work on the Dask scheduler (issue 19, item 3).
 
-A job runs its replicates one by one on a single worker thread, updating ``progress`` after each, so a page can
-show a progress bar by polling ``GET /api/simulate/jobs/{id}``.
+``POST /api/simulate/jobs`` (signed in) inserts a row and submits the work to the Dask scheduler the cohort code
+uses (:func:`neurectomy.regrowth.cohort.run_chunks`): ``settings.scheduler`` when given (``serve --scheduler
+ADDRESS``, or the cluster ``serve --workers N`` starts for its workers), else a local in-process cluster started on
+first use. The task itself writes its status, progress and result to the database, so any worker process reports
+any job, and a job outlives the web worker that queued it (``fire_and_forget``: the scheduler keeps it).
+
+The queue is bounded: at most ``max_user_jobs`` queued or running per user (429) and ``max_active_jobs`` in all
+(503), both with ``Retry-After``. The ``max_jobs`` most recent jobs are kept; an older one is *evicted*: its id
+answers 410 Gone from then on, its result is dropped and, if it was still queued or running, its work is
+cancelled (the task checks the flag before it starts and after every replicate).
 """
 
 from __future__ import annotations
@@ -9,79 +17,182 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
+from neurectomy.web.settings import Settings
+
 Progress = Callable[[float], None]
+ACTIVE = ("queued", "running")
+#: Seconds a client is told to wait when the queue is full (a small job takes about this long).
+RETRY_S = 30
 
 
-@dataclass
-class Job:
-    """One simulation run."""
+class QueueFull(Exception):
+    """The job queue is full: ``status`` 429 (this user's share) or 503 (the server's), with ``retry_after``."""
 
-    id: str
-    status: str = "queued"
-    progress: float = 0.0
-    result: dict[str, Any] | None = None
-    error: str | None = None
-    started: float = field(default_factory=time.monotonic)
+    def __init__(self, status: int, message: str, retry_after: int = RETRY_S) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "progress": round(self.progress, 4),
-            "result": self.result,
-            "error": self.error,
-        }
+
+class JobCancelled(Exception):
+    """The job was evicted or cancelled while it ran."""
+
+
+def _url(engine: Any) -> str:
+    return str(engine.url.render_as_string(hide_password=False))
+
+
+def run_job(url: str, job_id: str, request: dict[str, Any]) -> None:
+    """The task run on a Dask worker: the stump simulation of ``request``, its state written to the database."""
+    from sqlalchemy import update
+
+    from neurectomy.registry.db import cached_engine, read_session, write
+    from neurectomy.registry.models import SimulationJob
+    from neurectomy.web.routes.simulate import run_stump
+    from neurectomy.web.schemas import SimulateRequest
+
+    engine = cached_engine(url)
+
+    def set_state(**values: Any) -> bool:
+        """Update the job unless it was cancelled or evicted; whether it was updated."""
+        stmt = (
+            update(SimulationJob)
+            .where(SimulationJob.id == job_id, SimulationJob.cancel.is_(False))
+            .values(updated_at=time.time(), **values)
+        )
+        return bool(write(engine, lambda s: getattr(s.execute(stmt), "rowcount", 0)))
+
+    def progress(fraction: float) -> None:
+        if not set_state(progress=min(max(fraction, 0.0), 1.0)):
+            raise JobCancelled(job_id)
+
+    with read_session(engine) as s:
+        row = s.get(SimulationJob, job_id)
+        if row is None or row.cancel:
+            return
+    if not set_state(status="running"):
+        return
+    try:
+        result = run_stump(SimulateRequest.model_validate(request), progress)
+    except JobCancelled:
+        return
+    except Exception as exc:  # reported with the job, never raised into the scheduler
+        set_state(status="failed", error=f"{type(exc).__name__}: {exc}")
+        return
+    set_state(status="done", progress=1.0, result=result)
 
 
 class JobStore:
-    """Jobs of one app: a one-thread executor and the ``max_jobs`` most recent jobs."""
+    """The jobs of one app: rows in the registry database, work on a Dask scheduler."""
 
-    def __init__(self, max_jobs: int = 32) -> None:
-        self.max_jobs = max_jobs
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+    def __init__(self, settings: Settings, engine: Callable[[], Any]) -> None:
+        self.settings = settings
+        self._engine = engine
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._client: Any = None
+        self._cluster: Any = None
 
-    def submit(self, work: Callable[[Progress], dict[str, Any]]) -> Job:
-        """Queue ``work(progress)``; it reports progress in 0-1 and returns the result dict."""
-        job = Job(uuid.uuid4().hex[:12])
+    @property
+    def engine(self) -> Any:
+        return self._engine()
+
+    def client(self) -> Any:
+        """The Dask client: of ``settings.scheduler``, else of a local in-process cluster (started once)."""
         with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > self.max_jobs:
-                self._jobs.popitem(last=False)
+            if self._client is None:
+                from dask.distributed import Client, LocalCluster
 
-        def report(fraction: float) -> None:
-            job.progress = min(max(fraction, 0.0), 1.0)
+                if self.settings.scheduler:
+                    self._client = Client(self.settings.scheduler, set_as_default=False)  # type: ignore[no-untyped-call]
+                else:
+                    self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+                    )
+                    self._client = Client(self._cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+            return self._client
 
-        def run() -> None:
-            job.status = "running"
-            try:
-                job.result = work(report)
-                job.progress = 1.0
-                job.status = "done"
-            except Exception as exc:  # reported to the page, never raised into the pool
-                job.error = f"{type(exc).__name__}: {exc}"
-                job.status = "failed"
+    def submit(self, owner: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Queue a job for ``owner`` (or raise :class:`QueueFull`); evict the oldest beyond ``max_jobs``."""
+        from sqlalchemy import func, select, update
 
-        with self._lock:
-            if self._pool is None:  # started on first use; again after a shutdown (a new lifespan)
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neurectomy-sim")
-            self._pool.submit(run)
-        return job
+        from neurectomy.registry.db import write
+        from neurectomy.registry.models import SimulationJob
 
-    def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        s_ = self.settings
+        job_id = uuid.uuid4().hex
+        now = time.time()
+
+        def insert(s: Any) -> list[str]:
+            active = SimulationJob.status.in_(ACTIVE) & SimulationJob.cancel.is_(False)
+            mine = s.scalar(select(func.count()).select_from(SimulationJob).where(active, SimulationJob.owner == owner))
+            if mine >= s_.max_user_jobs:
+                raise QueueFull(429, f"you have {mine} simulation jobs queued or running; at most {s_.max_user_jobs}")
+            total = s.scalar(select(func.count()).select_from(SimulationJob).where(active))
+            if total >= s_.max_active_jobs:
+                raise QueueFull(503, f"the simulation queue is full ({total} jobs); try again later")
+            s.add(
+                SimulationJob(
+                    id=job_id, owner=owner, status="queued", progress=0.0, request=request, result=None,
+                    error=None, cancel=False, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            s.flush()
+            kept = select(SimulationJob.id).where(SimulationJob.status != "evicted")
+            old = list(s.scalars(kept.order_by(SimulationJob.created_at.desc()).offset(s_.max_jobs)))
+            if old:
+                s.execute(
+                    update(SimulationJob)
+                    .where(SimulationJob.id.in_(old))
+                    .values(status="evicted", result=None, cancel=True, updated_at=now)
+                )
+            return old
+
+        evicted = write(self.engine, insert)
+        client = self.client()
+        if evicted:
+            from dask.distributed import Future
+
+            client.cancel([Future(_key(j), client) for j in evicted])
+        from dask.distributed import fire_and_forget
+
+        future = client.submit(run_job, _url(self.engine), job_id, request, key=_key(job_id), pure=False)
+        fire_and_forget(future)  # type: ignore[no-untyped-call]
+        found = self.get(job_id)
+        assert found is not None
+        return found
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job as the API shows it, or None if there is no such job (an evicted one has status "evicted")."""
+        from neurectomy.registry.db import read_session
+        from neurectomy.registry.models import SimulationJob
+
+        if len(job_id) > 40:
+            return None
+        with read_session(self.engine) as s:
+            row = s.get(SimulationJob, job_id)
+            if row is None:
+                return None
+            return {
+                "id": row.id,
+                "status": row.status,
+                "progress": round(row.progress, 4),
+                "result": row.result,
+                "error": row.error,
+            }
 
     def shutdown(self) -> None:
-        """Stop the worker (queued jobs are cancelled); a later submit starts a new one."""
+        """Close the Dask client (and the local cluster, if this store started one); queued jobs stay queued on a
+        shared scheduler."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _key(job_id: str) -> str:
+    return f"neurectomy-job-{job_id}"

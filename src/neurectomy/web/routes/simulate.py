@@ -6,11 +6,13 @@ import time
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
+from neurectomy.web.bounded import rate_limits, too_many
 from neurectomy.web.deps import AtlasDep, SettingsDep
 from neurectomy.web.errors import FieldError
-from neurectomy.web.jobs import JobStore, Progress
+from neurectomy.web.jobs import JobStore, Progress, QueueFull
+from neurectomy.web.routes.registry import ApiUser
 from neurectomy.web.schemas import NOT_FOUND, JobOut, SimulateRequest
 from neurectomy.web.settings import Settings
 
@@ -91,22 +93,44 @@ def _store(request: Request) -> JobStore:
     return store
 
 
-@router.post("/jobs", response_model=JobOut, status_code=202, responses=NOT_FOUND)
-def start_job(request: Request, settings: SettingsDep, body: SimulateRequest) -> dict[str, Any]:
-    """Start a stump simulation; poll ``GET /api/simulate/jobs/{id}`` for progress and the result."""
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    401: {"description": "not signed in (POST /api/registry/session)"},
+    403: {"description": "missing or wrong X-CSRF-Token (cookie sign-in)"},
+    429: {"description": "too many jobs of this user (queued, running or started this hour); see Retry-After"},
+    503: {"description": "the simulation queue is full; see Retry-After"},
+}
+
+
+@router.post("/jobs", response_model=JobOut, status_code=202, responses=JOB_ERRORS)
+def start_job(request: Request, settings: SettingsDep, who: ApiUser, body: SimulateRequest) -> Any:
+    """Start a stump simulation (signed in); poll ``GET /api/simulate/jobs/{id}`` for progress and the result."""
     if not stump_available():
         raise HTTPException(501, "the stump model is not installed in this build")
     check_request(body, settings)
-    return _store(request).submit(lambda progress: run_stump(body, progress)).to_dict()
+    owner = f"user:{who.username}"
+    wait = rate_limits(request.app).hit("jobs", owner)
+    if wait is not None:
+        return too_many(wait, f"too many simulation jobs: at most {settings.job_rate_limit} per user")
+    try:
+        return _store(request).submit(owner, body.model_dump())
+    except QueueFull as exc:
+        return too_many(exc.retry_after, str(exc), exc.status)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, responses={404: {"description": "no such job"}})
-def job(request: Request, job_id: str) -> dict[str, Any]:
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    responses={404: {"description": "no such job"}, 410: {"description": "the job was evicted (and cancelled)"}},
+)
+def job(request: Request, job_id: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
     """A job's status, progress (0-1) and, once done, its result."""
     found = _store(request).get(job_id)
     if found is None:
-        raise HTTPException(404, f"no simulation job {job_id!r} (jobs are kept in memory, the most recent only)")
-    return found.to_dict()
+        raise HTTPException(404, f"no simulation job {job_id!r}")
+    if found["status"] == "evicted":
+        raise HTTPException(410, f"simulation job {job_id!r} was evicted for newer jobs (its work stopped)")
+    return found
 
 
 @router.get("/timeline", responses=NOT_FOUND)

@@ -113,10 +113,6 @@ class Target:
     sex: str | None = None
     #: (sex, function) where the function differs by sex (atlas schema ``function_by_sex``)
     function_by_sex: tuple[tuple[str, str], ...] = ()
-    #: present in one sex only ("female", "male"), else None
-    sex: str | None = None
-    #: (sex, function) where the function differs by sex (atlas schema ``function_by_sex``)
-    function_by_sex: tuple[tuple[str, str], ...] = ()
 
     @property
     def group(self) -> Group:

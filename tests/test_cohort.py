@@ -292,4 +292,6 @@ def test_stump_sweep_orders_end_treatments():
     # capping has no proven effect on neuroma (E134): as after a plain cut; TMR lowers it (relative risk 0.284, E068)
     assert abs(neuroma["capping"] / neuroma["none"] - 1) < 0.25
     assert neuroma["tmr"] < 0.6 * min(neuroma["none"], neuroma["capping"])
-    assert table.loc["tmr", "reached"] > 0.4 and table.loc["capping", "reached"] == 0
+    # capping regrows as a plain cut (no row shows it stops regrowth; E058; review 16, finding 8)
+    assert table.loc["tmr", "reached"] > 0.4
+    assert abs(table.loc["capping", "reached"] - table.loc["none", "reached"]) < 0.1

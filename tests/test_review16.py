@@ -131,7 +131,7 @@ def test_model_check_separates_fitted_from_held_out_rows(report):
     """Finding 4. Bug caught: "65/65 agree" when 44 of the rows were the fits' own inputs (E001, E034, E183...
     reproduced to 3 digits); the check now marks each row ``fitted`` and counts held-out agreement separately."""
     by_id = {r.evidence: r for r in report.rows}
-    for fitted in ("E001", "E034", "E183", "E157", "E069", "E057", "E068"):
+    for fitted in ("E001", "E034", "E183", "E157", "E134", "E057", "E068"):
         assert by_id[fitted].fitted
     for held in ("E010", "E105", "E053", "E032"):
         assert not by_id[held].fitted
@@ -204,3 +204,57 @@ def test_diagnostic_block_lasts_hours_not_days(atlas):
     tl = make_plan(atlas, **LFCN, method="diagnostic_block", days=[0, 1, 7, 30]).timeline
     i = list(tl.target_ids).index("skin_lateral_thigh")
     assert tl.curves.function[i][2] > 0.99 and tl.curves.function[i][3] > 0.99
+
+
+# --------------------------------------------------------------------------- finding 3: TMR for neuroma revision
+def test_tmr_for_an_established_neuroma_has_no_proven_effect(atlas):
+    """Finding 3. Bug caught: TMR revision plan "30 d 1%, 365 d 7%" against RPNI's "17%, 32%", from a relative risk
+    (0.284) that compares primary TMR at amputation (E068) with amputation rates, applied to revision with a
+    primary failure fixed at 0, while the one RCT (E063/E065) was not significant on intention to treat."""
+    from neurectomy.calibration import outcome
+    from neurectomy.methods import get_end_treatment, get_method, neuroma_risk
+
+    tmr = get_end_treatment("tmr")
+    rev = tmr.factor_at("neuroma_revision")
+    assert rev.value == 1.0 and rev.interval == (0.06, 1.0) and "no proven effect" in rev.source
+    assert tmr.factor_at("amputation").value < 0.3  # primary TMR at amputation keeps E068's estimate
+    cut = get_method("surgical_cut")
+    assert neuroma_risk(cut, (tmr,), "neuroma_revision") == neuroma_risk(cut, (), "neuroma_revision")
+    fit = outcome("tmr_symptomatic_neuroma")
+    assert fit is not None and "E134" in fit.fitted_to and fit.failure.value > 0
+    courses = {}
+    for proc in ("tmr_symptomatic_neuroma", "rpni_symptomatic_neuroma"):
+        tl = neurectomy.plan(proc, side="left", atlas=atlas).timeline
+        courses[proc] = _at(tl, tl.pain_course(), 365)
+    assert courses["tmr_symptomatic_neuroma"] == pytest.approx(courses["rpni_symptomatic_neuroma"], abs=0.01)
+    assert courses["tmr_symptomatic_neuroma"] == pytest.approx(0.23, abs=0.02)  # E134: 77% helped
+
+
+# --------------------------------------------------------------------------- finding 8: cautery and regrowth
+@pytest.mark.parametrize("end", ["cautery", "capping"])
+def test_cautery_and_capping_do_not_contradict_e058(atlas, end):
+    """Finding 8. Bug caught: cautery (and capping) set regrowth to zero on the seed's word alone, so feeling never
+    returned, while E058 shows feeling back in 28% after a plain neurectomy and the same end treatment is "no proven
+    effect" on neuroma. The seed's claim stays visible, with the conflict stated."""
+    from neurectomy.methods import get_end_treatment
+
+    e = get_end_treatment(end)
+    assert not e.stops_regrowth and "E058" in e.source + e.description
+    if end == "cautery":
+        assert "seed" in e.description and "conflicts" in e.description
+    plain = neurectomy.plan(**LFCN, method="surgical_cut", years=5, atlas=atlas).timeline
+    ended = neurectomy.plan(**LFCN, method="surgical_cut", end_treatments=[end], years=5, atlas=atlas).timeline
+    i = list(plain.target_ids).index("skin_lateral_thigh")
+    assert ended.curves.function[i][-1] == pytest.approx(plain.curves.function[i][-1])
+    assert ended.curves.function[i][-1] > 0.0
+
+
+# --------------------------------------------------------------------------- finding 9: peripheral neuroma rate
+def test_peripheral_neuroma_rate_is_a_labelled_estimate_up_to_e057():
+    """Finding 9. Bug caught: a 2% peripheral neuroma rate presented as fitted to E169's lower edge, E005 and E127,
+    when the only first-hand elective rate (E057) is 8.2%: it is now an estimate, its interval reaching E057."""
+    from neurectomy.calibration import site_risk
+
+    p = site_risk("peripheral").neuroma
+    assert p.source.startswith("estimate:") and "E057" in p.source and "E127" in p.source
+    assert p.interval == (0.0, 0.082)

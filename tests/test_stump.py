@@ -122,7 +122,11 @@ def test_contract_qualitative(impl: str) -> None:
     assert 0 < cut["neuroma"][30] < cut["neuroma"][60] < cut["neuroma"][90]
     cautery = small(impl, CUT, ("cautery",))
     capping = small(impl, CUT, ("capping",))
-    assert cautery["reached"][-1] == capping["reached"][-1] == 0  # they stop regrowth (no axon is aligned)
+    # no row shows that cautery or capping stops regrowth (E058: feeling returns after a plain cut; review 16,
+    # finding 8): they regrow as a plain cut does
+    assert cautery["reached"][-1] == pytest.approx(cut["reached"][-1], abs=0.05)
+    assert capping["reached"][-1] == pytest.approx(cut["reached"][-1], abs=0.05)
+    assert cautery["reached"][-1] > 0
     for e in ("tmr", "rpni"):
         target = small(impl, CUT, (e,))
         assert target["neuroma"][-1] < min(cautery["neuroma"][-1], capping["neuroma"][-1])

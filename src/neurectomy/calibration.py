@@ -397,9 +397,11 @@ _DEAFF_SOMATIC = _p(
 _PERIPHERAL_NEUROMA = _p(
     0.02,
     "probability",
-    "E169: painful neuroma in 2-60% after a nerve injury; an elective neurectomy sits at the lower end (E005: no "
-    "revision after LFCN neurectomy, 95% CI 0-2%; E127: 98% success after triple neurectomy); interval up to the "
-    "interdigital rate (E057)",
+    "estimate: no row gives a first-hand neuroma rate after an elective cut of a peripheral nerve other than the "
+    "interdigital one (E057: 8.2%, the interval's top). The value is bounded by the success rows: 98% success "
+    "after triple neurectomy (E127, n = 497) leaves at most about 2-3% painful neuroma by a year, and E005 (no "
+    "revision after LFCN neurectomy, 95% CI 0-2%); E169's 2-60% is after nerve injury, not an elective cut, and 2% "
+    "is its lower edge. Interval 0 to E057's 8.2%",
     0.0,
     0.082,
 )
@@ -550,6 +552,19 @@ class Outcome:
 
 
 _NONE_REPORTED = _p(0.0, "fraction", "not reported: no row gives a primary failure rate", 0.0, 0.1)
+#: Revision of an established neuroma, whatever the technique: E134 pooled 77% (95% CI 73-81%) meaningful pain
+#: reduction with no significant difference between techniques, and the one RCT of TMR against excision and burying
+#: (E063-E066) was not significant on intention to treat; E069 (RPNI, 71%) is a mean reduction, not a fraction.
+_REVISION_FAILURE = _p(
+    0.025,
+    "fraction",
+    "E134: meaningful pain reduction in 77% (95% CI 73-81%) after surgical treatment of a painful neuroma, with no "
+    "significant difference between techniques (TMR and RPNI included: E063-E066 and E069 give mean changes, not "
+    "rates); compared at 1 year (estimate: the pooled follow-up is not stored), less the revision neuroma and "
+    "deafferentation risks; interval from E134's CI",
+    0.0,
+    0.076,
+)
 
 OUTCOMES: Final[tuple[Outcome, ...]] = (
     Outcome(
@@ -715,21 +730,15 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
     ),
     Outcome(
         "tmr_symptomatic_neuroma",
-        _NONE_REPORTED,
+        _REVISION_FAILURE,
         site="neuroma_revision",
+        fitted_to=("E134",),
     ),
     Outcome(
         "rpni_symptomatic_neuroma",
-        _p(
-            0.141,
-            "fraction",
-            "E069: mean reduction of neuroma pain 71% at 7.5 months, less the revision neuroma (E134) and "
-            "deafferentation risks",
-            0.0,
-            0.35,
-        ),
+        _REVISION_FAILURE,
         site="neuroma_revision",
-        fitted_to=("E069",),
+        fitted_to=("E134",),
     ),
 )
 

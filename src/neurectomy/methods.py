@@ -78,6 +78,19 @@ class EndTreatment:
     description: str
     source: str
     effect: Literal["relative risk", "no proven effect"] = "no proven effect"
+    #: the relative risk when the end treatment is used to revise an established neuroma, where it differs from
+    #: ``neuroma_factor`` (evidence from primary use does not carry over); None: the same
+    revision_factor: Param | None = None
+
+    def factor_at(self, site: str | None) -> Param:
+        """The relative risk at a site (``"neuroma_revision"`` uses :attr:`revision_factor` where there is one)."""
+        if site == "neuroma_revision" and self.revision_factor is not None:
+            return self.revision_factor
+        return self.neuroma_factor
+
+    def effect_at(self, site: str | None) -> str:
+        f = self.factor_at(site)
+        return self.effect if f is self.neuroma_factor else ("no proven effect" if f.value == 1.0 else self.effect)
 
 
 _RATE_AXONOTMESIS = Param(
@@ -288,9 +301,10 @@ METHODS: dict[str, Method] = {
             _latency("diagnostic_block"),
             _FULL_RETURN,
             _NO_NEUROMA,
-            Param(0.5, "days", "estimate: conduction returns within hours once the block wears off"),
+            Param(0.1, "days", "estimate: conduction returns within a few hours once the block wears off"),
             "A temporary conduction block that predicts what a cut would do; nothing is destroyed.",
-            "E084 (Sunderland I / neurapraxia recovers fully, within 3 months); E095 (effective duration)",
+            "estimate: a local anaesthetic blocks conduction for hours (no duration row; E095's 9.1 days is an effect "
+            "on spasticity, not a conduction block); E084 (Sunderland I / neurapraxia recovers fully)",
             ("local anaesthetic block", "test block", "nerve block"),
         ),
     )
@@ -308,9 +322,12 @@ END_TREATMENTS: dict[str, EndTreatment] = {
             "cautery",
             "cautery of the proximal end",
             Param(1.0, "relative risk", _NO_PROVEN + "; the seed says cautery prevents regrowth, not neuroma"),
-            True,
-            "The stump is burned so that it does not sprout (seed); no row shows that it lowers the neuroma risk.",
-            "seed sentence 21; E134",
+            False,
+            "The stump is burned so that it does not sprout: that is the seed's claim (seed sentence 21), but no row "
+            "measures it, and after a plain neurectomy feeling returns in 28% (E058). The evidence conflicts with "
+            "the seed, so the model gives cautery the plain cut's regrowth and neuroma risk (no proven effect on "
+            "either).",
+            "seed sentence 21 (claims it prevents regrowth); E058 (feeling returns after a plain cut); E134",
         ),
         EndTreatment(
             "capping",
@@ -318,9 +335,10 @@ END_TREATMENTS: dict[str, EndTreatment] = {
             Param(
                 1.0, "relative risk", _NO_PROVEN + " (capping is among E134's techniques; README: no per-technique row)"
             ),
-            True,
-            "A cap isolates the stump from scar.",
-            "E134 (surgical neuroma treatments pooled)",
+            False,
+            "A cap isolates the stump from scar and is meant to stop sprouting; no row measures regrowth through a "
+            "cap, so the model keeps the plain cut's regrowth (E058) and neuroma risk (no proven effect on either).",
+            "E134 (surgical neuroma treatments pooled); E058",
         ),
         EndTreatment(
             "burying_in_muscle",
@@ -363,9 +381,21 @@ END_TREATMENTS: dict[str, EndTreatment] = {
                 1.0,
             ),
             True,
-            "The stump is coapted to a motor nerve of a nearby muscle, giving its axons a target.",
+            "The stump is coapted to a motor nerve of a nearby muscle, giving its axons a target (so they do not "
+            "return to the skin: a mechanism, not a measured rate).",
             "E063-E068; E158-E162",
             "relative risk",
+            Param(
+                1.0,
+                "relative risk",
+                "no proven effect when revising an established neuroma (relative risk 1): the 0.284 above compares "
+                "primary TMR at amputation (E068) with amputation rates (E132-E135), a cross-study estimate for "
+                "prevention; for revision the one RCT (E063, E065: mean improvements 3.2 and 2.9 NRS points against "
+                "-0.2 and 0.9 with excision and burying) was not significant on intention to treat, and E134 found no "
+                "difference between techniques. Interval down to the primary-use estimate's lower end",
+                0.06,
+                1.0,
+            ),
         ),
         EndTreatment(
             "rpni",
@@ -427,5 +457,5 @@ def neuroma_risk(method: Method, end_treatments: tuple[EndTreatment, ...] = (), 
 
         risk = site_risk(site).neuroma.value
     for e in end_treatments:
-        risk *= e.neuroma_factor.value
+        risk *= e.factor_at(site).value
     return risk

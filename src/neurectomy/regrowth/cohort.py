@@ -64,7 +64,7 @@ class Scenario:
 
     @property
     def neuroma_status(self) -> str:
-        """"rate", "not reported" or "not applicable" (a block that spares the tubes; a site with no row)."""
+        """The neuroma status: "rate", "not reported" or "not applicable" (tubes intact; no row at the site)."""
         from neurectomy.regrowth.kinetics import _neuroma_status
 
         return _neuroma_status(get_method(self.method), self.site or "peripheral")

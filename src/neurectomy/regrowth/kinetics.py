@@ -213,8 +213,9 @@ def parameter_intervals(
         base = risk.neuroma if site is not None else method.neuroma_risk
         lo, mid, hi = span(base)
         for e in ends:
-            f_lo, f_hi = e.neuroma_factor.interval
-            lo, mid, hi = lo * f_lo, mid * e.neuroma_factor.value, hi * f_hi
+            factor = e.factor_at(site)
+            f_lo, f_hi = factor.interval
+            lo, mid, hi = lo * f_lo, mid * factor.value, hi * f_hi
         out["neuroma"] = (max(lo, 0.0), mid, min(hi, 1.0))
         out["deafferentation"] = span(risk.deafferentation)
     return out
@@ -425,6 +426,9 @@ def timeline(
             kept = (1.0 - f_i) * (1.0 - r_i)
             if procedure is not None and procedure.goal == "pain_relief":
                 pain[i] = 1.0 - kept * (1.0 - c.neuroma_risk[i]) * (1.0 - c.deafferentation_risk[i])
+            elif fit is not None:
+                # the fitted failure and recurrence are what the series saw come back, regrowth included
+                function[i] = 1.0 - lost[i] * kept
             else:
                 function[i] = 1.0 - lost[i] * (1.0 - c.reconnected[i]) * kept
         else:

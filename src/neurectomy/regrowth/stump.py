@@ -38,8 +38,10 @@ kinetics' relative risk: none for cautery, capping, burying and traction (no pro
 
 New cones (branches, sprouts) move from the next step. End treatments are boundary conditions (:data:`END_EFFECTS`):
 burying moves the end into muscle 3 cm away from the distal stump; traction lets the end retract (a longer gap);
-TMR and RPNI give a nearby muscle target that captures cones. Where a treatment stops regrowth
-(``EndTreatment.stops_regrowth``: cautery, capping, TMR, RPNI) no axon is aligned, as in the kinetics. End treatments
+TMR and RPNI give a nearby muscle target that captures cones. Where a treatment stops regrowth to the original
+targets (``EndTreatment.stops_regrowth``: TMR, RPNI) no axon is aligned, as in the kinetics; cautery and capping,
+which the seed says prevent regrowth, regrow as a plain cut does, because no row measures that and E058 shows
+feeling returning after a plain neurectomy. End treatments
 act only where the tubes are severed; with intact tubes they are ignored. A gap (resection: 2 cm) is crossed by the
 aligned axons only.
 
@@ -146,8 +148,9 @@ class EndEffect:
 _NO_PROVEN = "no proven effect on neuroma (E134, methods.END_TREATMENTS): the neuroma index is left as after a cut"
 
 END_EFFECTS: dict[str, EndEffect] = {
-    # cautery and capping stop regrowth to the distal stump (EndTreatment.stops_regrowth, seed sentence 21); with
-    # no proven effect on neuroma (E134) they seal no axons and change no branching here
+    # cautery and capping: the seed says they stop regrowth (seed sentence 21), but no row measures it and E058
+    # shows feeling back after a plain cut, so they align axons as a plain cut does; with no proven effect on
+    # neuroma (E134) they seal no axons and change no branching here
     "cautery": EndEffect(seal=Param(0.0, "fraction of axons", _NO_PROVEN)),
     "capping": EndEffect(
         seal=Param(0.0, "fraction of axons", _NO_PROVEN),

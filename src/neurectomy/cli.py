@@ -588,11 +588,15 @@ def report_cmd(
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes (share the database)")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address for simulation jobs (default: local)")
+    ] = None,
 ) -> None:
     """Start the web app (pages and the JSON API with OpenAPI at /docs)."""
     from neurectomy.web.server import serve
 
-    serve(host=host, port=port)
+    serve(host=host, port=port, workers=workers, scheduler=scheduler)
 
 
 def _add_registry() -> None:

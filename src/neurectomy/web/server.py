@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Final
 
-from neurectomy.web.settings import Settings
+from neurectomy.web.settings import PREFIX, Settings
 
 #: Seconds requests in flight get to finish after SIGTERM before they are cancelled.
 GRACEFUL_SHUTDOWN_S: Final = 10
@@ -22,25 +22,62 @@ GRACEFUL_SHUTDOWN_S: Final = 10
 EXIT_GRACE_S: Final = 2.0
 
 
-def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
-    """Serve the web app on ``http://host:port`` until interrupted (or SIGTERM: see the module docstring)."""
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    settings: Settings | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> None:
+    """Serve the web app on ``http://host:port`` until interrupted (or SIGTERM: see the module docstring).
+
+    ``workers`` > 1 runs that many worker processes (Uvicorn's supervisor); they share the registry database for
+    job state and rate-limit counters, and one Dask scheduler for simulation jobs: ``scheduler`` (an address) or a
+    local cluster started here. One worker uses ``scheduler`` or a local in-process cluster."""
     import uvicorn
 
-    from neurectomy.web.app import create_app
-
     base = settings or Settings.from_env()
-    chosen = base.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
-    app = create_app(chosen)
+    update: dict[str, object] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if scheduler:
+        update["scheduler"] = scheduler
+    cluster = None
+    if workers > 1:
+        if not (scheduler or base.scheduler):
+            from dask.distributed import LocalCluster
+
+            cluster = LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None)  # type: ignore[no-untyped-call]
+            update["scheduler"] = cluster.scheduler_address
+        update["rate_limit_storage"] = "database"
+    chosen = base.model_copy(update=update)
     print(f"neurectomy web app on http://{chosen.host}:{chosen.port}  (API docs: /docs; Ctrl-C stops)", flush=True)
     try:
-        uvicorn.run(
-            app,
-            host=chosen.host,
-            port=chosen.port,
-            log_level=chosen.log_level,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        )
+        if workers > 1:  # each worker process builds its app from the environment
+            for name, value in chosen.model_dump().items():
+                if value is not None:
+                    os.environ[PREFIX + name.upper()] = str(value)
+            uvicorn.run(
+                "neurectomy.web.app:create_app",
+                factory=True,
+                host=chosen.host,
+                port=chosen.port,
+                workers=workers,
+                log_level=chosen.log_level,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
+        else:
+            from neurectomy.web.app import create_app
+
+            uvicorn.run(
+                create_app(chosen),
+                host=chosen.host,
+                port=chosen.port,
+                log_level=chosen.log_level,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
     finally:  # Ctrl-C (KeyboardInterrupt) or a return; on SIGTERM Uvicorn ends the process with the signal itself
+        if cluster is not None:
+            cluster.close()
         exit_if_stuck()
 
 

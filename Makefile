@@ -42,13 +42,15 @@ test: lint typecheck browser pytest
 # 15 minutes. The PostgreSQL variants run when NEURECTOMY_TEST_POSTGRES_URL is set (.ci/run shows how to start a
 # server). Ends with the figures: writes acknowledged and lost, 5xx answers, backups inconsistent and restored.
 RELIABILITY_TESTS ?= tests/test_registry_reliability.py tests/test_registry_backup.py tests/test_registry_hostile.py \
-	tests/test_registry_accounts.py tests/test_server_shutdown.py
+	tests/test_registry_accounts.py tests/test_server_shutdown.py tests/test_bounded_core.py tests/test_bounded_web.py \
+	tests/test_bounded_jobs.py tests/test_bounded_workers.py
 reliability: SHELL := /bin/bash
 reliability: .SHELLFLAGS := -o pipefail -c
 reliability: $(STAMP)
 	@[ -n "$$NEURECTOMY_TEST_POSTGRES_URL" ] || echo "NEURECTOMY_TEST_POSTGRES_URL is not set: SQLite only"
 	timeout 900 $(BIN)/pytest -s -p no:cacheprovider $(RELIABILITY_TESTS) 2>&1 | tee $(VENV)/reliability.log; \
-		status=$$?; $(BIN)/python -m tests.test_registry_support $(VENV)/reliability.log; exit $$status
+		status=$$?; $(BIN)/python -m tests.test_registry_support $(VENV)/reliability.log; \
+		grep -ho 'BOUNDED-WORK:.*' $(VENV)/reliability.log || true; exit $$status
 
 bench: $(STAMP)
 	for b in lesion target localise stump cohort function web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done

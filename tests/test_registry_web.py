@@ -144,7 +144,9 @@ def test_case_pages_plan_outcomes_and_recorded_vs_predicted(app: Any, who: dict[
     assert "doing well" not in page.text or "neuroma" in page.text
     assert 'id="recovery-chart"' in page.text and "<polyline" in page.text and "<circle" in page.text
     cmp_page = c.get("/registry/compare?min_days=90")
-    assert cmp_page.status_code == 200 and "lfcn_neurectomy" in cmp_page.text and "95 % CI" in cmp_page.text
+    assert cmp_page.status_code == 200 and "95 % CI" in cmp_page.text
+    # issue 18: the procedure by its name, never its internal key (lfcn_neurectomy)
+    assert "lateral femoral cutaneous neurectomy" in cmp_page.text and ">lfcn_neurectomy<" not in cmp_page.text
     api = TestClient(app).get("/api/registry/compare", headers=bearer(app, "clinician_a")).json()
     assert api and api[0]["procedure_key"] == "lfcn_neurectomy" and len(api[0]["ci95"]) == 2
 

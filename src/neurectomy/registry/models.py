@@ -205,6 +205,7 @@ class ProcedurePerformed(Base):
     method: Mapped[str] = mapped_column(String(CODE_LEN))
     side: Mapped[str] = mapped_column(String(CODE_LEN))
     nerves: Mapped[list[Any]] = mapped_column(JSON)  # [{"id", "name"}]
+    end_treatments: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)  # keys of methods.END_TREATMENTS
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -230,6 +231,8 @@ class Outcome(Base):
     numb_regions: Mapped[list[Any]] = mapped_column(JSON)  # skin-region ids
     complications: Mapped[list[Any]] = mapped_column(JSON)  # codes from COMPLICATIONS
     recurrence: Mapped[bool] = mapped_column(Boolean, default=False)
+    timepoint: Mapped[str | None] = mapped_column(String(CODE_LEN), nullable=True)  # measures.TIMEPOINTS
+    measures: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # instrument key -> score
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -20,7 +20,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -166,6 +175,18 @@ def _method(value: str) -> str:
     return _code(value, "method", METHODS)
 
 
+def _end_treatment(value: str) -> str:
+    from neurectomy.methods import END_TREATMENTS
+
+    return _code(value, "end treatment", END_TREATMENTS)
+
+
+def _measures(value: dict[str, float]) -> dict[str, float]:
+    from neurectomy.registry.measures import check_measures
+
+    return check_measures(value)
+
+
 def _procedure_keys_schema(schema: dict[str, Any]) -> None:
     """The OpenAPI/JSON Schema of a procedure key lists the known keys (the spec said "any string")."""
     from neurectomy.procedures import load_procedures
@@ -259,6 +280,9 @@ class ProcedureIn(_In):
     method: Annotated[Code, Field(min_length=1, max_length=CODE_LEN), AfterValidator(_method)]
     side: Side
     nerves: list[NerveRef] = Field(default_factory=list, max_length=100)
+    end_treatments: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN), AfterValidator(_end_treatment)]] = (
+        Field(default_factory=list, max_length=20)
+    )
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
 
 
@@ -266,7 +290,12 @@ class OutcomeIn(_In):
     """One follow-up visit."""
 
     recorded_on: SaneDate
-    days_after: int = Field(ge=0, le=36_500, strict=True)
+    #: days after the procedure; may be left out when a standard time point is given (its nominal days)
+    days_after: int | None = Field(default=None, ge=0, le=36_500, strict=True)
+    timepoint: Literal["before", "3_weeks", "3_months", "12_months"] | None = None
+    measures: Annotated[
+        dict[Annotated[str, Field(max_length=CODE_LEN)], float], Field(max_length=10), AfterValidator(_measures)
+    ] = Field(default_factory=dict)
     pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False, strict=True)
     pain_relief: Literal["none", "partial", "complete"] | None = None
     numb_regions: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_skin_region)]] = (
@@ -280,6 +309,16 @@ class OutcomeIn(_In):
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _days(self) -> OutcomeIn:
+        if self.days_after is None:
+            if self.timepoint is None:
+                raise ValueError("give the days after the procedure or a standard time point")
+            from neurectomy.registry.measures import TIMEPOINTS
+
+            self.days_after = TIMEPOINTS[self.timepoint][1]
+        return self
 
 
 def parse(model: type[M], data: Any, prefix: str = "") -> M:
@@ -607,6 +646,27 @@ def _end_sessions(s: Session, user_id: int) -> int:
     return int(s.execute(q).rowcount or 0)  # type: ignore[attr-defined]
 
 
+def list_users(s: Session, who: Principal) -> list[dict[str, Any]]:
+    """The accounts an admin manages (their institution's; every account for the command line), each with its
+    number of open sessions."""
+    who.require("manage_users")
+    q = select(User).order_by(User.username)
+    if who.institution_id is not None:
+        q = q.where(User.institution_id == who.institution_id)
+    open_ = dict(s.execute(select(WebSession.user_id, func.count()).group_by(WebSession.user_id)).tuples().all())
+    return [
+        {
+            "username": u.username,
+            "role": u.role,
+            "active": u.active,
+            "institution": u.institution.name,
+            "created_at": u.created_at,
+            "sessions": int(open_.get(u.id, 0)),
+        }
+        for u in s.scalars(q)
+    ]
+
+
 def revoke_sessions(s: Session, who: Principal, username: str) -> int:
     """Sign the user out everywhere; returns how many sessions ended."""
     user = _user(s, who, username)
@@ -853,6 +913,7 @@ def record_procedure(
         method=d.method,
         side=d.side,
         nerves=[n.model_dump() for n in d.nerves],
+        end_treatments=list(d.end_treatments),
         notes=d.notes,
         created_at=datetime.now(UTC),
         created_by=who.user_id,
@@ -879,6 +940,8 @@ def record_outcome(s: Session, who: Principal, case_id: int, data: OutcomeIn | d
         numb_regions=list(d.numb_regions),
         complications=list(d.complications),
         recurrence=d.recurrence,
+        timepoint=d.timepoint,
+        measures=dict(d.measures) or None,
         notes=d.notes,
         created_at=datetime.now(UTC),
         created_by=who.user_id,
@@ -938,6 +1001,7 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
                 "method": pp.method,
                 "side": pp.side,
                 "nerves": pp.nerves,
+                "end_treatments": pp.end_treatments or [],
                 "notes": pp.notes if identified else "",
             }
             for pp in case.procedures
@@ -953,6 +1017,8 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
                 "numb_regions": o.numb_regions,
                 "complications": o.complications,
                 "recurrence": o.recurrence,
+                "timepoint": o.timepoint,
+                "measures": o.measures or {},
                 "notes": o.notes if identified else "",
             }
             for o in case.outcomes

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
+from neurectomy.names import RequestError
 from neurectomy.registry.auth import Forbidden, NotFound, Principal
 from neurectomy.registry.service import CaseIn, InvalidInput, OutcomeIn, ProcedureIn
 
@@ -451,12 +452,68 @@ def _comparison(request: Request, who: Principal, min_days: int) -> list[Any]:
 
 
 # --------------------------------------------------------------------------- pages
+STATUS_LABELS: dict[str, str] = {
+    "planned": "planned",
+    "operated": "operated",
+    "follow_up": "in follow-up",
+    "closed": "closed",
+}
+ROLE_LABELS: dict[str, str] = {
+    "admin": "administrator",
+    "clinician": "clinician",
+    "researcher": "researcher (pseudonymised data)",
+    "viewer": "viewer (read only)",
+}
+
+
+def label(kind: str, code: Any) -> str:
+    """What a person reads for one of the registry's codes (a status, a procedure key, a complication, a method, an
+    end treatment, a time point, a skin region id): never the internal code itself where a name is known."""
+    if code is None or code == "":
+        return "—"
+    text = str(code)
+    try:
+        if kind == "status":
+            return STATUS_LABELS.get(text, text.replace("_", " "))
+        if kind == "role":
+            return ROLE_LABELS.get(text, text)
+        if kind == "procedure":
+            from neurectomy.procedures import load_procedures
+
+            proc = load_procedures().get(text)
+            return proc.name if proc else text.replace("_", " ")
+        if kind == "method":
+            from neurectomy.methods import METHODS
+
+            return METHODS[text].name if text in METHODS else text.replace("_", " ")
+        if kind == "end":
+            from neurectomy.methods import END_TREATMENTS
+
+            return END_TREATMENTS[text].name if text in END_TREATMENTS else text.replace("_", " ")
+        if kind == "timepoint":
+            from neurectomy.registry.measures import TIMEPOINTS
+
+            return TIMEPOINTS[text][0] if text in TIMEPOINTS else text.replace("_", " ")
+        if kind == "measure":
+            from neurectomy.registry.measures import MEASURES
+
+            return MEASURES[text].name if text in MEASURES else text
+        if kind == "region":
+            from neurectomy.api import default_atlas
+
+            atlas = default_atlas()
+            return atlas.targets[atlas.target_index[text]].name if text in atlas.target_index else text
+    except (KeyError, LookupError):
+        pass
+    return text.replace("_", " ")
+
+
 def _page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         f"registry/{name}",
-        {"active": "registry", **ctx},
+        {"active": "registry", "label": label, **ctx},
         status_code=status,
     )
 
@@ -542,7 +599,14 @@ def case_list(request: Request, user: PageUser, procedure: str | None = None) ->
     who, csrf = user
     key = procedure[:64] if procedure else None
     cases = displayable(_write(request, lambda s: read_cases(s, who, procedure_key=key, limit=500)))
-    return _page(request, "cases.html", {"who": who, "csrf": csrf, "cases": cases, "procedure": key or ""})
+    from neurectomy.procedures import load_procedures
+
+    procedures = sorted(load_procedures().values(), key=lambda p: p.name.lower())
+    return _page(
+        request,
+        "cases.html",
+        {"who": who, "csrf": csrf, "cases": cases, "procedure": key or "", "procedures": procedures},
+    )
 
 
 @router.get("/registry/cases/new", include_in_schema=False, response_class=HTMLResponse)
@@ -678,8 +742,116 @@ def case_page(request: Request, user: PageUser, case_id: int) -> Response:
             "plan": plan,
             "chart": recovery_chart(plan, view["outcomes"]),
             "error": "",
-            "complications": _complications(),
+            **_case_forms(),
         },
+    )
+
+
+def _case_forms() -> dict[str, Any]:
+    """The vocabularies of the case page's forms: procedures, methods, end treatments, time points, measures."""
+    from neurectomy.methods import END_TREATMENTS, METHODS
+    from neurectomy.procedures import load_procedures
+    from neurectomy.registry.measures import MEASURES, PAIN_NRS_SOURCE, TIMEPOINTS
+
+    return {
+        "complications": _complications(),
+        "procedures": sorted(load_procedures().values(), key=lambda p: p.name.lower()),
+        "methods": list(METHODS.values()),
+        "end_treatments": list(END_TREATMENTS.values()),
+        "timepoints": TIMEPOINTS,
+        "measures": list(MEASURES.values()),
+        "pain_source": PAIN_NRS_SOURCE,
+    }
+
+
+def _atlas_ids(names: list[str], field: str, kinds: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str]]:
+    """Atlas names (or ids, or synonyms) as ``{"id", "name"}``; unknown ones as messages with suggestions."""
+    from neurectomy.api import default_atlas
+    from neurectomy.names import UnknownNameError
+
+    atlas = default_atlas()
+    found: list[dict[str, str]] = []
+    problems: list[str] = []
+    for name in names:
+        try:
+            if kinds == ("nerve",):
+                item: Any = atlas.nerve(name)
+            else:
+                item = atlas.target(name)
+                if item.kind not in kinds:
+                    raise UnknownNameError(" or ".join(kinds), name, [])
+        except UnknownNameError as exc:
+            hint = f" (did you mean {', '.join(exc.suggestions[:4])}?)" if exc.suggestions else ""
+            what = " or ".join("skin region" if k == "skin" else k for k in kinds)
+            problems.append(f"{field}: {name[:80]!r} is not a {what} of the atlas{hint}")
+            continue
+        except RequestError as exc:
+            problems.append(f"{field}: {exc.message}")
+            continue
+        if item.id not in {f["id"] for f in found}:
+            found.append({"id": item.id, "name": item.name})
+    return found, problems
+
+
+def _form_lines(form: Any, name: str) -> list[str]:
+    out: list[str] = []
+    for value in form.getlist(name):
+        out += [x.strip() for x in str(value).replace(";", "\n").splitlines() if x.strip()]
+    return list(dict.fromkeys(out))
+
+
+@router.post("/registry/cases/{case_id}/procedures", include_in_schema=False)
+async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Response:
+    """Record a procedure performed from the case page's form: date, side, procedure, cuts (nerve names, or the
+    named procedure's own cuts when none are given), method and end treatment."""
+    from neurectomy.procedures import load_procedures
+    from neurectomy.registry.service import record_procedure
+
+    who, csrf = user
+    form = await request.form()
+    _check_csrf(csrf, str(form.get("csrf_token", "")))
+    _run(lambda: who.require("write"))
+    key = str(form.get("procedure_key", "")) or None
+    proc = load_procedures().get(key) if key else None
+    side = str(form.get("side", ""))
+    nerves, problems = _atlas_ids(_form_lines(form, "nerves"), "nerves cut", ("nerve",))
+    if proc is not None and not nerves and not problems and side in ("left", "right", "midline"):
+        from neurectomy.api import default_atlas
+
+        atlas = default_atlas()
+        chosen: Any = "left" if side == "midline" else side
+        nerves = [{"id": n.id, "name": n.name} for n in (atlas.nerve(c.nerve) for c in proc.resolve_cuts(chosen))]
+    if problems:
+        return _procedure_error(request, "; ".join(problems), case_id)
+    method = str(form.get("method", "")) or (proc.method if proc else "")
+    data: dict[str, Any] = {
+        "performed_on": str(form.get("performed_on", "")),
+        "procedure_key": key,
+        "procedure_name": str(form.get("procedure_name", "")).strip() or (proc.name if proc else ""),
+        "method": method,
+        "side": side,
+        "nerves": nerves,
+        "end_treatments": [str(v) for v in form.getlist("end")],
+        "notes": str(form.get("notes", "")),
+    }
+    try:
+        _write(request, lambda s: record_procedure(s, who, case_id, data).id)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        return _procedure_error(request, _message(exc), case_id)
+    return RedirectResponse(f"/registry/cases/{case_id}#procedures", status_code=303)
+
+
+def _procedure_error(request: Request, message: str, case_id: int) -> Response:
+    from neurectomy.web.errors import error_page
+
+    return error_page(
+        request,
+        422,
+        message,
+        title="Please check the procedure",
+        back=(f"/registry/cases/{case_id}#procedure-form", "Back to the case"),
     )
 
 
@@ -697,10 +869,21 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     who, csrf = user
     form = await request.form()
     _check_csrf(csrf, str(form.get("csrf_token", "")))
-    regions = [r.strip() for r in str(form.get("numb_regions", "")).replace(",", "\n").splitlines() if r.strip()]
+    _run(lambda: who.require("write"))
+    found, problems = _atlas_ids(_form_lines(form, "numb_regions"), "numb skin regions", ("skin",))
+    if problems:
+        return _outcome_error(request, "; ".join(problems), case_id)
+    regions = [f["id"] for f in found]
+    measures: dict[str, Any] = {}
+    for key in ("hdss", "mas"):
+        raw = str(form.get(f"measure_{key}", "")).strip()
+        if raw:
+            measures[key] = _number(raw, float)
     data: dict[str, Any] = {
         "recorded_on": str(form.get("recorded_on", "")),
         "days_after": _number(str(form.get("days_after", "")).strip(), int),
+        "timepoint": str(form.get("timepoint", "")) or None,
+        "measures": measures,
         "pain_nrs": _number(str(form.get("pain_nrs", "")).strip(), float),
         "pain_relief": str(form.get("pain_relief", "")) or None,
         "numb_regions": regions,
@@ -797,3 +980,96 @@ async def fhir_upload(
             exc.status_code,
         )
     return _page(request, "fhir.html", {"who": who, "csrf": csrf, "result": ids, "error": None})
+
+
+# --------------------------------------------------------------------------- users and the audit log (admins)
+@router.get("/registry/users", include_in_schema=False, response_class=HTMLResponse)
+def users_page(request: Request, user: PageUser, done: str = "") -> Response:
+    """The institution's accounts: add one, deactivate, reset a password, end every session of a user."""
+    from neurectomy.registry.models import ROLES
+    from neurectomy.registry.service import list_users
+
+    who, csrf = user
+    people = displayable(_read(request, lambda s: list_users(s, who)))
+    return _page(
+        request,
+        "users.html",
+        {"who": who, "csrf": csrf, "users": people, "roles": ROLES, "done": done[:200], "error": ""},
+    )
+
+
+def _institution_name(request: Request, who: Principal) -> str:
+    from neurectomy.registry.models import Institution
+
+    if who.institution_id is None:
+        return "default"
+    return str(_read(request, lambda s: s.get(Institution, who.institution_id).name))
+
+
+@router.post("/registry/users", include_in_schema=False)
+async def users_submit(request: Request, user: PageUser) -> Response:
+    """Add an account, or act on one (``action``: deactivate, password, revoke)."""
+    from urllib.parse import quote
+
+    from neurectomy.registry.service import add_user, deactivate_user, revoke_sessions, set_password
+
+    who, csrf = user
+    form = await request.form()
+    _check_csrf(csrf, str(form.get("csrf_token", "")))
+    _run(lambda: who.require("manage_users"))
+    action = str(form.get("action", ""))
+    username = str(form.get("username", "")).strip()[:200]
+    password = str(form.get("password", ""))[:1024]
+    try:
+        if action == "add":
+            inst = _institution_name(request, who)
+            role = str(form.get("role", ""))[:64]
+            _write(request, lambda s: add_user(s, who, username, password, role, inst))
+            done = f"Added {username}."
+        elif action == "deactivate":
+            n = _write(request, lambda s: deactivate_user(s, who, username))
+            done = f"Deactivated {username}; {n} session(s) ended."
+        elif action == "password":
+            n = _write(request, lambda s: set_password(s, who, username, password))
+            done = f"New password set for {username}; {n} session(s) ended."
+        elif action == "revoke":
+            n = _write(request, lambda s: revoke_sessions(s, who, username))
+            done = f"Signed {username} out everywhere ({n} session(s))."
+        else:
+            raise HTTPException(422, f"unknown action {action[:40]!r}")
+    except HTTPException as exc:
+        if exc.status_code not in (404, 409, 422):
+            raise
+        from neurectomy.web.errors import error_page
+
+        return error_page(
+            request,
+            exc.status_code,
+            _message(exc),
+            title="The account was not changed",
+            back=("/registry/users", "Back to the users"),
+        )
+    return RedirectResponse("/registry/users?done=" + quote(done), status_code=303)
+
+
+@router.get("/registry/audit", include_in_schema=False, response_class=HTMLResponse)
+def audit_page(request: Request, user: PageUser, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+    """The newest audit entries of the institution (admins): who did what, when, to which record."""
+    from neurectomy.registry.service import audit_entries
+
+    who, csrf = user
+    rows = _read(
+        request,
+        lambda s: [
+            {
+                "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                "user": e.username,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "detail": ", ".join(f"{k}: {v}" for k, v in (e.detail or {}).items()),
+            }
+            for e in audit_entries(s, who, limit)
+        ],
+    )
+    return _page(request, "audit.html", {"who": who, "csrf": csrf, "rows": displayable(rows), "limit": limit})

@@ -258,3 +258,22 @@ def test_peripheral_neuroma_rate_is_a_labelled_estimate_up_to_e057():
     p = site_risk("peripheral").neuroma
     assert p.source.startswith("estimate:") and "E057" in p.source and "E127" in p.source
     assert p.interval == (0.0, 0.082)
+
+
+# --------------------------------------------------------------------------- finding 2: the measure beside the curve
+def test_every_course_says_what_relieved_means(atlas):
+    """Finding 2. Bug caught: cross-method courses that mix outcome measures without saying so (complete relief for
+    lumbar RF, >50% relief at the knee, MacNab excellent/good read as pain-free for the endoscopic neurotomy)."""
+    endo = neurectomy.plan("endoscopic_medial_branch_neurotomy", side="left", atlas=atlas).timeline
+    assert "MacNab excellent or good" in endo.pain_region and "not pain-free" in endo.pain_region
+    for method, words in (("radiofrequency", "borrowed"), ("phenol", "spasticity"), ("cryoneurolysis", "E156")):
+        tl = neurectomy.plan(**LFCN, method=method, atlas=atlas).timeline
+        assert "relieved means:" in tl.pain_region and words in tl.pain_region, method
+
+
+def test_neuroma_not_applicable_says_the_tubes_are_intact(capsys):
+    """Finding 12. Bug caught: RF plans printed "Neuroma risk: not applicable ... (no row gives a rate)" although the
+    reason is that the tubes are left intact."""
+    assert run(["plan", "-n", LFCN["nerve"], "--at", LFCN["at"], "--side", "left", "-m", "radiofrequency"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "tubes are left intact" in out and "no row gives a rate" not in out

@@ -743,6 +743,47 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
 )
 
 
+#: What "relieved" (or "controlled") means in the rows each fit follows: the measures differ between methods and
+#: procedures, so the measure is printed beside every course (a cross-method comparison mixes them).
+MEASURES: Final[dict[str, str]] = {
+    "radiofrequency@facet_lumbar": "complete relief for at least 6 months (E072) and median duration (E073)",
+    "radiofrequency@facet_cervical": "mean percent NRS reduction read as a fraction relieved (E196, E197; estimate)",
+    "radiofrequency@genicular": ">50% relief (E101, E103)",
+    "radiofrequency@*": "complete relief, borrowed from the lumbar medial branch fit (E072, E073; no row at this site)",
+    "phenol@genicular": ">=50% relief (E191, E192)",
+    "phenol@*": "success of a phenol block for spasticity (E092) and its mean duration (E094)",
+    "alcohol@*": "phenol's measures (no alcohol row)",
+    "cryoneurolysis@facet_lumbar": "pain-free or much improved (E138); mean VAS read as a fraction relieved (E139)",
+    "cryoneurolysis@*": "significant pain reduction (E156) and median duration (E157)",
+    "diagnostic_block@*": "conduction block (estimate: hours; no row)",
+    "vestibular_neurectomy": "complete relief of vertigo (E021)",
+    "endoscopic_medial_branch_neurotomy": "MacNab excellent or good (E136): a graded result, not pain-free",
+    "presacral_neurectomy": "cure of dysmenorrhoea (E040) and recurrence (E027, E034)",
+    "lfcn_neurectomy": "complete pain relief (E001)",
+    "lfcn_decompression": "complete pain relief (E002)",
+    "mortons_neurectomy": "significant improvement (E170)",
+    "ets_r2_facial_blushing": "recurrence of blushing (E183)",
+    "ets_r3_palmar_hyperhidrosis": "palmar complaints gone (E052)",
+    "ets_r4_axillary_hyperhidrosis": "successful result (E107)",
+    "selective_tibial_neurotomy": "recurrence of spasticity (E085, E086)",
+    "greater_occipital_neurectomy": ">=50% reduction of the headache index (E121)",
+    "occipital_nerve_decompression": ">=50% NRS reduction at 12 months (E099)",
+    "triple_neurectomy": "success, relief of inguinodynia (E127)",
+    "tmr_symptomatic_neuroma": "meaningful pain reduction (E134, pooled techniques)",
+    "rpni_symptomatic_neuroma": "meaningful pain reduction (E134, pooled techniques)",
+}
+
+
+def measure_of(method: str, site: str, procedure: str | None = None) -> str:
+    """What "relieved" means in the rows behind a course (see :data:`MEASURES`); empty where nothing is fitted."""
+    if procedure is not None and procedure in MEASURES:
+        return MEASURES[procedure]
+    fit = course(method, site)
+    if fit is None:
+        return ""
+    return MEASURES.get(f"{method}@{fit.site}", "")
+
+
 def outcome(procedure: str) -> Outcome | None:
     for o in OUTCOMES:
         if o.procedure == procedure:

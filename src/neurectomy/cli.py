@@ -302,7 +302,7 @@ def print_plan(p: Any) -> None:
         if status == "rate":
             console.print(f"Neuroma risk by {years:.1f} years: {risk:.0%} (model, by site; see method sources).")
         else:
-            console.print(f"Neuroma risk: {status} at this site (model; no row gives a rate).")
+            console.print(f"Neuroma risk: {status} (model; {tl.neuroma_reason()}).")
     if d["evidence"]:
         table = Table(title=f"Evidence ({len(d['evidence'])} published figures)", title_justify="left")
         for col in ("id", "outcome", "value", "n", "source"):

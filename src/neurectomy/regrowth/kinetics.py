@@ -311,6 +311,12 @@ class Timeline:
             return None
         return np.asarray(np.nanmean(self.curves.pain[self.painful], axis=0), dtype=np.float64)
 
+    def neuroma_reason(self) -> str:
+        """Why the neuroma status is what it is (the first cut's site)."""
+        from neurectomy.methods import get_method
+
+        return neuroma_reason(get_method(self.method), self.sites[0] if self.sites else "peripheral")
+
     def neuroma_summary(self) -> tuple[str, float]:
         """The status ("rate", "not reported", "not applicable") and the largest lifetime neuroma risk over targets."""
         risk = float(self.curves.neuroma_risk[:, -1].max()) if self.curves.neuroma_risk.size else 0.0
@@ -468,25 +474,43 @@ def timeline(
         treated=treated,
         neuroma_status=statuses,
         indication=indication,
-        pain_region=_pain_region(procedure, method, treated, own),
+        pain_region=_pain_region(procedure, method, treated, own, treated_site),
     )
 
 
-def _pain_region(procedure: Procedure | None, method: Method, treated: BoolArray, own: bool) -> str:
+def _pain_region(procedure: Procedure | None, method: Method, treated: BoolArray, own: bool, site: str) -> str:
     if not treated.any():
         return ""
+    from neurectomy.calibration import measure_of
+
+    measure = measure_of(method.key, site, procedure.id if (procedure is not None and own) else None)
+    relieved = f"; relieved means: {measure}" if measure else ""
     if procedure is not None:
         if procedure.goal != "pain_relief":
             return ""
-        return "the targets the procedure treats (*)" + (
-            ", with its fitted primary failure and recurrence" if own else ", with this method's fitted response"
+        return (
+            "the targets the procedure treats (*)"
+            + (", with its fitted primary failure and recurrence" if own else ", with this method's fitted response")
+            + relieved
         )
     what = (
         "with the method's fitted fraction of responders"
         if method.interrupts and method.tubes_intact
         else "no indication named, so no primary failure or recurrence (a named procedure adds its fitted ones)"
     )
-    return f"the pain-carrying targets the cut takes more than half of (*), {what}"
+    return f"the pain-carrying targets the cut takes more than half of (*), {what}{relieved}"
+
+
+def neuroma_reason(method: Method, site: str) -> str:
+    """Why a neuroma rate is given or not, in words (printed beside "not applicable" or "not reported")."""
+    if not method.interrupts:
+        return "nothing is cut"
+    if method.tubes_intact:
+        return "the nerve's tubes are left intact, so there is no cut end to form a neuroma"
+    risk = site_risk(site)
+    if risk.neuroma_status == "not reported":
+        return "no row gives a rate at this site: " + risk.why
+    return risk.why
 
 
 #: In nerve mode (no procedure) the painful region is the pain-carrying targets the cut takes more than this share of.

@@ -277,3 +277,13 @@ def test_neuroma_not_applicable_says_the_tubes_are_intact(capsys):
     assert run(["plan", "-n", LFCN["nerve"], "--at", LFCN["at"], "--side", "left", "-m", "radiofrequency"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "tubes are left intact" in out and "no row gives a rate" not in out
+
+
+def test_simulate_json_days_have_no_near_duplicates():
+    """Finding 12. Bug caught: the simulate JSON ``days`` held 30 and 30.44, 365 and 365.25 (a visit day and an even
+    step a few hours apart), which read as duplicates."""
+    from neurectomy.requests import timeline_days
+
+    for years in (1, 5, 20):
+        days = timeline_days(years)
+        assert np.diff(days).min() >= 3.0 and days[-1] == pytest.approx(years * 365.25)

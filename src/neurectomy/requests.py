@@ -523,11 +523,20 @@ def plan_json(request: PlanRequest, plan: Plan) -> dict[str, Any]:
 
 
 def timeline_days(years: float) -> Any:
-    """The time grid of a course over ``years``: 61 even steps plus the usual follow-up visits."""
+    """The time grid of a course over ``years``: 61 even steps plus the usual follow-up visits; an even step within
+    a few days of a visit is dropped, so the JSON has no near-duplicate days (30 and 30.4; 365 and 365.25)."""
     import numpy as np
 
-    days = np.unique(np.concatenate([np.linspace(0, years * 365.25, 61), [0, 14, 30, 90, 180, 365]]))
-    return days[days <= years * 365.25]
+    end = years * 365.25
+    visits = np.array([d for d in (0, 14, 30, 90, 180, 365, 730, 1825) if d <= end], dtype=np.float64)
+    even = np.linspace(0, end, 61)
+    near = np.abs(even[:, None] - visits[None, :]).min(axis=1) < 3.0
+    near[-1] = False  # the end of the course stays
+    days = np.unique(np.concatenate([even[~near], visits]))
+    keep = np.ones(len(days), dtype=bool)
+    keep[:-1] = np.diff(days) >= 3.0  # the last even step wins over a visit just before it
+    keep[-1] = True
+    return days[keep]
 
 
 def _patient(value: Any) -> Patient | None:

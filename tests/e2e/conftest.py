@@ -39,15 +39,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database URL of the test server's registry (tests add users and cases to it directly)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e-registry') / 'registry.db'}"
+
+
+@pytest.fixture(scope="session")
+def server(registry_url: str) -> Iterator[str]:
     """``neurectomy serve`` in a subprocess on 127.0.0.1 and a free port; its base URL."""
     port = _free_port()
-    db = tmp_path_factory.mktemp("e2e-registry") / "registry.db"
     env = {
         **os.environ,
         "NEURECTOMY_WEB_LOG_LEVEL": "warning",
         "NEURECTOMY_WEB_MAX_AXONS": "400",
-        "NEURECTOMY_DATABASE_URL": f"sqlite:///{db}",
+        "NEURECTOMY_DATABASE_URL": registry_url,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "neurectomy", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -19,7 +19,7 @@ from neurectomy.requests import LesionRequest, LocaliseRequest, PlanRequest, Tar
 from neurectomy.serialise import nerve_json, search_json
 from neurectomy.web import views
 from neurectomy.web.deps import AtlasDep, SettingsDep, TemplatesDep
-from neurectomy.web.errors import FieldError
+from neurectomy.web.errors import FieldError, refuse_leftover_nerve
 
 router = APIRouter(include_in_schema=False)
 
@@ -212,12 +212,48 @@ def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Resp
 
 
 # --------------------------------------------------------------------------- find the cut
-def _plan_link(plan: Any) -> str:
+def _where(cut: Any) -> str:
+    """A cut's position as a person reads it: the landmark it is at, else whole millimetres (``420 mm``)."""
+    return cut.at if cut.at else f"{cut.mm:.0f} mm"
+
+
+def _plan_link(plan: Any, method: str | None = None) -> str:
+    """The Plan page for a ranked answer. When the answer is exactly the cuts of one named procedure, by a method of
+    the procedure's kind (a surgical cut for a neurectomy, not a phenol block), the plan is that procedure (with its
+    evidence, steps and comparison); otherwise the cuts, by their names and landmarks (never atlas ids or
+    ``420.0``)."""
+    from neurectomy.methods import get_method
+
     first, *rest = plan.cuts
-    query = {"nerve": first.nerve_id, "mm": repr(first.mm), "side": first.side, "method": first.method}
+    named = [p for p in plan.procedures if p.whole]
+    if (
+        len(plan.procedures) == 1
+        and named
+        and all(get_method(c.method).family == get_method(named[0].method).family for c in plan.cuts)
+    ):
+        sides = {c.side for c in plan.cuts} - {"midline"}
+        query = {"procedure": named[0].id, "side": sides.pop() if len(sides) == 1 else first.side}
+        return "/plan?" + urlencode(query)
+    query = {"nerve": first.nerve_name}
+    if first.at:
+        query["at"] = first.at
+    else:
+        query["mm"] = f"{first.mm:.0f}"
+    query["side"] = first.side
+    query["method"] = method or first.method
     if rest:
-        query["also"] = "\n".join(f"{c.side}:{c.nerve_id}@{c.mm!r} mm" for c in rest)
+        query["also"] = "\n".join(f"{c.side}: {c.nerve_name} @ {_where(c)}" for c in rest)
     return "/plan?" + urlencode(query)
+
+
+def _named(link: str) -> str | None:
+    """The name of the procedure a plan link opens, if it opens one."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from neurectomy.procedures import get_procedure
+
+    key = parse_qs(urlsplit(link).query).get("procedure")
+    return get_procedure(key[0]).name if key else None
 
 
 @router.get("/find", response_class=HTMLResponse)
@@ -235,12 +271,14 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
         "side": _text(request, "side"),
         "top": _text(request, "top") or "3",
         "spare_motor": bool(_text(request, "spare_motor")),
+        "method": _text(request, "method") or "surgical_cut",
     }
     context: dict[str, Any] = {
         "active": "find",
         "form": form,
         "charts": _picker(atlas),
         "functions": sorted({f.name for f in functions.values()}),
+        "methods": _common(atlas)["methods"],
     }
     if regions or chosen or condition:
         asked = _attempt(
@@ -252,6 +290,7 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
                 side=_opt(request, "side"),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 spare_motor=form["spare_motor"],
+                method=form["method"],
             ),
         )
         result = None if asked is None else _attempt(context, lambda: asked.run(atlas))
@@ -261,13 +300,15 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
             context["condition"] = condition_json(asked.condition)
         if result is not None:
             context["result"] = result
-            context["links"] = [_plan_link(p) for p in result.plans]
+            context["links"] = [_plan_link(p, form["method"]) for p in result.plans]
+            context["link_names"] = [_named(link) for link in context["links"]]
             api = (
                 [("region", r) for r in regions]
                 + [("function", f) for f in chosen]
                 + ([("condition", condition)] if condition else [])
                 + ([("side", form["side"])] if form["side"] else [])
                 + [("top", form["top"])]
+                + ([("method", form["method"])] if form["method"] != "surgical_cut" else [])
             )
             context["api_url"] = "/api/target?" + urlencode(api)
     return _render(templates, request, "find.html", status=_status(context), **context)
@@ -317,6 +358,7 @@ def _patient(request: Request, side: str | None) -> Any:
 
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
     side = _opt(request, "side")
+    refuse_leftover_nerve(_opt(request, "procedure"), _opt(request, "nerve"))
     return PlanRequest.build(
         _opt(request, "procedure"),
         condition=_opt(request, "condition"),

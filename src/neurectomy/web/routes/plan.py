@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from neurectomy.requests import PlanRequest
 from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep
+from neurectomy.web.errors import refuse_leftover_nerve
 from neurectomy.web.schemas import NOT_FOUND, PlanBody
 
 router = APIRouter(prefix="/api", tags=["plan"])
@@ -23,7 +24,7 @@ def plan(
     condition: Annotated[
         str | None, Query(max_length=200, description="a clinical condition or ICD-10-CM code")
     ] = None,
-    nerve: Annotated[str | None, Query(max_length=200, description="cut this nerve instead")] = None,
+    nerve: Annotated[str | None, Query(max_length=200, description="cut this nerve (not with a procedure)")] = None,
     at: Text = None,
     mm: Annotated[float | None, Query(ge=0, le=5000)] = None,
     side: Annotated[
@@ -33,7 +34,9 @@ def plan(
     end: Annotated[list[str] | None, Query(max_length=6, description="end treatment(s) of the stump")] = None,
     also: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    """A plan without patient facts (as ``neurectomy plan … --json``)."""
+    """A plan without patient facts (as ``neurectomy plan … --json``). A nerve beside a procedure is refused (422):
+    the procedure makes its own cuts."""
+    refuse_leftover_nerve(procedure, nerve)
     request = PlanRequest.build(
         procedure,
         condition=condition,
@@ -51,6 +54,7 @@ def plan(
 @router.post("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
 def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
+    refuse_leftover_nerve(body.procedure, body.nerve)
     request = PlanRequest.build(
         body.procedure,
         condition=body.condition,

@@ -297,7 +297,6 @@ def test_site_specific_risks_are_listed():
 
 
 # --------------------------------------------------------------------------- item 7: comparison
-@pytest.mark.xfail(strict=True, reason="issue 15 item 7 (comparison table) not done yet")
 def test_comparison_table_is_like_for_like(tmp_path):
     """Bug: no side-by-side comparison; neurectomy, decompression and the other options compared on unlike
     outcomes."""

@@ -238,6 +238,41 @@ def _print_condition(c: dict[str, Any], planned: str | None = None) -> None:
         console.print(f"[dim]{c['note']}[/dim]", highlight=False)
 
 
+def print_risks(risks: list[dict[str, Any]]) -> None:
+    """The risks as published: the figure with its n, the measure it is, design flags and the citation."""
+    table = Table(title="Risks (as published)", title_justify="left")
+    for col in ("risk", "frequency", "measure", "flags", "source"):
+        table.add_column(col)
+    for r in risks:
+        ids = f" [{', '.join(r['evidence'])}]" if r["evidence"] else ""
+        table.add_row(r["name"], r["frequency"], r["measure"], "; ".join(r["flags"]), r["source"] + ids)
+    console.print(table)
+    for r in risks:
+        if r["deficit"]:
+            console.print(f"{r['name']}: {r['deficit']}", highlight=False)
+
+
+def print_comparison(c: dict[str, Any]) -> None:
+    """Neurectomy against the alternatives, like for like (same outcome, same measure), and what each costs."""
+    table = Table(title="Comparison with the alternatives (like for like)", title_justify="left")
+    for col in ("outcome", "option", "as published"):
+        table.add_column(col)
+    for outcome in c["outcomes"]:
+        for k, row in enumerate(c["rows"]):
+            x = row["outcomes"][outcome]
+            shown = f"{x['value']} ({', '.join(x['evidence'])})" if x["value"] is not None else x["text"]
+            table.add_row(outcome if k == 0 else "", row["option"], shown, end_section=k == len(c["rows"]) - 1)
+    if c["outcomes"]:
+        console.print(table)
+    console.print(c["note"], highlight=False)
+    costs = Table(title="What each option costs the patient", title_justify="left")
+    for col in ("option", "numbness", "weakness", "recurrence"):
+        costs.add_column(col)
+    for row in c["rows"]:
+        costs.add_row(row["option"], row["costs"]["numbness"], row["costs"]["weakness"], row["costs"]["recurrence"])
+    console.print(costs)
+
+
 def print_plan(p: Any) -> None:
     d = p.to_dict()
     for warning in d["warnings"]:
@@ -267,15 +302,13 @@ def print_plan(p: Any) -> None:
         for r in c["reasons"]:
             table.add_row(r["rule"], r["verdict"], r["text"])
         console.print(table)
+        for item in c.get("not_used", []):
+            console.print(f"Not used: {item}", highlight=False)
     if d["alternatives"]:
         console.print("Alternatives: " + "; ".join(d["alternatives"]))
     if d["risks"]:
-        table = Table(title="Risks", title_justify="left")
-        for col in ("risk", "frequency", "source"):
-            table.add_column(col)
-        for r in d["risks"]:
-            table.add_row(r["name"], r["frequency"], r["source"])
-        console.print(table)
+        print_risks(d["risks"])
+    print_comparison(d["comparison"])
     tl = p.timeline
     if len(tl.target_ids):
         import numpy as np

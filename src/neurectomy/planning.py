@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,7 @@ from neurectomy.atlas.graph import Atlas
 from neurectomy.candidacy import Candidacy, Patient, assess
 from neurectomy.lesion import Cut, Deficit, Side, for_sex, lesion
 from neurectomy.methods import EndTreatment, Method, get_end_treatment, get_method
-from neurectomy.procedures import Procedure, get_procedure, risk_dicts
+from neurectomy.procedures import Procedure, comparison, get_procedure, risk_dicts
 from neurectomy.regrowth.kinetics import Timeline, timeline
 
 NOTICE = "Decision support and education only; not a medical device. Verify against the patient and the literature."
@@ -38,6 +38,8 @@ class Plan:
     created: str
     patient: Patient | None = None
     warnings: tuple[str, ...] = ()
+    #: neurectomy against the alternatives, like for like (:func:`neurectomy.procedures.comparison`)
+    comparison: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cuts(self) -> tuple[dict[str, Any], ...]:
@@ -108,6 +110,7 @@ def make_plan(
         date.today().isoformat(),
         patient,
         tuple(warnings),
+        comparison(proc, deficit),
     )
 
 

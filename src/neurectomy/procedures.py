@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from neurectomy.atlas.graph import Atlas
 from neurectomy.datafile import DataFileError, Problem, read_yaml, validation_problems
-from neurectomy.lesion import Cut, Side
+from neurectomy.lesion import Cut, Deficit, Side
 from neurectomy.names import UnknownNameError, normalise, suggest
 
 DATA_FILE = Path(__file__).with_name("procedures_data.yaml")
@@ -213,7 +213,7 @@ def citation(row: Any) -> str:
         ids.append(f"PMCID {m[0]}")
     if not ids and url and not _RE_PROXY.search(url):
         ids.append(url)
-    return ", ".join([row.source, *ids])
+    return ", ".join([row.source, *(i for i in ids if i not in row.source)])
 
 
 def _pct(k: int, n: int) -> str:
@@ -327,3 +327,127 @@ def risk_dicts(procedure: Procedure, sex: str | None = None) -> list[dict[str, A
     can have is left out when the patient's sex is known."""
     known = sex if sex in ("female", "male") else None
     return [risk_json(r, known) for r in procedure.risks if r.sex is None or known is None or r.sex == known]
+
+
+# --------------------------------------------------------------------------- comparison with the alternatives
+#: categories where a neurolytic block of the same nerve is a real alternative (not an organ of special sense, the
+#: sympathetic chain or the pelvic plexus)
+_NEUROLYTIC_CATEGORIES = frozenset({"entrapment", "interdigital", "pain_sensory", "spine", "motor"})
+NO_COMPARABLE = "no comparable evidence"
+
+
+def comparison(procedure: Procedure | None, deficit: Deficit) -> dict[str, Any]:
+    """Neurectomy against a neurolytic block, decompression and an injection (where the evidence has them) and no
+    intervention, like for like: a column is an outcome with its measure and unit that the neurectomy and at least
+    one other option report (a row pooled over several options is left out); a cell without such a row says "no
+    comparable evidence". Each option also states what it costs the patient: numbness, weakness, recurrence
+    (see :class:`neurectomy.serialise.ComparisonJSON`)."""
+    from neurectomy.evidence import PROCEDURE_MAP, for_procedure
+    from neurectomy.names import normalise
+
+    key = procedure.evidence_key if procedure is not None else None
+    prefix = key.split("_")[0] if key else None
+    numb = sum(1 for x in deficit.sensory if x.effect == "anaesthetic")
+    weak = len({x.target.id for x in deficit.motor})
+    numbness = f"{numb} skin region(s) numb for good" if numb else "no skin numbness (atlas lesion)"
+    weakness = f"{weak} muscle(s) weakened or paralysed for good" if weak else "no muscle weakened (atlas lesion)"
+    name = procedure.name if procedure is not None else "surgical cut of the nerve"
+    options: list[tuple[str, str | None, dict[str, str]]] = [
+        (f"neurectomy ({name})", key, {"numbness": numbness, "weakness": weakness, "recurrence": ""})
+    ]
+    category = procedure.category if procedure is not None else "pain_sensory"
+    if category in _NEUROLYTIC_CATEGORIES and (procedure is None or procedure.method != "phenol"):
+        options.append(
+            (
+                "neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)",
+                None,
+                {
+                    "numbness": "the same territory, until the nerve regrows" if numb else "none expected",
+                    "weakness": "the same muscles, until the nerve regrows" if weak else "none expected",
+                    "recurrence": "expected as the nerve regrows; its own nerve risks: post-procedure dysaesthesia "
+                    "0.7% (E097), transient paraesthesia 34.4% after genicular phenol (E194)",
+                },
+            )
+        )
+    decompression = f"{prefix}_decompression" if prefix else None
+    own_decompression = decompression in PROCEDURE_MAP and decompression != key
+    if own_decompression or (category == "entrapment" and key != decompression):
+        options.append(
+            (
+                "decompression (neurolysis): nothing is cut",
+                decompression if own_decompression else None,
+                {"numbness": "none (nothing is cut)", "weakness": "none (nothing is cut)", "recurrence": ""},
+            )
+        )
+    injection = f"{prefix}_injection" if prefix else None
+    if injection in PROCEDURE_MAP:
+        options.append(
+            (
+                "injection of the nerve",
+                injection,
+                {"numbness": "not reported", "weakness": "none expected", "recurrence": ""},
+            )
+        )
+    options.append(
+        (
+            "no intervention",
+            None,
+            {
+                "numbness": "none",
+                "weakness": "none",
+                "recurrence": "the symptoms continue (natural history not in the evidence set)",
+            },
+        )
+    )
+
+    rows = {opt: for_procedure(k) if k else () for opt, k, _ in options}
+    counts: dict[str, int] = {}
+    for found in rows.values():
+        for r in found:
+            counts[r.id] = counts.get(r.id, 0) + 1
+    rows = {opt: tuple(r for r in found if counts[r.id] == 1) for opt, found in rows.items()}
+
+    def group(r: Any) -> tuple[str, str, str]:
+        return normalise(r.outcome), normalise(r.measure), normalise(r.unit)
+
+    first = options[0][0]
+    others = {group(r) for opt, found in rows.items() if opt != first for r in found}
+    columns: dict[tuple[str, str, str], Any] = {}
+    for r in rows[first]:
+        if group(r) in others and group(r) not in columns:
+            columns[group(r)] = r
+    outcomes = [r.outcome for r in columns.values()]
+    table = []
+    for opt, _, costs in options:
+        cells: dict[str, dict[str, Any]] = {}
+        for g, head in columns.items():
+            same = [r for r in rows[opt] if group(r) == g]
+            if same:
+                r = same[0]
+                frequency, _ = describe(r)
+                cells[head.outcome] = {
+                    "value": f"{r.value_text}{'%' if r.unit == '%' else ' ' + r.unit}",
+                    "measure": r.measure,
+                    "n": r.n_text or None,
+                    "evidence": [x.id for x in same],
+                    "text": frequency,
+                }
+            else:
+                cells[head.outcome] = {
+                    "value": None,
+                    "measure": None,
+                    "n": None,
+                    "evidence": [],
+                    "text": NO_COMPARABLE,
+                }
+        recurrence = costs["recurrence"]
+        if not recurrence:
+            again = [c for o, c in cells.items() if c["value"] is not None and re.search(r"revision|recur", o, re.I)]
+            recurrence = f"revision {again[0]['value']} ({', '.join(again[0]['evidence'])})" if again else NO_COMPARABLE
+        table.append({"option": opt, "outcomes": cells, "costs": {**costs, "recurrence": recurrence}})
+    note = (
+        "Only rows with the same outcome and the same measure are set side by side; other outcomes are not compared."
+        if outcomes
+        else f"{NO_COMPARABLE}: no outcome is reported with the same measure for this operation and an alternative."
+    )
+    return {"outcomes": outcomes, "rows": table, "note": note}

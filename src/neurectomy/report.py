@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -59,7 +58,6 @@ PATIENT_LABELS: tuple[tuple[str, str], ...] = (
     ("entrapment", "nerve entrapment"),
     ("comorbidities", "other conditions"),
 )
-_EVIDENCE_ID = re.compile(r"^(E\d{3}):")
 
 
 def _data_uri(svg: str) -> str:
@@ -149,19 +147,8 @@ def _evidence_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _risks(plan: Plan) -> list[dict[str, Any]]:
-    """The plan's risks, with the study size when the frequency comes from an evidence row."""
-    from neurectomy.evidence import load_evidence
-
-    by_id = {r.id: r for r in load_evidence()}
-    out = []
-    for risk in plan.risks:
-        m = _EVIDENCE_ID.match(str(risk.get("source", "")))
-        row = by_id.get(m.group(1)) if m else None
-        entry = {**risk, "n": row.n_text if row is not None else ""}
-        if row is not None and row.unit == "patients" and row.n_text:
-            entry["frequency"] = f"{row.value_text} of {row.n_text} patients"
-        out.append(entry)
-    return out
+    """The plan's risks as published (:class:`neurectomy.serialise.RiskJSON`: figure, n, measure, flags, citation)."""
+    return [dict(r) for r in plan.risks]
 
 
 def _alternatives(plan: Plan) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
@@ -260,6 +247,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "date": plan.created,
         "summary": plan.deficit.summary,
         "warnings": list(plan.warnings),
+        "side_unconfirmed": any(w.lower().startswith("side not confirmed") for w in plan.warnings),
         "patient": _patient_rows(patient),
         "procedure": plan.procedure,
         "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],
@@ -281,6 +269,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "alternatives": alternatives,
         "comparator": comparator,
         "risks": _risks(plan),
+        "comparison": plan.comparison,
         "timeline": _timeline_chart(plan, f"{title}: expected course"),
         "strength": _strength_chart(plan, f"{title}: strength by joint motion"),
         "evidence": list(plan.evidence),

@@ -381,6 +381,35 @@ class RiskJSON(TypedDict):
     deficit: str | None
 
 
+class ComparisonCellJSON(TypedDict):
+    """One option's figure for one outcome; ``value`` is None ("no comparable evidence") where the option has no row
+    with the column's outcome and measure."""
+
+    value: str | None
+    measure: str | None
+    n: str | None
+    evidence: list[str]
+    text: str
+
+
+class ComparisonRowJSON(TypedDict):
+    option: str
+    #: outcome (a column of ``outcomes``) -> the option's figure
+    outcomes: dict[str, ComparisonCellJSON]
+    #: what the option costs the patient: ``numbness``, ``weakness``, ``recurrence``
+    costs: dict[str, str]
+
+
+class ComparisonJSON(TypedDict):
+    """Neurectomy against a neurolytic block, decompression (where applicable) and no intervention, like for like
+    (:func:`neurectomy.procedures.comparison`): a column is one outcome with one measure; neurectomy first, no
+    intervention last."""
+
+    outcomes: list[str]
+    rows: list[ComparisonRowJSON]
+    note: str
+
+
 class PlanJSON(TypedDict):
     """``neurectomy plan … --json``: a :class:`~neurectomy.planning.Plan`."""
 
@@ -393,6 +422,7 @@ class PlanJSON(TypedDict):
     alternatives: list[str]
     risks: list[RiskJSON]
     evidence: list[dict[str, Any]]
+    comparison: ComparisonJSON
     patient: dict[str, Any] | None
     warnings: list[str]
     created: str
@@ -440,6 +470,7 @@ def plan_json(p: Plan) -> PlanJSON:
         "alternatives": list(p.alternatives),
         "risks": [cast(RiskJSON, r) for r in p.risks],
         "evidence": list(p.evidence),
+        "comparison": cast(ComparisonJSON, p.comparison),
         "patient": None if p.patient is None else p.patient.model_dump(mode="json"),
         "warnings": list(p.warnings),
         "created": p.created,

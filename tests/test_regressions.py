@@ -355,3 +355,24 @@ def test_motor_loss_is_intended_only_for_a_selective_motor_procedure():
     assert motor.verdict == "conditional"
     tibial = neurectomy.plan("selective tibial neurotomy", side="left", patient=patient)
     assert next(r for r in tibial.candidacy.reasons if r.rule == "motor_function").verdict == "favourable"
+
+
+def test_a_synonym_two_records_share_is_refused_not_resolved_to_the_first():
+    """Bug: a label given to two records ("skin of ear canal": the anterior and the posterior part of the meatus)
+    silently resolved to whichever the loader indexed first; a shared label must list both and pick neither."""
+    from neurectomy.atlas import load_atlas
+    from neurectomy.names import AmbiguousNameError, normalise
+
+    atlas = load_atlas()
+    try:
+        atlas.target("skin of ear canal")
+    except AmbiguousNameError as error:
+        assert len(error.suggestions) == 2
+    else:
+        raise AssertionError("a label two targets share resolved to one of them")
+    for kind, items, look_up in (("nerve", atlas.nerves, atlas.nerve), ("target", atlas.targets, atlas.target)):
+        for record in items:
+            for label in (record.name, *record.synonyms):
+                owners = {i for k, i in atlas.name_index.get(normalise(label), ()) if k == kind}
+                if len(owners) == 1:
+                    assert look_up(label).id == record.id, (kind, label)

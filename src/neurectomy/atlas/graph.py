@@ -14,7 +14,7 @@ down: records are frozen, sequences are tuples, look-up tables are read-only map
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from types import MappingProxyType
@@ -181,10 +181,9 @@ class Atlas:
     def nerve_idx(self, name: str) -> int:
         if name in self.nerve_index:
             return self.nerve_index[name]
-        for kind, idx in self.name_index.get(normalise(name), ()):
-            if kind == "nerve":
-                return idx
-        found = self._clinic_lookup("nerve", name)
+        found = self._named("nerve", name)
+        if found is None:
+            found = self._clinic_lookup("nerve", name)
         if found is not None:
             return found
         raise UnknownNameError("nerve", name, suggest(name, self._choices("nerve")))
@@ -193,13 +192,24 @@ class Atlas:
         """The target (muscle, skin region, joint, …) called ``name``; suggestions if unknown."""
         if name in self.target_index:
             return self.targets[self.target_index[name]]
-        for kind, idx in self.name_index.get(normalise(name), ()):
-            if kind == "target":
-                return self.targets[idx]
-        found = self._clinic_lookup("target", name)
+        found = self._named("target", name)
+        if found is None:
+            found = self._clinic_lookup("target", name)
         if found is not None:
             return self.targets[found]
         raise UnknownNameError("target", name, suggest(name, self._choices("target")))
+
+    def _named(self, kind: str, name: str) -> int | None:
+        """The one nerve or target whose name or synonym is ``name``; a label that several share (a synonym given
+        to two records, such as "skin of ear canal") is an :class:`AmbiguousNameError`, never the first one."""
+        return self._one(kind, name, [i for k, i in self.name_index.get(normalise(name), ()) if k == kind])
+
+    def _one(self, kind: str, name: str, hits: Sequence[int]) -> int | None:
+        unique = list(dict.fromkeys(hits))
+        if len(unique) > 1:
+            items = self.nerves if kind == "nerve" else self.targets
+            raise AmbiguousNameError(kind, name, sorted((items[i].name for i in unique), key=natural_key))
+        return unique[0] if unique else None
 
     def _clinic_lookup(self, kind: str, name: str) -> int | None:
         """A name as surgeons write it, tried after the exact name: a clinic abbreviation (GON, ION…), then the
@@ -209,9 +219,9 @@ class Atlas:
         that fits several is an :class:`AmbiguousNameError` listing them; None if nothing fits."""
         expanded = CLINIC_ABBREVIATIONS.get(normalise(name))
         if expanded is not None:
-            hits = [i for k, i in self.name_index.get(normalise(expanded), ()) if k == kind]
-            if hits:
-                return hits[0]
+            found = self._one(kind, name, [i for k, i in self.name_index.get(normalise(expanded), ()) if k == kind])
+            if found is not None:
+                return found
         key = loose(name)
         for index, probe in (
             (self.alias_index[0], canonical(name)),

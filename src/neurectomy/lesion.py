@@ -429,7 +429,7 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
     out = []
     for t, value in lost.items():
         target = atlas.targets[t]
-        value = min(value, 1.0)
+        value = 1.0 if value >= FULL else value  # shares summing to 1 in floating point (0.7 + 0.3) are all of it
         if value <= 1e-12:
             continue
         permanent_part = min(kept_lost.get(t, 0.0), value)

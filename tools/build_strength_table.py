@@ -12,9 +12,13 @@ What is computed (the runtime, :mod:`neurectomy.strength`, never imports MuJoCo;
 * **Posture grid** (one per motion): the motion's coordinate(s) at ``GRID`` evenly spaced values over the model's
   joint range, each end pulled in by ``MARGIN`` of the range (muscle paths at the hard limits are the least
   trustworthy part of a model); every other coordinate at the model's reference posture (0: anatomical position,
-  knee and elbow extended), except the fixed coordinates a motion names (e.g. the plane of elevation for shoulder
-  flexion vs abduction). Coupled coordinates (knee translations and patella, shoulder girdle rhythm) follow the
-  model's joint equality constraints.
+  knee and elbow extended, forearm neutral, fingers and thumb extended), except the fixed coordinates a motion
+  names (the plane of elevation for shoulder flexion vs abduction; the elbow at 90° for pronation and supination,
+  the clinical test posture, where biceps supinates). Each motion records the posture of every other joint
+  (``other_joints_deg``) in the table. Coupled coordinates (knee translations and patella, shoulder girdle rhythm)
+  follow the model's joint equality constraints.
+* **Movers** (``MOVERS``): finger ab/adduction counts the interossei and abductor digiti minimi only, thumb
+  abduction and opposition leave flexor pollicis longus out; each with its reason in the table (``movers``).
 * **Torque**: for each muscle at full activation, force = F_max × active force–length factor at that posture
   (``mju_muscleGain`` at zero velocity: MuJoCo's muscle model with the model's own parameters; passive force is
   left out, as it is not strength), moment arm = ``data.actuator_moment`` after ``mj_forward`` (∂length/∂q),
@@ -76,8 +80,11 @@ MOTIONS: dict[str, Motion] = {
     "shoulder external rotation": ("arm", "shoulder", {"shoulder_rot_r": -1}, {}, "INFSP"),
     "elbow flexion": ("arm", "elbow", {"elbow_flexion_r": 1}, {}, "BRA"),
     "elbow extension": ("arm", "elbow", {"elbow_flexion_r": -1}, {}, "TRIlat"),
-    "forearm supination": ("arm", "forearm", {"pro_sup_r": -1}, {}, "SUP"),
-    "forearm pronation": ("arm", "forearm", {"pro_sup_r": 1}, {}, "PQ"),
+    # forearm rotation is tested with the elbow at 90 degrees (arm at the side), where biceps is the strongest
+    # supinator; with the elbow extended biceps has almost no supination moment and a radial lesion would look like
+    # the loss of most supination (review 17, finding 3)
+    "forearm supination": ("arm", "forearm", {"pro_sup_r": -1}, {"elbow_flexion_r": 90}, "SUP"),
+    "forearm pronation": ("arm", "forearm", {"pro_sup_r": 1}, {"elbow_flexion_r": 90}, "PQ"),
     "wrist extension": ("arm", "wrist", {"flexion_r": -1}, {}, "ECRB"),
     "wrist flexion": ("arm", "wrist", {"flexion_r": 1}, {}, "FCR"),
     "wrist radial deviation": ("arm", "wrist", {"deviation_r": 1}, {}, "ECRL"),
@@ -128,10 +135,40 @@ MOTIONS: dict[str, Motion] = {
     ),
     "thumb abduction": ("arm", "thumb (CMC)", {"cmc_abduction": 1}, {}, "APL"),
     "thumb opposition": ("arm", "thumb (CMC)", {"cmc_flexion": -1, "cmc_abduction": 1}, {}, "OP"),
-    "thumb flexion (pinch)": ("arm", "thumb (IP)", {"ip_flexion_r": -1}, {}, "FPL"),
+    "thumb IP flexion (tip pinch)": ("arm", "thumb (IP)", {"ip_flexion_r": -1}, {}, "FPL"),
     "thumb extension": ("arm", "thumb (IP)", {"ip_flexion_r": 1}, {}, "EPL"),
 }
 MODELS = {"legs": "myolegs", "arm": "myoarm_r"}
+
+# Motions whose torque is counted from named muscles only, with the reason. Elsewhere every muscle with a positive
+# torque along the motion counts. These motions are side-to-side or CMC motions where the model's long finger and
+# thumb muscles have moment arms at the reference posture that clinical examination does not attribute to them:
+# finger ab/adduction is the interossei's (and abductor digiti minimi's) test, with the MCP joints extended (card
+# test, Froment; gray42, moore9), and the thumb's palmar abduction and opposition are thenar/APL motions that an
+# anterior interosseous palsy (flexor pollicis longus lost) leaves intact (moore9). Counted with all muscles, the
+# long flexors and extensors made up half or more of these motions (review 17, findings 1 and 2).
+MOVERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "finger abduction": (
+        ("RI2", "UI_UB4", "UI_UB5"),
+        "interossei and abductor digiti minimi only: first dorsal interosseous (index), fourth dorsal interosseous "
+        "(ring), abductor digiti minimi (little); the middle finger moves both ways and is left out (gray42; moore9)",
+    ),
+    "finger adduction": (
+        ("UI_UB2", "RI4", "RI5"),
+        "palmar interossei only: first (index), second (ring), third (little) (gray42; moore9)",
+    ),
+    "thumb abduction": (
+        ("APL", "OP"),
+        "abductor pollicis longus and opponens pollicis: flexor pollicis longus is left out (it flexes the thumb; "
+        "an anterior interosseous palsy leaves palmar abduction intact, moore9); abductor pollicis brevis, the main "
+        "palmar abductor, is not in MyoHand, so a median loss here is understated",
+    ),
+    "thumb opposition": (
+        ("OP", "APL"),
+        "opponens pollicis (the model's only thenar muscle) and abductor pollicis longus: flexor pollicis longus "
+        "is left out (see thumb abduction); abductor pollicis brevis and flexor pollicis brevis are not in MyoHand",
+    ),
+}
 
 
 def _load(key: str) -> Any:
@@ -236,6 +273,22 @@ def motion_torques(key: str, model: Any, motion: Motion) -> tuple[list[float], n
     return postures, out, names
 
 
+def other_joints(model: Any, coords: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:
+    """The posture of every other independent joint coordinate of the limb while the motion is computed (deg):
+    the model's reference posture (0: anatomical position, knee and elbow extended, forearm neutral, fingers
+    extended) unless the motion fixes it. Coordinates driven by the model's constraints are left out."""
+    pose = Posture(model)
+    driven = {j1 for j1, _, _ in pose.eqs}
+    out: dict[str, float] = {}
+    for j in range(model.njnt):
+        name = model.joint(j).name
+        if j in driven or name in coords or name.endswith("_l") or int(model.jnt_type[j]) != 3:
+            continue
+        value = fixed.get(name, math.degrees(float(model.qpos0[model.jnt_qposadr[j]])))
+        out[name] = round(value, 1)
+    return out
+
+
 def part_paths(muscles: dict[str, Any], atlas_dir: str | None = None) -> dict[str, list[Any]]:
     """Supply paths of each mapped muscle part (``muscle@nerve``) from the packaged atlas: ``[weight, [[nerve, exit
     mm], …]]`` with the weight relative to the part, so that a cut's share of a part is read without the atlas."""
@@ -281,9 +334,10 @@ def build(atlas_dir: str | None = None) -> dict[str, Any]:
         if not (torque[GRID // 2, prime_idx] > 0 and torque[:, prime_idx].sum() > 0):
             raise SystemExit(f"{name}: the prime mover {prime} does not act in this direction: {torque[:, prime_idx]}")
         capacity: dict[str, list[float]] = {}
+        movers = MOVERS.get(name)
         for i, act in enumerate(names):
             actuator = _actuator_key(key, act)
-            if actuator is None:
+            if actuator is None or (movers is not None and act not in movers[0]):
                 continue
             values = [round(max(0.0, float(t)), 3) for t in torque[:, i]]
             if max(values) > 0:
@@ -295,7 +349,9 @@ def build(atlas_dir: str | None = None) -> dict[str, Any]:
                 "model": MODELS[key],
                 "coordinates": coords,
                 "fixed_deg": fixed,
+                "other_joints_deg": other_joints(model, coords, fixed),
                 "postures_deg": postures,
+                **({"movers": movers[1]} if movers else {}),
                 "prime_mover": _actuator_key(key, prime),
                 "capacity_Nm": dict(sorted(capacity.items())),
             }
@@ -311,11 +367,19 @@ def build(atlas_dir: str | None = None) -> dict[str, Any]:
             "myo_sim": myo_sim.__version__,
             "mujoco": mujoco.__version__,
             "posture_grid": f"{GRID} evenly spaced values of the motion's coordinate(s) over the model's joint range, "
-            f"ends pulled in by {MARGIN:g} of the range; other coordinates at the reference posture unless fixed",
+            f"ends pulled in by {MARGIN:g} of the range; every other joint at the posture its motion's "
+            "other_joints_deg lists (the reference posture: arm at the side, elbow extended, forearm neutral, wrist "
+            "straight, fingers and thumb extended; hip, knee and ankle neutral), except fixed_deg (shoulder plane "
+            "of elevation for flexion vs abduction; elbow at 90 degrees for pronation and supination)",
+            "strength_lost": "per motion, the mean over the posture grid of the fraction of the motion's torque the "
+            "lost muscles gave; a muscle with part of its supply lost keeps that part of its force (force taken as "
+            "proportional to the share of supply kept, an estimate: no published relation between a root's or "
+            "branch's share of a muscle's supply and the force lost)",
             "torque": "F_max x active force-length factor (mju_muscleGain, zero velocity) x moment arm "
             "(data.actuator_moment through coupled coordinates); positive part along the motion, N m",
         },
         "actuators": actuators,
+        "not_modelled": mapping["not_modelled"],
         "parts": part_paths(actuators, atlas_dir),
         "motions": motions,
     }

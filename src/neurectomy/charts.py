@@ -70,10 +70,11 @@ def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, A
 
 def strength_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """Strength lost by joint motion (the lesion JSON's ``function`` rows): one horizontal bar per motion and side,
-    0–100%, the bars of motions with a functional flag drawn dark."""
+    0–100%, the bars of motions with a functional flag drawn dark; a loss that lasts only while a block does is
+    labelled temporary."""
     values = [
         {
-            "motion": f"{r['motion']} ({r['side']})",
+            "motion": f"{r['motion']} ({r['side']}{', temporary' if r.get('lasting') == 'temporary' else ''})",
             "lost": r["strength_lost"],
             "flagged": "with a functional flag" if r["flags"] else "no flag",
         }
@@ -93,7 +94,7 @@ def strength_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
                 "type": "quantitative",
                 "scale": {"domain": [0, 1]},
                 "axis": {"format": "%"},
-                "title": "strength lost (mean over the joint's range)",
+                "title": "strength lost (mean over the model's posture grid)",
             },
             "color": {
                 "field": "flagged",

@@ -114,23 +114,54 @@ def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
 
 
 def print_function(deficit: Deficit) -> None:
-    """Strength lost by joint motion (MyoSuite models), with the functional flags; nothing when no limb muscle."""
-    from neurectomy.serialise import function_json
+    """Strength lost by joint motion (MyoSuite models), with the functional flags and their sources, and the lost
+    muscles the model does not contain; nothing when no limb muscle loses supply."""
+    from neurectomy.serialise import function_json, not_modelled_json
 
-    rows = function_json(deficit)
-    if not rows:
-        return
-    table = Table(title="Strength by joint motion (MyoSuite model)", title_justify="left")
-    table.add_column("motion")
-    table.add_column("side")
-    table.add_column("strength lost", justify="right")
-    table.add_column("remaining", justify="right")
-    table.add_column("flags")
-    for r in rows:
-        table.add_row(
-            r["motion"], r["side"], f"{r['strength_lost']:.0%}", f"{1 - r['strength_lost']:.0%}", "; ".join(r["flags"])
+    rows, missing = function_json(deficit), not_modelled_json(deficit)
+    if rows:
+        temporary = any(r["lasting"] != "permanent" for r in rows)
+        table = Table(
+            title="Strength by joint motion (MyoSuite model; mean over the posture grid)", title_justify="left"
         )
-    console.print(table)
+        table.add_column("motion")
+        table.add_column("side")
+        table.add_column("strength lost", justify="right")
+        if temporary:
+            table.add_column("lost for good", justify="right")
+        table.add_column("remaining", justify="right")
+        table.add_column("flags")
+        sources: dict[str, int] = {}
+        for r in rows:
+            marks = []
+            for f in r["flags"]:
+                n = sources.setdefault(f["source"], len(sources) + 1)
+                temp = " (temporary, while the block lasts)" if f["lasting"] == "temporary" else ""
+                what = f" ({f['measure']}: {f['remaining']:.0%} left)" if f["measure"] != f["motion"] else ""
+                marks.append(f"{f['name']}{temp}{what} [{n}]")
+            if r["understated_by"]:
+                marks.append("understated: " + ", ".join(r["understated_by"]) + " not in the model")
+            cells = [r["motion"], r["side"], f"{r['strength_lost']:.0%}"]
+            if temporary:
+                cells.append(f"{r['permanent_strength_lost']:.0%}")
+            table.add_row(*cells, f"{1 - r['strength_lost']:.0%}", "; ".join(marks))
+        console.print(table)
+        for text, n in sources.items():
+            console.print(f"[dim][{n}] {text}[/dim]", soft_wrap=True)
+    if missing:
+        console.print("Paralysed or weak but not in the strength model (the motions named are understated):")
+        for x in missing:
+            helps = ", ".join(x["motions"]) or "no joint motion of the model"
+            sign = f"; {x['sign']}" if x["sign"] else ""
+            console.print(
+                f"  {x['muscle']['name']} ({x['side']}, {x['supply_lost']:.0%}): {helps}{sign}", soft_wrap=True
+            )
+    if rows or missing:
+        console.print(
+            "[dim]Strength: share of each motion's maximal isometric torque lost in the MyoSuite models, a muscle "
+            "with part of its supply lost taken to lose that part of its force (an estimate).[/dim]",
+            soft_wrap=True,
+        )
 
 
 def _build_plan(

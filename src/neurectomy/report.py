@@ -179,21 +179,23 @@ def _body_map(plan: Plan) -> tuple[str | None, str]:
     )
 
 
-def _strength_chart(plan: Plan, title: str) -> tuple[str | None, list[dict[str, Any]]]:
+def _strength_chart(plan: Plan, title: str) -> tuple[str | None, list[dict[str, Any]], list[dict[str, Any]]]:
     """Strength lost by joint motion as a static SVG bar chart (None when no limb muscle is affected), with the
-    rows it draws (the lesion JSON's ``function`` group)."""
-    from neurectomy.serialise import function_json
+    rows it draws (the lesion JSON's ``function`` group) and the lost muscles the model does not contain
+    (``function_not_modelled``)."""
+    from neurectomy.serialise import function_json, not_modelled_json
 
     rows = [dict(r) for r in function_json(plan.deficit)]
+    missing = [dict(x) for x in not_modelled_json(plan.deficit)]
     if not rows:
-        return None, []
+        return None, [], missing
     import vl_convert as vlc
 
     from neurectomy.charts import strength_spec
 
     spec = strength_spec(rows, title)
     spec["config"] = {"font": "DejaVu Sans", "axis": {"labelFontSize": 10, "labelLimit": 260}}
-    return _data_uri(vlc.vegalite_to_svg(spec)), rows
+    return _data_uri(vlc.vegalite_to_svg(spec)), rows, missing
 
 
 def _timeline_chart(plan: Plan, title: str) -> str | None:

@@ -8,7 +8,6 @@ registry all go through here. This module imports nothing heavy: the cold-start 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast, get_args, get_origin, get_type_hints
@@ -59,15 +58,48 @@ class LossJSON(TypedDict):
     function: NotRequired[str]
 
 
+class FlagJSON(TypedDict):
+    """A functional consequence (:data:`neurectomy.strength.FLAGS`): raised when ``measure`` has lost at least
+    ``threshold`` (0–1) of its strength; ``remaining`` (0–1) is what is left; ``source`` the basis of the threshold;
+    ``lasting`` ``temporary`` when only a block's loss raises it (it goes when the block wears off)."""
+
+    name: str
+    motion: str
+    measure: str
+    remaining: float
+    threshold: float
+    source: str
+    lasting: str
+    text: str
+
+
 class FunctionJSON(TypedDict):
-    """The strength one joint motion loses on one side (:mod:`neurectomy.strength`): ``strength_lost`` 0–1, the
-    mean over the model's posture grid; ``flags`` the functional consequences (foot drop, wrist drop, …)."""
+    """The strength one joint motion loses on one side (:mod:`neurectomy.strength`, MyoSuite models): fractions
+    of the motion's maximal isometric torque, 0–1, the mean over the model's posture grid. ``strength_lost`` counts
+    blocks (gone while they last), ``permanent_strength_lost`` only what stays; ``lasting`` says which;
+    ``understated_by`` names lost muscles that help the motion but are not in the model."""
 
     motion: str
     joint: str
     side: SideName
     strength_lost: float
-    flags: list[str]
+    permanent_strength_lost: float
+    lasting: LastingName
+    flags: list[FlagJSON]
+    understated_by: list[str]
+
+
+class NotModelledJSON(TypedDict):
+    """A paralysed or weak limb muscle that the strength model does not contain: the motions it helps are
+    understated, and ``sign`` (winged scapula, Froment's sign, …), when given, is not assessed by the model."""
+
+    muscle: Ref
+    side: SideName
+    supply_lost: float
+    lasting: LastingName
+    motions: list[str]
+    reason: str
+    sign: str | None
 
 
 class DeficitJSON(TypedDict):
@@ -81,6 +113,7 @@ class DeficitJSON(TypedDict):
     articular: list[LossJSON]
     visceral: list[LossJSON]
     function: list[FunctionJSON]
+    function_not_modelled: list[NotModelledJSON]
     summary: str
 
 
@@ -127,6 +160,7 @@ def deficit_json(d: Deficit) -> DeficitJSON:
         "articular": [loss_json(x) for x in d.articular],
         "visceral": [loss_json(x) for x in d.visceral],
         "function": function_json(d),
+        "function_not_modelled": not_modelled_json(d),
         "summary": d.summary,
     }
 
@@ -138,8 +172,49 @@ def function_json(d: Deficit) -> list[FunctionJSON]:
     from neurectomy.strength import function_of
 
     return [
-        {"motion": r.motion, "joint": r.joint, "side": r.side, "strength_lost": r.strength_lost, "flags": list(r.flags)}
+        {
+            "motion": r.motion,
+            "joint": r.joint,
+            "side": r.side,
+            "strength_lost": r.strength_lost,
+            "permanent_strength_lost": r.permanent_strength_lost,
+            "lasting": cast(LastingName, r.lasting),
+            "flags": [
+                {
+                    "name": f.name,
+                    "motion": f.motion,
+                    "measure": f.measure,
+                    "remaining": f.remaining,
+                    "threshold": f.threshold,
+                    "source": f.source,
+                    "lasting": f.lasting,
+                    "text": f.text,
+                }
+                for f in r.flags
+            ],
+            "understated_by": list(r.understated_by),
+        }
         for r in function_of(d)
+    ]
+
+
+def not_modelled_json(d: Deficit) -> list[NotModelledJSON]:
+    """Paralysed or weak limb muscles the strength model does not contain; empty when no muscle loses supply."""
+    if not d.motor:
+        return []
+    from neurectomy.strength import not_modelled_losses
+
+    return [
+        {
+            "muscle": {"id": x.muscle, "name": x.name},
+            "side": x.side,
+            "supply_lost": x.supply_lost,
+            "lasting": cast(LastingName, x.lasting),
+            "motions": list(x.motions),
+            "reason": x.reason,
+            "sign": x.sign,
+        }
+        for x in not_modelled_losses(d)
     ]
 
 
@@ -552,10 +627,40 @@ def json_schema(name: str) -> dict[str, Any]:
 
 _CONVERTED: dict[type, Any] = {}
 
+#: bounds and descriptions the JSON Schema and OpenAPI give fields of the declared shapes (field -> (minimum,
+#: maximum, description)); the shapes' docstrings describe the objects
+FIELD_META: dict[str, dict[str, tuple[float | None, float | None, str]]] = {
+    "FunctionJSON": {
+        "strength_lost": (
+            0,
+            1,
+            "fraction of the motion's maximal isometric torque lost, blocks included (mean over "
+            "the model's posture grid)",
+        ),
+        "permanent_strength_lost": (0, 1, "the part of strength_lost that does not come back (surgical cuts only)"),
+        "lasting": (None, None, "permanent, temporary (a block: returns as it wears off) or partly permanent"),
+        "understated_by": (None, None, "lost muscles that help this motion but are not in the model"),
+    },
+    "FlagJSON": {
+        "remaining": (0, 1, "fraction of normal strength left in what the flag measures"),
+        "threshold": (0, 1, "fraction lost at which the flag is raised"),
+        "source": (None, None, "basis of the threshold: a citation key or 'estimate: <reason>'"),
+        "lasting": (None, None, "temporary when only a block's loss raises the flag"),
+    },
+    "NotModelledJSON": {
+        "supply_lost": (0, 1, "fraction of the muscle's nerve supply lost"),
+        "sign": (None, None, "a sign the model cannot assess (winged scapula, Froment's sign), or null"),
+    },
+    "LossJSON": {
+        "supply_lost": (0, 1, "fraction of the target's nerve supply lost"),
+        "permanent_supply_lost": (0, 1, "the part of supply_lost that does not come back"),
+    },
+}
+
 
 def _for_pydantic(tp: Any) -> Any:
-    if sys.version_info >= (3, 12):  # pragma: no cover - the stdlib TypedDict is accepted there
-        return tp
+    """Declared shapes as pydantic-ready types: ``typing_extensions.TypedDict`` (needed on Python < 3.12) with the
+    shape's docstring and :data:`FIELD_META`'s bounds and descriptions (on every version, for the schema)."""
     import typing_extensions as te
 
     if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__"):
@@ -564,10 +669,19 @@ def _for_pydantic(tp: Any) -> Any:
             # with postponed annotations Python 3.11 cannot see NotRequired; read it off the annotation text
             raw = {k: str(getattr(v, "__forward_arg__", v)) for k, v in tp.__annotations__.items()}
             optional = {k for k, v in raw.items() if v.startswith("NotRequired[")}
-            fields = {
-                k: (te.NotRequired[_for_pydantic(v)] if k in optional else _for_pydantic(v)) for k, v in hints.items()
-            }
-            _CONVERTED[tp] = te.TypedDict(tp.__name__, fields)  # type: ignore[operator]
+            meta = FIELD_META.get(tp.__name__, {})
+            fields: dict[str, Any] = {}
+            for k, v in hints.items():
+                t = _for_pydantic(v)
+                if k in meta:
+                    from pydantic import Field
+
+                    lo, hi, text = meta[k]
+                    t = te.Annotated[t, Field(ge=lo, le=hi, description=text)]
+                fields[k] = te.NotRequired[t] if k in optional else t
+            typed = te.TypedDict(tp.__name__, fields)  # type: ignore[misc]
+            typed.__doc__ = tp.__doc__
+            _CONVERTED[tp] = typed
         return _CONVERTED[tp]
     origin, args = get_origin(tp), get_args(tp)
     if origin is None or not args or origin is Literal:

@@ -11,7 +11,9 @@ Semantics:
 * each actuator keeps ``1 - lost`` of its force, where ``lost`` is the supply lost by the atlas muscle it stands
   for (:attr:`Loss.supply_lost`), or, for an actuator that stands for one part of a muscle with several nerves
   (a triceps head, a deltoid part, the ulnar half of flexor digitorum profundus), the share of that part's supply
-  paths that the cuts interrupt. Temporary losses (blocks) count: the strength is gone while they last;
+  paths that the cuts interrupt. Temporary losses (blocks) count in ``strength_lost``: the strength is gone while
+  they last; ``permanent_strength_lost`` counts only what surgical cuts take for good, and a flag that only the
+  temporary loss raises says "(temporary, while the block lasts)";
 * at each posture of the grid the fraction of the motion's torque capacity lost is
   ``Σ capacity[a] × lost[a] / Σ capacity[a]``;
 * ``strength_lost`` is the **mean over the postures** of that fraction. The mean, not the worst posture: at the
@@ -20,15 +22,21 @@ Semantics:
   functional range evenly, so its mean is the model's answer to "how much of this motion's strength is gone".
   The worst posture is available from :func:`profile` for anyone who needs it.
 
+* each motion is computed at a fixed posture of the other joints (the table's ``other_joints_deg``: the reference
+  posture, with the elbow at 90° for pronation and supination) and, for finger ab/adduction and the thumb's CMC
+  motions, from the muscles clinical examination attributes them to (``movers``: interossei and abductor digiti
+  minimi; flexor pollicis longus left out of thumb abduction and opposition).
+
 It is monotone in every muscle's supply lost and never exceeds 1 (a property test checks both). Atlas muscles that
-the models do not contain (listed with reasons under ``not_modelled`` in the map: intrinsic foot muscles, the
-scapulothoracic muscles, most thenar and hypothenar muscles) add nothing to the profile; their loss still shows in
-the motor list.
+the models do not contain (``not_modelled`` in the map: intrinsic foot muscles, the scapulothoracic muscles, most
+thenar and hypothenar muscles, adductor pollicis) add nothing to the profile: :func:`not_modelled_losses` lists
+those a lesion takes, with the motions they help (understated) and the sign the model cannot assess (winged
+scapula, Froment's sign).
 
 >>> from neurectomy.api import lesion
 >>> rows = function_of(lesion("femoral nerve", at="inguinal ligament", side="left"))
 >>> knee = next(r for r in rows if r.motion == "knee extension")
->>> knee.side, knee.strength_lost > 0.9, knee.flags[0].startswith("knee gives way")
+>>> knee.side, knee.strength_lost > 0.9, knee.flags[0].name.startswith("knee gives way")
 ('left', True, True)
 """
 
@@ -36,7 +44,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,18 +60,67 @@ MIN_REPORTED = 0.01  # motions losing less than 1% of their strength are left ou
 
 
 @dataclass(frozen=True, slots=True)
+class RaisedFlag:
+    """A functional consequence a lesion raises: ``motion`` is the table row it is read from and shown on,
+    ``measure`` what ``remaining`` (the fraction of normal strength left, 0–1) measures, ``threshold`` the fraction
+    lost that raises it, ``source`` the basis of the threshold. ``lasting`` is ``"temporary"`` when the loss only
+    reaches the threshold while a block lasts (the permanent loss stays below it)."""
+
+    name: str
+    motion: str
+    measure: str
+    remaining: float
+    threshold: float
+    source: str
+    lasting: str = "permanent"
+
+    @property
+    def text(self) -> str:
+        tail = " (temporary, while the block lasts)" if self.lasting == "temporary" else ""
+        return f"{self.name}{tail}: {self.measure} at {self.remaining:.0%} of normal strength"
+
+
+@dataclass(frozen=True, slots=True)
 class MotionLoss:
-    """The strength one joint motion loses on one side, with the functional flags it raises."""
+    """The strength one joint motion loses on one side, with the functional flags it raises.
+
+    ``strength_lost`` counts every interrupted supply, blocks included (the strength is gone while they last);
+    ``permanent_strength_lost`` only what surgical cuts take for good; ``lasting`` says which (as
+    :attr:`neurectomy.lesion.Loss.lasting`). ``understated_by`` names paralysed or weak muscles that help this
+    motion but are not in the model (their loss is not counted)."""
 
     motion: str
     joint: str
     side: Side
     strength_lost: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[RaisedFlag, ...] = ()
+    permanent_strength_lost: float = 0.0
+    understated_by: tuple[str, ...] = ()
 
     @property
     def remaining(self) -> float:
         return 1.0 - self.strength_lost
+
+    @property
+    def lasting(self) -> str:
+        if self.permanent_strength_lost >= self.strength_lost - 1e-9:
+            return "permanent"
+        return "temporary" if self.permanent_strength_lost <= 1e-12 else "partly permanent"
+
+
+@dataclass(frozen=True, slots=True)
+class NotModelledLoss:
+    """A paralysed or weak muscle the models do not contain: its loss adds nothing to the profile, so the motions
+    it helps are understated and its own sign (``sign``: winged scapula, Froment's sign, …) is not assessed."""
+
+    muscle: str
+    name: str
+    side: Side
+    supply_lost: float
+    lasting: str
+    motions: tuple[str, ...]
+    reason: str
+    sign: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +142,8 @@ class Table:
     by_muscle: Mapping[str, tuple[str, ...]]  # atlas muscle -> actuators
     parts: Mapping[str, tuple[tuple[float, Mapping[str, float]], ...]]  # "muscle@nerve" -> (weight, nerve -> exit)
     provenance: Mapping[str, Any]
+    #: atlas muscle -> {"reason", "motions", "sign"?} for limb muscles the models do not contain
+    not_modelled: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def actuator_names(self) -> tuple[str, ...]:
@@ -121,6 +180,7 @@ def table_from(raw: Mapping[str, Any]) -> Table:
         {k: tuple(v) for k, v in by_muscle.items()},
         parts,
         raw["provenance"],
+        raw.get("not_modelled", {}),
     )
 
 
@@ -177,18 +237,33 @@ def _part_lost(paths: Sequence[tuple[float, Mapping[str, float]]], cuts: Sequenc
     nerves at or proximal to where the path leaves that nerve, as :func:`neurectomy.lesion.interrupted_paths`)."""
     total = 0.0
     for weight, exits in paths:
-        if any(c.nerve_id in exits and c.mm <= exits[c.nerve_id] for c in cuts):
-            total += weight
+        kept = 1.0
+        for c in cuts:
+            if c.nerve_id in exits and c.mm <= exits[c.nerve_id]:
+                kept *= 1.0 - getattr(c, "fraction", 1.0)  # a partial (fascicular) cut takes its share of fibres
+        total += weight * (1.0 - kept)
     return min(1.0, total)
 
 
-def actuator_losses(deficit: Deficit, side: Side, tbl: Table | None = None) -> dict[str, float]:
-    """Fraction of force each actuator loses on ``side`` (only actuators that lose some)."""
+def actuator_losses(
+    deficit: Deficit, side: Side, tbl: Table | None = None, *, permanent: bool = False
+) -> dict[str, float]:
+    """Fraction of force each actuator loses on ``side`` (only actuators that lose some); with ``permanent``, only
+    what surgical cuts take for good (:attr:`Loss.permanent_lost`; a block's share comes back)."""
     tbl = tbl or table()
-    muscles = {x.target.id: x.supply_lost for x in deficit.motor if x.side == side and x.target.id in tbl.by_muscle}
+    muscles = {
+        x.target.id: (x.permanent_lost if permanent else x.supply_lost)
+        for x in deficit.motor
+        if x.side == side and x.target.id in tbl.by_muscle
+    }
+    muscles = {k: v for k, v in muscles.items() if v > 0}
     if not muscles:
         return {}
-    acting = [c for c in deficit.cuts if c.interrupts and c.side in (side, "midline")]
+    acting = [
+        c
+        for c in deficit.cuts
+        if (c.interruption == "permanent" if permanent else c.interrupts) and c.side in (side, "midline")
+    ]
     out: dict[str, float] = {}
     for muscle in muscles:
         for a in tbl.by_muscle[muscle]:
@@ -207,8 +282,8 @@ def actuator_losses(deficit: Deficit, side: Side, tbl: Table | None = None) -> d
 
 def function_of(deficit: Deficit, tbl: Table | None = None) -> tuple[MotionLoss, ...]:
     """The strength each joint motion loses, per side, with functional flags; empty when no modelled limb muscle
-    loses supply. Motions that lose less than :data:`MIN_REPORTED` are left out; rows follow the table (hip to
-    toes, shoulder to thumb)."""
+    loses supply. Motions that lose less than :data:`MIN_REPORTED` are left out unless they carry a flag; rows
+    follow the table (hip to toes, shoulder to thumb)."""
     if not deficit.motor:
         return ()
     tbl = tbl or table()
@@ -218,35 +293,128 @@ def function_of(deficit: Deficit, tbl: Table | None = None) -> tuple[MotionLoss,
         if not lost:
             continue
         by_motion = strength_lost(lost, tbl)
-        flags = raised_flags(by_motion)
+        kept_lost = actuator_losses(deficit, side, tbl, permanent=True)
+        by_motion_permanent = strength_lost(kept_lost, tbl) if kept_lost else dict.fromkeys(by_motion, 0.0)
+        flags = raised_flags(by_motion, lost, by_motion_permanent, kept_lost)
+        understated = _understated(deficit, side, tbl)
         for m in tbl.motions:
             value = round(by_motion[m.name], 4)
-            if value >= MIN_REPORTED:
-                rows.append(MotionLoss(m.name, m.joint, side, value, tuple(flags.get(m.name, ()))))
+            if value >= MIN_REPORTED or m.name in flags:
+                rows.append(
+                    MotionLoss(
+                        m.name,
+                        m.joint,
+                        side,
+                        value,
+                        tuple(flags.get(m.name, ())),
+                        min(value, round(by_motion_permanent[m.name], 4)),
+                        tuple(understated.get(m.name, ())),
+                    )
+                )
     return tuple(rows)
 
 
+def not_modelled_losses(deficit: Deficit, tbl: Table | None = None) -> tuple[NotModelledLoss, ...]:
+    """The paralysed or weak limb muscles that the models do not contain, with the motions they help (understated
+    in :func:`function_of`) and the sign the model cannot assess (winged scapula after the long thoracic nerve,
+    Froment's sign after the ulnar nerve, intrinsic-minus toes after the tibial nerve at the ankle)."""
+    if not deficit.motor:
+        return ()
+    tbl = tbl or table()
+    out = []
+    for x in deficit.motor:
+        row = tbl.not_modelled.get(x.target.id)
+        if row is None or x.supply_lost <= 0:
+            continue
+        out.append(
+            NotModelledLoss(
+                x.target.id,
+                x.target.name,
+                x.side,
+                round(x.supply_lost, 4),
+                x.lasting,
+                tuple(row.get("motions", ())),
+                str(row["reason"]),
+                row.get("sign"),
+            )
+        )
+    return tuple(out)
+
+
+def _understated(deficit: Deficit, side: Side, tbl: Table) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for x in not_modelled_losses(deficit, tbl):
+        if x.side == side:
+            for motion in x.motions:
+                out.setdefault(motion, []).append(x.name)
+    return out
+
+
 # --------------------------------------------------------------------------- functional flags
+Lost = Mapping[str, float]
+
+#: MyoHand's intrinsic muscles of each finger: (lumbrical, (interossei / abductor digiti minimi))
+FINGER_INTRINSICS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "index": ("arm:LU_RB2", ("arm:RI2", "arm:UI_UB2")),
+    "middle": ("arm:LU_RB3", ("arm:RI3", "arm:UI_UB3")),
+    "ring": ("arm:LU_RB4", ("arm:RI4", "arm:UI_UB4")),
+    "little": ("arm:LU_RB5", ("arm:RI5", "arm:UI_UB5")),
+}
+
+
+def intrinsic_lost(actuators: Lost, finger: str) -> float:
+    """How far a finger has lost what keeps it from clawing: the smaller of its lumbrical's loss and its interossei's
+    mean loss (a finger claws only when both are gone: the median-supplied first and second lumbricals keep the
+    index and middle fingers straight after an ulnar lesion, moore9; gray42)."""
+    lumbrical, interossei = FINGER_INTRINSICS[finger]
+    return min(actuators.get(lumbrical, 0.0), sum(actuators.get(a, 0.0) for a in interossei) / len(interossei))
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A functional consequence raised when ``motion`` loses at least ``threshold`` of its strength (and
-    ``unless`` does not hold)."""
+    """A functional consequence raised when what it measures loses at least ``threshold`` of its strength (and
+    ``unless`` does not hold). By default it measures ``motion``'s strength; ``measure`` reads another quantity
+    (the intrinsic muscles' force for claw hand) from the per-motion and per-actuator losses."""
 
     name: str
     motion: str
     threshold: float
     source: str
-    unless: Callable[[Mapping[str, float]], bool] | None = None
+    unless: Callable[[Lost, Lost], bool] | None = None
+    measure: Callable[[Lost, Lost], float] | None = None
+    measure_label: str | None = None
 
+    def value(self, by_motion: Lost, actuators: Lost) -> float:
+        return self.measure(by_motion, actuators) if self.measure else by_motion.get(self.motion, 0.0)
+
+    def raised(self, by_motion: Lost, actuators: Lost) -> bool:
+        x = self.value(by_motion, actuators)
+        return x >= self.threshold and not (self.unless and self.unless(by_motion, actuators))
+
+
+def _ring_little(_: Lost, a: Lost) -> float:
+    return (intrinsic_lost(a, "ring") + intrinsic_lost(a, "little")) / 2
+
+
+def _all_fingers(_: Lost, a: Lost) -> float:
+    return sum(intrinsic_lost(a, f) for f in FINGER_INTRINSICS) / len(FINGER_INTRINSICS)
+
+
+CLAW_SOURCE = (
+    "estimate: a finger claws (MCP hyperextension, IP flexion) when its lumbrical and its interossei are both lost "
+    "while the long extensors and flexors work (moore9; gray42: ulnar claw hand of the ring and little fingers, the "
+    "index and middle kept straight by the median nerve's first and second lumbricals; all fingers when median and "
+    "ulnar are both lost); per finger the smaller of the lumbrical's and the interossei's force lost, averaged "
+    "over the fingers named, at least half, while finger extension keeps at least half of its strength"
+)
 
 FLAGS: tuple[Flag, ...] = (
     Flag(
-        "foot drop",
-        "ankle dorsiflexion",
-        0.75,
-        "estimate: foot drop (steppage gait) is the clinical sign of dorsiflexors at MRC grade 3 or less (moore9; "
-        "Medical Research Council 1976 scale); no published fraction of torque defines it, so three quarters of the "
-        "dorsiflexion torque lost stands for grade 3 or less",
+        "Trendelenburg gait",
+        "hip abduction",
+        0.5,
+        "estimate: Trendelenburg sign with weak gluteus medius and minimus (moore9; gray42); half of the hip "
+        "abduction torque lost is taken as enough to fail single-leg stance",
     ),
     Flag(
         "knee gives way (support loss in stance)",
@@ -256,18 +424,49 @@ FLAGS: tuple[Flag, ...] = (
         "the knee extension torque lost stands for quadriceps at MRC grade 3 or less",
     ),
     Flag(
-        "Trendelenburg gait",
-        "hip abduction",
-        0.5,
-        "estimate: Trendelenburg sign with weak gluteus medius and minimus (moore9; gray42); half of the hip "
-        "abduction torque lost is taken as enough to fail single-leg stance",
+        "foot drop",
+        "ankle dorsiflexion",
+        0.75,
+        "estimate: foot drop (steppage gait) is the clinical sign of dorsiflexors at MRC grade 3 or less (moore9; "
+        "Medical Research Council 1976 scale); no published fraction of torque defines it, so three quarters of the "
+        "dorsiflexion torque lost stands for grade 3 or less",
+    ),
+    Flag(
+        "cannot rise on the toes",
+        "ankle plantarflexion",
+        0.75,
+        "estimate: tibial nerve palsy, the patient cannot rise on the toes (moore9); three quarters of the "
+        "plantarflexion torque lost stands for the calf at MRC grade 3 or less (no single-leg heel raise)",
     ),
     Flag(
         "weak push-off",
         "ankle plantarflexion",
         0.5,
-        "estimate: push-off at the end of stance needs the calf (moore9: tibial nerve palsy, cannot rise on the "
-        "toes); half of the plantarflexion torque lost",
+        "estimate: push-off at the end of stance needs the calf (moore9); half of the plantarflexion torque lost, "
+        "short of the three quarters at which the patient cannot rise on the toes",
+        unless=lambda m, _: m.get("ankle plantarflexion", 0.0) >= 0.75,
+    ),
+    Flag(
+        "arm cannot be raised",
+        "shoulder abduction",
+        0.9,
+        "estimate: upper trunk (Erb) palsy leaves the arm hanging at the side, unable to abduct (moore9); nine "
+        "tenths of the shoulder abduction torque lost",
+    ),
+    Flag(
+        "weak shoulder abduction",
+        "shoulder abduction",
+        0.5,
+        "estimate: deltoid (axillary nerve) or supraspinatus palsy weakens abduction (moore9); half of the shoulder "
+        "abduction torque lost, short of the nine tenths at which the arm cannot be raised",
+        unless=lambda m, _: m.get("shoulder abduction", 0.0) >= 0.9,
+    ),
+    Flag(
+        "weak elbow flexion",
+        "elbow flexion",
+        0.5,
+        "estimate: musculocutaneous or upper trunk palsy takes biceps and most of brachialis (moore9); "
+        "brachioradialis (radial nerve) still flexes the elbow; half of the elbow flexion torque lost",
     ),
     Flag(
         "wrist drop",
@@ -277,20 +476,38 @@ FLAGS: tuple[Flag, ...] = (
         "quarters of the wrist extension torque lost",
     ),
     Flag(
-        "claw hand",
+        "finger drop",
+        "finger extension",
+        0.75,
+        "estimate: the fingers cannot be extended at the MCP joints after a radial or posterior interosseous nerve "
+        "palsy (moore9: finger drop without wrist drop when the branch to extensor carpi radialis longus is spared); "
+        "three quarters of the MCP extension torque lost",
+    ),
+    Flag(
+        "claw hand (all fingers)",
         "finger abduction",
         0.5,
-        "estimate: clawing follows loss of the interossei and lumbricals while the long extensors and flexors "
-        "work (moore9; gray42: ulnar claw hand); half of the finger abduction (interosseous) torque lost while "
-        "finger extension keeps at least half of its torque",
-        unless=lambda lost: lost.get("finger extension", 0.0) >= 0.5,
+        CLAW_SOURCE,
+        unless=lambda m, _: m.get("finger extension", 0.0) >= 0.5,
+        measure=_all_fingers,
+        measure_label="lumbricals and interossei of all four fingers",
+    ),
+    Flag(
+        "claw hand (ring and little fingers)",
+        "finger abduction",
+        0.5,
+        CLAW_SOURCE,
+        unless=lambda m, a: m.get("finger extension", 0.0) >= 0.5 or _all_fingers(m, a) >= 0.5,
+        measure=_ring_little,
+        measure_label="lumbricals and interossei of the ring and little fingers",
     ),
     Flag(
         "loss of opposition",
         "thumb opposition",
         0.5,
         "estimate: median nerve lesions at the wrist take opposition (moore9: ape hand); MyoHand models opponens "
-        "pollicis as its only thenar muscle; half of the opposition torque lost",
+        "pollicis as its only thenar muscle (abductor and flexor pollicis brevis are not modelled); half of the "
+        "opposition torque lost",
     ),
     Flag(
         "weak grip",
@@ -300,23 +517,49 @@ FLAGS: tuple[Flag, ...] = (
         "weak; no published threshold",
     ),
     Flag(
-        "weak pinch",
-        "thumb flexion (pinch)",
+        "weak tip pinch",
+        "thumb IP flexion (tip pinch)",
         0.25,
-        "estimate: a quarter of the thumb IP flexion torque (flexor pollicis longus) lost; no published threshold",
+        "estimate: a quarter of the thumb IP flexion torque (flexor pollicis longus: tip pinch, the OK sign) lost; "
+        "no published threshold. Key pinch (adductor pollicis, first dorsal interosseous) is not assessed: "
+        "adductor pollicis is not in MyoHand",
     ),
 )
+
+#: signs the model cannot derive, by the not-modelled muscle whose loss raises them (strength_map.yaml, ``sign``)
 NOT_DERIVED = {
-    "winged scapula": "MyoArm has no serratus anterior or other scapulothoracic muscle (see not_modelled in "
-    "strength_map.yaml), so the model cannot say whether the scapula wings",
+    "winged scapula": "serratus_anterior",
+    "weak key pinch (Froment's sign)": "adductor_pollicis",
 }
 
 
-def raised_flags(lost: Mapping[str, float]) -> dict[str, list[str]]:
-    """Flags per motion, each naming the flag, the motion and the strength that remains."""
-    out: dict[str, list[str]] = {}
+def raised_flags(
+    by_motion: Lost,
+    actuators: Lost | None = None,
+    by_motion_permanent: Lost | None = None,
+    actuators_permanent: Lost | None = None,
+) -> dict[str, list[RaisedFlag]]:
+    """Flags per table motion (the row each is shown on). A flag is ``temporary`` when the loss reaches its
+    threshold only while a block lasts: the permanent losses alone do not raise it."""
+    actuators = actuators or {}
+    out: dict[str, list[RaisedFlag]] = {}
     for f in FLAGS:
-        x = lost.get(f.motion, 0.0)
-        if x >= f.threshold and not (f.unless and f.unless(lost)):
-            out.setdefault(f.motion, []).append(f"{f.name}: {f.motion} at {1 - x:.0%} of normal strength")
+        if not f.raised(by_motion, actuators):
+            continue
+        if by_motion_permanent is None:
+            lasting = "permanent"
+        else:
+            lasting = "permanent" if f.raised(by_motion_permanent, actuators_permanent or {}) else "temporary"
+        x = f.value(by_motion, actuators)
+        out.setdefault(f.motion, []).append(
+            RaisedFlag(
+                f.name,
+                f.motion,
+                f.measure_label or f.motion,
+                round(1.0 - x, 4),
+                f.threshold,
+                f.source,
+                lasting,
+            )
+        )
     return out

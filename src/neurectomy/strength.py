@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 
 TABLE_FILE = "strength_table.json"
 MIN_REPORTED = 0.01  # motions losing less than 1% of their strength are left out (below any clinical test)
+#: a not-modelled muscle's own sign (winged scapula, Froment's) is named when it loses at least half of its supply
+#: (estimate: a twig to a muscle, such as the deep fibular nerve's to the first dorsal interossei of the foot, is
+#: no sign)
+SIGN_FROM = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ class MotionLoss:
     ``strength_lost`` counts every interrupted supply, blocks included (the strength is gone while they last);
     ``permanent_strength_lost`` only what surgical cuts take for good; ``lasting`` says which (as
     :attr:`neurectomy.lesion.Loss.lasting`). ``understated_by`` names paralysed or weak muscles that help this
-    motion but are not in the model (their loss is not counted)."""
+    motion but are not in the model (their loss is not counted; empty when the motion is lost in full anyway)."""
 
     motion: str
     joint: str
@@ -308,7 +312,7 @@ def function_of(deficit: Deficit, tbl: Table | None = None) -> tuple[MotionLoss,
                         value,
                         tuple(flags.get(m.name, ())),
                         min(value, round(by_motion_permanent[m.name], 4)),
-                        tuple(understated.get(m.name, ())),
+                        tuple(understated.get(m.name, ())) if value < 0.995 else (),
                     )
                 )
     return tuple(rows)
@@ -335,7 +339,7 @@ def not_modelled_losses(deficit: Deficit, tbl: Table | None = None) -> tuple[Not
                 x.lasting,
                 tuple(row.get("motions", ())),
                 str(row["reason"]),
-                row.get("sign"),
+                row.get("sign") if x.supply_lost >= SIGN_FROM else None,
             )
         )
     return tuple(out)

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean browser reliability
+.PHONY: run test lint typecheck pytest bench clean browser reliability screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ reliability: $(STAMP)
 	timeout 900 $(BIN)/pytest -s -p no:cacheprovider $(RELIABILITY_TESTS) 2>&1 | tee $(VENV)/reliability.log; \
 		status=$$?; $(BIN)/python -m tests.test_registry_support $(VENV)/reliability.log; \
 		grep -ho 'BOUNDED-WORK:.*' $(VENV)/reliability.log || true; exit $$status
+
+# A screenshot of every page at 1366x900 and 390x844 (public pages and the registry signed in as an admin), taken
+# while axe-core checks each page for serious or critical accessibility violations (tests/e2e/test_a11y.py).
+SHOTS ?= build/screenshots
+screenshots: $(STAMP) browser
+	NEURECTOMY_SHOTS=$(abspath $(SHOTS)) $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_a11y.py
+	@echo "screenshots in $(SHOTS)/"
 
 bench: $(STAMP)
 	for b in lesion target localise stump cohort function web; do $(BIN)/python benchmarks/bench_$$b.py || exit 1; done

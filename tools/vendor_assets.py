@@ -6,6 +6,8 @@
   for the OpenAPI page at ``/docs``.
 - ``svg-pan-zoom/``: pan and zoom of the body maps (npm ``svg-pan-zoom``, BSD-2-Clause), its minified build and
   licence.
+- ``tests/e2e/vendor/axe-core/``: the accessibility checker the browser tests inject into every page (npm
+  ``axe-core``, MPL-2.0), for the tests only: the app never serves it.
 
 Run: ``.venv/bin/python tools/vendor_assets.py [--skip-swagger]``.
 """
@@ -23,6 +25,9 @@ SWAGGER_VERSION = "5.17.14"
 SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE")
 PANZOOM_VERSION = "3.6.2"
 PANZOOM_FILES = {"dist/svg-pan-zoom.min.js": "svg-pan-zoom.min.js", "LICENSE": "LICENSE"}
+AXE_VERSION = "4.10.2"
+AXE_FILES = {"axe.min.js": "axe.min.js", "LICENSE": "LICENSE"}
+AXE_DIR = Path(__file__).resolve().parents[1] / "tests" / "e2e" / "vendor" / "axe-core"
 
 
 def vendor_vega() -> Path:
@@ -57,6 +62,11 @@ def vendor_panzoom(version: str = PANZOOM_VERSION) -> Path:
     return _npm_files("svg-pan-zoom", version, PANZOOM_FILES, VENDOR / "svg-pan-zoom")
 
 
+def vendor_axe(version: str = AXE_VERSION) -> Path:
+    """axe-core for the browser tests' accessibility check (tests/e2e/test_a11y.py)."""
+    return _npm_files("axe-core", version, AXE_FILES, AXE_DIR)
+
+
 def vendor_swagger(version: str = SWAGGER_VERSION) -> Path:
     """Unpack Swagger UI's dist files from the npm registry's tarball."""
     out = VENDOR / "swagger-ui"
@@ -83,6 +93,7 @@ def main() -> None:
     if not args.skip_swagger:
         print(f"wrote {vendor_swagger()}")
         print(f"wrote {vendor_panzoom()}")
+        print(f"wrote {vendor_axe()}")
 
 
 if __name__ == "__main__":

@@ -197,6 +197,8 @@
         const text = await res.text();
         if (!text.trim().startsWith("<svg")) return;
         fig.innerHTML = text;
+        const inlined = $("svg", fig);  /* its branch names are links: a group of links, not one image */
+        if (inlined && inlined.getAttribute("role") === "img" && $("a", inlined)) inlined.setAttribute("role", "group");
         fig.classList.add("zoomable");
         fig.parentNode.insertBefore(zoomControls(fig), fig);
         initZoom(fig);
@@ -343,6 +345,7 @@
       const spec = JSON.parse(document.getElementById(el.dataset.spec).textContent);
       el.dataset.drawn = "1";
       window.vegaEmbed(el, spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" })
+        .then(() => $$("details > summary", el).forEach((s) => s.setAttribute("aria-label", "Chart actions: save as SVG or PNG")))
         .catch((err) => { el.textContent = "Chart failed: " + err; });
     });
   }
@@ -391,4 +394,21 @@
       button.disabled = false;
     });
   }
+  /* ---- a box that scrolls (a wide table on a phone, a long list) can be reached and scrolled by keyboard */
+  function focusableScrollers() {
+    $$("table, .scroll, .findings ul").forEach((el) => {
+      const scrolls = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      const style = getComputedStyle(el);
+      const can = /(auto|scroll)/.test(style.overflowX + style.overflowY);
+      if (scrolls && can && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        if (!el.getAttribute("aria-label")) {
+          const cap = el.closest("section, figure") && $("h2, h3, figcaption", el.closest("section, figure"));
+          el.setAttribute("aria-label", (cap ? cap.textContent.trim() + " — " : "") + "scrolls sideways");
+        }
+      }
+    });
+  }
+  window.addEventListener("load", focusableScrollers);
+  window.addEventListener("resize", debounce(focusableScrollers, 200));
 })();

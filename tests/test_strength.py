@@ -458,3 +458,14 @@ def test_lesion_schema_bounds_strength() -> None:
     field = defs["FunctionJSON"]["properties"]["strength_lost"]
     assert field["minimum"] == 0 and field["maximum"] == 1 and field["description"]
     assert defs["FunctionJSON"]["description"] and "function_not_modelled" in json_schema("lesion")["properties"]
+
+
+def test_lesion_help_shows_the_also_syntax() -> None:
+    """Catches finding 11 of review 17: rich markup swallowed the brackets of --also's help, which read 'another
+    cut: NERVE', so '--also "right femoral nerve at inguinal ligament"' looked valid."""
+    from typer.testing import CliRunner
+
+    from neurectomy.cli import app
+
+    out = " ".join(CliRunner().invoke(app, ["lesion", "--help"]).output.split())
+    assert "[side:]NERVE[@LANDMARK|@N mm]" in out.replace("│ ", "").replace(" │", "")

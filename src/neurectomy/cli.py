@@ -53,7 +53,14 @@ def lesion_cmd(
     mm: Annotated[float | None, typer.Option("--mm", help="position in mm from the nerve's origin")] = None,
     side: SideOption = DEFAULT_SIDE,
     method: Annotated[str, typer.Option("--method", help="how the nerve is interrupted")] = DEFAULT_METHOD,
-    also: Annotated[list[str] | None, typer.Option("--also", help="another cut: [side:]NERVE[@LANDMARK|@N mm]")] = None,
+    also: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also",
+            # rich markup would swallow the brackets: escape them
+            help=r"another cut: \[side:]NERVE\[@LANDMARK|@N mm], e.g. 'right: median nerve@wrist' (repeatable)",
+        ),
+    ] = None,
     svg: Annotated[str | None, typer.Option("--svg", help="write the body map of the numb skin (SVG)")] = None,
     png: Annotated[str | None, typer.Option("--png", help="write the body map of the numb skin (PNG)")] = None,
     as_json: JsonOption = False,

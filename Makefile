@@ -43,7 +43,7 @@ test: lint typecheck browser pytest
 # server). Ends with the figures: writes acknowledged and lost, 5xx answers, backups inconsistent and restored.
 RELIABILITY_TESTS ?= tests/test_registry_reliability.py tests/test_registry_backup.py tests/test_registry_hostile.py \
 	tests/test_registry_accounts.py tests/test_server_shutdown.py tests/test_bounded_core.py tests/test_bounded_web.py \
-	tests/test_bounded_jobs.py tests/test_bounded_workers.py
+	tests/test_bounded_jobs.py tests/test_bounded_workers.py tests/test_openapi_conformance.py
 reliability: SHELL := /bin/bash
 reliability: .SHELLFLAGS := -o pipefail -c
 reliability: $(STAMP)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurectomy import DISCLAIMER, __version__
 from neurectomy.web import errors
-from neurectomy.web.bounded import BoundedWork, registry_engine
+from neurectomy.web.bounded import BoundedWork, document, registry_engine
 from neurectomy.web.jobs import JobStore
 from neurectomy.web.settings import Settings
 
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if registry is not None:
         app.include_router(registry)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    document(app)  # the spec lists the answers of the bounded-work middleware and of body parsing too
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -51,6 +51,54 @@ def is_expensive(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") or path.startswith(p + ".") for p in EXPENSIVE)
 
 
+def document(app: Any) -> None:
+    """Make ``app.openapi()`` document what this middleware and the request parsing answer besides the routes' own
+    statuses, from the same rules that produce them, so the spec cannot drift from the behaviour: on every
+    expensive operation 429 (over the client's rate) and 503 (solve pool full), both with ``Retry-After``, and 422
+    (over a work limit: time, nodes, targets per phrase); 413 where it takes a body (over 1 MiB); and on every
+    operation that takes a body, 400 (FastAPI's answer to a body it cannot read, e.g. not UTF-8)."""
+    from neurectomy.web.schemas import Message, answer
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema  # type: ignore[no-any-return]
+        schema: dict[str, Any] = generate()
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Message", Message.model_json_schema())
+
+        def add(op: dict[str, Any], status: int, description: str, retry: bool = False) -> None:
+            doc = {k: v for k, v in answer(description, retry=retry).items() if k != "model"}
+            op.setdefault("responses", {}).setdefault(str(status), {**doc, **ref})
+
+        for path, ops in schema.get("paths", {}).items():
+            for op in ops.values():
+                body = "requestBody" in op
+                if body:
+                    add(op, 400, "the body could not be read (not UTF-8, or not the declared content type)")
+                if is_expensive(path):
+                    add(op, 429, "too many requests from this client (the server's rate limit)", retry=True)
+                    add(op, 503, "the server is busy with other searches", retry=True)
+                    op["responses"].setdefault(
+                        "422",
+                        {
+                            "description": "a value the request cannot use, or more work than this server's "
+                            "limits (time, search nodes, targets per phrase): the message names the field",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+                            },
+                        },
+                    )
+                    if body:
+                        add(op, 413, "the body is over 1 MiB")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 class RateLimits:
     """Per-client limits with the ``limits`` library; counters in memory (one process) or in the registry
     database (shared by every worker process)."""

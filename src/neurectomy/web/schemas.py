@@ -61,4 +61,26 @@ class JobOut(BaseModel):
     error: str | None = None
 
 
+class Message(BaseModel):
+    """An error that is one sentence (not signed in, too many requests, busy, gone, unreadable body)."""
+
+    detail: str
+
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": NotFound, "description": "unknown name (suggestions)"}}
+#: ``Retry-After`` of a 429 or 503: whole seconds to wait before trying again.
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+
+
+def answer(description: str, *, retry: bool = False) -> dict[str, Any]:
+    """A documented one-sentence error (``{"detail": "..."}``), with ``Retry-After`` when ``retry``."""
+    out: dict[str, Any] = {"model": Message, "description": description}
+    if retry:
+        out["headers"] = RETRY_AFTER
+    return out

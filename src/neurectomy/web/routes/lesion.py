@@ -19,6 +19,8 @@ AtQ = Annotated[str | None, Query(max_length=200, description="landmark, or 'dis
 MmQ = Annotated[float | None, Query(ge=0, le=5000, description="position in mm from the nerve's origin")]
 SideQ = Annotated[str, Query(max_length=20, description="left, right or midline")]
 MethodQ = Annotated[str, Query(min_length=1, max_length=100, description="how the nerve is interrupted")]
+#: An SVG, or the 404 of an unknown name.
+SVG: dict[int | str, dict[str, Any]] = {**NOT_FOUND, 200: {"content": {"image/svg+xml": {}}}}
 AlsoQ = Annotated[list[str], Query(max_length=20, description="further cuts: [side:]NERVE[@LANDMARK|@N mm]")]
 
 
@@ -36,7 +38,7 @@ def lesion(
     return LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas).to_dict()
 
 
-@router.get("/lesion/bodymap.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+@router.get("/lesion/bodymap.svg", response_class=Response, responses=SVG)
 def lesion_bodymap(
     atlas: AtlasDep,
     nerve: NerveQ,
@@ -53,7 +55,7 @@ def lesion_bodymap(
     return Response(bodymap_svg(deficit, atlas), media_type="image/svg+xml")
 
 
-@router.get("/lesion/course.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+@router.get("/lesion/course.svg", response_class=Response, responses=SVG)
 def lesion_course(
     atlas: AtlasDep,
     nerve: NerveQ,

@@ -13,7 +13,7 @@ from neurectomy.web.deps import AtlasDep, SettingsDep
 from neurectomy.web.errors import FieldError
 from neurectomy.web.jobs import JobStore, Progress, QueueFull
 from neurectomy.web.routes.registry import ApiUser
-from neurectomy.web.schemas import NOT_FOUND, JobOut, SimulateRequest
+from neurectomy.web.schemas import NOT_FOUND, JobOut, SimulateRequest, answer
 from neurectomy.web.settings import Settings
 
 router = APIRouter(prefix="/api/simulate", tags=["simulate"])
@@ -95,10 +95,11 @@ def _store(request: Request) -> JobStore:
 
 JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
-    401: {"description": "not signed in (POST /api/registry/session)"},
-    403: {"description": "missing or wrong X-CSRF-Token (cookie sign-in)"},
-    429: {"description": "too many jobs of this user (queued, running or started this hour); see Retry-After"},
-    503: {"description": "the simulation queue is full; see Retry-After"},
+    401: answer("not signed in (POST /api/registry/session)"),
+    403: answer("missing or wrong X-CSRF-Token (cookie sign-in)"),
+    429: answer("too many jobs of this user (queued, running or started this hour)", retry=True),
+    501: answer("the stump model is not installed in this build"),
+    503: answer("the simulation queue is full", retry=True),
 }
 
 
@@ -121,7 +122,7 @@ def start_job(request: Request, settings: SettingsDep, who: ApiUser, body: Simul
 @router.get(
     "/jobs/{job_id}",
     response_model=JobOut,
-    responses={404: {"description": "no such job"}, 410: {"description": "the job was evicted (and cancelled)"}},
+    responses={404: answer("no such job"), 410: answer("the job was evicted for newer jobs (its work stopped)")},
 )
 def job(request: Request, job_id: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
     """A job's status, progress (0-1) and, once done, its result."""

@@ -376,3 +376,21 @@ def test_a_synonym_two_records_share_is_refused_not_resolved_to_the_first():
                 owners = {i for k, i in atlas.name_index.get(normalise(label), ()) if k == kind}
                 if len(owners) == 1:
                     assert look_up(label).id == record.id, (kind, label)
+
+
+def test_a_nerve_beside_a_named_procedure_is_refused_on_every_surface():
+    """Bug: `plan -p lfcn_neurectomy --nerve "ulnar nerve"` cut both nerves under the LFCN title on the CLI and the
+    Python API (only the web refused it); the rule now lives in PlanRequest, which every surface builds."""
+    import pytest
+
+    from neurectomy.names import RequestError
+
+    with pytest.raises(RequestError) as caught:
+        neurectomy.plan("lfcn_neurectomy", nerve="ulnar nerve")
+    assert caught.value.field == "nerve"
+    code, out, err = _cli("plan", "-p", "lfcn_neurectomy", "--nerve", "ulnar nerve", "--side", "left")
+    assert code == 2 and "makes its own cuts" in err and not out
+    answer = _client().get("/api/plan", params={"procedure": "lfcn_neurectomy", "nerve": "ulnar nerve"})
+    assert answer.status_code == 422 and "makes its own cuts" in answer.text
+    # a condition with a nerve plans the nerve (the condition picks no procedure then), so that stays allowed
+    neurectomy.plan(condition="meralgia paresthetica", nerve="lateral femoral cutaneous nerve", side="left")

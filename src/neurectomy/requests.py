@@ -406,6 +406,13 @@ class PlanRequest:
             )
         chosen: Side = asked or recorded or DEFAULT_SIDE
         proc = get_procedure(procedure) if procedure else None
+        if proc is not None and nerve:
+            raise RequestError(
+                "nerve",
+                f"the {proc.name} makes its own cuts, so a nerve ({str(nerve)[:80]}) cannot be given with it: leave "
+                f"the nerve out to plan the {proc.name}, or leave the procedure out to cut the {str(nerve)[:80]} "
+                "(further cuts go in also)",
+            )
         key = check_method(method) if method else None
         if proc is not None and key is not None and key != get_method(proc.method).key:
             raise RequestError(

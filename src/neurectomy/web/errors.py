@@ -28,22 +28,6 @@ class FieldError(RequestError):
         self.location = location
 
 
-def refuse_leftover_nerve(procedure: str | None, nerve: str | None) -> None:
-    """A named procedure makes its own cuts: a nerve beside it (left in the form from an earlier plan) is refused
-    with what to do, never cut as well under the procedure's title. Extra cuts go in ``also``."""
-    if not procedure or not nerve:
-        return
-    from neurectomy.procedures import get_procedure
-
-    proc = get_procedure(procedure)
-    raise FieldError(
-        "nerve",
-        f"the {proc.name} makes its own cuts, so a nerve ({nerve[:80]}) cannot be given with it: clear the nerve to "
-        f"plan the {proc.name}, or choose no procedure to cut the {nerve[:80]} (add further cuts under "
-        "“also cut”)",
-    )
-
-
 def detail(exc: RequestError) -> list[dict[str, Any]]:
     """FastAPI's validation-error shape, so clients handle one format."""
     location = getattr(exc, "location", "query")

@@ -19,7 +19,7 @@ from neurectomy.requests import LesionRequest, LocaliseRequest, PlanRequest, Tar
 from neurectomy.serialise import nerve_json, search_json
 from neurectomy.web import views
 from neurectomy.web.deps import AtlasDep, SettingsDep, TemplatesDep
-from neurectomy.web.errors import FieldError, refuse_leftover_nerve
+from neurectomy.web.errors import FieldError
 
 router = APIRouter(include_in_schema=False)
 
@@ -358,7 +358,6 @@ def _patient(request: Request, side: str | None) -> Any:
 
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
     side = _opt(request, "side")
-    refuse_leftover_nerve(_opt(request, "procedure"), _opt(request, "nerve"))
     return PlanRequest.build(
         _opt(request, "procedure"),
         condition=_opt(request, "condition"),

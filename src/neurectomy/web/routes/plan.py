@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from neurectomy.requests import PlanRequest
 from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep
-from neurectomy.web.errors import refuse_leftover_nerve
 from neurectomy.web.schemas import NOT_FOUND, PlanBody
 
 router = APIRouter(prefix="/api", tags=["plan"])
@@ -36,7 +35,6 @@ def plan(
 ) -> dict[str, Any]:
     """A plan without patient facts (as ``neurectomy plan … --json``). A nerve beside a procedure is refused (422):
     the procedure makes its own cuts."""
-    refuse_leftover_nerve(procedure, nerve)
     request = PlanRequest.build(
         procedure,
         condition=condition,
@@ -54,7 +52,6 @@ def plan(
 @router.post("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
 def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
-    refuse_leftover_nerve(body.procedure, body.nerve)
     request = PlanRequest.build(
         body.procedure,
         condition=body.condition,

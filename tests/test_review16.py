@@ -287,3 +287,108 @@ def test_simulate_json_days_have_no_near_duplicates():
     for years in (1, 5, 20):
         days = timeline_days(years)
         assert np.diff(days).min() >= 3.0 and days[-1] == pytest.approx(years * 365.25)
+
+
+# --------------------------------------------------------------------------- finding 6: selective tibial neurotomy
+def test_selective_tibial_neurotomy_resects_part_of_each_branch(atlas):
+    """Finding 6. Bug caught: the selective tibial neurotomy cut the three motor branches whole, so gastrocnemius
+    and soleus were "paralysed" (supply lost 100%, function 0.00 at 30 days), while E086 resects 50-80% of the
+    fascicles: each cut now takes its sourced share and the muscles are weak."""
+    from neurectomy.procedures import get_procedure
+
+    proc = get_procedure("selective_tibial_neurotomy")
+    assert all(c.fraction == pytest.approx(0.65) and "E086" in (c.fraction_source or "") for c in proc.cuts)
+    plan = neurectomy.plan("selective_tibial_neurotomy", side="left", atlas=atlas)
+    calf = {x.target.id: x for x in plan.deficit.motor}
+    for muscle in ("soleus", "gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
+        assert calf[muscle].supply_lost == pytest.approx(0.65) and calf[muscle].effect == "weak"
+    assert {c["fraction"] for c in plan.to_dict()["deficit"]["cuts"]} == {0.65}
+    tl = plan.timeline
+    i = list(tl.target_ids).index("soleus")
+    assert _at(tl, tl.curves.function[i], 30) == pytest.approx(0.35, abs=0.02)
+
+
+def test_a_partial_cut_takes_its_share_and_needs_a_source(atlas):
+    """Finding 6. Bug caught: no way to cut part of a nerve (a partial fascicular resection), or a partial cut in
+    the procedures table without saying where its share comes from."""
+    from pydantic import ValidationError
+
+    from neurectomy.lesion import Cut, lesion
+    from neurectomy.procedures import ProcedureCut
+
+    whole = lesion(atlas, Cut("sural nerve", side="left"))
+    part = lesion(atlas, Cut("sural nerve", side="left", fraction=0.4))
+    assert [x.target.id for x in part.losses] == [x.target.id for x in whole.losses]
+    for a, b in zip(whole.losses, part.losses, strict=True):
+        assert b.supply_lost == pytest.approx(0.4 * a.supply_lost) and b.permanent_lost == pytest.approx(b.supply_lost)
+    twice = lesion(atlas, Cut("sural nerve", side="left", fraction=0.5), Cut("sural nerve", side="left", fraction=0.5))
+    assert twice.losses[0].supply_lost == pytest.approx(0.75 * whole.losses[0].supply_lost)
+    with pytest.raises(ValidationError, match="fraction_source"):
+        ProcedureCut(nerve="sural nerve", fraction=0.5)
+
+
+def test_spasticity_recurrence_is_a_measure_of_its_own(atlas, capsys):
+    """Finding 6. Bug caught: spasticity recurrence modelled as return of muscle function (soleus "function 0.14 at
+    5 y"): the calf's function now follows the fascicles left and regrown, and the plan says separately in what
+    share of patients spasticity returns (E085, E086)."""
+    plan = neurectomy.plan("selective_tibial_neurotomy", side="left", years=5, atlas=atlas)
+    tl = plan.timeline
+    assert tl.indication is not None and tl.indication.measure == "spasticity returned"
+    assert {"E085", "E086"} <= set(tl.indication.sources)
+    i = list(tl.target_ids).index("soleus")
+    soleus = tl.curves.function[i]
+    assert soleus[-1] - soleus[np.searchsorted(tl.days, 365)] < 0.01  # no return of strength as spasticity recurs
+    assert tl.indication.values[-1] == pytest.approx(0.14, abs=0.02)
+    assert run(["plan", "-p", "selective_tibial_neurotomy", "--side", "left"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Spasticity returned, share of patients:" in out and "1825 d 14%" in out
+    assert "resection of 65% of its fibres" in out and "Paralysed" not in out
+
+
+# --------------------------------------------------------------------------- finding 12 (rest)
+def test_vestibular_canals_show_their_function_and_vertigo_control_apart(atlas, capsys):
+    """Finding 12. Bug caught: the vestibular neurectomy plan showed the canals' "function 0.15", the 15% of
+    patients whose vertigo is not controlled (E021) read in a column of fractions of function."""
+    tl = neurectomy.plan("vestibular_neurectomy", side="left", atlas=atlas).timeline
+    i = list(tl.target_ids).index("lateral_semicircular_canal")
+    assert np.allclose(tl.curves.function[i], 0.0)
+    assert tl.indication is not None and tl.indication.measure == "vertigo not controlled"
+    assert _at(tl, tl.indication.values, 365) == pytest.approx(0.15, abs=0.01)
+    assert run(["plan", "-p", "vestibular_neurectomy", "--side", "left"]) == 0
+    assert "Vertigo not controlled, share of patients: 30 d 15%" in " ".join(capsys.readouterr().out.split())
+
+
+def test_e073_is_not_called_a_mean_or_a_median_it_does_not_state(atlas):
+    """Finding 12. Bug caught: the lumbar RF plan's risk row called E073 a "mean duration" and the model check a
+    median; the source says only that relief lasted 15 months, so both now say so."""
+    from neurectomy.calibration import MEASURES
+    from neurectomy.modelcheck import SPECS
+
+    risks = [r["name"] for r in neurectomy.plan("lumbar_medial_branch_rf_neurotomy", atlas=atlas).risks]
+    assert not any("mean duration" in r for r in risks)
+    assert any("mean or median" in r for r in risks)
+    spec = next(s for s in SPECS if s.evidence == "E073")
+    assert "not stated" in spec.quantity and "not stated" in MEASURES["radiofrequency@facet_lumbar"]
+
+
+def test_cochlear_nerve_cut_is_not_called_a_vestibular_one(capsys):
+    """Finding 12. Bug caught: a cochlear-nerve cut explained its neuroma status as "the vestibular nerve is
+    divided..."."""
+    assert run(["plan", "-n", "cochlear nerve", "--side", "left"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "vestibular nerve is divided" not in out and "the vestibular or the cochlear nerve" in out
+
+
+def test_the_plan_says_when_the_model_does_not_follow_a_printed_row(atlas, capsys, monkeypatch):
+    """Finding 12. Bug caught: the lumbar RF plan printed E076 (benefit 6-12 months) beside a course that follows
+    E073's 15 months with no note that the model disagrees with it; the note was also lost because Rich read the
+    bracketed caveats as markup."""
+    rows = {e["id"]: e for e in neurectomy.plan("lumbar_medial_branch_rf_neurotomy", atlas=atlas).evidence}
+    assert any("does not follow this row" in f and "E073" in f for f in rows["E076"]["flags"])
+    assert not any("does not follow" in f for f in rows["E073"]["flags"])
+    from neurectomy import cli
+
+    monkeypatch.setattr(cli.console, "width", 1000)  # one line per table row, so the phrases are not wrapped
+    assert run(["plan", "-p", "lumbar_medial_branch_rf_neurotomy"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the model does not follow this row" in out and "background statement: a figure" in out

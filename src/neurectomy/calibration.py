@@ -152,7 +152,8 @@ COURSES: Final[tuple[Course, ...]] = (
             "atlas: L3/L4 medial branch lesions to the L4-L5 facet joint (lumbar_medial_branch_rf_neurotomy)",
         ),
         ("E072", "E073", "E198"),
-        "median duration 15 months (E073) at 12 mm; success at 6 months 55.5% (E072)",
+        "duration 15 months (E073: 'relief lasted 15 months', mean or median not stated, read as the median) at "
+        "12 mm; success at 6 months 55.5% (E072)",
     ),
     Course(
         "radiofrequency",
@@ -474,11 +475,13 @@ SITE_RISKS: Final[tuple[SiteRisk, ...]] = (
         _p(
             0.0,
             "fraction",
-            "estimate: the section is central to the vestibular ganglion; central processes do not regrow into the "
-            "brainstem (E143: vertigo still controlled at a mean 16 years)",
+            "estimate: the section is central to the ganglion (vestibular or spiral); central processes do not "
+            "regrow into the brainstem (E143: vertigo still controlled a mean 16 years after vestibular nerve "
+            "section)",
         ),
-        "the vestibular nerve is divided through the central processes of its ganglion cells, proximal to the "
-        "ganglion: there is no peripheral stump to form a neuroma and no skin territory",
+        "a nerve of special sense (the vestibular or the cochlear nerve) is divided through the central processes "
+        "of its ganglion cells, central to the ganglion: there is no peripheral stump to form a neuroma and no skin "
+        "territory",
     ),
     SiteRisk(
         "amputation",
@@ -541,7 +544,13 @@ class Recurrence:
 class Outcome:
     """What the evidence says about one procedure's indication when the procedure is done with its own method:
     the primary ``failure`` and the ``recurrence`` over time, for the treated targets (``targets``; empty: all of the
-    procedure's ``treats``). ``site`` overrides the site of its cuts (a clinical setting such as neuroma revision)."""
+    procedure's ``treats``). ``site`` overrides the site of its cuts (a clinical setting such as neuroma revision).
+
+    ``indication`` names what the failure and recurrence count where it is not the treated targets' own function
+    (spasticity returning after a selective tibial neurotomy is not strength returning; vertigo not controlled after
+    a vestibular neurectomy is not the canals working again): the targets' function then follows the supply lost and
+    regrowth, and the plan's indication course is this measure, a fraction of patients. Empty where the function the
+    procedure disables is itself what comes back (sweating and blushing after sympathicotomy)."""
 
     procedure: str
     failure: Param
@@ -549,6 +558,7 @@ class Outcome:
     targets: tuple[str, ...] = ()
     site: str | None = None
     fitted_to: tuple[str, ...] = ()
+    indication: str = ""
 
 
 _NONE_REPORTED = _p(0.0, "fraction", "not reported: no row gives a primary failure rate", 0.0, 0.1)
@@ -577,6 +587,7 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
             0.32,
         ),
         fitted_to=("E021",),
+        indication="vertigo not controlled",
     ),
     Outcome(
         "endoscopic_medial_branch_neurotomy",
@@ -705,6 +716,7 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
             _p(1.0, "shape", "estimate: constant hazard"),
         ),
         fitted_to=("E085", "E086"),
+        indication="spasticity returned",
     ),
     Outcome(
         "greater_occipital_neurectomy",
@@ -746,7 +758,8 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
 #: What "relieved" (or "controlled") means in the rows each fit follows: the measures differ between methods and
 #: procedures, so the measure is printed beside every course (a cross-method comparison mixes them).
 MEASURES: Final[dict[str, str]] = {
-    "radiofrequency@facet_lumbar": "complete relief for at least 6 months (E072) and median duration (E073)",
+    "radiofrequency@facet_lumbar": "complete relief for at least 6 months (E072) and its duration (E073, mean or "
+    "median not stated, read as the median)",
     "radiofrequency@facet_cervical": "mean percent NRS reduction read as a fraction relieved (E196, E197; estimate)",
     "radiofrequency@genicular": ">50% relief (E101, E103)",
     "radiofrequency@*": "complete relief, borrowed from the lumbar medial branch fit (E072, E073; no row at this site)",

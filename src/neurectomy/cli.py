@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -86,7 +87,8 @@ def lesion_cmd(
 def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
     for c in deficit.cuts:
         where = c.at or ("origin" if c.mm == 0 else f"{c.mm:g} mm")
-        console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')})")
+        share = f" of {c.fraction:.0%} of its fibres" if c.fraction < 1.0 else ""
+        console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')}{share})")
     for group, title in (
         ("sensory", "Skin"),
         ("motor", "Muscles"),
@@ -368,6 +370,14 @@ def print_plan(p: Any) -> None:
         if course is not None:
             at = ", ".join(f"{day} d {np.interp(day, tl.days, course):.0%}" for day in marks)
             console.print(f"Expected pain over the painful region, of before: {at} (model; {tl.pain_region}).")
+        ind = tl.indication
+        if ind is not None and ind.measure not in ("pain", "function"):
+            at = ", ".join(f"{day} d {np.interp(day, tl.days, ind.values):.0%}" for day in marks)
+            console.print(
+                f"{ind.measure.capitalize()}, share of patients: {at} (model, fitted to {', '.join(ind.sources)}; "
+                "the course table's function is what the remaining and regrown supply gives, not this measure).",
+                highlight=False,
+            )
         status, risk = tl.neuroma_summary()
         years = tl.days[-1] / 365.25
         if status == "rate":
@@ -379,8 +389,12 @@ def print_plan(p: Any) -> None:
         for col in ("id", "outcome", "value", "n", "source"):
             table.add_column(col)
         for e in d["evidence"][:12]:
+            # the caveats (a background statement, a row the model does not follow) beside the outcome, where they
+            # are not cut off with a long citation; escaped, or Rich reads "[...]" as markup and drops it
             flags = f" [{'; '.join(e['flags'])}]" if e["flags"] else ""
-            table.add_row(e["id"], e["outcome"], f"{e['value']} {e['unit']}", e["n"] or "", e["source"] + flags)
+            table.add_row(
+                e["id"], escape(e["outcome"] + flags), f"{e['value']} {e['unit']}", e["n"] or "", escape(e["source"])
+            )
         console.print(table)
     console.print(f"[dim]{d['notice']}[/dim]")
 
@@ -541,33 +555,48 @@ def model_check_cmd(
     ] = None,
 ) -> None:
     """For every evidence row the models use: the observed value and its interval, the model's value, agreement."""
+    import math
+
     from neurectomy.modelcheck import check
 
-    report = check(default_atlas()).to_dict()
+    result = check(default_atlas())
+    report = result.to_dict()
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
-        table = Table(title=f"Model check: {report['agree']} of {report['total']} rows agree", title_justify="left")
-        for col in ("evidence", "quantity", "observed", "interval", "model", "agrees"):
+        table = Table(title="Model check", title_justify="left")
+        for col in ("evidence", "fit", "quantity", "observed", "interval", "model", "status"):
             table.add_column(col)
-        for r in report["rows"]:
-            lo, hi = ("…" if v is None else f"{v:.3g}" for v in r["interval"])
+        marks = {"agrees": "agrees", "disagrees": "[bold red]disagrees[/bold red]", "not comparable": "not comparable"}
+        for r in result.rows:
+            lo, hi = ("…" if math.isinf(v) else f"{v:.3g}" for v in r.interval)
             table.add_row(
-                r["evidence"],
-                r["quantity"],
-                f"{r['observed']:.3g}",
+                r.evidence,
+                "fitted" if r.fitted else "held out",
+                r.quantity,
+                r.observed_text(),
                 f"{lo}–{hi}",
-                f"{r['model']:.3g}",
-                "yes" if r["agrees"] else "[bold red]no[/bold red]",
+                f"{r.model:.3g}",
+                marks[r.status] + (" (unexplained)" if r.unexplained else ""),
             )
         console.print(table)
-        console.print(f"[dim]{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]")
+        console.print(f"Model check: {result.summary()}.", highlight=False)
+        reasons = [r for r in result.rows if r.status != "agrees"]
+        for r in reasons:
+            console.print(f"  {r.evidence} {r.status}: {r.disagreement or r.comparable or 'no reason stated'}")
+        console.print(
+            "[dim]Fitted rows agree by construction (the fit reproduces its inputs); held-out rows are the test. "
+            f"{len(report['not_compared'])} printed rows not compared (reasons in --json).[/dim]"
+        )
     if out:
         from neurectomy.charts import model_check_spec
         from neurectomy.plots import write_chart
 
-        err.print(f"wrote {write_chart(model_check_spec(report), out)}")
-    if report["agree"] < report["total"]:
+        try:
+            err.print(f"wrote {write_chart(model_check_spec(report), out)}")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if result.unexplained:
         raise typer.Exit(1)
 
 

@@ -59,6 +59,9 @@ class Cut:
     mm: float | None = None
     side: Side = "left"
     method: str = "surgical_cut"
+    #: the share of the nerve's fibres at the cut that it takes (a partial fascicular resection, e.g. 50-80% of a
+    #: motor branch's fascicles in a selective neurotomy, E086); every path through the cut loses this share
+    fraction: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class ResolvedCut:
     side: Side
     method: str
     interruption: Interruption = "permanent"
+    fraction: float = 1.0
 
     @property
     def interrupts(self) -> bool:
@@ -306,7 +310,10 @@ def resolve_cut(atlas: Atlas, cut: Cut) -> ResolvedCut:
         raise PositionError(f"the {nerve.name} is paired; give its side, left or right", field="side")
     mm, at = resolve_position(atlas, idx, cut.at, cut.mm)
     side: Side = "midline" if nerve.midline else cut.side
-    return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, method.key, INTERRUPTION[method.family])
+    if not 0.0 < cut.fraction <= 1.0:
+        raise PositionError(f"a cut takes a share of the nerve in (0, 1], not {cut.fraction!r}", field="fraction")
+    interruption = INTERRUPTION[method.family]
+    return ResolvedCut(idx, nerve.id, nerve.name, mm, at, side, method.key, interruption, cut.fraction)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -375,7 +382,7 @@ def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
     # on that side, with whatever the midline cuts add to it
     for side in ("left", "right", "midline"):
         if side == "midline":
-            hit, permanent = midline
+            hit, permanent, _ = midline
             keep = {atlas.path_target[p] for p in hit} - lateral_targets["left"] - lateral_targets["right"]
         else:
             if not lateral[side][0]:
@@ -383,23 +390,38 @@ def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
             hit = {**midline[0], **lateral[side][0]}
             for p in set(midline[0]) & set(lateral[side][0]):
                 hit[p] = midline[0][p] | lateral[side][0][p]
-            permanent = midline[1] | lateral[side][1]
+            permanent = _union(midline[1], lateral[side][1])
+            share = _union(midline[2], lateral[side][2])
             keep = lateral_targets[side]
-        losses += _losses(atlas, hit, permanent, keep, side)
+            losses += _losses(atlas, hit, permanent, keep, side, share)
+            continue
+        losses += _losses(atlas, hit, permanent, keep, side, midline[2])
     losses.sort(key=lambda x: (GROUPS.index(x.group), x.side, -round(x.supply_lost, 9), x.target.name))
     return Deficit(resolved, tuple(losses))
 
 
-def _hits(atlas: Atlas, cuts: Sequence[ResolvedCut]) -> tuple[dict[int, set[str]], set[int]]:
-    """Paths interrupted by ``cuts`` (with the nerves that cut each) and those interrupted for good."""
+def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
+    """Shares of paths taken by two independent sets of cuts: a path keeps a fibre only if neither takes it."""
+    out = dict(a)
+    for p, f in b.items():
+        out[p] = 1.0 - (1.0 - out.get(p, 0.0)) * (1.0 - f)
+    return out
+
+
+def _hits(atlas: Atlas, cuts: Sequence[ResolvedCut]) -> tuple[dict[int, set[str]], dict[int, float], dict[int, float]]:
+    """Paths interrupted by ``cuts`` (with the nerves that cut each), the share of each interrupted for good and the
+    share interrupted at all (1 unless a cut takes only part of the nerve: ``Cut.fraction``; two partial cuts of one
+    path are taken as independent)."""
     hit: dict[int, set[str]] = {}
-    permanent: set[int] = set()
+    permanent: dict[int, float] = {}
+    share: dict[int, float] = {}
     for c in cuts:
         for p in interrupted_paths(atlas, c.nerve_idx, c.mm):
             hit.setdefault(p, set()).add(c.nerve_id)
+            share[p] = 1.0 - (1.0 - share.get(p, 0.0)) * (1.0 - c.fraction)
             if c.interruption == "permanent":
-                permanent.add(p)
-    return hit, permanent
+                permanent[p] = 1.0 - (1.0 - permanent.get(p, 0.0)) * (1.0 - c.fraction)
+    return hit, permanent, share
 
 
 def _sympathetic(atlas: Atlas, nerve_ids: set[str]) -> bool:
@@ -407,7 +429,14 @@ def _sympathetic(atlas: Atlas, nerve_ids: set[str]) -> bool:
     return any("sympathetic" in atlas.nerves[atlas.nerve_index[n]].fibres for n in nerve_ids)
 
 
-def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: set[int], side: Side) -> list[Loss]:
+def _losses(
+    atlas: Atlas,
+    hit: dict[int, set[str]],
+    permanent: dict[int, float],
+    keep: set[int],
+    side: Side,
+    share: dict[int, float],
+) -> list[Loss]:
     lost: dict[int, float] = {}
     kept_lost: dict[int, float] = {}
     symp: dict[int, float] = {}
@@ -417,14 +446,15 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
         t = atlas.path_target[p]
         if t not in keep:
             continue
-        w = atlas.path_weight[p]
+        w = atlas.path_weight[p] * share.get(p, 1.0)
+        w_kept = atlas.path_weight[p] * permanent.get(p, 0.0)
         lost[t] = lost.get(t, 0.0) + w
         if p in permanent:
-            kept_lost[t] = kept_lost.get(t, 0.0) + w
+            kept_lost[t] = kept_lost.get(t, 0.0) + w_kept
         if atlas.targets[t].kind == "skin" and _sympathetic(atlas, who):
             symp[t] = symp.get(t, 0.0) + w
             if p in permanent:
-                symp_kept[t] = symp_kept.get(t, 0.0) + w
+                symp_kept[t] = symp_kept.get(t, 0.0) + w_kept
         by.setdefault(t, set()).update(who)
     out = []
     for t, value in lost.items():
@@ -432,8 +462,10 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
         value = 1.0 if value >= FULL else value  # shares summing to 1 in floating point (0.7 + 0.3) are all of it
         if value <= 1e-12:
             continue
-        permanent_part = min(kept_lost.get(t, 0.0), value)
-        sym = min(symp.get(t, 0.0), value)
+        # the same floating-point rule for the permanent and sympathetic parts, or a full surgical loss would read
+        # as "partly permanent" by 1e-16
+        permanent_part = min(1.0 if kept_lost.get(t, 0.0) >= FULL else kept_lost.get(t, 0.0), value)
+        sym = min(1.0 if symp.get(t, 0.0) >= FULL else symp.get(t, 0.0), value)
         out.append(
             Loss(
                 target,
@@ -443,7 +475,7 @@ def _losses(atlas: Atlas, hit: dict[int, set[str]], permanent: set[int], keep: s
                 tuple(sorted(by[t])),
                 permanent_part,
                 sym,
-                min(symp_kept.get(t, 0.0), sym),
+                min(1.0 if symp_kept.get(t, 0.0) >= FULL else symp_kept.get(t, 0.0), sym),
             )
         )
     return out
@@ -502,6 +534,7 @@ def summarise(deficit: Deficit) -> str:
         f"{c.side} {c.nerve_name} "
         + (_where(c.at) if c.at else ("at its origin" if c.mm == 0 else f"at {c.mm:g} mm"))
         + ("" if surgical else f" by {get_method(c.method).name}")
+        + (f", {c.fraction:.0%} of its fibres" if c.fraction < 1.0 else "")
         for c in deficit.cuts
     )
     kinds = {c.interruption for c in deficit.cuts}

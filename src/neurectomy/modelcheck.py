@@ -315,6 +315,8 @@ def relieved(procedure: str, day: float) -> Callable[[Atlas], float]:
 
 
 def in_pain(procedure: str, day: float) -> Callable[[Atlas], float]:
+    """The indication's own value at ``day``: expected pain, or the share of patients in whom the indication is
+    present (spasticity returned, vertigo not controlled)."""
     return lambda atlas: _indication(atlas, procedure, day)
 
 
@@ -411,7 +413,8 @@ SPECS: Final[tuple[Spec, ...]] = (
     # ---- radiofrequency
     Spec(
         "E073",
-        "median duration of relief after lumbar medial branch RF",
+        "duration of relief after lumbar medial branch RF ('relief lasted 15 months': mean or median not stated; "
+        "read as the median)",
         "months",
         median_duration("radiofrequency", "facet_lumbar", M),
         "median arrival of regrowing fibres at the L4-L5 facet (12 mm) among responders",
@@ -474,7 +477,7 @@ SPECS: Final[tuple[Spec, ...]] = (
         "median duration among responders at the lumbar facets",
         scale=1.0,
         disagrees="a background statement (6-12 months, 'possibly up to 2 years') against the first-hand E073 "
-        "(median 15 months, n = 106), which the model follows",
+        "(15 months, n = 106), which the model follows",
     ),
     Spec(
         "E106",
@@ -886,15 +889,15 @@ SPECS: Final[tuple[Spec, ...]] = (
         "E086",
         "recurrence of spasticity a mean 24 months after selective tibial neurotomy",
         "fraction",
-        target_value("selective_tibial_neurotomy", "soleus", "function", 24 * M),
-        "tibial neurotomy plan: soleus function back at 24 months",
+        in_pain("selective_tibial_neurotomy", 24 * M),
+        "tibial neurotomy plan: spasticity returned at 24 months",
     ),
     Spec(
         "E085",
         "long-term recurrence of spasticity after tibial neurotomy",
         "fraction",
-        target_value("selective_tibial_neurotomy", "soleus", "function", 60 * Y),
-        "tibial neurotomy plan: soleus function back at 60 years (the eventual proportion)",
+        in_pain("selective_tibial_neurotomy", 60 * Y),
+        "tibial neurotomy plan: spasticity returned at 60 years (the eventual proportion)",
         not_comparable="'long-term' with no time stored: the model's recurrence rises with time (about 14% at 5 "
         "years, 25% at 10, 40% at 20), so no time point can be chosen; the fit reads 61% as the eventual proportion",
     ),
@@ -1118,7 +1121,25 @@ NOT_COMPARED: Final[dict[str, str]] = {
     "E194": _COMPLICATION + " (paraesthesia)",
     "E195": _COMPLICATION + " (paraesthesia)",
     "E137": _SCALE + " (difference against percutaneous RF)",
+    "E350": _COMPLICATION + " (meningitis)",
+    "E351": _COMPLICATION + " (facial paralysis)",
+    "E352": _COMPLICATION + " (facial paralysis, middle fossa)",
+    "E353": _COMPLICATION + " (delayed facial paralysis)",
+    "E354": _COMPLICATION + " (delayed facial paralysis)",
+    "E355": _COMPLICATION + " (gustatory sweating)",
+    "E356": _COMPLICATION + " (pneumothorax)",
+    "E357": _COMPLICATION + " (bleeding)",
+    "E358": _COMPLICATION + " (fall in heart rate)",
 }
+
+
+def disagreement(evidence_id: str) -> str:
+    """Why the model does not follow a printed row (``Spec.disagrees``), for a note beside it wherever it is printed
+    (a plan's evidence table prints E076's 6-12 months beside a course that follows E073's 15); "" otherwise."""
+    for spec in SPECS:
+        if spec.evidence == evidence_id and spec.disagrees:
+            return spec.disagrees
+    return ""
 
 
 def check(atlas: Atlas) -> ModelCheck:

@@ -85,7 +85,7 @@ def make_plan(
     if nerve is not None:
         cuts.append(Cut(nerve, at=at, mm=mm, side=chosen_side, method=meth.key))
     cuts.extend(also)
-    cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key) for c in cuts]
+    cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key, c.fraction) for c in cuts]
     # the method decides what is lost (a decompression: nothing); the patient's sex which one-sex targets count
     deficit = for_sex(lesion(atlas, *cuts), patient.sex if patient is not None else None)
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
@@ -187,9 +187,11 @@ def _evidence(proc: Procedure | None) -> list[dict[str, Any]]:
     if proc is None or proc.evidence_key is None:
         return []
     from neurectomy.evidence import for_procedure
+    from neurectomy.modelcheck import disagreement
 
     out = []
     for row in for_procedure(proc.evidence_key):
+        note = disagreement(row.id)
         out.append(
             {
                 "id": row.id,
@@ -202,7 +204,7 @@ def _evidence(proc: Procedure | None) -> list[dict[str, Any]]:
                 "n": row.n_text,
                 "followup": row.followup,
                 "design": row.design,
-                "flags": list(row.flags),
+                "flags": list(row.flags) + ([f"the model does not follow this row: {note}"] if note else []),
                 "source": row.citation(),
             }
         )

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from neurectomy.atlas.graph import Atlas
 from neurectomy.datafile import DataFileError, Problem, read_yaml, validation_problems
@@ -31,6 +31,15 @@ class ProcedureCut(_Model):
     at: str | None = None
     mm: float | None = Field(default=None, ge=0)
     side: Literal["patient", "midline", "both"] = "patient"
+    #: the share of the nerve's fibres the cut takes (a partial fascicular resection); with ``fraction_source``
+    fraction: float = Field(default=1.0, gt=0, le=1)
+    fraction_source: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> ProcedureCut:
+        if self.fraction < 1.0 and not self.fraction_source:
+            raise ValueError("a partial cut (fraction < 1) needs fraction_source (an E-row or 'estimate: <reason>')")
+        return self
 
 
 class Frequency(_Model):
@@ -102,7 +111,7 @@ class Procedure(_Model):
             sides: tuple[Side, ...] = (
                 ("left", "right") if c.side == "both" else ("midline",) if c.side == "midline" else (patient_side,)
             )
-            out.extend(Cut(c.nerve, at=c.at, mm=c.mm, side=s) for s in sides)
+            out.extend(Cut(c.nerve, at=c.at, mm=c.mm, side=s, fraction=c.fraction) for s in sides)
         return tuple(out)
 
 

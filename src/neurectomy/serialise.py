@@ -39,6 +39,8 @@ class CutJSON(TypedDict):
     side: SideName
     method: str
     interruption: InterruptionName
+    #: the share of the nerve's fibres the cut takes (1: the whole nerve; less in a partial fascicular resection)
+    fraction: float
 
 
 class LossJSON(TypedDict):
@@ -125,6 +127,7 @@ def cut_json(c: ResolvedCut) -> CutJSON:
         "side": c.side,
         "method": c.method,
         "interruption": c.interruption,
+        "fraction": round(c.fraction, 4),
     }
 
 

@@ -256,7 +256,9 @@ def target_distances(atlas: Atlas, deficit: Deficit) -> dict[tuple[str, str], fl
 class Indication:
     """The course of what the plan is for, over its treated targets: ``measure`` "pain" (expected fraction of the
     pre-procedure pain) for a pain procedure, "function" (fraction of patients in whom the function the procedure
-    disables is present) for one that disables a function. ``sources`` name the fits used."""
+    disables is present) for one that disables a function, or the indication the procedure's fit counts apart from
+    the targets' function (``Outcome.indication``: "spasticity returned", "vertigo not controlled"; a fraction of
+    patients). ``sources`` name the fits used."""
 
     goal: str
     measure: str
@@ -432,9 +434,13 @@ def timeline(
             kept = (1.0 - f_i) * (1.0 - r_i)
             if procedure is not None and procedure.goal == "pain_relief":
                 pain[i] = 1.0 - kept * (1.0 - c.neuroma_risk[i]) * (1.0 - c.deafferentation_risk[i])
-            elif fit is not None:
+            elif fit is not None and not fit.indication:
                 # the fitted failure and recurrence are what the series saw come back, regrowth included
                 function[i] = 1.0 - lost[i] * kept
+            elif fit is not None:
+                # the indication (spasticity, vertigo) is counted apart (``Outcome.indication``): the target keeps
+                # the function its remaining and regrown supply gives
+                pass
             else:
                 function[i] = 1.0 - lost[i] * (1.0 - c.reconnected[i]) * kept
         else:
@@ -577,6 +583,11 @@ def _indication(
     measure = "pain" if procedure.goal == "pain_relief" else "function"
     rows = function[treated] if measure == "function" else pain[treated]
     sources = tuple(fit.fitted_to) if fit is not None else ()
+    if measure == "function" and fit is not None and fit.indication:
+        # the share of patients in whom the indication is present: the fitted failures and recurrences
+        _, recur = _failure_recurrence(fit, t)
+        values = 1.0 - (1.0 - failure) * (1.0 - recur)
+        return Indication(procedure.goal, fit.indication, tuple(procedure.treats), values, sources)
     if rows.size:
         values = np.asarray(rows.mean(axis=0), dtype=np.float64)
     elif not method.interrupts:

@@ -105,3 +105,124 @@ def test_any_app_on_the_same_database_reports_any_job(engine: Any) -> None:
     with TestClient(_app(engine)) as one, TestClient(_app(engine)) as other:
         job_id = one.post("/api/simulate/jobs", json=SMALL, headers=_bearer(one, "clinician_a")).json()["id"]
         assert _wait(other, job_id)["status"] == "done"
+
+
+def _lost_job(engine: Any, request: dict[str, Any], status: str = "queued", age_s: float = 600.0) -> str:
+    """A row as a server that died leaves it: queued or running, its work gone with the process's cluster."""
+    import uuid
+
+    from neurectomy.registry.db import write
+    from neurectomy.registry.models import SimulationJob
+
+    job_id = uuid.uuid4().hex
+    then = time.time() - age_s
+    row = SimulationJob(
+        id=job_id, owner="user:clinician_a", status=status, progress=0.5 if status == "running" else 0.0,
+        request=request, result=None, error=None, cancel=False, created_at=then, updated_at=then,
+    )  # fmt: skip
+    write(engine, lambda s: s.add(row))
+    return job_id
+
+
+def test_jobs_lost_with_their_process_run_again_or_fail_at_startup(engine: Any) -> None:
+    """Finding: with one worker and the in-process Dask cluster a job dies with the process, and its row stayed
+    "queued" (or "running") for ever. At startup the server queues such jobs again, or marks them failed saying
+    why when their inputs cannot run on it any more (here: above a limit lowered since)."""
+    sup.users(engine)
+    queued = _lost_job(engine, SMALL)
+    running = _lost_job(engine, {**SMALL, "seed": 2}, status="running")
+    too_big = _lost_job(engine, {**SMALL, "n_axons": 5000})
+    with TestClient(_app(engine, recover_jobs=True, max_axons=1000)) as client:
+        assert _wait(client, queued)["status"] == "done"
+        assert _wait(client, running)["status"] == "done"
+        failed = _wait(client, too_big)
+        assert failed["status"] == "failed" and failed["result"] is None
+        assert "lost when the server stopped" in failed["error"] and "at most 1000 axons" in failed["error"]
+
+
+def test_a_poll_finds_a_lost_job_and_runs_it_again(engine: Any) -> None:
+    """Finding as above, for a server that was not restarted (a scheduler that lost its tasks): a poll of a job
+    untouched for a minute checks the scheduler, and a job it does not know is run again. A job that is merely
+    waiting is left alone: the scheduler knows it."""
+    sup.users(engine)
+    lost = _lost_job(engine, SMALL)
+    with TestClient(_app(engine)) as client:
+        assert _wait(client, lost)["status"] == "done"
+        store = client.app.state.jobs  # type: ignore[attr-defined]
+        waiting = store.submit("user:admin_a", LONG)["id"]
+        from sqlalchemy import update
+
+        from neurectomy.registry.db import write
+        from neurectomy.registry.models import SimulationJob
+
+        stmt = update(SimulationJob).where(SimulationJob.id == waiting).values(updated_at=time.time() - 600)
+        write(engine, lambda s: s.execute(stmt))
+        assert store.recover(60.0) == {"requeued": [], "failed": []}, "a job the scheduler holds is not lost"
+
+
+@pytest.mark.slow
+def test_a_job_survives_kill_9_of_its_server(tmp_path: Path) -> None:
+    """Finding: a job queued on a one-worker server (in-process Dask cluster) died with the process and its row
+    stayed "queued" for ever. kill -9 the server right after it accepted a job; the restarted server finishes the
+    job (the same id answers done with its result)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from neurectomy.registry.db import init_db, make_engine, read_session
+    from neurectomy.registry.models import SimulationJob
+    from tests.test_bounded_web import _free_port
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    engine = make_engine(url)
+    init_db(engine)
+    sup.users(engine)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, NEURECTOMY_DATABASE_URL=url)
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "neurectomy", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/api/atlas/stats", timeout=10).status_code == 200:
+                    return proc
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        proc.kill()
+        pytest.fail("the server did not start")
+
+    job = {**SMALL, "n_axons": 300, "days": 180, "replicates": 10}
+    proc = start()
+    try:
+        r = httpx.post(base + "/api/registry/session", json={"username": "clinician_a", "password": sup.PASSWORD})
+        r = httpx.post(base + "/api/simulate/jobs", json=job, headers={"Authorization": f"Bearer {r.json()['token']}"})
+        assert r.status_code == 202, r.text
+        job_id = r.json()["id"]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        with read_session(engine) as s:
+            row = s.get(SimulationJob, job_id)
+            assert row is not None and row.status in ("queued", "running"), "killed before it finished"
+        time.sleep(5.5)  # past the startup grace (jobs.GRACE_S) that protects a row another process is submitting
+        proc = start()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            st = httpx.get(f"{base}/api/simulate/jobs/{job_id}", timeout=30).json()
+            if st["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.5)
+        assert st["status"] == "done", st
+        assert st["result"]["replicates"] == 10
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -114,12 +115,28 @@ def _registry_router() -> object | None:
     return getattr(module, "router", None)
 
 
+def _recover_jobs(jobs: JobStore) -> None:
+    """Startup: :meth:`JobStore.recover`, logged (a failure here must not stop the server)."""
+    import logging
+
+    log = logging.getLogger("neurectomy.web")
+    try:
+        done = jobs.recover()
+    except Exception:
+        log.exception("could not recover lost simulation jobs")
+        return
+    if done["requeued"] or done["failed"]:
+        log.warning("lost simulation jobs: %d queued again, %d failed", len(done["requeued"]), len(done["failed"]))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; ``settings`` default to the ``NEURECTOMY_WEB_*`` environment variables."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.recover_jobs:  # jobs lost with a process that died: queued again or failed, never queued for ever
+            threading.Thread(target=_recover_jobs, args=(jobs,), name="neurectomy-recover-jobs", daemon=True).start()
         yield
         jobs.shutdown()
 

@@ -10,14 +10,25 @@ The queue is bounded: at most ``max_user_jobs`` queued or running per user (429)
 (503), both with ``Retry-After``. The ``max_jobs`` most recent jobs are kept; an older one is *evicted*: its id
 answers 410 Gone from then on, its result is dropped and, if it was still queued or running, its work is
 cancelled (the task checks the flag before it starts and after every replicate).
+
+A job whose work is gone (its process died with the in-process cluster, or a scheduler restarted) would stay
+"queued" or "running" for ever: :meth:`JobStore.recover` finds the queued and running rows the scheduler does not
+know and queues them again, or marks them failed with the reason when their inputs can no longer run on this
+server. The app runs it at startup (rows untouched for :data:`GRACE_S`) and when a poll finds a job untouched for
+:data:`STALE_S` (a running job writes its progress after every replicate). Re-running is safe: a job is seeded,
+and the re-queue is a compare-and-set on the row, so two processes never both re-queue it. (Apps on one database
+with separate in-process clusters, a test set-up rather than ``serve``, cannot see each other's schedulers: a job
+waiting longer than :data:`STALE_S` in one may be run again by the other, with the same result.)
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from neurectomy.web.settings import Settings
@@ -26,6 +37,11 @@ Progress = Callable[[float], None]
 ACTIVE = ("queued", "running")
 #: Seconds a client is told to wait when the queue is full (a small job takes about this long).
 RETRY_S = 30
+#: At startup, a queued or running row untouched this long, and unknown to the scheduler, is lost (the few seconds
+#: cover a row another process inserted and is about to submit).
+GRACE_S = 5.0
+#: A poll of a job untouched this long checks whether the scheduler still has it (at most once per this period).
+STALE_S = 60.0
 
 
 class QueueFull(Exception):
@@ -94,6 +110,7 @@ class JobStore:
         self._lock = threading.Lock()
         self._client: Any = None
         self._cluster: Any = None
+        self._checked = -math.inf  # time.monotonic() of the last poll-time recovery
 
     @property
     def engine(self) -> Any:
@@ -173,6 +190,12 @@ class JobStore:
             return None
         with read_session(self.engine) as s:
             row = s.get(SimulationJob, job_id)
+            stale = row is not None and row.status in ACTIVE and row.updated_at < time.time() - STALE_S
+        if stale and time.monotonic() - self._checked > STALE_S:
+            self._checked = time.monotonic()
+            self.recover(STALE_S)
+        with read_session(self.engine) as s:
+            row = s.get(SimulationJob, job_id)
             if row is None:
                 return None
             return {
@@ -182,6 +205,69 @@ class JobStore:
                 "result": row.result,
                 "error": row.error,
             }
+
+    def recover(self, older_than: float = GRACE_S) -> dict[str, list[str]]:
+        """Queue again the queued or running jobs (untouched for ``older_than`` seconds) that the scheduler does not
+        know, or mark them failed with the reason when their inputs cannot run on this server (a limit lowered
+        since, an unknown method, the stump model not installed). Returns the ids: ``requeued`` and ``failed``."""
+        from pydantic import ValidationError
+        from sqlalchemy import select, update
+
+        from neurectomy.registry.db import read_session, write
+        from neurectomy.registry.models import SimulationJob
+        from neurectomy.web.schemas import SimulateRequest
+
+        done: dict[str, list[str]] = {"requeued": [], "failed": []}
+        now = time.time()
+        with read_session(self.engine) as s:
+            rows = [
+                (r.id, r.request, r.updated_at)
+                for r in s.scalars(
+                    select(SimulationJob).where(
+                        SimulationJob.status.in_(ACTIVE),
+                        SimulationJob.cancel.is_(False),
+                        SimulationJob.updated_at < now - older_than,
+                    )
+                )
+            ]
+        if not rows:
+            return done
+        client = self.client()
+        known = set(client.run_on_scheduler(_scheduler_keys))
+        for job_id, request, stamp in rows:
+            if _key(job_id) in known:
+                continue
+            reason = None
+            try:
+                from neurectomy.web.routes.simulate import check_request, stump_available
+
+                if not stump_available():
+                    reason = "the stump model is not installed in this build"
+                else:
+                    check_request(SimulateRequest.model_validate(request), self.settings)
+            except (ValidationError, ValueError, LookupError) as exc:
+                reason = getattr(exc, "message", None) or str(exc).splitlines()[0]
+            values: dict[str, Any] = (
+                {"status": "queued", "progress": 0.0}
+                if reason is None
+                else {"status": "failed", "error": f"lost when the server stopped, and cannot run again: {reason}"}
+            )
+            stmt = (
+                update(SimulationJob)
+                .where(SimulationJob.id == job_id, SimulationJob.updated_at == stamp, SimulationJob.status.in_(ACTIVE))
+                .values(updated_at=time.time(), **values)
+            )  # compare-and-set: one process re-queues a lost job, never two
+            if not write(self.engine, partial(_rowcount, stmt)):
+                continue
+            if reason is not None:
+                done["failed"].append(job_id)
+                continue
+            from dask.distributed import fire_and_forget
+
+            future = client.submit(run_job, _url(self.engine), job_id, request, key=_key(job_id), pure=False)
+            fire_and_forget(future)  # type: ignore[no-untyped-call]
+            done["requeued"].append(job_id)
+        return done
 
     def shutdown(self) -> None:
         """Close the Dask client (and the local cluster, if this store started one); queued jobs stay queued on a
@@ -196,3 +282,12 @@ class JobStore:
 
 def _key(job_id: str) -> str:
     return f"neurectomy-job-{job_id}"
+
+
+def _rowcount(stmt: Any, s: Any) -> int:
+    return int(getattr(s.execute(stmt), "rowcount", 0))
+
+
+def _scheduler_keys(dask_scheduler: Any) -> list[str]:
+    """The job keys the scheduler holds (queued, processing or in memory); run on the scheduler."""
+    return [str(k) for k in dask_scheduler.tasks if str(k).startswith("neurectomy-job-")]

@@ -39,6 +39,7 @@ def serve(
 
     base = settings or Settings.from_env()
     update: dict[str, object] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    update["recover_jobs"] = True  # jobs lost when an earlier server died: queued again at startup
     if scheduler:
         update["scheduler"] = scheduler
     cluster = None

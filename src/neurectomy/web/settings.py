@@ -39,6 +39,9 @@ class Settings(BaseModel):
         default="memory", description="where rate-limit counters live: this process, or the registry database"
     )
     scheduler: str | None = Field(default=None, description="Dask scheduler address for jobs (default: local)")
+    recover_jobs: bool = Field(
+        default=False, description="at startup, queue again (or fail) the jobs whose work was lost; serve sets it"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -428,10 +428,19 @@ def test_s19_risks_neuroma_weakness_and_site_specific_hearing_loss_and_infection
     assert weakness and risks["femoral cut"][weakness[0]]["site_specific"]
     assert not any("weakness" in n for n in risks["sural cut"])
     assert all("infection" in r for r in risks.values())
+    at_the_ear = 0
     for name, procedure in load_procedures().items():
         hearing = [r for r in neurectomy.plan(name).risks if "hearing" in r["name"]]
-        assert bool(hearing) == (procedure.category == "special_sense"), name
+        # the ear is operated on, or exposed behind it (retrosigmoid/posterior fossa): vestibular neurectomy,
+        # tympanic neurectomy in the middle ear, glossopharyngeal and nervus intermedius section at the
+        # cerebellopontine angle; nowhere else
+        ear = procedure.category == "special_sense" or bool(
+            re.search(r"\bear\b|mastoid|retrosigmoid", procedure.incision, re.I)
+        )
+        at_the_ear += ear
+        assert bool(hearing) == ear, name
         assert all(r["site_specific"] for r in hearing)
+    assert 0 < at_the_ear < len(load_procedures()) / 2
 
 
 def _percutaneous(p) -> bool:

@@ -14,9 +14,12 @@ from neurectomy.bodymap.render import (
     BODY_VIEWS,
     MARK,
     VIEWS,
+    print_box,
     print_scale,
+    print_size,
     render_picker,
-    render_print_svg,
+    render_print_legend,
+    render_print_svgs,
     render_svg,
     smallest_text_px,
     text_fits,
@@ -141,28 +144,70 @@ def test_wrapped_lines_fit_when_measured_with_the_real_font():
     ("nerve", "kw"),
     [
         ("sural nerve", {}),
+        ("sural nerve", {"also": ["right:sural nerve"]}),
         ("lateral cutaneous nerve of thigh", {"mm": 420}),
+        ("lateral cutaneous nerve of thigh", {"mm": 420, "also": ["right:lateral cutaneous nerve of thigh"]}),
         ("median nerve", {"at": "carpal tunnel"}),
+        ("median nerve", {"also": ["right:median nerve", "right:sural nerve", "left:sural nerve"]}),
         ("supraorbital nerve", {}),
+        ("supraorbital nerve", {"also": ["right:supraorbital nerve"]}),
     ],
 )
 def test_pdf_body_map_text_is_at_least_7_pt(nerve, kw):
-    """Bug caught: 3-4 pt chart labels in the PDF (a 1320 px picture shrunk to the A4 text width)."""
-    svg = render_print_svg(lesion(nerve, **kw))
-    assert smallest_text_px(svg) * print_scale(svg) >= 7.0
-    assert text_fits(svg) == []
+    """Bug caught: 3-4 pt chart labels in the PDF (a 1320 px picture shrunk to the A4 text width), and ~5 pt for
+    cuts on both sides (a sural cut on both sides drew every view in one 860x1546 px picture shrunk to the box)."""
+    pictures = render_print_svgs(lesion(nerve, **kw))
+    assert pictures
+    for svg in pictures:
+        views = ET.fromstring(svg).get("data-views", "").split()
+        assert len(views) == 1, "one picture per view"
+        assert smallest_text_px(svg) * print_scale(svg) >= 7.0, views
+        assert text_fits(svg) == []
+        width, height = print_size(svg)
+        assert width <= print_box(svg)[0] + 0.01 and height <= print_box(svg)[1] + 0.01
+    legend = render_print_legend()
+    assert smallest_text_px(legend) * print_scale(legend) >= 7.0 and text_fits(legend) == []
+
+
+def test_pdf_close_ups_share_a_page_two_at_a_time():
+    """Bug caught: every view in one picture, or a close-up given a whole page, so a plan for cuts on both sides
+    needs a page per view (fewer views per page means at most two close-ups, not one)."""
+    from neurectomy.bodymap.render import PRINT_BODY_BOX_PT
+
+    d = lesion("sural nerve", also=["right:sural nerve"])
+    heights = {ET.fromstring(s).get("data-views"): print_size(s)[1] for s in render_print_svgs(d)}
+    assert set(heights) == {"posterior", "foot_dorsal", "foot_plantar"}
+    a4_text_height, figure_margins = 723.0, 12.0  # report.css: 297 mm less 22 + 20 mm; 0.4em + 0.8em at 10 pt
+    assert heights["foot_dorsal"] + heights["foot_plantar"] + 2 * figure_margins <= a4_text_height
+    assert heights["posterior"] <= PRINT_BODY_BOX_PT[1] < a4_text_height
 
 
 def test_report_uses_the_print_rendering():
-    """Bug caught: the report embedding the screen rendering, whose labels print at 3-4 pt."""
+    """Bug caught: the report embedding the screen rendering, whose labels print at 3-4 pt, or one picture of all
+    the views shrunk into the text width (about 5 pt for a sural cut on both sides); and pictures whose size in the
+    PDF is not the one the 7 pt check assumed."""
     import base64
+    import html
+    import re
 
     from neurectomy import plan
-    from neurectomy.report import context
+    from neurectomy.report import context, render_html
 
-    ctx = context(plan(nerve="sural nerve"))
-    svg = base64.b64decode(ctx["body_map"].split(",", 1)[1]).decode()
-    assert smallest_text_px(svg) * print_scale(svg) >= 7.0
+    p = plan(nerve="sural nerve", side="left", also=["right:sural nerve"])
+    ctx = context(p)
+    assert len(ctx["body_map"]) == 3
+    page = render_html(p)
+    for picture in ctx["body_map"]:
+        svg = base64.b64decode(picture["src"].split(",", 1)[1]).decode()
+        assert smallest_text_px(svg) * print_scale(svg) >= 7.0
+        width, height = print_size(svg)
+        shown = re.search(
+            re.escape(picture["src"]) + r'" style="width:([\d.]+)pt;height:([\d.]+)pt" alt="([^"]*)"', page
+        )
+        assert shown, "each picture is shown at the size the check assumed"
+        assert abs(float(shown.group(1)) - width) < 0.1 and abs(float(shown.group(2)) - height) < 0.1
+        alt = html.unescape(shown.group(3))
+        assert "left" in alt and "right" in alt and "anaesthetic" in alt
 
 
 def test_whole_body_views_are_the_symmetric_ones():

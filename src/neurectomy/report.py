@@ -165,17 +165,41 @@ def _alternatives(plan: Plan) -> tuple[list[dict[str, str]], list[dict[str, Any]
     return alternatives, comparator
 
 
-def _body_map(plan: Plan) -> tuple[str | None, str]:
-    """The body map as a data URI (None when no skin is affected or the renderer is missing) and a note."""
+def _body_map(plan: Plan) -> tuple[list[dict[str, str]], dict[str, str] | None, str]:
+    """The body map for print: one picture per view, each a data URI with the size (pt) it is shown at and its
+    alt text (empty when no skin is affected or the renderer is missing); the legend, drawn once; and a note."""
     if not plan.deficit.sensory:
-        return None, "No skin area is expected to lose feeling, so there is no body map."
+        return [], None, "No skin area is expected to lose feeling, so there is no body map."
     try:
-        from neurectomy.bodymap.render import render_print_svg
+        from neurectomy.bodymap.render import VIEW_TITLE, print_size, render_print_legend, render_print_svgs
     except ImportError:  # pragma: no cover - the body map renderer ships with the package
-        return None, "[PLACEHOLDER] The body-map renderer is not available in this installation."
-    return _data_uri(render_print_svg(plan.deficit)), (
+        return [], None, "[PLACEHOLDER] The body-map renderer is not available in this installation."
+    import xml.etree.ElementTree as ET
+
+    pictures = []
+    for svg in render_print_svgs(plan.deficit):
+        root = ET.fromstring(svg)
+        views = (root.get("data-views") or "").split()
+        lost = sorted(
+            {
+                f"{e.get('data-name')} ({e.get('data-side')}, {e.get('data-effect')})"
+                for e in root.iter()
+                if e.get("data-region") and e.get("data-effect") not in (None, "unaffected")
+            }
+        )
+        width, height = print_size(svg)
+        title = ", ".join(VIEW_TITLE.get(v, v) for v in views)
+        alt = f"Body map, {title}: " + ("; ".join(lost) if lost else "no skin loses feeling on this view") + "."
+        pictures.append({"src": _data_uri(svg), "width": f"{width:.1f}", "height": f"{height:.1f}", "alt": alt})
+    legend = render_print_legend()
+    lw, lh = print_size(legend)
+    key = {"src": _data_uri(legend), "width": f"{lw:.1f}", "height": f"{lh:.1f}"}
+    return (
+        pictures,
+        key,
         "Solid blue, cross-hatched: no feeling at all (anaesthetic). Striped: less feeling, because neighbouring "
-        "nerves still supply part of the area (hypoaesthetic). The front and back views show both sides."
+        "nerves still supply part of the area (hypoaesthetic). The front and back views show both sides; a "
+        "close-up is drawn for each side with a loss.",
     )
 
 
@@ -239,7 +263,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
 
     patient = patient if patient is not None else getattr(plan, "patient", None)
     title = _title(plan)
-    body_map, body_map_note = _body_map(plan)
+    body_map, body_map_legend, body_map_note = _body_map(plan)
     alternatives, comparator = _alternatives(plan)
     method = plan.method
     return {
@@ -266,6 +290,7 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         },
         "losses": _losses(plan),
         "body_map": body_map,
+        "body_map_legend": body_map_legend,
         "body_map_note": body_map_note,
         "candidacy": None if plan.candidacy is None else plan.candidacy.to_dict(),
         "alternatives": alternatives,

@@ -68,9 +68,13 @@ VIEW_TITLE = {
     "foot_plantar": "Foot, sole",
 }
 MAX_ROW_WIDTH = 1320
-#: print: the report shows the body map at most this wide and tall (pt; A4 text width, ``.bodymap img`` in
-#: report.css) and every text at least PRINT_TEXT_MIN px, drawn so that no text is under 7 pt on paper
-PRINT_BOX_PT = (504.0, 567.0)
+#: print: the report shows each view of the body map as its own picture, at most this wide and tall (pt; the A4
+#: text width; a close-up gets half a page, so two share one, a whole-body view a page of its own; the report sets
+#: each picture's size from :func:`print_box`), and every text at least PRINT_TEXT_MIN px, drawn so that no text
+#: is under 7 pt on paper
+PRINT_BOX_PT = (504.0, 330.0)
+PRINT_BODY_BOX_PT = (504.0, 580.0)
+PRINT_LEGEND_BOX_PT = (504.0, 120.0)
 PRINT_TEXT_MIN = 14.0
 PRINT_ROW_WIDTH = 960.0
 PRINT_BODY_SCALE = 0.66
@@ -400,6 +404,8 @@ def render_svg(
     text_min: float | None = None,
     max_row_width: float = MAX_ROW_WIDTH,
     body_scale: float | None = None,
+    only_view: str | None = None,
+    legend: bool = True,
 ) -> str:
     """One standalone SVG of the skin a deficit leaves numb, on the charts that show it.
 
@@ -407,6 +413,8 @@ def render_svg(
     plain. ``views`` forces the charts to draw (names in :data:`VIEWS`); by default, the ones holding affected
     regions. ``text_min`` raises every text to at least that many px (for print); ``max_row_width`` is where the
     panels wrap to a new row; ``body_scale`` draws the whole-body views smaller or larger than :data:`SCALE`.
+    ``only_view`` keeps one of the views chosen by default (for print, one picture per view); ``legend=False``
+    leaves the legend out (print draws it once, :func:`render_print_legend`).
     """
     names = _names(atlas)
     style = Style(text_min, body_scale)
@@ -423,6 +431,8 @@ def render_svg(
                 per_view.setdefault(view, []).append(side)
         if not per_view:
             per_view["anterior"] = sides
+        if only_view is not None:
+            per_view = {only_view: per_view.get(only_view, sides)}
     else:
         unknown = [v for v in views if v not in VIEWS]
         if unknown:
@@ -485,23 +495,9 @@ def render_svg(
         y += max(ph for _f, _pw, ph in row) + gap
 
     # ---- legend and disclaimer
-    lsize = style.size(11)
-    legend = [f'<g class="legend" font-family="{FONT}" font-size="{_fmt(lsize)}" fill="{palette.INK}">']
-    box = max(18.0, lsize * 1.6)
-    rows_legend = [*((effect, FILL[effect], LEGEND[effect]) for effect in EFFECTS)]
-    rows_legend.append(("silhouette", palette.SILHOUETTE, "skin without a charted region"))
-    for cls, fill, text in rows_legend:
-        lines = wrap(text, inner - box - 6, lsize)
-        legend.append(
-            f'<rect class="{cls}" x="{_fmt(margin)}" y="{_fmt(y)}" width="{_fmt(box)}" height="{_fmt(box * 0.7)}" '
-            f'fill="{fill}" stroke="{palette.OUTLINE}" stroke-width="0.8"/>'
-        )
-        legend.extend(
-            f'<text x="{_fmt(margin + box + 6)}" y="{_fmt(y + lsize * (0.9 + LINE * i))}">{escape(line)}</text>'
-            for i, line in enumerate(lines)
-        )
-        y += max(box * 0.7, lsize * LINE * len(lines)) + 6
-    legend.append("</g>")
+    key: list[str] = []
+    if legend:
+        key, y = _legend(style, margin, y, inner)
     y += 12
     dsize = style.size(11)
     disclaimer = wrap(f"{DISCLAIMER}. Schematic charts; territories vary between people.", inner, dsize)
@@ -509,7 +505,8 @@ def render_svg(
     total_h = y + dsize * LINE * len(disclaimer) + 8
     parts = [
         f'<svg xmlns="{SVG_NS}" width="{_fmt(total_w)}" height="{_fmt(total_h)}" '
-        f'viewBox="0 0 {_fmt(total_w)} {_fmt(total_h)}" data-sides="{" ".join(sides)}" class="bodymap" '
+        f'viewBox="0 0 {_fmt(total_w)} {_fmt(total_h)}" data-sides="{" ".join(sides)}" '
+        f'data-views="{" ".join(v for v in VIEWS if v in per_view)}" data-rows="{len(rows)}" class="bodymap" '
         f'role="group" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f"<defs>{palette.pattern_defs()}</defs>",
@@ -517,11 +514,33 @@ def render_svg(
         head,
         sub_text,
         *placed,
-        *legend,
+        *key,
         foot,
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _legend(style: Style, x: float, y: float, width: float) -> tuple[list[str], float]:
+    """The legend's SVG elements, its top left at (``x``, ``y``) and wrapped to ``width``; and the y below it."""
+    lsize = style.size(11)
+    out = [f'<g class="legend" font-family="{FONT}" font-size="{_fmt(lsize)}" fill="{palette.INK}">']
+    box = max(18.0, lsize * 1.6)
+    rows_legend = [*((effect, FILL[effect], LEGEND[effect]) for effect in EFFECTS)]
+    rows_legend.append(("silhouette", palette.SILHOUETTE, "skin without a charted region"))
+    for cls, fill, text in rows_legend:
+        lines = wrap(text, width - box - 6, lsize)
+        out.append(
+            f'<rect class="{cls}" x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(box)}" height="{_fmt(box * 0.7)}" '
+            f'fill="{fill}" stroke="{palette.OUTLINE}" stroke-width="0.8"/>'
+        )
+        out.extend(
+            f'<text x="{_fmt(x + box + 6)}" y="{_fmt(y + lsize * (0.9 + LINE * i))}">{escape(line)}</text>'
+            for i, line in enumerate(lines)
+        )
+        y += max(box * 0.7, lsize * LINE * len(lines)) + 6
+    out.append("</g>")
+    return out, y
 
 
 def text_fits(svg: str) -> list[str]:
@@ -559,17 +578,71 @@ def text_fits(svg: str) -> list[str]:
 
 
 def render_print_svg(deficit: Deficit, atlas: Atlas | None = None) -> str:
-    """:func:`render_svg` for the PDF report: texts at least :data:`PRINT_TEXT_MIN` px and the panels packed so the
-    picture, shrunk into :data:`PRINT_BOX_PT`, keeps every text at 7 pt or more."""
+    """:func:`render_svg` with print's text sizes, every view in one picture (for a single figure; the report
+    uses :func:`render_print_svgs`, one picture per view)."""
     return render_svg(
         deficit, atlas, text_min=PRINT_TEXT_MIN, max_row_width=PRINT_ROW_WIDTH, body_scale=PRINT_BODY_SCALE
     )
 
 
-def print_scale(svg: str) -> float:
-    """pt per px of a picture shown contained in :data:`PRINT_BOX_PT` (as the report does)."""
+def render_print_svgs(deficit: Deficit, atlas: Atlas | None = None) -> list[str]:
+    """The body map for the PDF report: one picture per view (both sides of a close-up side by side), without the
+    legend (:func:`render_print_legend`, drawn once), texts at least :data:`PRINT_TEXT_MIN` px, so that each,
+    shown in its :func:`print_box`, keeps every text at 7 pt or more whatever the number of views or sides."""
+    whole = ET.fromstring(render_print_svg(deficit, atlas))
+    views = (whole.get("data-views") or "anterior").split()
+    return [
+        render_svg(
+            deficit,
+            atlas,
+            text_min=PRINT_TEXT_MIN,
+            max_row_width=PRINT_ROW_WIDTH,
+            body_scale=PRINT_BODY_SCALE,
+            only_view=view,
+            legend=False,
+        )
+        for view in views
+    ]
+
+
+def render_print_legend() -> str:
+    """The body map's legend alone, at print's text sizes (shown in :data:`PRINT_LEGEND_BOX_PT`)."""
+    margin, width = 12.0, 900.0  # wide enough for each row on one line
+    items, y = _legend(Style(PRINT_TEXT_MIN), margin, margin, width - 2 * margin)
+    height = y + margin - 6
+    return (
+        f'<svg xmlns="{SVG_NS}" width="{_fmt(width)}" height="{_fmt(height)}" viewBox="0 0 {_fmt(width)} '
+        f'{_fmt(height)}" data-views="legend" class="bodymap-legend" role="img" aria-label="Body map legend">'
+        f"<defs>{palette.pattern_defs()}</defs>"
+        f'<rect width="100%" height="100%" fill="{palette.PAGE}"/>' + "".join(items) + "</svg>\n"
+    )
+
+
+def print_box(svg: str) -> tuple[float, float]:
+    """The box (pt, width and height) the report shows a print picture in: a page for a whole-body view or for
+    panels in more than one row (a wide close-up, such as the head, drawn for both sides), half a page for a row of
+    close-ups (two share a page), less for the legend."""
     root = ET.fromstring(svg)
-    return min(PRINT_BOX_PT[0] / float(root.get("width", "1")), PRINT_BOX_PT[1] / float(root.get("height", "1")))
+    views = set((root.get("data-views") or "").split())
+    if views == {"legend"}:
+        return PRINT_LEGEND_BOX_PT
+    if (views and views <= BODY_VIEWS) or int(root.get("data-rows") or "1") > 1:
+        return PRINT_BODY_BOX_PT
+    return PRINT_BOX_PT
+
+
+def print_size(svg: str) -> tuple[float, float]:
+    """The size (pt, width and height) the report gives a print picture: contained in its :func:`print_box`."""
+    root = ET.fromstring(svg)
+    k = print_scale(svg)
+    return float(root.get("width", "1")) * k, float(root.get("height", "1")) * k
+
+
+def print_scale(svg: str) -> float:
+    """pt per px of a picture shown contained in its :func:`print_box` (as the report does)."""
+    root = ET.fromstring(svg)
+    box = print_box(svg)
+    return min(box[0] / float(root.get("width", "1")), box[1] / float(root.get("height", "1")))
 
 
 def smallest_text_px(svg: str) -> float:

@@ -155,25 +155,56 @@ def _abandon(url: str, n: int = 4) -> None:
         t.join()
 
 
+def _settle(pid: int, deadline_s: float = 30.0) -> float:
+    """Wait until the server is idle (under 0.05 s of CPU in a second); the seconds that took (inf: never)."""
+    start = time.monotonic()
+    last = _cpu_seconds(pid)
+    while time.monotonic() - start < deadline_s:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now - last < 0.05:
+            return time.monotonic() - start
+        last = now
+    return float("inf")
+
+
 @pytest.mark.slow
 def test_abandoned_hostile_requests_stop_and_lesion_keeps_its_throughput(server: tuple[str, int]) -> None:
     """Finding: work went on after the client disconnected, and four abandoned requests halved /api/lesion
-    throughput. Now an abandoned search is cancelled: the server is idle again within a second, and /api/lesion
-    throughput right after four abandoned hostile requests stays near the baseline measured in this test."""
+    throughput. What halved it was the CPU the abandoned searches kept using, so that is what is measured, in CPU
+    seconds of the server process (not wall-clock throughput, which a loaded machine moves either way): four
+    hostile searches, each abandoned after half a second, may cost the server a few CPU seconds in all; searches
+    that went on (each until the 60 s limit set here) would cost minutes and keep the server busy. The /api/lesion
+    rates before and after are printed as figures."""
     url, pid = server
     baseline = max(_lesion_rate(url, 2.0) for _ in range(2))  # the better of two windows: less noise from others
-    _abandon(url)
-    time.sleep(1.0)  # cancellation reaches the solver within milliseconds; leave a margin
+    assert _settle(pid) < float("inf"), "the server is busy before the test"
     cpu0 = _cpu_seconds(pid)
-    time.sleep(2.0)
-    idle_cpu = _cpu_seconds(pid) - cpu0  # an uncancelled search would burn ~2 s of CPU here (one core each)
+    _abandon(url)
+    idle_after = _settle(pid)
+    spent = _cpu_seconds(pid) - cpu0
     after = 0.0
     for _ in range(2):
         _abandon(url)
         after = max(after, _lesion_rate(url, 2.0))
     print(
-        f"BOUNDED-WORK: lesion_rps_baseline={baseline:.0f} lesion_rps_after_4_abandoned={after:.0f} "
-        f"ratio={after / baseline:.2f} server_cpu_s_in_2s_after_abandon={idle_cpu:.2f}"
+        f"BOUNDED-WORK: server_cpu_s_for_4_abandoned={spent:.2f} idle_after_s={idle_after:.0f} "
+        f"lesion_rps_baseline={baseline:.0f} lesion_rps_after_4_abandoned={after:.0f} ratio={after / baseline:.2f}"
     )
-    assert idle_cpu < 1.0
-    assert after >= 0.5 * baseline
+    assert idle_after < float("inf"), "the abandoned searches were still running 30 s after their clients left"
+    assert spent < 10.0, f"{spent:.1f} CPU seconds for four searches abandoned after half a second"
+
+
+def test_the_simulate_page_run_stops_at_the_time_limit() -> None:
+    """Finding: signed out, the Simulate page runs the simulation itself (jobs need a login), and that run had no
+    time limit: up to max_replicates replicates of max_axons axons over max_days. Now it stops at the server's
+    search time limit with a 422 naming the limit and what to do, after the replicate that passed it."""
+    client = TestClient(create_app(Settings(solve_seconds=0.01)))
+    params = {"run": "stump", "n_axons": "2000", "days": "1000", "replicates": "40"}
+    start = time.monotonic()
+    r = client.get("/simulate", params=params)
+    assert time.monotonic() - start < HANG_S
+    assert r.status_code == 422, r.text[:500]
+    assert "limit of 0.01 s" in r.text and "sign in to run it as a background job" in r.text
+    ok = TestClient(create_app(Settings())).get("/simulate", params={**params, "replicates": "2", "n_axons": "50"})
+    assert ok.status_code == 200 and "2 replicate(s)" in ok.text

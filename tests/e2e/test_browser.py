@@ -105,15 +105,16 @@ def test_localise_by_clicking(page: Any, artefacts: Path) -> None:
     page.screenshot(path=str(artefacts / "localise.png"), full_page=True)
 
 
-def test_simulation_shows_progress_and_chart(page: Any, artefacts: Path) -> None:
+def test_simulation_shows_a_chart(page: Any, artefacts: Path) -> None:
+    """Signed out, the page runs the simulation itself (jobs with a progress bar need a login:
+    test_simulate_browser.py)."""
     page.goto("/simulate")
     page.fill("#n_axons", "200")
     page.fill("#days", "120")
     page.fill("#replicates", "4")
     page.click("#run-stump")
-    page.wait_for_selector("#stump-progress:not([hidden])")
     page.wait_for_selector("#stump-output .vega-chart svg", timeout=40_000)
-    assert "done" in page.inner_text("#stump-progress")
+    assert "4 replicate(s)" in page.inner_text("#stump-output")
     page.screenshot(path=str(artefacts / "simulate.png"), full_page=True)
 
 

@@ -587,7 +587,7 @@ def quiz_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
 def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """A stump (growth-cone) simulation with a progress bar, or a plan's course over the years."""
     from neurectomy.procedures import load_procedures
-    from neurectomy.web.routes.simulate import check_request, run_stump, stump_available
+    from neurectomy.web.routes.simulate import check_request, page_csrf, run_stump, stump_available
     from neurectomy.web.schemas import SimulateRequest
 
     q = request.query_params
@@ -610,6 +610,7 @@ def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
         "procedures": list(load_procedures().values()),
         "stump_available": stump_available(),
         "settings": settings,
+        "job_csrf": page_csrf(request),  # signed in: the page's script runs the simulation as a job
     }
     mode = _text(request, "run")
     if mode == "stump" and stump_available():

@@ -43,8 +43,31 @@ def check_request(body: SimulateRequest, settings: Settings) -> None:
         get_end_treatment(e)
 
 
+def within_budget(done: int, total: int, last_s: float) -> None:
+    """Under a request's :class:`~neurectomy.budget.Budget` (the simulate page's run, which has no job): stop when
+    the client went away, and refuse (422) when the time is up or, from the second replicate on (the first one
+    includes compiling the model), as soon as the replicates left would not fit in the time left at the pace of the
+    last one (``last_s`` seconds). A job on the scheduler runs without a budget (``budget.UNLIMITED``)."""
+    from neurectomy.budget import Cancelled, WorkLimitError, active
+
+    budget = active()
+    if budget.cancelled:
+        raise Cancelled("the simulation")
+    if budget.seconds is None or done >= total:
+        return
+    if budget.remaining() <= 0 or (done >= 2 and last_s * (total - done) > budget.remaining()):
+        raise WorkLimitError(
+            "replicates",
+            f"this simulation would take longer than this server's limit of {budget.seconds:g} s for a run on the "
+            f"page (about {last_s:.1f} s a replicate, {total} replicates): ask for fewer replicates, axons or "
+            "days, or sign in to run it as a background job",
+            "seconds",
+        )
+
+
 def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
-    """Replicates one by one (progress after each); mean and 10th-90th percentile bands over replicates."""
+    """Replicates one by one (progress after each); mean and 10th-90th percentile bands over replicates. Under a
+    request's budget (the page), :func:`within_budget` after each replicate."""
     from neurectomy.regrowth.stump import simulate_stump
 
     start = time.perf_counter()
@@ -52,6 +75,7 @@ def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
     steps = 0
     days: list[float] = []
     for i in range(body.replicates):
+        began = time.perf_counter()
         res = simulate_stump(body.method, body.end_treatments, n_axons=body.n_axons, days=body.days, rng=body.seed + i)
         reached.append(res.reached)
         neuroma.append(res.neuroma)
@@ -59,6 +83,7 @@ def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
         steps += res.agent_steps
         days = res.days.tolist()
         progress((i + 1) / body.replicates)
+        within_budget(i + 1, body.replicates, time.perf_counter() - began)
     r, n = np.asarray(reached), np.asarray(neuroma)
 
     def band(a: Any) -> dict[str, list[float]]:
@@ -86,6 +111,19 @@ def run_stump(body: SimulateRequest, progress: Progress) -> dict[str, Any]:
 
     result["chart"] = stump_spec(result)
     return result
+
+
+def page_csrf(request: Request) -> str | None:
+    """The CSRF token of the signed-in browser (cookie session), for the simulate page's job requests; None when
+    nobody is signed in (the page then runs the simulation itself, as without JavaScript)."""
+    try:
+        from neurectomy.web.routes.registry import COOKIE, _session
+    except ImportError:  # a build without the registry: no sign-in, no jobs from the page
+        return None
+    if not request.cookies.get(COOKIE):
+        return None
+    found = _session(request)
+    return found[1] if found is not None and found[2] else None
 
 
 def _store(request: Request) -> JobStore:

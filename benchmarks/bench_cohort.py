@@ -127,9 +127,10 @@ def loop_summary(scenarios: Sequence[Scenario], n: int, rng: Any) -> pd.DataFram
             nday = -math.log(1.0 - next(draws)) * onset_n if neuroma else math.nan
             deaff = next(draws) < p["deafferentation"]
             dday = -math.log(1.0 - next(draws)) * onset_d if deaff else math.nan
+            responder = next(draws) < p["response"]
             event = (neuroma and nday <= h1) or (deaff and dday <= h1)
             back = p["regrowth_pain"] > 0 and ceiling > 0 and h1 >= latency + travel * p["pain_distance"]
-            pain = 1.0 if (event or back) else 0.0
+            pain = 1.0 if (event or back or not responder) else 0.0
             row = acc[a]
             row[0] += 1.0
             for j, value in enumerate((1.0 if neuroma else 0.0, 1.0 if deaff else 0.0, f1, f2, pain)):

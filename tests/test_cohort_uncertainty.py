@@ -80,9 +80,11 @@ def test_fixed_keeps_the_teaching_behaviour(capsys, scenarios):
 def test_cohort_blocks_follow_the_fitted_durations(scenarios):
     """Bug caught: every block arm with the same two-week latency (RF pain back within months, against E073's 15
     months) and the pain at 1 year taken from the fraction of function regained, not from whether the pain came
-    back; peripheral cryoanalgesia relief lasting until the fibres reach the foot (E157: a median of 11 days)."""
+    back; peripheral cryoanalgesia relief lasting until the fibres reach the foot (E157: a median of 11 days). RF of
+    the sural nerve follows the genicular fit (review 16, finding 10: no row measures RF at a peripheral nerve, and
+    the lumbar fit kept 95% of the arm pain-free at 1 year against 8.8% still relieved at 12 months at the knee)."""
     s = simulate_summary(60_000, scenarios, rng=1, backend="inline").set_index("scenario")
-    assert s.loc["radiofrequency", "pain_1y_mean"] < 0.2
+    assert 0.5 < s.loc["radiofrequency", "pain_1y_mean"] < 0.95
     assert s.loc["cryoneurolysis", "pain_1y_mean"] > 0.9
     assert s.loc["radiofrequency", "function_1y_mean"] < s.loc["phenol", "function_1y_mean"]
     params = {arm.name: arm.parameters() for arm in scenarios}

@@ -392,3 +392,88 @@ def test_the_plan_says_when_the_model_does_not_follow_a_printed_row(atlas, capsy
     assert run(["plan", "-p", "lumbar_medial_branch_rf_neurotomy"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "the model does not follow this row" in out and "background statement: a figure" in out
+
+
+# ------------------------------------------------------------------------- finding 10: blocks at sites without evidence
+def test_peripheral_rf_falls_back_to_the_genicular_fit_and_says_so(atlas):
+    """Finding 10. Bug caught: RF at any peripheral nerve borrowed the lumbar medial branch fit (448-day latency,
+    complete relief), so RF of the sural nerve kept most patients pain-free at 1 year while conventional genicular
+    RF leaves 8.8% at 12 months (E103); nothing said that no row measures RF there."""
+    from neurectomy.calibration import course
+
+    fit = course("radiofrequency", "peripheral")
+    knee = course("radiofrequency", "genicular")
+    assert fit is not None and knee is not None
+    assert (fit.response.value, fit.latency.value, fit.evidence_distance.value) == (
+        knee.response.value,
+        knee.latency.value,
+        knee.evidence_distance.value,
+    )
+    tl = neurectomy.plan(nerve="sural nerve", side="left", method="radiofrequency", atlas=atlas).timeline
+    course_ = tl.pain_course()
+    assert course_ is not None and _at(tl, course_, 365) > 0.7  # 0.42 with the lumbar fit (448-day latency)
+    assert any("no evidence for radiofrequency at this site" in c and "genicular" in c for c in tl.caveats)
+    assert tl.to_dict()["caveats"] == list(tl.caveats)
+
+
+def test_alcohol_at_the_knee_is_not_shorter_than_phenol_by_artefact(atlas):
+    """Finding 10. Bug caught: alcohol at the genicular nerves lasted about 3 months (phenol's spasticity fit,
+    borrowed) while phenol there lasted years (E191, E192): with no alcohol row either way, alcohol follows phenol
+    at the knee too, and the course says it is borrowed."""
+    knee = {"nerve": "superomedial genicular nerve", "side": "left", "years": 2, "atlas": atlas}
+    phenol = neurectomy.plan(**knee, method="phenol").timeline
+    alcohol = neurectomy.plan(**knee, method="alcohol").timeline
+    assert np.allclose(alcohol.pain_course(), phenol.pain_course(), atol=0.005)
+    assert any("no evidence for alcohol" in c for c in alcohol.caveats)
+    assert not any("no evidence" in c for c in phenol.caveats)
+
+
+def test_peripheral_cryo_numb_but_painful_is_flagged(atlas, capsys):
+    """Finding 10. Bug caught: after peripheral cryoneurolysis the pain was back by day 14 while the skin stayed
+    numb to day 152 ("numb but painful"), with nothing saying that relief (E157) and feeling (E151) come from
+    different sources and were never measured together."""
+    from neurectomy.regrowth.kinetics import CRYO_DECOUPLED
+
+    tl = neurectomy.plan(nerve="sural nerve", side="left", method="cryoneurolysis", atlas=atlas).timeline
+    assert CRYO_DECOUPLED in tl.caveats
+    assert run(["simulate", "-n", "sural nerve", "--side", "left", "-m", "cryoneurolysis"]) == 0
+    assert "numb but painful" in " ".join(capsys.readouterr().out.split())
+
+
+# --------------------------------------------------------------------------- finding 2 (rest): past the follow-up
+def test_a_course_past_the_rows_follow_up_says_it_is_extrapolation(atlas, capsys):
+    """Finding 2. Bug caught: genicular phenol's 5-year tail (15% still relieved) printed with no warning that E191
+    followed patients a mean 9.9 ± 6.1 months: past the rows' follow-up the course is now labelled extrapolation, in
+    text and JSON, and within it there is no such warning."""
+    knee = {"nerve": "superomedial genicular nerve", "side": "left", "method": "phenol", "atlas": atlas}
+    five = neurectomy.plan(**knee, years=5).timeline
+    assert any("extrapolation" in c and "E191" in c and "9.9" in c for c in five.caveats)
+    one = neurectomy.plan(**knee, years=1).timeline
+    assert not any("extrapolation" in c for c in one.caveats)
+    tib = neurectomy.plan("selective_tibial_neurotomy", side="left", years=5, atlas=atlas).timeline
+    assert any("extrapolation" in c and "E086" in c for c in tib.caveats)
+    lfcn = neurectomy.plan("lfcn_neurectomy", side="left", atlas=atlas).timeline
+    assert any("not stored" in c for c in lfcn.caveats)
+    assert run(["simulate", "-n", knee["nerve"], "--side", "left", "-m", "phenol", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    caveats = data["timeline"]["caveats"] if "timeline" in data else data["caveats"]
+    assert any("extrapolation" in c for c in caveats)
+
+
+def test_cohort_block_arms_count_the_non_responders(atlas):
+    """Finding 1 and 10 (cohort). Bug caught: the cohort's "pain at 1 y" left out the block's non-responders (every
+    patient relieved until the fibres came back), so RF of the sural nerve showed 95% pain-free at 1 year; the kernel,
+    the per-patient loop and the parameter draws now carry the fitted response."""
+    from neurectomy.methods import get_method
+    from neurectomy.regrowth.cohort import UNCERTAIN, default_scenarios, simulate_patient_loop, simulate_summary
+    from neurectomy.regrowth.kinetics import method_response
+
+    scenarios = default_scenarios(atlas, "sural nerve")
+    s = simulate_summary(40_000, scenarios, rng=3, backend="inline").set_index("scenario")
+    for arm in ("phenol", "cryoneurolysis", "radiofrequency"):
+        rho = method_response(get_method(arm), "peripheral")
+        assert s.loc[arm, "pain_1y_mean"] >= 1 - rho - 0.02, arm
+    rows = simulate_patient_loop(scenarios, 6_000, rng=3)
+    rf = [r["pain_1y"] for r in rows if scenarios[r["scenario"]].name == "radiofrequency"]
+    assert np.mean(rf) == pytest.approx(s.loc["radiofrequency", "pain_1y_mean"], abs=0.05)
+    assert "response" in UNCERTAIN

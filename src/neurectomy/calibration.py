@@ -106,6 +106,22 @@ class Course:
     note: str
     #: False where the pain returns after the latency whatever the distance (E157); function still needs regrowth
     pain_follows_regrowth: bool = True
+    #: how far the rows behind the fit followed their patients (days; None: not stored) and from which rows: a course
+    #: that runs past it is extrapolation, and the plan says so
+    followup_days: float | None = None
+    followup_source: str = ""
+    #: the sites where rows measure this method (for a ``"*"`` entry); elsewhere the fit is borrowed, and
+    #: ``borrowed`` says from where, printed beside the course as "no evidence at this site"
+    evidenced_at: tuple[str, ...] = ()
+    borrowed: str = ""
+
+    def evidence_caveat(self, site: str) -> str:
+        """ "" where rows measure the method at ``site``; else what the course borrows (printed with the course)."""
+        if not self.borrowed or site in self.evidenced_at:
+            return ""
+        return f"no evidence for {self.method.replace('_', ' ')} at this site ({site.replace('_', ' ')}): " + (
+            self.borrowed
+        )
 
 
 _RF_SPREAD = _p(
@@ -154,6 +170,8 @@ COURSES: Final[tuple[Course, ...]] = (
         ("E072", "E073", "E198"),
         "duration 15 months (E073: 'relief lasted 15 months', mean or median not stated, read as the median) at "
         "12 mm; success at 6 months 55.5% (E072)",
+        followup_source="E072, E073: the follow-up is not stored (E075: relief maintained a median 17-33 months with "
+        "repeat treatments)",
     ),
     Course(
         "radiofrequency",
@@ -175,6 +193,7 @@ COURSES: Final[tuple[Course, ...]] = (
         ),
         ("E196", "E197"),
         "cervical relief is shorter than lumbar: 21.47% mean reduction beyond 6 months (E197)",
+        followup_source="E196, E197: '>6 months' (the end of follow-up is not stored)",
     ),
     Course(
         "radiofrequency",
@@ -199,16 +218,30 @@ COURSES: Final[tuple[Course, ...]] = (
         "conventional genicular RF relieves fewer patients for a shorter time than lumbar medial branch RF in the "
         "retrospective series (E101/E103); in the only head-to-head trial (E192/E193) RF and phenol were equal at 3 "
         "months, so the comparison with phenol is uncertain",
+        followup_days=12 * DAYS_PER_MONTH,
+        followup_source="E101, E103: 12 months",
     ),
     Course(
         "radiofrequency",
         "*",
-        _p(0.582, "fraction", "E072 (lumbar medial branch fit; estimate: no row for RF at other sites)", 0.556, 0.609),
-        _p(448.0, "days", "E073 (lumbar medial branch fit; estimate: no row for RF at other sites)", 387.0, 509.0),
+        _p(
+            0.279,
+            "fraction",
+            "E101, E103 (genicular fit; estimate: no row for RF at this site, and the genicular nerves, sensory "
+            "branches outside the spine, are the closest evidenced site)",
+            0.2,
+            0.6,
+        ),
+        _p(242.3, "days", "E101, E103 (genicular fit; estimate: no row for RF at this site)", 150.0, 350.0),
         _RF_SPREAD,
-        _p(12.0, "mm", "atlas: as the lumbar medial branch fit"),
-        ("E072", "E073"),
-        "no row measures RF outside the facet and genicular sites: the lumbar medial branch fit is used",
+        _p(71.4, "mm", "atlas: as the genicular fit"),
+        ("E101", "E103"),
+        "no row measures RF outside the facet and genicular sites: the genicular fit is used (the lumbar medial "
+        "branch fit, 15 months of complete relief, is a spinal site with another measure)",
+        followup_days=12 * DAYS_PER_MONTH,
+        followup_source="E101, E103: 12 months",
+        borrowed="no row measures radiofrequency here, so the genicular fit (E101, E103), the closest evidenced "
+        "peripheral site, is used",
     ),
     Course(
         "phenol",
@@ -225,6 +258,9 @@ COURSES: Final[tuple[Course, ...]] = (
         _p(71.4, "mm", "atlas: genicular nerve lesions to the knee joint"),
         ("E191", "E192"),
         "phenol at the genicular nerves lasts longer than phenol for spasticity (E094)",
+        followup_days=16.0 * DAYS_PER_MONTH,
+        followup_source="E191: follow-up a mean 9.9 ± 6.1 months (mean + 1 SD, 16 months, taken as its reach); "
+        "E192: 3 months",
     ),
     Course(
         "phenol",
@@ -253,6 +289,32 @@ COURSES: Final[tuple[Course, ...]] = (
         ),
         ("E092", "E094"),
         "mean effective duration 164.5 days (E094)",
+        followup_source="E092, E094: the follow-up is not stored",
+        evidenced_at=("peripheral", "motor_branch"),
+        borrowed="no row measures phenol here, so the fit to phenol blocks of limb nerves for spasticity (E092, "
+        "E094) is used",
+    ),
+    Course(
+        "alcohol",
+        "genicular",
+        _p(
+            0.538,
+            "fraction",
+            "estimate: no alcohol row; phenol's genicular response (E191, E192) with a wider interval, as both are "
+            "chemical neurolysis (alcohol's own fit elsewhere borrows phenol's spasticity fit, which at the knee "
+            "would make alcohol last months where phenol lasts years: an artefact)",
+            0.3,
+            0.8,
+        ),
+        _p(811.0, "days", "estimate: phenol's genicular latency (E191, E192), interval widened", 300.0, 2000.0),
+        _p(1.347, "log-spread", "estimate: phenol's (E094), widened", 0.8, 2.0),
+        _p(71.4, "mm", "atlas: genicular nerve lesions to the knee joint"),
+        (),
+        "no alcohol row: phenol's genicular central values, a wider uncertainty",
+        followup_days=16.0 * DAYS_PER_MONTH,
+        followup_source="E191 (phenol): follow-up a mean 9.9 ± 6.1 months",
+        borrowed="no alcohol row at the knee (or anywhere), so phenol's genicular fit (E191, E192) is used with a "
+        "wider uncertainty",
     ),
     Course(
         "alcohol",
@@ -276,6 +338,8 @@ COURSES: Final[tuple[Course, ...]] = (
         _p(90.0, "mm", "estimate: as phenol"),
         (),
         "no row: phenol's central values, a wider uncertainty",
+        followup_source="no alcohol row",
+        borrowed="no alcohol row anywhere, so phenol's fit (E092, E094) is used with a wider uncertainty",
     ),
     Course(
         "cryoneurolysis",
@@ -293,6 +357,8 @@ COURSES: Final[tuple[Course, ...]] = (
         _p(12.0, "mm", "atlas: lumbar medial branch lesions to the facet joint"),
         ("E138", "E139"),
         "medial branch cryodenervation: relief for months",
+        followup_days=12 * DAYS_PER_MONTH,
+        followup_source="E139: 12 months",
     ),
     Course(
         "cryoneurolysis",
@@ -324,6 +390,10 @@ COURSES: Final[tuple[Course, ...]] = (
         "peripheral cryoanalgesia: median relief 11 days, whatever the distance (the pain does not wait for "
         "regrowth; feeling and strength still return by regrowth at 1.4 mm/day, E151)",
         pain_follows_regrowth=False,
+        followup_days=224.0,
+        followup_source="E157: the longest relief seen, 224 days (the follow-up itself is not stored)",
+        evidenced_at=("peripheral",),
+        borrowed="no row measures cryoneurolysis here, so the peripheral fit (E156, E157) is used",
     ),
     Course(
         "diagnostic_block",
@@ -355,6 +425,8 @@ COURSES: Final[tuple[Course, ...]] = (
         _p(0.0, "mm", "a conduction block needs no regrowth"),
         (),
         "a local anaesthetic block lasts hours (estimate; no duration row): feeling and pain are back the same day",
+        followup_days=1.0,
+        followup_source="estimate: a conduction block of hours",
     ),
 )
 
@@ -762,10 +834,11 @@ MEASURES: Final[dict[str, str]] = {
     "median not stated, read as the median)",
     "radiofrequency@facet_cervical": "mean percent NRS reduction read as a fraction relieved (E196, E197; estimate)",
     "radiofrequency@genicular": ">50% relief (E101, E103)",
-    "radiofrequency@*": "complete relief, borrowed from the lumbar medial branch fit (E072, E073; no row at this site)",
+    "radiofrequency@*": ">50% relief, borrowed from the genicular fit (E101, E103; no row at this site)",
     "phenol@genicular": ">=50% relief (E191, E192)",
     "phenol@*": "success of a phenol block for spasticity (E092) and its mean duration (E094)",
     "alcohol@*": "phenol's measures (no alcohol row)",
+    "alcohol@genicular": ">=50% relief, phenol's genicular measure (E191, E192; no alcohol row)",
     "cryoneurolysis@facet_lumbar": "pain-free or much improved (E138); mean VAS read as a fraction relieved (E139)",
     "cryoneurolysis@*": "significant pain reduction (E156) and median duration (E157)",
     "diagnostic_block@*": "conduction block (estimate: hours; no row)",
@@ -785,6 +858,41 @@ MEASURES: Final[dict[str, str]] = {
     "tmr_symptomatic_neuroma": "meaningful pain reduction (E134, pooled techniques)",
     "rpni_symptomatic_neuroma": "meaningful pain reduction (E134, pooled techniques)",
 }
+
+
+#: How far the rows behind each procedure's fit followed their patients (days; None: not stored), and from which
+#: rows: a course that runs past it is extrapolation, and the plan says so beside it.
+OUTCOME_FOLLOWUP: Final[dict[str, tuple[float | None, str]]] = {
+    "vestibular_neurectomy": (22 * DAYS_PER_YEAR, "E143: 10-22 years (E021: at least 6 months)"),
+    "endoscopic_medial_branch_neurotomy": (None, "E136: the follow-up is not stored"),
+    "presacral_neurectomy": (8 * DAYS_PER_YEAR, "E034: more than 8 years"),
+    "lfcn_neurectomy": (None, "E001: the pooled follow-up is not stored"),
+    "lfcn_decompression": (None, "E002: the follow-up is not stored"),
+    "mortons_neurectomy": (15.3 * DAYS_PER_YEAR, "E057, E058: a mean 15.3 years (E170: not stored)"),
+    "ets_r2_facial_blushing": (16 * DAYS_PER_YEAR, "E183: a median 16 years"),
+    "ets_r3_palmar_hyperhidrosis": (80.9 * DAYS_PER_MONTH, "E052: a mean 80.9 months"),
+    "ets_r4_axillary_hyperhidrosis": (14.6 * DAYS_PER_YEAR, "E107: a mean 14.6 years"),
+    "selective_tibial_neurotomy": (24 * DAYS_PER_MONTH, "E086: a mean 24 months (E085: 'long-term', no time)"),
+    "greater_occipital_neurectomy": (33 * DAYS_PER_MONTH, "E121: an average 33 months"),
+    "occipital_nerve_decompression": (DAYS_PER_YEAR, "E099: 12 months"),
+    "triple_neurectomy": (None, "E127: 'variable' (not stored)"),
+    "tmr_symptomatic_neuroma": (None, "E134: the pooled follow-up is not stored"),
+    "rpni_symptomatic_neuroma": (None, "E134: the pooled follow-up is not stored"),
+}
+
+
+def followup_caveat(days: float, reach: float | None, source: str) -> str:
+    """The warning printed beside a course that runs past the follow-up of the rows behind it ("" within it)."""
+    if reach is None:
+        return f"how long the rows behind this course followed their patients is not stored ({source}): the later " + (
+            "part of the course is not checked against any observation"
+        )
+    if days <= reach * 1.05:
+        return ""
+    return (
+        f"the course runs to {days / DAYS_PER_YEAR:.1f} years, past the follow-up of the rows behind it ({source}): "
+        f"beyond about {reach / DAYS_PER_MONTH:.0f} months it is extrapolation"
+    )
 
 
 def measure_of(method: str, site: str, procedure: str | None = None) -> str:

@@ -370,6 +370,8 @@ def print_plan(p: Any) -> None:
         if course is not None:
             at = ", ".join(f"{day} d {np.interp(day, tl.days, course):.0%}" for day in marks)
             console.print(f"Expected pain over the painful region, of before: {at} (model; {tl.pain_region}).")
+        for caveat in tl.caveats:
+            console.print(f"[bold yellow]Caveat:[/bold yellow] {escape(caveat)}.", highlight=False)
         ind = tl.indication
         if ind is not None and ind.measure not in ("pain", "function"):
             at = ", ".join(f"{day} d {np.interp(day, tl.days, ind.values):.0%}" for day in marks)

@@ -16,11 +16,11 @@ import numpy as np
 
 from neurectomy.regrowth._random import jump, uniform
 
-# draws reserved per patient (a patient takes at most 11: scenario, age, rate, two for the body size, distance,
-# latency node, neuroma and its day, deafferentation and its day)
+# draws reserved per patient (a patient takes at most 12: scenario, age, rate, two for the body size, distance,
+# latency node, neuroma and its day, deafferentation and its day, whether a block relieves them at all)
 STRIDE = 16
 # columns of the scenario table (see cohort._inputs)
-N_PARAMETERS = 9
+N_PARAMETERS = 10
 # constants before the latency nodes (see cohort._inputs)
 N_CONSTANTS = 10
 
@@ -44,12 +44,13 @@ def simulate(
     """Simulate patients ``first`` to ``first + n - 1`` of the cohort whose stream is ``seed``.
 
     ``table[k]`` holds (rate, latency, maturation, ceiling, neuroma, deafferentation, latency spread, regrowth
-    pain, pain distance) of scenario k (see :func:`neurectomy.regrowth.kinetics.curves`); ``constants`` = (age_lo,
-    age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd, neuroma onset, deafferentation onset,
+    pain, pain distance, response) of scenario k (see :func:`neurectomy.regrowth.kinetics.curves`); ``constants`` =
+    (age_lo, age_hi, slowing per year over 40, rate_lo, rate_hi, body-size sd, neuroma onset, deafferentation onset,
     horizon 1, horizon 2, then the standard normal latency nodes of :mod:`neurectomy.calibration`). A patient's
     latency is the scenario's median times ``exp(spread * z)`` at one node drawn uniformly, as the kinetics average
-    over those nodes. The pain at 1 year is 1 if the pain has come back by then (regrowing fibres through surviving
-    tubes, a neuroma or deafferentation pain), else 0. ``rows`` (n x 11) is filled if it has n rows; ``stats``
+    over those nodes. The pain at 1 year is 1 if the block never relieved the patient (a share ``1 - response``) or
+    the pain has come back by then (regrowing fibres through surviving tubes, a neuroma or deafferentation pain),
+    else 0. ``rows`` (n x 11) is filled if it has n rows; ``stats``
     (k x 11) is accumulated.
     """
     state = np.empty(1, dtype=np.uint64)
@@ -91,9 +92,10 @@ def simulate(
         nday = -math.log(1.0 - uniform(state)) * onset_n if neuroma else math.nan
         deaff = uniform(state) < table[a, 5]
         dday = -math.log(1.0 - uniform(state)) * onset_d if deaff else math.nan
+        responder = uniform(state) < table[a, 9]
         event = (neuroma and nday <= h1) or (deaff and dday <= h1)
         back = table[a, 7] > 0.0 and ceiling > 0.0 and h1 >= latency + travel * table[a, 8]
-        pain = 1.0 if (event or back) else 0.0
+        pain = 1.0 if (event or back or not responder) else 0.0
         if keep:
             rows[i, 0] = a
             rows[i, 1] = age

@@ -199,9 +199,11 @@ def parameter_intervals(
 
     key = _site_key(site)
     fit = course(method.key, key) if method.interrupts and method.tubes_intact else None
+    out["response"] = (1.0, 1.0, 1.0)
     if fit is not None:
         out["latency_days"] = span(fit.latency)
         out["latency_spread"] = span(fit.spread)
+        out["response"] = span(fit.response)
     elif method.regrowth_latency is not None:
         out["latency_days"] = span(method.regrowth_latency)
     if method.interrupts and method.regrowth_rate is not None:
@@ -303,6 +305,9 @@ class Timeline:
     indication: Indication | None = None
     #: what the painful region is and what the pain course includes, in words (printed beside the course)
     pain_region: str = ""
+    #: warnings printed beside the course: no evidence for the method at this site (the fit is borrowed), the
+    #: course running past the follow-up of the rows behind it, pain and feeling decoupled (peripheral cryo)
+    caveats: tuple[str, ...] = ()
 
     def pain_course(self) -> FloatArray | None:
         """Expected pain over the painful region (the indication's course for a pain procedure; else the mean over
@@ -336,6 +341,7 @@ class Timeline:
             "pain": None if pain is None else np.round(pain, 4).tolist(),
             "indication": None if self.indication is None else self.indication.to_dict(),
             "pain_region": self.pain_region,
+            "caveats": list(self.caveats),
             "targets": [
                 {
                     "target": {"id": tid, "name": name},
@@ -481,7 +487,47 @@ def timeline(
         neuroma_status=statuses,
         indication=indication,
         pain_region=_pain_region(procedure, method, treated, own, treated_site),
+        caveats=_caveats(procedure if fit is not None else None, method, sites, treated, painful, float(t[-1])),
     )
+
+
+#: Peripheral cryoneurolysis: relief (E157) and feeling (regrowth, E151) come from different sources.
+CRYO_DECOUPLED = (
+    "after peripheral cryoneurolysis the pain comes back after a median 11 days (E157) while feeling returns only as "
+    "the fibres regrow (1.4 mm/day, E151), so the course shows skin numb but painful for weeks; no row measures "
+    "relief and numbness in the same patients, so this split is the model's reading of two sources, not an "
+    "observation"
+)
+
+
+def _caveats(
+    procedure: Procedure | None,
+    method: Method,
+    sites: tuple[str, ...],
+    treated: BoolArray,
+    painful: BoolArray,
+    last_day: float,
+) -> tuple[str, ...]:
+    """What the course borrows or extrapolates (see :attr:`Timeline.caveats`): for a procedure's own fit its
+    follow-up; for a tube-sparing block at each (treated) site, no evidence at that site, the follow-up of the rows
+    behind the fit and the decoupling of pain and feeling after peripheral cryoneurolysis."""
+    from neurectomy.calibration import OUTCOME_FOLLOWUP, followup_caveat
+
+    out: list[str] = []
+    if procedure is not None:
+        reach, source = OUTCOME_FOLLOWUP.get(procedure.id, (None, "not stored"))
+        out.append(followup_caveat(last_day, reach, source))
+    elif method.interrupts and method.tubes_intact:
+        chosen = [s for s, tr in zip(sites, treated, strict=True) if tr] or list(sites)
+        for site in dict.fromkeys(chosen):
+            fit = course(method.key, site)
+            if fit is None:
+                continue
+            out.append(fit.evidence_caveat(site))
+            out.append(followup_caveat(last_day, fit.followup_days, fit.followup_source))
+            if not fit.pain_follows_regrowth and painful.any():
+                out.append(CRYO_DECOUPLED)
+    return tuple(dict.fromkeys(c for c in out if c))
 
 
 def _pain_region(procedure: Procedure | None, method: Method, treated: BoolArray, own: bool, site: str) -> str:

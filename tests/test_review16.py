@@ -477,3 +477,16 @@ def test_cohort_block_arms_count_the_non_responders(atlas):
     rf = [r["pain_1y"] for r in rows if scenarios[r["scenario"]].name == "radiofrequency"]
     assert np.mean(rf) == pytest.approx(s.loc["radiofrequency", "pain_1y_mean"], abs=0.05)
     assert "response" in UNCERTAIN
+
+
+# --------------------------------------------------------------------------- finding 7 (part): stump labels
+def test_stump_labels_capture_and_defines_the_neuroma_index(capsys):
+    """Finding 7 (labels only). Bug caught: ``simulate stump --end tmr`` printed "axons reaching targets 97%" while
+    the kinetics set TMR's reconnection to the original targets to 0 (the cones reach the transferred nerve), and
+    the neuroma index, which falls from 1 to 2 years, had no units beside the cumulative neuroma risk."""
+    assert run(["simulate", "stump", "--end", "tmr", "--days", "60", "--axons", "100"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "axons reaching targets" not in out and "captured by the TMR nerve" in out
+    assert "per axon" in out and "not a probability" in out and "cumulative" in out
+    assert run(["simulate", "stump", "--days", "60", "--axons", "100"]) == 0
+    assert "axons reaching their own targets" in " ".join(capsys.readouterr().out.split())

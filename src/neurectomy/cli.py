@@ -748,7 +748,11 @@ def simulate_stump_cmd(
             title=f"Stump after {method.replace('_', ' ')}" + (f" + {', '.join(end)}" if end else ""),
             title_justify="left",
         )
-        for col in ("day", "axons reaching targets", "neuroma index"):
+        # TMR and RPNI give the cones a new target (the transferred motor nerve, the graft): what they reach is not
+        # the original targets, which the kinetics count as reconnected (none after TMR or RPNI)
+        captured = bool({"tmr", "rpni"} & set(end or ()))
+        reach = "axons captured by the TMR nerve / RPNI graft" if captured else "axons reaching their own targets"
+        for col in ("day", reach, "neuroma index"):
             table.add_column(col, justify="right")
         day_list = list(data["days"])
         for d in (30, 60, 90, 180, 365, 730):
@@ -756,6 +760,13 @@ def simulate_stump_cmd(
                 j = min(range(len(day_list)), key=lambda i: abs(day_list[i] - d))
                 table.add_row(f"{day_list[j]:g}", f"{reached[j]:.0%}", f"{neuroma[j]:.2f}")
         console.print(table)
+        console.print(
+            "Neuroma index: free cone tips plus branch points near the cut end, per axon, on that day (a count of "
+            "disorganised axonal material, not a probability; it can fall as cones are captured or stop, while the "
+            "kinetics' neuroma risk is cumulative)."
+            + (" Captured axons end in the new muscle target, not in the original skin or muscle." if captured else ""),
+            highlight=False,
+        )
         console.print(
             f"[dim]{data['agent_steps']:,} agent-steps. Parameters and their sources: "
             f"neurectomy.regrowth.stump. {DISCLAIMER}[/dim]"

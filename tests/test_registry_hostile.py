@@ -155,6 +155,16 @@ _REGION = st.one_of(
 )
 
 
+_HOSTILE = "cautery\ud800"
+_MUSCLE = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.sampled_from(["deltoid", "tibialis_anterior", "deltoid ", "skin_lateral_thigh"]), _TEXT),
+        "effect": st.sampled_from(["weak", "paralysed", "numb"]),
+        "mrc": st.sampled_from([None, 0, 2, 4, 5]),
+    }
+)
+
+
 @st.composite
 def _writes(draw: Any) -> list[tuple[str, dict[str, Any]]]:
     case = {
@@ -166,12 +176,17 @@ def _writes(draw: Any) -> list[tuple[str, dict[str, Any]]]:
     out = {
         **sup.outcome(30),
         "numb_regions": draw(st.lists(_REGION, max_size=3)),
+        # issue 18: the time point, the measures and the muscles travel through FHIR too
+        "timepoint": draw(st.sampled_from([None, "before", "3_weeks", "3_months", "12_months"])),
+        "measures": draw(st.dictionaries(st.sampled_from(["hdss", "mas", "x"]), st.sampled_from([0, 1, 1.5, 4, 9]))),
+        "muscles": draw(st.lists(_MUSCLE, max_size=3)),
         "notes": draw(_TEXT),
     }
     proc = {
         **sup.PROCEDURE,
         "procedure_name": draw(st.one_of(st.just("LFCN neurectomy"), _TEXT)),
         "nerves": [{"id": draw(st.sampled_from(["sural_nerve", "sural_nerve ", "\ud800"])), "name": draw(_TEXT)}],
+        "end_treatments": draw(st.lists(st.sampled_from(["cautery", "tmr", "traction", "glue", _HOSTILE]), max_size=2)),
         "notes": draw(_TEXT),
     }
     return [("case", case), ("outcomes", out), ("procedures", proc)]

@@ -108,6 +108,7 @@ def check(engine: Engine) -> tuple[list[Finding], dict[str, int]]:
                     "method": pp.method,
                     "side": pp.side,
                     "nerves": pp.nerves,
+                    "end_treatments": pp.end_treatments or [],
                     "notes": pp.notes,
                 }
                 found += [Finding("procedures_performed", pp.id, c.id, msg) for msg in _problems(ProcedureIn, data)]
@@ -119,6 +120,9 @@ def check(engine: Engine) -> tuple[list[Finding], dict[str, int]]:
                     "pain_nrs": o.pain_nrs,
                     "pain_relief": o.pain_relief,
                     "numb_regions": o.numb_regions,
+                    "muscles": o.muscles or [],
+                    "timepoint": o.timepoint,
+                    "measures": o.measures or {},
                     "complications": o.complications,
                     "recurrence": o.recurrence,
                     "notes": o.notes,

@@ -9,9 +9,14 @@ these four resources. Mapping:
   for the case status and the planned procedure.
 - **Procedure** ``status=completed`` = a procedure performed: ``code`` = procedure key + name, ``bodySite`` = one
   coding per cut nerve (atlas ids), ``performedDateTime``, ``reasonReference`` → Condition; extensions for the
-  method and side. ``status=preparation`` = a stored plan: the same, plus the full plan JSON in an extension.
+  method and side, and one ``end-treatment`` extension per treatment of the cut end (``methods.END_TREATMENTS``
+  keys). ``status=preparation`` = a stored plan: the same, plus the full plan JSON in an extension.
 - **Observation** = an outcome: ``effectiveDateTime``, ``focus`` → Condition, components for days after the
-  procedure, pain NRS (LOINC 72514-3), pain relief, recurrence, each complication and each numb skin region.
+  procedure, the standard time point (``timepoint``: before, 3_weeks, 3_months, 12_months), pain NRS (LOINC
+  72514-3), each validated instrument's score (code ``{NS}:measure`` ``hdss`` or ``mas``, a ``{score}``
+  quantity; MAS 1+ is 1.5), pain relief, recurrence, each complication, each numb skin region and each weak or
+  paralysed muscle (code ``muscle`` plus the atlas muscle id; the value is the MRC grade as an integer when it was
+  graded, else ``weak`` or ``paralysed``).
 
 Export is deterministic (no timestamps; ids are the records' UUIDs), so export → import → export is identical.
 Import validates everything first, names the path of the first bad element (``Bundle.entry[3].resource...``) and
@@ -57,6 +62,11 @@ SYS_COMPLICATION: Final = f"{NS}:complication"
 SYS_RELIEF: Final = f"{NS}:pain-relief"
 SYS_COMPONENT: Final = f"{NS}:component"
 SYS_OBSERVATION: Final = f"{NS}:observation"
+SYS_TIMEPOINT: Final = f"{NS}:timepoint"
+SYS_MEASURE: Final = f"{NS}:measure"
+SYS_MUSCLE: Final = f"{NS}:muscle"
+SYS_MUSCLE_EFFECT: Final = f"{NS}:muscle-effect"
+EXT_END_TREATMENT: Final = f"{NS}:ext:end-treatment"
 EXT_STATUS: Final = f"{NS}:ext:case-status"
 EXT_PROCEDURE: Final = f"{NS}:ext:procedure"
 EXT_METHOD: Final = f"{NS}:ext:method"
@@ -168,7 +178,11 @@ def _performed(pp: ProcedurePerformed, c: Case) -> dict[str, Any]:
     r: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": pp.uid,
-        "extension": [{"url": EXT_METHOD, "valueCode": pp.method}, {"url": EXT_SIDE, "valueCode": pp.side}],
+        "extension": [
+            {"url": EXT_METHOD, "valueCode": pp.method},
+            {"url": EXT_SIDE, "valueCode": pp.side},
+            *({"url": EXT_END_TREATMENT, "valueCode": k} for k in pp.end_treatments or []),
+        ],
         "status": "completed",
         "code": _procedure_code(pp.procedure_key, pp.procedure_name),
         "subject": _ref(c.patient.uid),
@@ -186,15 +200,36 @@ def _component(code: str, **value: Any) -> dict[str, Any]:
     return {"code": {"coding": [_code(SYS_COMPONENT, code)]}, **value}
 
 
+def _score(value: float) -> dict[str, Any]:
+    return {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"}
+
+
+def _muscle_component(m: dict[str, Any]) -> dict[str, Any]:
+    code = {"coding": [_code(SYS_COMPONENT, "muscle"), _code(SYS_MUSCLE, str(m["id"]))]}
+    if m.get("mrc") is not None:
+        return {"code": code, "valueInteger": int(m["mrc"])}
+    return {"code": code, "valueCodeableConcept": {"coding": [_code(SYS_MUSCLE_EFFECT, str(m["effect"]))]}}
+
+
 def _observation(o: Outcome, c: Case) -> dict[str, Any]:
+    from neurectomy.registry.measures import MEASURES, TIMEPOINTS
+
     comps = [_component("days-after", valueQuantity={"value": o.days_after, "unit": "d", "system": UCUM, "code": "d"})]
+    if o.timepoint is not None:
+        label = TIMEPOINTS[o.timepoint][0] if o.timepoint in TIMEPOINTS else None
+        comps.append(
+            _component("timepoint", valueCodeableConcept={"coding": [_code(SYS_TIMEPOINT, o.timepoint, label)]})
+        )
     if o.pain_nrs is not None:
         comps.append(
             {
                 "code": {"coding": [_code(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score]")]},
-                "valueQuantity": {"value": o.pain_nrs, "unit": "{score}", "system": UCUM, "code": "{score}"},
+                "valueQuantity": _score(o.pain_nrs),
             }
         )
+    for key, value in sorted((o.measures or {}).items()):
+        name = MEASURES[key].name if key in MEASURES else None
+        comps.append({"code": {"coding": [_code(SYS_MEASURE, key, name)]}, "valueQuantity": _score(value)})
     if o.pain_relief is not None:
         comps.append(_component("pain-relief", valueCodeableConcept={"coding": [_code(SYS_RELIEF, o.pain_relief)]}))
     comps.append(_component("recurrence", valueBoolean=o.recurrence))
@@ -203,6 +238,7 @@ def _observation(o: Outcome, c: Case) -> dict[str, Any]:
         for k in o.complications
     ]
     comps += [_component("numb-region", valueCodeableConcept={"coding": [_code(SYS_SKIN, k)]}) for k in o.numb_regions]
+    comps += [_muscle_component(m) for m in o.muscles or []]
     r: dict[str, Any] = {
         "resourceType": "Observation",
         "id": o.uid,
@@ -479,8 +515,9 @@ def _checked(model: Any, data: dict[str, Any], r: _Reader, fields: dict[str, str
         return parse(model, data)
     except InvalidInput as exc:
         field, msg = exc.problems[0]
-        top = field.split(".")[0]
-        raise r.fail(fields.get(field, fields.get(top, "")), f"{field}: {msg}") from None
+        parts = field.split(".")  # the longest known prefix: muscles.0.mrc -> muscles.0 (its component)
+        where = next((fields[k] for n in range(len(parts), 0, -1) if (k := ".".join(parts[:n])) in fields), "")
+        raise r.fail(where, f"{field}: {msg}") from None
 
 
 def _date(r: _Reader, where: str, value: Any) -> date:
@@ -645,6 +682,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 )
                 plans.append((res["id"], case_uid, {"plan": plan, "method": method, "side": side, "key": key}, created))
             elif res.get("status") == "completed":
+                ends = [e.get("valueCode") for e in res.get("extension") or [] if e.get("url") == EXT_END_TREATMENT]
                 pdata = {
                     "performed_on": _date(r, "performedDateTime", res.get("performedDateTime")),
                     "procedure_key": key,
@@ -652,6 +690,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     "method": method,
                     "side": side,
                     "nerves": nerves,
+                    "end_treatments": ends,
                     "notes": ((res.get("note") or [{}])[0]).get("text", ""),
                 }
                 fields = {
@@ -660,6 +699,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     "method": "extension",
                     "side": "extension",
                     "nerves": "bodySite",
+                    "end_treatments": "extension",
                     "notes": "note[0].text",
                 }
                 _checked(ProcedureIn, pdata, r, fields)
@@ -679,6 +719,8 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
             odata: dict[str, Any] = {
                 "recorded_on": _date(r, "effectiveDateTime", res.get("effectiveDateTime")),
                 "numb_regions": [],
+                "muscles": [],
+                "measures": {},
                 "complications": [],
             }
             at: dict[str, str] = {}
@@ -691,6 +733,18 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                         raise r.fail(f"{where}.valueQuantity.value", "required")
                     odata["pain_nrs"] = _number(r, f"{where}.valueQuantity.value", nrs)
                     at["pain_nrs"] = f"{where}.valueQuantity.value"
+                    continue
+                measure = [c for sys_, c in codes if sys_ == SYS_MEASURE]
+                if measure:
+                    key = str(measure[0])
+                    if key in odata["measures"]:
+                        raise r.fail(f"{where}.code", f"a second score of {key[:40]!r}")
+                    score = (comp.get("valueQuantity") or {}).get("value")
+                    if score is None:
+                        raise r.fail(f"{where}.valueQuantity.value", "required")
+                    odata["measures"][key] = _number(r, f"{where}.valueQuantity.value", score)
+                    at[f"measures.{key}"] = f"{where}.valueQuantity.value"
+                    at.setdefault("measures", f"{where}.code")
                     continue
                 ours = [c for sys_, c in codes if sys_ == SYS_COMPONENT]
                 if not ours:
@@ -720,6 +774,25 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                         odata["numb_regions"].append(
                             r.coded(f"{where}.valueCodeableConcept", comp.get("valueCodeableConcept"), SYS_SKIN)
                         )
+                    case "timepoint":
+                        at["timepoint"] = f"{where}.valueCodeableConcept"
+                        odata["timepoint"] = r.coded(
+                            f"{where}.valueCodeableConcept", comp.get("valueCodeableConcept"), SYS_TIMEPOINT
+                        )
+                    case "muscle":
+                        at[f"muscles.{len(odata['muscles'])}"] = f"{where}.code"
+                        muscle = r.coded(f"{where}.code", comp.get("code"), SYS_MUSCLE)
+                        if "valueInteger" in comp:
+                            grade = comp["valueInteger"]
+                            if isinstance(grade, bool) or not isinstance(grade, int):
+                                raise r.fail(f"{where}.valueInteger", "expected the MRC grade, a whole number")
+                            effect = "paralysed" if grade == 0 else "weak"
+                            odata["muscles"].append({"id": muscle, "effect": effect, "mrc": grade})
+                        else:
+                            effect = r.coded(
+                                f"{where}.valueCodeableConcept", comp.get("valueCodeableConcept"), SYS_MUSCLE_EFFECT
+                            )
+                            odata["muscles"].append({"id": muscle, "effect": effect, "mrc": None})
                     case other:
                         raise r.fail(f"{where}.code", f"unknown component {other[:40]!r}")
             odata["notes"] = ((res.get("note") or [{}])[0]).get("text", "")
@@ -729,6 +802,9 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 "pain_nrs": "component",
                 "pain_relief": "component",
                 "numb_regions": "component",
+                "muscles": "component",
+                "timepoint": "component",
+                "measures": "component",
                 "complications": "component",
                 "recurrence": "component",
                 "notes": "note[0].text",
@@ -823,6 +899,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 method=d.method,
                 side=d.side,
                 nerves=[n.model_dump() for n in d.nerves],
+                end_treatments=list(d.end_treatments),
                 notes=d.notes,
                 created_at=now,
                 created_by=who.user_id,
@@ -839,8 +916,11 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 pain_nrs=o.pain_nrs,
                 pain_relief=o.pain_relief,
                 numb_regions=list(o.numb_regions),
+                muscles=[m.model_dump() for m in o.muscles] or None,
                 complications=list(o.complications),
                 recurrence=o.recurrence,
+                timepoint=o.timepoint,
+                measures=dict(o.measures) or None,
                 notes=o.notes,
                 created_at=now,
                 created_by=who.user_id,

@@ -229,6 +229,7 @@ class Outcome(Base):
     pain_nrs: Mapped[float | None] = mapped_column(Float)
     pain_relief: Mapped[str | None] = mapped_column(String(CODE_LEN))
     numb_regions: Mapped[list[Any]] = mapped_column(JSON)  # skin-region ids
+    muscles: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)  # [{"id", "effect", "mrc"}]
     complications: Mapped[list[Any]] = mapped_column(JSON)  # codes from COMPLICATIONS
     recurrence: Mapped[bool] = mapped_column(Boolean, default=False)
     timepoint: Mapped[str | None] = mapped_column(String(CODE_LEN), nullable=True)  # measures.TIMEPOINTS

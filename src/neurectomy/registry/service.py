@@ -164,6 +164,17 @@ def _skin_region(value: str) -> str:
     return _code(value, "skin region id (an atlas skin region)", skin_regions(atlas))
 
 
+def _muscle(value: str) -> str:
+    from neurectomy.api import default_atlas
+
+    return _code(value, "muscle id (an atlas muscle)", muscles_of(default_atlas()))
+
+
+def muscles_of(atlas: Any) -> frozenset[str]:
+    """The ids of the atlas's muscles (the vocabulary of an outcome's weak or paralysed muscles)."""
+    return frozenset(t.id for t in atlas.targets if t.kind == "muscle")
+
+
 def skin_regions(atlas: Any) -> frozenset[str]:
     """The ids of the atlas's skin regions (the vocabulary of an outcome's numb regions)."""
     return frozenset(t.id for t in atlas.targets if t.kind == "skin")
@@ -286,6 +297,24 @@ class ProcedureIn(_In):
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
 
 
+class MuscleOutcome(_In):
+    """A muscle found weak or paralysed at a follow-up: atlas id, and the MRC grade when it was graded (0 no
+    contraction ... 4 movement against some resistance; 5, normal power, is not a weakness). Paralysed is grade 0
+    (or ungraded); weak is grade 1-4 (or ungraded)."""
+
+    id: Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_muscle)]
+    effect: Literal["weak", "paralysed"]
+    mrc: int | None = Field(default=None, ge=0, le=4, strict=True)
+
+    @model_validator(mode="after")
+    def _grade_agrees(self) -> MuscleOutcome:
+        if self.mrc is not None and (self.effect == "paralysed") != (self.mrc == 0):
+            raise ValueError(
+                f"{self.id}: MRC grade {self.mrc} is {'paralysed' if self.mrc == 0 else 'weak'}, not {self.effect}"
+            )
+        return self
+
+
 class OutcomeIn(_In):
     """One follow-up visit."""
 
@@ -301,6 +330,8 @@ class OutcomeIn(_In):
     numb_regions: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_skin_region)]] = (
         Field(default_factory=list, max_length=500)
     )
+    #: muscles found weak or paralysed (atlas ids, each at most once)
+    muscles: list[MuscleOutcome] = Field(default_factory=list, max_length=300)
     complications: list[Complication] = Field(default_factory=list, max_length=len(COMPLICATIONS))
     recurrence: bool = Field(default=False, strict=True)
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
@@ -309,6 +340,15 @@ class OutcomeIn(_In):
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         return sorted(set(v))
+
+    @field_validator("muscles")
+    @classmethod
+    def _one_each(cls, v: list[MuscleOutcome]) -> list[MuscleOutcome]:
+        seen = [m.id for m in v]
+        twice = sorted({x for x in seen if seen.count(x) > 1})
+        if twice:
+            raise ValueError(f"a muscle listed twice: {', '.join(twice)}")
+        return v
 
     @model_validator(mode="after")
     def _days(self) -> OutcomeIn:
@@ -938,6 +978,7 @@ def record_outcome(s: Session, who: Principal, case_id: int, data: OutcomeIn | d
         pain_nrs=d.pain_nrs,
         pain_relief=d.pain_relief,
         numb_regions=list(d.numb_regions),
+        muscles=[m.model_dump() for m in d.muscles] or None,
         complications=list(d.complications),
         recurrence=d.recurrence,
         timepoint=d.timepoint,
@@ -1015,6 +1056,7 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
                 "pain_nrs": o.pain_nrs,
                 "pain_relief": o.pain_relief,
                 "numb_regions": o.numb_regions,
+                "muscles": o.muscles or [],
                 "complications": o.complications,
                 "recurrence": o.recurrence,
                 "timepoint": o.timepoint,

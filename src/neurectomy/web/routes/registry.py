@@ -468,7 +468,7 @@ ROLE_LABELS: dict[str, str] = {
 
 def label(kind: str, code: Any) -> str:
     """What a person reads for one of the registry's codes (a status, a procedure key, a complication, a method, an
-    end treatment, a time point, a skin region id): never the internal code itself where a name is known."""
+    end treatment, a time point, a skin region or muscle id): never the internal code itself where a name is known."""
     if code is None or code == "":
         return "—"
     text = str(code)
@@ -498,7 +498,7 @@ def label(kind: str, code: Any) -> str:
             from neurectomy.registry.measures import MEASURES
 
             return MEASURES[text].name if text in MEASURES else text
-        if kind == "region":
+        if kind in ("region", "muscle"):
             from neurectomy.api import default_atlas
 
             atlas = default_atlas()
@@ -749,11 +749,15 @@ def case_page(request: Request, user: PageUser, case_id: int) -> Response:
 
 def _case_forms() -> dict[str, Any]:
     """The vocabularies of the case page's forms: procedures, methods, end treatments, time points, measures."""
+    from neurectomy.api import default_atlas
     from neurectomy.methods import END_TREATMENTS, METHODS
     from neurectomy.procedures import load_procedures
     from neurectomy.registry.measures import MEASURES, PAIN_NRS_SOURCE, TIMEPOINTS
+    from neurectomy.web import views
 
+    atlas = default_atlas()
     return {
+        "charts": [{"view": v, "label": name, "svg": views.picker_svg(atlas, v)} for v, name in views.picker_views()],
         "complications": _complications(),
         "procedures": sorted(load_procedures().values(), key=lambda p: p.name.lower()),
         "methods": list(METHODS.values()),
@@ -874,6 +878,9 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     if problems:
         return _outcome_error(request, "; ".join(problems), case_id)
     regions = [f["id"] for f in found]
+    muscles, problems = _muscle_lines(_form_lines(form, "muscles"))
+    if problems:
+        return _outcome_error(request, "; ".join(problems), case_id)
     measures: dict[str, Any] = {}
     for key in ("hdss", "mas"):
         raw = str(form.get(f"measure_{key}", "")).strip()
@@ -887,6 +894,7 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
         "pain_nrs": _number(str(form.get("pain_nrs", "")).strip(), float),
         "pain_relief": str(form.get("pain_relief", "")) or None,
         "numb_regions": regions,
+        "muscles": muscles,
         "complications": [str(v) for v in form.getlist("complications")],
         "recurrence": bool(form.get("recurrence")),
         "notes": str(form.get("notes", "")),
@@ -898,6 +906,43 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
             raise
         return _outcome_error(request, _message(exc), case_id)
     return RedirectResponse(f"/registry/cases/{case_id}#outcomes", status_code=303)
+
+
+_GRADE = re.compile(r"^(?P<name>.*?)\s*[:,]\s*(?P<grade>paralysed|paralyzed|weak|(?:MRC\s*)?\d+)\s*$", re.IGNORECASE)
+
+
+def _muscle_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The outcome form's weak or paralysed muscles, one a line: an atlas name (or synonym), then optionally
+    ``: MRC 0-4`` (0 is paralysed), ``: paralysed`` or ``: weak`` (the default); as ``{"id", "effect", "mrc"}`` and
+    problems (unknown names with suggestions, grades out of range) to show on the form."""
+    out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for line in lines:
+        m = _GRADE.match(line)
+        name, grade = (m["name"], m["grade"].lower()) if m else (line, "weak")
+        found, bad = _atlas_ids([name], "weak or paralysed muscles", ("muscle",))
+        problems += bad
+        if not found:
+            continue
+        mrc: int | None = None
+        if grade.startswith("paraly"):
+            effect = "paralysed"
+        elif grade == "weak":
+            effect = "weak"
+        else:
+            mrc = int(re.sub(r"\D", "", grade))
+            if mrc > 4:
+                problems.append(
+                    f"weak or paralysed muscles: {found[0]['name']}: MRC {mrc} is "
+                    + ("normal power, not a weakness" if mrc == 5 else "not a grade (0-5)")
+                )
+                continue
+            effect = "paralysed" if mrc == 0 else "weak"
+        if any(x["id"] == found[0]["id"] for x in out):
+            problems.append(f"weak or paralysed muscles: {found[0]['name']} is listed twice")
+            continue
+        out.append({"id": found[0]["id"], "effect": effect, "mrc": mrc})
+    return out, problems
 
 
 def _outcome_error(request: Request, message: str, case_id: int) -> Response:

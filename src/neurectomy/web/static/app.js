@@ -31,10 +31,12 @@
       if (box) lines(box.value).forEach((n) => { chosen[n.toLowerCase()] = id; });
     });
     const select = sideSelect(picker);
-    const side = select && ["left", "right"].includes(select.value) ? select.value : "left";
+    /* the form's side, else the picker's own (a registry case's: left, right or bilateral), else left */
+    const fallback = ["left", "right", "bilateral"].includes(picker.dataset.side) ? picker.dataset.side : "left";
+    const side = select && ["left", "right"].includes(select.value) ? select.value : fallback;
     $$(".region", picker).forEach((el) => {
       if (!el.dataset.fill) el.dataset.fill = el.getAttribute("fill") || "";
-      const onSide = !el.dataset.side || el.dataset.side === side || el.dataset.side === "midline";
+      const onSide = !el.dataset.side || side === "bilateral" || el.dataset.side === side || el.dataset.side === "midline";
       const which = onSide ? chosen[regionName(el).toLowerCase()] : undefined;
       el.classList.toggle("selected", Boolean(which));
       el.dataset.mark = which || "";

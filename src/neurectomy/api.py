@@ -109,6 +109,7 @@ def target(
     *,
     condition: str | None = None,
     side: str | None = None,
+    sex: str | None = None,
     top: int = 3,
     spare_motor: bool = False,
     method: str = DEFAULT_METHOD,
@@ -120,7 +121,8 @@ def target(
     """Ranked least-harm cut sets for painful regions or functions to disable (see :mod:`neurectomy.targeting`).
 
     ``condition`` (a name or ICD-10-CM code) adds the regions and functions the condition means; a region may be a
-    web-space phrase, whose side is then the request's side (left if none is named).
+    web-space phrase, whose side is then the request's side (left if none is named); a code that names a side
+    (``H81.01``: right) sets it. ``sex`` ("female"/"male") leaves the other sex's targets out.
 
     >>> best = target("posterior thigh").plans[0]
     >>> [c.nerve_name for c in best.cuts]
@@ -133,6 +135,7 @@ def target(
         functions,
         condition=condition,
         side=side,
+        sex=sex,
         top=top,
         spare_motor=spare_motor,
         method=method,

@@ -272,7 +272,10 @@ def plan_cmd(
 
 def _print_condition(c: dict[str, Any], planned: str | None = None) -> None:
     code = f" (ICD-10-CM {c['icd10cm']})" if c["icd10cm"] else ""
-    procs = ", ".join(f"{x} (this plan)" if x == planned else x for x in c["procedures"]) or "none in the table"
+    procs = (
+        ", ".join(f"{x['name']} (this plan)" if x["id"] == planned else x["name"] for x in c["procedures"])
+        or "none in the table"
+    )
     console.print(f"Condition: [bold]{c['name']}[/bold]{code}. Named procedures: {procs}.", highlight=False)
     if c["note"]:
         console.print(f"[dim]{c['note']}[/dim]", highlight=False)
@@ -412,7 +415,12 @@ def target_cmd(
     ] = None,
     condition: ConditionOpt = None,
     side: Annotated[
-        str | None, typer.Option("--side", help="left or right; default: the side a region names, else left")
+        str | None,
+        typer.Option("--side", help="left or right; default: the side a region or ICD-10-CM code names, else left"),
+    ] = None,
+    sex: Annotated[
+        str | None,
+        typer.Option("--sex", help="female or male: the other sex's targets are neither costed nor listed"),
     ] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="how many ranked alternatives")] = 3,
     spare_motor: Annotated[bool, typer.Option("--spare-motor", help="allow no motor loss")] = False,
@@ -431,6 +439,7 @@ def target_cmd(
         function,
         condition=condition,
         side=side,
+        sex=sex,
         top=top,
         spare_motor=spare_motor,
         method=method,
@@ -447,22 +456,37 @@ def target_cmd(
         from neurectomy.requests import condition_json
 
         _print_condition(condition_json(request.condition))
+    for note in request.notes:
+        console.print(f"[bold]Note:[/bold] {note}", highlight=False)
     console.print("Asked to take away: " + ", ".join(t.name for t in result.required))
     table = Table("rank", "cuts", "named procedure", "collateral (largest first)", "cost")
     for i, p in enumerate(result.plans, 1):
         cuts = "\n".join(
-            f"{c.side} {c.nerve_name} "
+            f"{c.label} "
             + (f"at {c.at}" if c.at else f"at {c.mm:g} mm")
             + f" [{c.window_mm[0]:g}–{c.window_mm[1]:g} mm]"
             for c in p.cuts
         )
-        coll = ", ".join(f"{x.target.name} {x.supply_lost:.0%}" for x in p.collateral[:6])
+        coll = ", ".join(
+            f"{x.target.name}{f' ({x.target.sex} only)' if x.target.sex and result.sex is None else ''} "
+            f"{x.supply_lost:.0%}"
+            for x in p.collateral[:6]
+        )
         more = f" … +{len(p.collateral) - 6}" if len(p.collateral) > 6 else ""
         named = "\n".join(
-            f"{m.name}{'' if m.whole else ' (part)'} [{', '.join(m.evidence[:4])}{'…' if len(m.evidence) > 4 else ''}]"
+            f"{'part of ' if not m.whole else ''}{m.name} "
+            + (
+                f"\\[{', '.join(m.evidence[:4])}{'…' if len(m.evidence) > 4 else ''}]"
+                if m.evidence
+                else "(no evidence row)"
+            )
             for m in p.procedures
         )
         named = (named + ("" if p.established else "\n+ cuts no named procedure makes")) if named else "none"
+        if p.condition_procedure is not None:
+            named += "\n(a named procedure for this condition)"
+        for w in p.warnings:
+            named += f"\n[bold red]{w}[/bold red]"
         table.add_row(str(i), cuts, named, (coll + more) or "none", f"{p.cost:.2f}")
     console.print(table)
     if plans:
@@ -999,19 +1023,16 @@ def atlas_search(
     limit: Annotated[int, typer.Option("--limit", "-n")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Find nerves, landmarks, conditions and targets by name, synonym, eponym or id (typos forgiven)."""
-    from neurectomy.serialise import search_json
-
-    hits = search_json(default_atlas(), text, limit)
+    """Find nerves and targets by name, synonym or id (typos forgiven)."""
     if as_json:
-        print(json.dumps(hits, ensure_ascii=False))
+        from neurectomy.serialise import search_json
+
+        print(json.dumps(search_json(default_atlas(), text, limit), ensure_ascii=False))
         return
-    if not hits:
-        console.print(f"Nothing found for {text!r}.", highlight=False)
-        return
+    hits = default_atlas().search(text, limit=limit)
     table = Table("kind", "id", "name")
-    for hit in hits:
-        table.add_row(hit["kind"], hit["id"], hit["name"])
+    for row in hits:
+        table.add_row(*row)
     console.print(table)
 
 

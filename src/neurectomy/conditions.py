@@ -33,10 +33,13 @@ DATA_FILE = Path(__file__).with_name("conditions_data.yaml")
 
 __all__ = [
     "DATA_FILE",
+    "CodeSide",
     "Condition",
     "Icd10",
     "RegionPhrase",
     "check_conditions",
+    "code_side",
+    "is_code",
     "load",
     "region_phrase",
     "resolve_condition",
@@ -53,11 +56,21 @@ class Icd10(_Model):
     code: str = Field(pattern=r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
     title: str
     billable: tuple[str, ...] = ()
+    #: the side each billable code names, only for code families whose laterality character was checked against
+    #: the tabular list (its source says where): 1 right, 2 left, 3 bilateral, 9 or 0 unspecified
+    sides: dict[str, Literal["right", "left", "bilateral", "unspecified"]] = Field(default_factory=dict)
     source: str
 
     @property
     def codes(self) -> tuple[str, ...]:
         return (self.code, *self.billable)
+
+    @model_validator(mode="after")
+    def _sides_are_billable(self) -> Icd10:
+        unknown = sorted(set(self.sides) - set(self.billable))
+        if unknown:
+            raise ValueError(f"sides names codes that are not billable codes of {self.code}: {', '.join(unknown)}")
+        return self
 
 
 class Condition(_Model):
@@ -71,6 +84,11 @@ class Condition(_Model):
     functions: tuple[str, ...] = ()
     #: keys of ``procedures_data.yaml``, established operations for the condition, usual first
     procedures: tuple[str, ...] = ()
+    #: the operation for the condition is a decompression (release), never a cut: a plan for it is refused unless
+    #: its method is a decompression, and ``note`` says which operation is done
+    decompression_only: bool = False
+    #: the sex the condition implies (dysmenorrhoea: female), applied to targeting unless the request says otherwise
+    sex: Literal["female", "male"] | None = None
     note: str | None = None
     source: str
 
@@ -93,6 +111,8 @@ class Condition(_Model):
             "regions": list(self.regions),
             "functions": list(self.functions),
             "procedures": list(self.procedures),
+            "decompression_only": self.decompression_only,
+            "sex": self.sex,
             "note": self.note,
             "source": self.source,
         }
@@ -173,7 +193,8 @@ def check_conditions(atlas: Atlas, path: Path = DATA_FILE) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------- look-up
-_ICD = re.compile(r"^[a-z][0-9][0-9a-z](?:\.[0-9a-z]{0,4})?-?$")
+#: an ICD-10-CM code as typed: with or without its dot ("G57.6", "G576", "g57.61"), a trailing "-" allowed
+_ICD = re.compile(r"^[a-z][0-9][0-9a-z](?:\.?[0-9a-z]{1,4})?\.?-?$")
 
 
 @lru_cache(maxsize=4)
@@ -194,6 +215,63 @@ def _index(path: Path = DATA_FILE) -> dict[str, tuple[str, ...]]:
 
 def _code_key(code: str) -> str:
     return "icd " + code.lower().rstrip("-").replace(".", "")
+
+
+def is_code(text: str) -> bool:
+    """Whether ``text`` is written as an ICD-10-CM code (with or without its dot)."""
+    return bool(_ICD.match(text.strip().lower()))
+
+
+@dataclass(frozen=True)
+class CodeSide:
+    """The side an ICD-10-CM code names (its laterality character), with the code as the tabular list writes it."""
+
+    code: str
+    side: Literal["right", "left", "bilateral", "unspecified"]
+
+
+def code_side(text: str, path: Path = DATA_FILE) -> CodeSide | None:
+    """The side named by ``text`` when it is a billable ICD-10-CM code whose laterality was checked (``sides`` in
+    the table), else None (a name, a category such as G57.1, or a code family whose laterality was not checked).
+
+    >>> code_side("H81.01")
+    CodeSide(code='H81.01', side='right')
+    >>> code_side("G5712").side
+    'left'
+    >>> code_side("meralgia paresthetica") is None
+    True
+    """
+    if not is_code(text):
+        return None
+    key = _code_key(text.strip())
+    for c in load(path).values():
+        if c.icd10cm is None:
+            continue
+        for code, side in c.icd10cm.sides.items():
+            if _code_key(code) == key:
+                return CodeSide(code, side)
+    return None
+
+
+def _code_suggestions(text: str, path: Path = DATA_FILE) -> list[str]:
+    """For a code the table does not hold: the table's codes that continue it ("L74.51" → L74.510 … L74.513), else
+    those sharing its longest known prefix (at least the category letter and two digits), each with its condition.
+    Codes are compared with codes, never with names."""
+    key = _code_key(text.strip())[4:]
+    labelled: dict[str, list[str]] = {}
+    for c in load(path).values():
+        if c.icd10cm is None:
+            continue
+        for code in c.icd10cm.codes:
+            labelled.setdefault(code, []).append(c.name)
+    codes = {code: _code_key(code)[4:] for code in labelled}
+    for n in range(len(key), 2, -1):
+        near = sorted(code for code, k in codes.items() if k.startswith(key[:n]) and k != key)
+        if near:
+            return [
+                f"{code} ({'; '.join(labelled[code][:2])}{'…' if len(labelled[code]) > 2 else ''})" for code in near
+            ]
+    return []
 
 
 def find(text: str, path: Path = DATA_FILE) -> tuple[Condition, ...]:
@@ -226,6 +304,8 @@ def resolve_condition(text: str, path: Path = DATA_FILE) -> Condition:
         return found[0]
     if found:
         raise AmbiguousNameError("condition", text, sorted((c.name for c in found), key=natural_key))
+    if is_code(text):
+        raise UnknownNameError("condition", text, _code_suggestions(text, path))
     conditions = load(path).values()
     labels = [label for c in conditions for label in c.labels]
     raise UnknownNameError("condition", text, suggest(text, labels))

@@ -16,11 +16,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.lesion import SIDES, Cut, Deficit, PositionError, ResolvedCut, Side, lesion, resolve_cut
 from neurectomy.methods import get_end_treatment, get_method
-from neurectomy.names import RequestError, side_word
+from neurectomy.names import RequestError
 
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
@@ -37,14 +37,10 @@ _MM = re.compile(r"^(?P<mm>\d+(?:\.\d+)?)\s*mm$", re.I)
 
 
 def check_side(value: str, field: str = "side") -> Side:
-    """The side ``value`` names (any case; the clinic's short forms R, L, Rt, Lt, "L." too: ``names.side_word``),
-    else a :class:`RequestError` naming ``field`` ("bilateral" names two sides and is refused, never one chosen)."""
-    try:
-        side = side_word(value) if isinstance(value, str) else value
-    except ValueError as exc:
-        raise RequestError(field, str(exc)) from None
+    """``value`` (any case) if it is a side, else a :class:`RequestError` naming ``field``."""
+    side = value.strip().lower() if isinstance(value, str) else value
     if side not in SIDES:
-        raise RequestError(field, f"side must be one of {', '.join(SIDES)} (or R, L, Rt, Lt), not {value!r}")
+        raise RequestError(field, f"side must be one of {', '.join(SIDES)}, not {value!r}")
     return side  # type: ignore[return-value]
 
 
@@ -199,6 +195,12 @@ class TargetRequest:
     with_plans: bool = False
     #: the id of the condition the regions and functions came from (``--condition``), if any
     condition: str | None = None
+    #: the patient's sex: targets present only in the other sex are neither costed nor listed (None: both, labelled)
+    sex: Sex | None = None
+    #: regions and functions asked for beside the condition, as (field, text): each must lie in its territory
+    beside_condition: tuple[tuple[str, str], ...] = ()
+    #: what the request decided that the answer must say (a side taken from a code, a sex from the condition)
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -208,6 +210,7 @@ class TargetRequest:
         *,
         condition: str | None = None,
         side: str | None = None,
+        sex: str | None = None,
         top: int = 3,
         spare_motor: bool = False,
         method: str = DEFAULT_METHOD,
@@ -225,12 +228,21 @@ class TargetRequest:
             condition = None
         if not regions_t and not functions_t and condition is None:
             raise RequestError("region", "give at least one region, function or condition")
-        regions_t, functions_t, named_side, condition_id = _clinic_terms(regions_t, functions_t, condition)
+        regions_t, functions_t, named_side, condition_id, beside = _clinic_terms(regions_t, functions_t, condition)
         if side is not None and named_side is not None and check_lateral(side) != named_side:
             raise RequestError(
                 "side", f"the region names the {named_side} side but the request asks for the {side} side"
             )
-        side = side if side is not None else (named_side or DEFAULT_SIDE)
+        side = side if side is not None else named_side
+        notes: list[str] = []
+        coded = _code_side(condition, side, named_side, "target")
+        if coded is not None:
+            side, note = coded
+            notes.append(note)
+        side = side or DEFAULT_SIDE
+        chosen_sex, sex_note = _condition_sex(condition_id, sex)
+        if sex_note:
+            notes.append(sex_note)
         if not 0.01 <= coverage <= 1:
             raise RequestError("coverage", f"coverage must be between 0.01 and 1, not {coverage!r}")
         if top < 1:
@@ -247,12 +259,19 @@ class TargetRequest:
             parse_weights(weights),
             bool(with_plans),
             condition_id,
+            chosen_sex,
+            beside,
+            tuple(notes),
         )
 
     def run(self, atlas: Atlas) -> TargetingResult:
         from neurectomy.targeting import target
 
-        return target(
+        from dataclasses import replace
+
+        if self.condition is not None and self.beside_condition:
+            _check_beside_condition(atlas, self.condition, self.beside_condition)
+        result = target(
             atlas,
             self.regions,
             self.functions,
@@ -263,7 +282,10 @@ class TargetRequest:
             coverage=self.coverage,
             avoid=self.avoid,
             weights=dict(self.weights) or None,
+            condition=self.condition,
+            sex=self.sex,
         )
+        return replace(result, warnings=(*self.notes, *result.warnings)) if self.notes else result
 
     def run_with_plans(self, atlas: Atlas) -> tuple[TargetingResult, tuple[Plan, ...]]:
         """The ranked cut sets and, if ``with_plans``, each one turned into a full :class:`Plan`."""
@@ -284,23 +306,137 @@ class TargetRequest:
         return out
 
 
+Sex = Literal["female", "male"]
+
+
+def check_sex(value: str | None, field: str = "sex") -> Sex | None:
+    """``value`` (any case) if it is female or male, None if not given; else a :class:`RequestError`."""
+    if value is None or not str(value).strip():
+        return None
+    sex = str(value).strip().lower()
+    if sex not in ("female", "male"):
+        raise RequestError(field, f"sex must be female or male, not {value!r}")
+    return sex  # type: ignore[return-value]
+
+
 def condition_json(condition_id: str) -> dict[str, Any]:
-    """A condition as the answers carry it: id, name, ICD-10-CM code and the named procedures that treat it."""
+    """A condition as the answers carry it: id, name, ICD-10-CM code and the named procedures that treat it (id and
+    name: every edge shows the name)."""
     from neurectomy.conditions import load
+    from neurectomy.procedures import get_procedure
 
     c = load()[condition_id]
     return {
         "id": c.id,
         "name": c.name,
         "icd10cm": None if c.icd10cm is None else c.icd10cm.code,
-        "procedures": list(c.procedures),
+        "procedures": [{"id": key, "name": get_procedure(key).name} for key in c.procedures],
         "note": c.note,
     }
 
 
+def _procedure_names(keys: Iterable[str]) -> str:
+    from neurectomy.procedures import get_procedure
+
+    return ", ".join(get_procedure(k).name for k in keys)
+
+
+def _code_side(
+    condition: str | None, side: str | None, named_side: str | None, surface: str
+) -> tuple[Side, str] | None:
+    """The side an ICD-10-CM code names (``H81.01``: right), as the request's side, with the note the answer
+    carries; None when the condition is not given as a coded side. A side asked for (or named by a region) that
+    contradicts the code is refused naming both; a bilateral code without a side is refused asking which (a plan or
+    a targeting answer is for one side at a time); an unspecified code leaves the side as it was."""
+    from neurectomy.conditions import code_side
+
+    if condition is None:
+        return None
+    coded = code_side(condition)
+    if coded is None or coded.side == "unspecified":
+        return None
+    asked = check_side(side) if side is not None else None
+    if coded.side == "bilateral":
+        if asked in ("left", "right"):
+            return asked, (
+                f"The ICD-10-CM code {coded.code} names both sides; this {surface} is for the {asked} side only: "
+                "the other side needs its own."
+            )
+        raise RequestError(
+            "side",
+            f"the ICD-10-CM code {coded.code} names both sides; give the side to {surface} first (left or right), "
+            "then the other",
+        )
+    if asked not in (None, "midline") and asked != coded.side:
+        raise RequestError(
+            "side",
+            f"the ICD-10-CM code {coded.code} names the {coded.side} side but the request asks for the {asked} side; "
+            "resolve this first",
+        )
+    if named_side is not None and named_side != coded.side:
+        raise RequestError(
+            "side",
+            f"the ICD-10-CM code {coded.code} names the {coded.side} side but the region names the {named_side} side",
+        )
+    return coded.side, f"Side: {coded.side}, from the ICD-10-CM code {coded.code}."
+
+
+def _condition_sex(condition_id: str | None, sex: str | None) -> tuple[Sex | None, str | None]:
+    """The sex to target for: the one asked for, else the one the condition implies (dysmenorrhoea: female), with
+    a note when it came from the condition; a sex that contradicts the condition is refused."""
+    from neurectomy.conditions import load
+
+    asked = check_sex(sex)
+    implied = None if condition_id is None else load()[condition_id].sex
+    if implied is None:
+        return asked, None
+    name = load()[condition_id].name  # type: ignore[index]
+    if asked is not None and asked != implied:
+        raise RequestError("sex", f"{name} is a condition of {implied} patients, but the request says {asked}")
+    if asked is None:
+        return implied, f"Sex: {implied}, as {name} implies; targets of the other sex are left out."
+    return asked, None
+
+
+def condition_targets(atlas: Atlas, condition_id: str) -> set[int]:
+    """The atlas targets a condition means: its regions and the targets of its functions."""
+    from neurectomy.conditions import load
+    from neurectomy.targeting import resolve_function
+
+    c = load()[condition_id]
+    out = {atlas.target_index[t] for t in c.regions if t in atlas.target_index}
+    for f in c.functions:
+        out.update(resolve_function(atlas, f))
+    return out
+
+
+def _check_beside_condition(atlas: Atlas, condition_id: str, beside: Iterable[tuple[str, str]]) -> None:
+    """A region or function asked for beside a condition must lie in the condition's territory; one outside it is
+    refused naming both (merging them silently would plan cuts for something the condition does not mean)."""
+    from neurectomy.conditions import load, region_phrase
+    from neurectomy.targeting import resolve_function, resolve_region
+
+    inside = condition_targets(atlas, condition_id)
+    name = load()[condition_id].name
+    for field, text in beside:
+        phrase = region_phrase(text)
+        if phrase is not None:
+            found = {atlas.target_index[t] for t in phrase.targets if t in atlas.target_index}
+        else:
+            found = set(resolve_region(atlas, text) if field == "region" else resolve_function(atlas, text))
+        outside = sorted(atlas.targets[t].name for t in found - inside)
+        if outside:
+            raise RequestError(
+                field,
+                f"the {field} {text!r} is not part of {name} ({', '.join(outside[:4])}"
+                f"{' …' if len(outside) > 4 else ''} {'lies' if len(outside) == 1 else 'lie'} outside it); ask for "
+                "one or the other",
+            )
+
+
 def _clinic_terms(
     regions: tuple[str, ...], functions: tuple[str, ...], condition: str | None
-) -> tuple[tuple[str, ...], tuple[str, ...], Side | None, str | None]:
+) -> tuple[tuple[str, ...], tuple[str, ...], Side | None, str | None, tuple[tuple[str, str], ...]]:
     """Regions and functions with clinic terms read: the condition's own regions and functions, a condition named
     as a region or function, and web-space phrases as the atlas targets they mean (with the side they name).
     Anything else is passed on unchanged for the targeting look-up. Nothing is guessed: a condition name or a web
@@ -313,6 +449,7 @@ def _clinic_terms(
     out_functions: list[str] = []
     sides: set[str] = set()
     condition_id = None
+    beside: list[tuple[str, str]] = [(f, t) for f, ts in (("region", regions), ("function", functions)) for t in ts]
     if condition is not None:
         _texts((condition,), "condition")
         try:
@@ -351,7 +488,13 @@ def _clinic_terms(
     if len(sides) > 1:
         raise RequestError("side", "the regions name both the left and the right side; ask for one side at a time")
     named_side: Side | None = check_lateral(next(iter(sides))) if sides else None
-    return tuple(dict.fromkeys(out_regions)), tuple(dict.fromkeys(out_functions)), named_side, condition_id
+    return (
+        tuple(dict.fromkeys(out_regions)),
+        tuple(dict.fromkeys(out_functions)),
+        named_side,
+        condition_id,
+        tuple(beside) if condition is not None else (),
+    )
 
 
 # --------------------------------------------------------------------------- plan
@@ -369,6 +512,8 @@ class PlanRequest:
     side_confirmed: bool = True
     #: the id of the condition the procedure was proposed for (``plan --condition``), if any
     condition: str | None = None
+    #: what the request decided that the plan must say (a side taken from an ICD-10-CM code)
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -395,8 +540,13 @@ class PlanRequest:
         from neurectomy.procedures import get_procedure
 
         condition_id = None
+        notes: list[str] = []
         if condition is not None and str(condition).strip():
-            procedure, condition_id = _condition_procedure(condition, procedure, nerve)
+            procedure, condition_id = _condition_procedure(condition, procedure, nerve, method)
+            coded = _code_side(condition, side, None, "plan")
+            if coded is not None:
+                side, note = coded
+                notes.append(note)
         if not procedure and not nerve:
             raise RequestError("procedure", "give a procedure, a condition or a nerve")
         if not nerve and (at is not None or mm is not None):
@@ -445,6 +595,7 @@ class PlanRequest:
             years,
             bool(asked or recorded),
             condition_id,
+            tuple(notes),
         )
 
     @classmethod
@@ -462,8 +613,10 @@ class PlanRequest:
         from neurectomy.planning import make_plan
 
         resolved = LesionRequest(self.cuts).resolve(atlas)  # every cut checked, each error naming its field
+        if self.condition is not None and self.procedure is None and resolved:
+            _check_cuts_reach_condition(atlas, self.condition, resolved)
         first, *rest = self.cuts or (None,)
-        warnings = []
+        warnings = list(self.notes)
         if not self.side_confirmed:
             plan_sides = {c.side for c in resolved}
             if self.procedure is not None:
@@ -491,9 +644,31 @@ class PlanRequest:
         )
 
 
-def _condition_procedure(condition: str, procedure: str | None, nerve: str | None) -> tuple[str | None, str]:
+def _check_cuts_reach_condition(atlas: Atlas, condition_id: str, cuts: Iterable[ResolvedCut]) -> None:
+    """A nerve planned for a condition must take some of the condition's territory; one that takes none of it is
+    refused naming both (a sural cut is no plan for meralgia paresthetica)."""
+    from neurectomy.conditions import load
+    from neurectomy.lesion import interrupted_paths
+
+    inside = condition_targets(atlas, condition_id)
+    for cut in cuts:
+        reached = {atlas.path_target[p] for p in interrupted_paths(atlas, cut.nerve_idx, cut.mm)}
+        if not reached & inside:
+            name = load()[condition_id].name
+            raise RequestError(
+                "nerve",
+                f"the {atlas.nerves[cut.nerve_idx].name} does not reach any part of {name} (its territory: "
+                f"{', '.join(sorted(atlas.targets[t].name for t in inside)[:4])}); plan a nerve that supplies it, "
+                "or leave the condition out",
+            )
+
+
+def _condition_procedure(
+    condition: str, procedure: str | None, nerve: str | None, method: str | None = None
+) -> tuple[str | None, str]:
     """The procedure to plan for a condition: the one asked for, which must be one of the condition's named
-    procedures, else the condition's usual one (its first)."""
+    procedures, else the condition's usual one (its first). A condition treated by decompression only is refused
+    a cut (a nerve is accepted only with a decompression method)."""
     from neurectomy import conditions
     from neurectomy.names import UnknownNameError
     from neurectomy.procedures import get_procedure
@@ -507,20 +682,23 @@ def _condition_procedure(condition: str, procedure: str | None, nerve: str | Non
     if procedure:
         proc = get_procedure(procedure)
         if proc.id not in found.procedures:
-            named = ", ".join(found.procedures) or "none"
+            named = _procedure_names(found.procedures) or "none"
             raise RequestError(
                 "procedure", f"the {proc.name} is not a named procedure for {found.name} (those are: {named})"
             )
         return proc.id, found.id
     if nerve:
+        if found.decompression_only and (method is None or get_method(method).family != "decompression"):
+            raise RequestError(
+                "condition",
+                f"{found.name} is treated by decompression, not by cutting a nerve ({found.note}); "
+                "plan the nerve with method decompression, or leave the condition out",
+            )
         return None, found.id
     if not found.procedures:
         why = f" ({found.note})" if found.note else ""
-        raise RequestError(
-            "condition",
-            f"no named procedure for {found.name} is in the procedures table{why}; "
-            "target --condition finds the least-harm cut",
-        )
+        then = "" if found.decompression_only else "; target --condition finds the least-harm cut"
+        raise RequestError("condition", f"no named procedure for {found.name} is in the procedures table{why}{then}")
     return found.procedures[0], found.id
 
 

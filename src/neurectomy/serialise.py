@@ -116,8 +116,6 @@ class DeficitJSON(TypedDict):
     visceral: list[LossJSON]
     function: list[FunctionJSON]
     function_not_modelled: list[NotModelledJSON]
-    #: a cut that takes nothing because it lies past every branch the atlas gives its nerve, and why
-    warnings: list[str]
     summary: str
 
 
@@ -166,7 +164,6 @@ def deficit_json(d: Deficit) -> DeficitJSON:
         "visceral": [loss_json(x) for x in d.visceral],
         "function": function_json(d),
         "function_not_modelled": not_modelled_json(d),
-        "warnings": list(d.warnings),
         "summary": d.summary,
     }
 
@@ -241,6 +238,8 @@ class LossItemJSON(TypedDict):
     supply_lost: float
     effect: str
     cost: float
+    #: the sex the target exists in, only for a one-sex target listed while the patient's sex is unknown
+    only_in: NotRequired[str]
 
 
 class ProcedureMatchJSON(TypedDict):
@@ -262,6 +261,10 @@ class CutPlanJSON(TypedDict):
     #: every cut is the cut of a named procedure
     established: bool
     procedures: list[ProcedureMatchJSON]
+    #: this row is the named procedure (id) of the condition asked for, cut where the procedure cuts
+    condition_procedure: NotRequired[str]
+    #: what must be said beside this plan (a complete facial palsy)
+    warnings: NotRequired[list[str]]
     plan: NotRequired[PlanJSON]
 
 
@@ -271,7 +274,8 @@ class ConditionJSON(TypedDict):
     id: str
     name: str
     icd10cm: str | None
-    procedures: list[str]
+    #: the condition's named procedures, each with its name (every edge shows the name, not the id)
+    procedures: list[Ref]
     note: str | None
 
 
@@ -283,6 +287,10 @@ class TargetJSON(TypedDict):
     method: str
     plans: list[CutPlanJSON]
     weights: dict[str, float]
+    #: the patient's sex the answer was costed for; absent when unknown (one-sex losses then carry ``only_in``)
+    sex: NotRequired[str]
+    #: what the answer must say: a side taken from an ICD-10-CM code, a sex implied by the condition
+    warnings: NotRequired[list[str]]
     condition: NotRequired[ConditionJSON]
 
 
@@ -301,13 +309,16 @@ def planned_cut_json(c: PlannedCut) -> PlannedCutJSON:
 def loss_item_json(x: LossItem) -> LossItemJSON:
     from neurectomy.lesion import effect_of
 
-    return {
+    out: LossItemJSON = {
         "target": {"id": x.target.id, "name": x.target.name},
         "kind": x.target.kind,
         "supply_lost": round(x.supply_lost, 6),
         "effect": effect_of(x.target, x.supply_lost),
         "cost": round(x.cost, 4),
     }
+    if x.target.sex is not None:
+        out["only_in"] = x.target.sex
+    return out
 
 
 def cut_plan_json(p: CutPlan, plan: Plan | None = None) -> CutPlanJSON:
@@ -322,6 +333,10 @@ def cut_plan_json(p: CutPlan, plan: Plan | None = None) -> CutPlanJSON:
             for m in p.procedures
         ],
     }
+    if p.condition_procedure is not None:
+        out["condition_procedure"] = p.condition_procedure
+    if p.warnings:
+        out["warnings"] = list(p.warnings)
     if plan is not None:
         out["plan"] = plan_json(plan)
     return out
@@ -329,13 +344,18 @@ def cut_plan_json(p: CutPlan, plan: Plan | None = None) -> CutPlanJSON:
 
 def targeting_json(r: TargetingResult, plans: Sequence[Plan] = ()) -> TargetJSON:
     """The ranked cut sets; with ``plans`` (``target --plan``), each answer carries its full plan."""
-    return {
+    out: TargetJSON = {
         "required": [{"id": t.id, "name": t.name} for t in r.required],
         "side": r.side,
         "method": r.method,
         "plans": [cut_plan_json(p, plans[i] if i < len(plans) else None) for i, p in enumerate(r.plans)],
         "weights": {k: getattr(r.weights, k) for k in r.weights.__dataclass_fields__},
     }
+    if r.sex is not None:
+        out["sex"] = r.sex
+    if r.warnings:
+        out["warnings"] = list(r.warnings)
+    return out
 
 
 class SiteCutJSON(TypedDict):
@@ -590,32 +610,16 @@ def nerve_json(atlas: Atlas, nerve_idx: int) -> NerveJSON:
 
 
 class SearchHitJSON(TypedDict):
-    """One search hit: a nerve, a target (``kind`` is its kind: muscle, skin…), a landmark on a nerve (``kind``
-    "landmark", ``id`` "nerve_id@landmark", with ``nerve`` and ``at``, the values a cut takes) or a clinical
-    condition (``kind`` "condition", ``id`` its key for ``--condition``)."""
-
     kind: str
     id: str
     name: str
-    nerve: NotRequired[str]
-    at: NotRequired[str]
 
 
 def search_json(atlas: Atlas, text: str, limit: int = 10) -> list[SearchHitJSON]:
-    """As ``neurectomy atlas search TEXT --json``: nerves, landmarks, conditions and targets, best match first
-    (:meth:`~neurectomy.atlas.graph.Atlas.search`)."""
+    """As ``neurectomy atlas search TEXT --json``: nerves and targets, best match first."""
     if not text.strip():
         return []
-    from neurectomy import conditions
-
-    extra = [("condition", c.id, c.name, c.labels) for c in conditions.load().values()]
-    out: list[SearchHitJSON] = []
-    for kind, ident, name in atlas.search(text, limit=limit, extra=extra):
-        hit: SearchHitJSON = {"kind": kind, "id": ident, "name": name}
-        if kind == "landmark":
-            hit["nerve"], hit["at"] = ident.split("@", 1)
-        out.append(hit)
-    return out
+    return [{"kind": k, "id": i, "name": n} for k, i, n in atlas.search(text, limit=limit)]
 
 
 SHAPES: dict[str, Any] = {

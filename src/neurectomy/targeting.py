@@ -501,6 +501,11 @@ def build_model(
 
 
 # --------------------------------------------------------------------------- results
+def sided(side: str, nerve_name: str) -> str:
+    """A nerve's name with its side in front, unless the name already says one ("left hypogastric nerve")."""
+    return nerve_name if nerve_name.split(" ", 1)[0] in ("left", "right") else f"{side} {nerve_name}"
+
+
 @dataclass(frozen=True)
 class PlannedCut:
     nerve_id: str
@@ -511,6 +516,11 @@ class PlannedCut:
     side: Side
     method: str
     interruption: Interruption = "permanent"
+
+    @property
+    def label(self) -> str:
+        """The side and the nerve as a surgeon reads them (the side said once)."""
+        return sided(self.side, self.nerve_name)
 
     def to_dict(self) -> dict[str, Any]:
         from neurectomy.serialise import planned_cut_json
@@ -542,6 +552,11 @@ class CutPlan:
     established: bool = False
     #: the named procedures that make these cuts, with their evidence ids
     procedures: tuple[ProcedureMatch, ...] = ()
+    #: the row of one of the condition's named procedures, made where the procedure makes its cuts (it is shown
+    #: whatever its rank; it may not cover everything asked for: see ``covers``)
+    condition_procedure: str | None = None
+    #: what the answer must say beside this plan (a complete facial palsy)
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         from neurectomy.serialise import cut_plan_json
@@ -556,6 +571,9 @@ class TargetingResult:
     plans: tuple[CutPlan, ...]
     weights: Weights
     method: str = "surgical_cut"
+    #: the patient's sex the answer was costed for (None: both sexes' targets, each one-sex loss labelled)
+    sex: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         from neurectomy.serialise import targeting_json
@@ -576,6 +594,8 @@ def _plan_of(
     side: Side,
     method: str,
     interruption: Interruption = "permanent",
+    sex: str | None = None,
+    treating: Sequence[str] | None = None,
 ) -> CutPlan:
     loss = model.losses(chosen)
     cuts = []
@@ -598,13 +618,48 @@ def _plan_of(
     covers: list[LossItem] = []
     collateral: list[LossItem] = []
     for i, t in enumerate(model.targets):
-        if loss[i] <= 1e-12:
+        if loss[i] <= 1e-12 or _other_sex(atlas.targets[t], sex):
             continue
         item = LossItem(atlas.targets[t], float(min(loss[i], 1.0)), float(model.cost[i] * loss[i]))
         (covers if (i in model.required or i in model.observed) else collateral).append(item)
     collateral.sort(key=lambda x: -x.cost)
-    established, procedures = procedures_of(atlas, [model.candidates[c] for c in chosen])
-    return CutPlan(tuple(cuts), tuple(covers), tuple(collateral), value, established, procedures)
+    chosen_cands = [model.candidates[c] for c in chosen]
+    if treating is None:
+        established, procedures = procedures_of(atlas, chosen_cands)
+    else:
+        established, procedures = condition_procedures_of(atlas, chosen_cands, treating)
+    return CutPlan(
+        tuple(cuts),
+        tuple(covers),
+        tuple(collateral),
+        value,
+        established,
+        procedures,
+        warnings=_palsy_warning(atlas, covers, collateral),
+    )
+
+
+def _other_sex(t: Target, sex: str | None) -> bool:
+    """A target present only in the other sex than the patient's (never when the sex is unknown)."""
+    return sex is not None and t.sex is not None and t.sex != sex
+
+
+#: the muscles of facial expression the facial nerve supplies on one side (gray42): all of them paralysed is a
+#: complete facial palsy
+FACIAL_EXPRESSION_MUSCLES = (
+    "frontalis", "orbicularis_oculi", "corrugator_supercilii", "zygomaticus_major", "zygomaticus_minor",
+    "levator_labii_superioris", "risorius", "buccinator", "orbicularis_oris", "depressor_anguli_oris", "mentalis",
+)  # fmt: skip
+
+
+def _palsy_warning(atlas: Atlas, *items: Sequence[LossItem]) -> tuple[str, ...]:
+    lost = {x.target.id for group in items for x in group if x.supply_lost >= 1 - 1e-9}
+    if all(m in lost for m in FACIAL_EXPRESSION_MUSCLES if m in atlas.target_index):
+        return (
+            "Complete facial palsy: every muscle of facial expression on this side is paralysed (the eye cannot "
+            "close); a selective cut of the branches to the muscles in question spares the rest.",
+        )
+    return ()
 
 
 def _allowed(atlas: Atlas, avoid: Iterable[str]) -> tuple[set[int], list[str]]:
@@ -632,6 +687,8 @@ def target(
     weights: dict[str, float] | None = None,
     solver: str = "milp",
     budget: Budget | None = None,
+    condition: str | None = None,
+    sex: str | None = None,
 ) -> TargetingResult:
     """Ranked least-harm cut sets that take away the given regions and/or functions (exact, HiGHS).
 
@@ -639,6 +696,11 @@ def target(
     and is refused, and a temporary one (a neurolytic) is reported as such on each cut. ``budget`` bounds the work
     (time and nodes of the solves, targets per phrase); exceeding it raises
     :class:`~neurectomy.budget.WorkLimitError`.
+
+    ``condition`` (an id of ``conditions_data.yaml``) judges "established" against the condition: a cut is
+    established only where one of the condition's named procedures makes it (same nerve, same place), and a row
+    for each of those procedures is always included, ranked by the same cost. ``sex`` ("female"/"male") leaves the
+    other sex's targets out of the cost and the lists.
     """
     from neurectomy.lesion import SIDES
     from neurectomy.methods import get_method
@@ -685,7 +747,22 @@ def target(
     if spare_motor:
         cands = [c for c in cands if not motor_paths.intersection(c.paths)]
     _explain_infeasible(atlas, cands, required, spare_motor, banned_names)
-    full = targeting_model(atlas, cands, w, required)
+    treating: tuple[str, ...] | None = None
+    if condition is not None:
+        from neurectomy.conditions import load as load_conditions
+
+        treating = load_conditions()[condition].procedures
+        named = procedure_cuts(atlas)
+        sites = [site for pid in treating for site in named.sites.get(pid, ())]
+        full = build_model(atlas, cands, w, required, established=[any(at_site(c, s) for s in sites) for c in cands])
+    else:
+        full = targeting_model(atlas, cands, w, required)
+    if sex is not None:
+        other = np.array([_other_sex(atlas.targets[t], sex) for t in full.targets], dtype=bool)
+        if other.any():
+            cost = full.cost.copy()
+            cost[other] = 0.0
+            full = replace(full, cost=cost)
     solve = functools.partial(solve_milp, budget=b) if solver == "milp" else solve_bruteforce
     k = max(top, 1)
     bound = _bound(full, k) if solver == "milp" else None
@@ -699,8 +776,60 @@ def target(
     if not found:
         model = full
         found = _k_best(model, solve, k)
-    plans = tuple(_plan_of(atlas, model, chosen, value, side, method, interruption) for chosen, value in found)
-    return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w, method)
+    plans = tuple(
+        _plan_of(atlas, model, chosen, value, side, method, interruption, sex, treating) for chosen, value in found
+    )
+    if treating:
+        plans = _with_condition_procedures(atlas, plans, treating, w, required, side, sex)
+    return TargetingResult(tuple(atlas.targets[t] for t in required_idx), side, plans, w, method, sex)
+
+
+def _with_condition_procedures(
+    atlas: Atlas,
+    plans: tuple[CutPlan, ...],
+    treating: Sequence[str],
+    weights: Weights,
+    required: dict[int, float],
+    side: Side,
+    sex: str | None,
+) -> tuple[CutPlan, ...]:
+    """The ranked plans with a row for each of the condition's named procedures, cut where the procedure cuts and
+    costed by the same model (a ranked plan that already is that procedure is marked, not repeated); ordered by
+    cost, an established row first on a tie."""
+    from neurectomy.methods import get_method
+    from neurectomy.procedures import load_procedures
+
+    named = procedure_cuts(atlas)
+    procedures = load_procedures()
+    out = list(plans)
+    for pid in treating:
+        sites = named.sites.get(pid)
+        if not sites:
+            continue  # a decompression, or a cut that does not resolve on this atlas
+        same = [
+            i
+            for i, p in enumerate(out)
+            if p.established and len(p.cuts) == len(sites) and any(m.id == pid and m.whole for m in p.procedures)
+        ]
+        if same:
+            out[same[0]] = replace(out[same[0]], condition_procedure=pid)
+            continue
+        cands = []
+        for n, mm, paths in sites:
+            lo = max((e for e, _ in atlas.suffixes[n] if e < mm), default=0.0)
+            cands.append(Candidate(n, mm, lo, paths))
+        model = build_model(atlas, cands, weights, required)
+        if sex is not None:
+            other = np.array([_other_sex(atlas.targets[t], sex) for t in model.targets], dtype=bool)
+            model = replace(model, cost=np.where(other, 0.0, model.cost))
+        chosen = frozenset(range(len(cands)))
+        value = model.cut_cost * len(cands) + float(model.cost @ model.losses(chosen))
+        proc = procedures[pid]
+        m = get_method(proc.method)
+        plan = _plan_of(atlas, model, chosen, value, side, m.key, INTERRUPTION[m.family], sex, treating)
+        out.append(replace(plan, established=True, procedures=(replace(named.matches[pid], whole=True),),
+                           condition_procedure=pid))  # fmt: skip
+    return tuple(sorted(out, key=lambda p: (round(p.cost, 9), not p.established)))
 
 
 def targeting_model(
@@ -732,6 +861,10 @@ class NamedCuts:
     by_paths: dict[tuple[int, ...], tuple[ProcedureMatch, ...]]
     #: procedure id -> the path sets of all its cuts
     cuts_of: dict[str, frozenset[tuple[int, ...]]]
+    #: procedure id -> (nerve index, position mm, paths) of each of its cuts: where the surgeon cuts
+    sites: dict[str, tuple[tuple[int, float, tuple[int, ...]], ...]] = field(default_factory=dict)
+    #: procedure id -> its match (name, method, evidence)
+    matches: dict[str, ProcedureMatch] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -745,15 +878,19 @@ def procedure_cuts(atlas: Atlas) -> NamedCuts:
 
     out: dict[tuple[int, ...], list[ProcedureMatch]] = {}
     cuts_of: dict[str, frozenset[tuple[int, ...]]] = {}
+    sites: dict[str, tuple[tuple[int, float, tuple[int, ...]], ...]] = {}
+    matches: dict[str, ProcedureMatch] = {}
     for p in load_procedures().values():
         try:
             if INTERRUPTION[get_method(p.method).family] == "none":
                 continue
             keys = []
+            where = []
             for c in p.cuts:
                 n = atlas.nerve_idx(c.nerve)
                 mm, _ = resolve_position(atlas, n, c.at, c.mm)
                 keys.append(tuple(sorted(interrupted_paths(atlas, n, mm))))
+                where.append((n, mm, keys[-1]))
         except (UnknownNameError, PositionError):
             continue
         evidence = {e for e in _EVIDENCE_ID.findall(p.source)}
@@ -763,7 +900,21 @@ def procedure_cuts(atlas: Atlas) -> NamedCuts:
             if key:
                 out.setdefault(key, []).append(match)
         cuts_of[p.id] = frozenset(k for k in keys if k)
-    return NamedCuts({k: tuple(v) for k, v in out.items()}, cuts_of)
+        sites[p.id] = tuple(w for w in where if w[2])
+        matches[p.id] = match
+    return NamedCuts({k: tuple(v) for k, v in out.items()}, cuts_of, sites, matches)
+
+
+#: how far (mm) a cut may lie from a named procedure's cut on the same nerve and still be that procedure's cut
+SITE_TOLERANCE_MM = 10.0
+
+
+def at_site(cand: Candidate, site: tuple[int, float, tuple[int, ...]]) -> bool:
+    """Whether a candidate cut is made where a procedure makes its cut: the same nerve, the procedure's position
+    inside the candidate's window (within :data:`SITE_TOLERANCE_MM`). Equal losses are not enough: the
+    pterygopalatine ganglion takes what the vidian nerve carries, but cutting it is not a vidian neurectomy."""
+    n, mm, _ = site
+    return cand.nerve_idx == n and cand.lo_mm - SITE_TOLERANCE_MM <= mm <= cand.mm + SITE_TOLERANCE_MM
 
 
 def procedures_of(atlas: Atlas, cands: Sequence[Candidate]) -> tuple[bool, tuple[ProcedureMatch, ...]]:
@@ -774,8 +925,34 @@ def procedures_of(atlas: Atlas, cands: Sequence[Candidate]) -> tuple[bool, tuple
     found: dict[str, ProcedureMatch] = {}
     for c in cands:
         for m in named.by_paths.get(c.paths, ()):
-            found.setdefault(m.id, replace(m, whole=named.cuts_of[m.id] <= keys))
+            whole = named.cuts_of[m.id] <= keys
+            # a procedure is named beside a plan that makes only part of it only when every cut of the plan is one
+            # of the procedure's (the plan is a part of it); a plan that adds other cuts is not "part of" it
+            if whole or keys <= named.cuts_of[m.id]:
+                found.setdefault(m.id, replace(m, whole=whole))
     established = bool(cands) and all(c.paths in named.by_paths for c in cands)
+    return established, tuple(sorted(found.values(), key=lambda m: (not m.whole, m.name)))
+
+
+def condition_procedures_of(
+    atlas: Atlas, cands: Sequence[Candidate], treating: Sequence[str]
+) -> tuple[bool, tuple[ProcedureMatch, ...]]:
+    """As :func:`procedures_of`, judged against a condition: only the procedures that treat it (``treating``)
+    count, and a cut is a procedure's only where the procedure makes it (:func:`at_site`), not wherever the losses
+    are equal. Established when every cut is a cut of one of them."""
+    named = procedure_cuts(atlas)
+    found: dict[str, ProcedureMatch] = {}
+    matched: set[int] = set()
+    for pid in treating:
+        sites = named.sites.get(pid, ())
+        hits = {i for i, c in enumerate(cands) for site in sites if at_site(c, site)}
+        if not hits:
+            continue
+        whole = all(any(at_site(c, site) for c in cands) for site in sites)
+        if whole or len(hits) == len(cands):
+            found[pid] = replace(named.matches[pid], whole=whole)
+            matched |= hits
+    established = bool(cands) and len(matched) == len(cands)
     return established, tuple(sorted(found.values(), key=lambda m: (not m.whole, m.name)))
 
 

@@ -217,7 +217,7 @@ def _where(cut: Any) -> str:
     return cut.at if cut.at else f"{cut.mm:.0f} mm"
 
 
-def _plan_link(plan: Any, method: str | None = None) -> str:
+def _plan_link(plan: Any, method: str | None = None, condition: str | None = None) -> str:
     """The Plan page for a ranked answer. When the answer is exactly the cuts of one named procedure, by a method of
     the procedure's kind (a surgical cut for a neurectomy, not a phenol block), the plan is that procedure (with its
     evidence, steps and comparison); otherwise the cuts, by their names and landmarks (never atlas ids or
@@ -226,13 +226,15 @@ def _plan_link(plan: Any, method: str | None = None) -> str:
 
     first, *rest = plan.cuts
     named = [p for p in plan.procedures if p.whole]
+    extra = {"condition": condition} if condition else {}
     if (
         len(plan.procedures) == 1
         and named
+        and plan.established  # no cut beyond the procedure's: opening the procedure would drop them
         and all(get_method(c.method).family == get_method(named[0].method).family for c in plan.cuts)
     ):
         sides = {c.side for c in plan.cuts} - {"midline"}
-        query = {"procedure": named[0].id, "side": sides.pop() if len(sides) == 1 else first.side}
+        query = {"procedure": named[0].id, "side": sides.pop() if len(sides) == 1 else first.side, **extra}
         return "/plan?" + urlencode(query)
     query = {"nerve": first.nerve_name}
     if first.at:
@@ -243,6 +245,7 @@ def _plan_link(plan: Any, method: str | None = None) -> str:
     query["method"] = method or first.method
     if rest:
         query["also"] = "\n".join(f"{c.side}: {c.nerve_name} @ {_where(c)}" for c in rest)
+    query.update(extra)
     return "/plan?" + urlencode(query)
 
 
@@ -269,6 +272,7 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
         "function": chosen,
         "condition": condition or "",
         "side": _text(request, "side"),
+        "sex": _text(request, "sex"),
         "top": _text(request, "top") or "3",
         "spare_motor": bool(_text(request, "spare_motor")),
         "method": _text(request, "method") or "surgical_cut",
@@ -288,6 +292,7 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
                 chosen,
                 condition=condition,
                 side=_opt(request, "side"),
+                sex=_opt(request, "sex"),
                 top=_int(request, "top", 3, 1, settings.max_top),
                 spare_motor=form["spare_motor"],
                 method=form["method"],
@@ -298,15 +303,18 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
             from neurectomy.requests import condition_json
 
             context["condition"] = condition_json(asked.condition)
+        if asked is not None:
+            context["notes"] = list(asked.notes)
         if result is not None:
             context["result"] = result
-            context["links"] = [_plan_link(p, form["method"]) for p in result.plans]
+            context["links"] = [_plan_link(p, form["method"], condition) for p in result.plans]
             context["link_names"] = [_named(link) for link in context["links"]]
             api = (
                 [("region", r) for r in regions]
                 + [("function", f) for f in chosen]
                 + ([("condition", condition)] if condition else [])
                 + ([("side", form["side"])] if form["side"] else [])
+                + ([("sex", form["sex"])] if form["sex"] else [])
                 + [("top", form["top"])]
                 + ([("method", form["method"])] if form["method"] != "surgical_cut" else [])
             )
@@ -381,7 +389,6 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
     form: dict[str, Any] = {
         k: _text(request, k) for k in ("procedure", "condition", "nerve", "at", "mm", "side", "method", *PATIENT_FIELDS)
     }
-    form["side"] = form["side"] or "left"
     form["also"] = "\n".join(_lines(request, "also"))
     form["failed"] = "\n".join(_lines(request, "failed"))
     form["comorbidities"] = "\n".join(_lines(request, "comorbidities"))

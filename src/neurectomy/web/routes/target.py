@@ -30,6 +30,10 @@ def target(
         str | None,
         Query(max_length=20, description=f"left or right; default: the side a region names, else {DEFAULT_SIDE}"),
     ] = None,
+    sex: Annotated[
+        str | None,
+        Query(max_length=10, description="female or male: the other sex's targets are neither costed nor listed"),
+    ] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 3,
     spare_motor: bool = False,
     method: Annotated[str, Query(max_length=100, description="how each cut is made")] = DEFAULT_METHOD,
@@ -46,6 +50,7 @@ def target(
         function,
         condition=condition,
         side=side,
+        sex=sex,
         top=top,
         spare_motor=spare_motor,
         method=method,

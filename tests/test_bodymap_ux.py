@@ -213,3 +213,13 @@ def test_report_uses_the_print_rendering():
 def test_whole_body_views_are_the_symmetric_ones():
     """Bug caught: a close-up treated as a whole-body view (drawn doubled)."""
     assert frozenset({"anterior", "posterior"}) == BODY_VIEWS
+
+
+@pytest.mark.parametrize("view", sorted(BODY_VIEWS))
+def test_whole_body_picker_labels_are_readable_on_a_phone(atlas, view):
+    """Bug caught: RIGHT and LEFT on the whole-body picker at about 7 px on a 390 px phone (the chart's 9 px labels
+    scaled by the view's 0.8), where the picker is drawn full width at about its own size."""
+    svg = render_picker(atlas, view)
+    phone_width = 390 - 2 * 17.5  # the page's and the panel's padding (screenshot registry-case-390x844)
+    shown = min(1.0, phone_width / float(ET.fromstring(svg).get("width", "1")))
+    assert smallest_text_px(svg) * shown >= 10.0

@@ -78,6 +78,9 @@ PRINT_LEGEND_BOX_PT = (504.0, 120.0)
 PRINT_TEXT_MIN = 14.0
 PRINT_ROW_WIDTH = 960.0
 PRINT_BODY_SCALE = 0.66
+#: a picker's texts (RIGHT, LEFT, the close-ups' wrist and thumb side) at least this many px: a phone shows the
+#: whole-body picker at about its own size, where the charts' 9 px labels scaled by the view came out at 7 px
+PICKER_TEXT_MIN = 11.0
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 LINE = 1.25  # line height, in font sizes
 
@@ -379,7 +382,8 @@ def render_picker(atlas: Atlas | None, view: str) -> str:
         raise ValueError(f"unknown body-map view {view!r}; choose from {', '.join(VIEWS)}")
     names = _names(atlas)
     sides = ["right"] if view in BODY_VIEWS else ["right", "left"]
-    panels = [_panel(view, [side], {}, names, interactive=True) for side in sides]
+    style = Style(text_min=PICKER_TEXT_MIN)
+    panels = [_panel(view, [side], {}, names, interactive=True, style=style) for side in sides]
     gap, margin = 24.0, 8.0
     x, placed = margin, []
     for fragment, pw, _ph in panels:

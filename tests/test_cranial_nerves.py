@@ -186,7 +186,7 @@ def test_search_returns_the_cranial_nerve_first(atlas: Atlas, query: str, expect
     ("name", "expected"),
     [
         ("Jacobson's nerve", "tympanic_nerve"),
-        ("Arnold's nerve", "auricular_branch_of_vagus_nerve"),
+        ("auricular branch of vagus", "auricular_branch_of_vagus_nerve"),  # "Arnold's nerve" names two: review 13
         ("vidian nerve", "nerve_of_pterygoid_canal"),
         ("sphenopalatine ganglion", "pterygopalatine_ganglion"),
         ("short ciliary nerve", "short_ciliary_nerves"),

@@ -79,7 +79,8 @@ def test_sides_are_separate(mini):
 
 def test_json_groups_are_always_present(mini):
     out = lesion(mini, Cut("motor branch")).to_dict()
-    assert set(out) == {"cuts", "sensory", "motor", "autonomic", "special", "articular", "visceral", "summary"}
+    groups = {"cuts", "sensory", "motor", "autonomic", "special", "articular", "visceral", "summary"}
+    assert set(out) == groups | {"function", "function_not_modelled", "warnings"}
     assert out["sensory"] == [] and out["visceral"] == []
     item = out["motor"][0]
     assert item["target"] == {"id": "muscle_c6", "name": "muscle of c6"} or item["target"]["id"] == "muscle_x"

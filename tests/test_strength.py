@@ -425,8 +425,10 @@ def test_classic_palsies_raise_their_flag(nerve: str, at: str | None, flag: str)
 
 
 def test_posterior_interosseous_palsy_has_finger_drop_without_wrist_drop() -> None:
-    """Catches finger drop tied to wrist drop (PIN palsy spares extensor carpi radialis longus)."""
-    names = flags("posterior interosseous nerve")
+    """Catches finger drop tied to wrist drop (PIN palsy spares extensor carpi radialis longus). The palsy is at the
+    arcade of Frohse, past the branches to extensor carpi radialis brevis and supinator (since review 13, finding 8,
+    the nerve starts at the radial nerve's division and gives them)."""
+    names = flags("posterior interosseous nerve", "arcade of Frohse")
     assert "finger drop" in names and "wrist drop" not in names
 
 

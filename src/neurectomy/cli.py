@@ -1023,16 +1023,19 @@ def atlas_search(
     limit: Annotated[int, typer.Option("--limit", "-n")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Find nerves and targets by name, synonym or id (typos forgiven)."""
-    if as_json:
-        from neurectomy.serialise import search_json
+    """Find nerves, landmarks, conditions and targets by name, synonym, eponym or id (typos forgiven)."""
+    from neurectomy.serialise import search_json
 
-        print(json.dumps(search_json(default_atlas(), text, limit), ensure_ascii=False))
+    hits = search_json(default_atlas(), text, limit)
+    if as_json:
+        print(json.dumps(hits, ensure_ascii=False))
         return
-    hits = default_atlas().search(text, limit=limit)
+    if not hits:
+        console.print(f"Nothing found for {text!r}.", highlight=False)
+        return
     table = Table("kind", "id", "name")
-    for row in hits:
-        table.add_row(*row)
+    for hit in hits:
+        table.add_row(hit["kind"], hit["id"], hit["name"])
     console.print(table)
 
 

@@ -36,6 +36,18 @@ EPONYMS = {
     "spiral groove": "spiral groove",
     "radial groove": "spiral groove",
     "groove for radial nerve": "spiral groove",
+    # skin creases surgeons measure from
+    "wrist crease": "wrist",
+    "distal wrist crease": "wrist",
+    "knee crease": "popliteal crease",
+    "popliteal skin crease": "popliteal crease",
+}
+#: numbers written as words in a distance ("five cm above the wrist")
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+    )
 }
 #: adjective of a bone or region → its noun, so "fibular neck" and "neck of fibula" are one landmark
 _ADJECTIVES = {
@@ -52,10 +64,24 @@ _ADJECTIVES = {
 _FILLER = frozenset({"of", "the", "a", "at", "level"})
 _DISTANCE = re.compile(
     r"^(?P<num>\d+(?:\.\d+)?) ?(?P<unit>mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\.? "
-    r"(?P<dir>above|below|proximal to|distal to|proximal of|distal of|proximal|distal|proximally to|distally to)"
+    r"(?P<dir>above|below|proximal to|distal to|proximal of|distal of|proximal|distal|proximally to|distally to"
+    r"|prox\.? to|dist\.? to|prox\.?|dist\.?)"
     r" (?:the )?(?P<landmark>.+)$"
 )
 LIMB_FILES = ("upper_limb.yaml", "lower_limb.yaml")
+
+
+def _distance_text(at: str) -> str:
+    """``at`` lower-cased with single spaces, a leading number word as digits ("five cm" → "5 cm")."""
+    words = at.lower().replace(",", " ").split()
+    if words and words[0] in _NUMBER_WORDS:
+        words[0] = _NUMBER_WORDS[words[0]]
+    return " ".join(words)
+
+
+def is_distance(at: str) -> bool:
+    """Whether ``at`` is a distance from a landmark ("2 cm proximal to the ligament of Berry")."""
+    return bool(_DISTANCE.match(_distance_text(at)))
 
 
 def _words(name: str) -> frozenset[str]:
@@ -103,12 +129,13 @@ def locate(atlas: Atlas, nerve_idx: int, at: str) -> tuple[float, str] | None:
     from neurectomy.lesion import PositionError
 
     nerve = atlas.nerves[nerve_idx]
-    text = " ".join(at.lower().replace(",", " ").split())
+    text = _distance_text(at)
     offset = 0.0
     distance = _DISTANCE.match(text)
     if distance:
         size = float(distance["num"]) * (10.0 if distance["unit"].startswith("c") else 1.0)
-        direction = distance["dir"].split()[0]
+        direction = distance["dir"].split()[0].rstrip(".")
+        direction = {"prox": "proximal", "dist": "distal"}.get(direction, direction)
         if direction in ("above", "below"):
             if nerve.file not in LIMB_FILES:
                 raise PositionError(
@@ -124,6 +151,9 @@ def locate(atlas: Atlas, nerve_idx: int, at: str) -> tuple[float, str] | None:
         names = list(exc.args[0])
         raise PositionError(f"{at!r} fits several landmarks of the {nerve.name}", names, field="at") from None
     if found is None:
+        beyond = _past_division(atlas, nerve_idx, text, at, offset)
+        if beyond is not None:
+            return beyond
         if distance:  # a distance from something that is not a landmark here: say which landmarks there are
             choices = [n for n, _ in nerve.landmarks]
             raise PositionError(
@@ -167,3 +197,50 @@ def _on_course(atlas: Atlas, nerve_idx: int, text: str) -> tuple[float, str] | N
         offset += nerve.origin_mm
         limit = nerve.origin_mm
         idx = atlas.nerve_index[nerve.parent]
+
+
+def _past_division(atlas: Atlas, nerve_idx: int, text: str, at: str, offset: float = 0.0) -> tuple[float, str] | None:
+    """A landmark of the nerve's branches only: the nerve has divided before it ("superficial branch of radial nerve
+    at the wrist": it divides about 5 cm proximal to the radial styloid and crosses the wrist as its branches).
+    A distance from it that falls on this nerve, before the division, is that position ("5 cm above the wrist");
+    the landmark itself is a :class:`~neurectomy.lesion.PositionError` naming the branches that pass it, so the
+    cut is on each of them or on the nerve before its division -- never one branch chosen silently. None when no
+    branch has such a landmark."""
+    from neurectomy.lesion import PositionError
+
+    nerve = atlas.nerves[nerve_idx]
+    found: list[str] = []
+    positions: set[float] = set()
+    divides: list[float] = []
+    for child in atlas.descendants(nerve_idx):
+        hit = None
+        for alias in _aliases(text):
+            try:
+                hit = match(alias, atlas.nerves[child].landmarks)
+            except LookupError:
+                hit = None
+            if hit is not None:
+                break
+        if hit is None:
+            continue
+        # the landmark's position measured on this nerve, and where the branch that carries it leaves this nerve
+        pos, idx, top = hit[1], child, child
+        while atlas.nerves[idx].parent != nerve.id:
+            pos += atlas.nerves[idx].origin_mm
+            idx = atlas.nerve_index[atlas.nerves[idx].parent]  # type: ignore[index]
+            top = idx
+        pos += atlas.nerves[top].origin_mm
+        found.append(f"{atlas.nerves[child].name} ({hit[0]})")
+        positions.add(round(pos + offset, 6))
+        divides.append(atlas.nerves[top].origin_mm)
+    if not found:
+        return None
+    first = min(divides)
+    if offset < 0 and len(positions) == 1 and 0 <= min(positions) <= first:
+        return min(positions), at
+    raise PositionError(
+        f"the {nerve.name} divides {first:g} mm from its origin, before {at!r}: there it runs as its branches; "
+        f"cut each of them there, or the {nerve.name} proximal to its division",
+        found,
+        field="at",
+    )

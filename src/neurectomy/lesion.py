@@ -126,6 +126,9 @@ class Deficit:
 
     cuts: tuple[ResolvedCut, ...]
     losses: tuple[Loss, ...] = field(default=())
+    #: what the reader must know about the cuts: a cut that lies past every branch the atlas gives its nerve takes
+    #: nothing, and says so here rather than reporting "no numbness" as if that were the answer
+    warnings: tuple[str, ...] = ()
 
     def group(self, name: Group) -> tuple[Loss, ...]:
         found = tuple(loss for loss in self.losses if loss.group == name)
@@ -290,6 +293,21 @@ def _branch_exit(atlas: Atlas, nerve_idx: int, what: str) -> float:
     return max(exits)
 
 
+#: nerves whose left and right courses differ in length, modelled on the right course only: on the left a cut at
+#: a named landmark (the same structure on either side) is accepted, a distance from one is refused, and a position
+#: in mm carries a warning (it is measured on the right course)
+RIGHT_COURSE_ONLY = {
+    "recurrent_laryngeal_nerve": "gray42; moore9 — the left nerve hooks under the arch of the aorta in the thorax and "
+    "is several centimetres longer than the right, which hooks under the subclavian artery",
+}
+
+
+def _is_distance(at: str) -> bool:
+    from neurectomy.landmarks import is_distance
+
+    return is_distance(at)
+
+
 INTERRUPTION: dict[str, Interruption] = {
     "surgical": "permanent",
     "neurolytic": "temporary",
@@ -310,6 +328,13 @@ def resolve_cut(atlas: Atlas, cut: Cut) -> ResolvedCut:
         raise PositionError(f"the {nerve.name} is paired; give its side, left or right", field="side")
     mm, at = resolve_position(atlas, idx, cut.at, cut.mm)
     side: Side = "midline" if nerve.midline else cut.side
+    if nerve.id in RIGHT_COURSE_ONLY and side == "left" and at is not None and at == cut.at and _is_distance(at):
+        raise PositionError(
+            f"the atlas models the right {nerve.name} ({RIGHT_COURSE_ONLY[nerve.id]}); a distance on the left would "
+            f"be measured on the wrong course: cut the left one at a named landmark instead",
+            [name for name, _ in nerve.landmarks],
+            field="at",
+        )
     if not 0.0 < cut.fraction <= 1.0:
         raise PositionError(f"a cut takes a share of the nerve in (0, 1], not {cut.fraction!r}", field="fraction")
     interruption = INTERRUPTION[method.family]
@@ -397,7 +422,34 @@ def lesion(atlas: Atlas, *cuts: Cut | ResolvedCut) -> Deficit:
             continue
         losses += _losses(atlas, hit, permanent, keep, side, midline[2])
     losses.sort(key=lambda x: (GROUPS.index(x.group), x.side, -round(x.supply_lost, 9), x.target.name))
-    return Deficit(resolved, tuple(losses))
+    warnings = [w for c in acting if (w := takes_nothing(atlas, c))]
+    warnings += [
+        f"the left {c.nerve_name} is modelled on the right course ({RIGHT_COURSE_ONLY[c.nerve_id]}): "
+        f"{c.mm:g} mm is measured on that course"
+        for c in acting
+        if c.nerve_id in RIGHT_COURSE_ONLY and c.side == "left" and c.at is None and c.mm > 0
+    ]
+    return Deficit(resolved, tuple(losses), tuple(warnings))
+
+
+def takes_nothing(atlas: Atlas, cut: ResolvedCut) -> str | None:
+    """Why a cut interrupts no supply path, or None when it interrupts some: it lies past the last branch the atlas
+    gives its nerve (a landmark beyond the nerve's division, say), or the nerve supplies no modelled target."""
+    if interrupted_paths(atlas, cut.nerve_idx, cut.mm):
+        return None
+    nerve = atlas.nerves[cut.nerve_idx]
+    where = _where(cut.at) if cut.at else f"at {cut.mm:g} mm"
+    exits = atlas.seg_exit[cut.nerve_idx]
+    if not exits:
+        return f"the cut of the {cut.side} {nerve.name} {where} takes nothing: the atlas gives this nerve no target"
+    last = max(exits)
+    after = [atlas.nerves[c].name for c in atlas.children[cut.nerve_idx] if atlas.nerves[c].origin_mm >= last]
+    return (
+        f"the cut of the {cut.side} {nerve.name} {where} ({cut.mm:g} mm) takes nothing: it lies past the last "
+        f"branch the atlas gives the nerve ({last:g} mm from its origin"
+        + (f": {_listing(after)}" if after else "")
+        + "); cut proximal to that point, or cut the branches themselves"
+    )
 
 
 def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
@@ -586,6 +638,7 @@ def summarise(deficit: Deficit) -> str:
         items = [x for x in deficit.losses if x.group == group]
         if items:
             parts.append(f"{label}: {_listing([f'{x.target.name} ({x.effect})' for x in items])}.")
+    parts += [f"Warning: {w[0].upper()}{w[1:]}." for w in deficit.warnings]
     return " ".join(parts)
 
 

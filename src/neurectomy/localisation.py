@@ -65,7 +65,7 @@ ENTRAPMENT: dict[tuple[str, str], float] = {
     ("ulnar_nerve", "cubital tunnel"): 5.0,
     ("ulnar_nerve", "Guyon's canal"): 3.0,
     ("radial_nerve", "spiral groove"): 5.0,
-    ("deep_branch_of_radial_nerve", "arcade of Frohse"): 3.0,
+    ("posterior_interosseous_nerve", "arcade of Frohse"): 3.0,
     ("common_fibular_nerve", "fibular neck"): 5.0,
     ("tibial_nerve", "tarsal tunnel"): 3.0,
     ("lateral_cutaneous_nerve_of_thigh", "inguinal ligament"): 5.0,

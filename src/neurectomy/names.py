@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def normalise(text: str) -> str:
-    """Lower-case and collapse everything that is not a letter or digit to single spaces.
+    """Lower-case, drop accents ("Ménière" is "meniere") and collapse everything that is not a letter or digit to
+    single spaces.
 
     >>> normalise("Lateral Femoral-Cutaneous  nerve (LFCN)")
     'lateral femoral cutaneous nerve lfcn'
+    >>> normalise("Ménière's")
+    'meniere s'
     """
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
@@ -27,7 +33,19 @@ _PLURALS = {
     "plexi": "plexus",
     "twigs": "twig",
     "roots": "root",
+    # the nouns of the conditions' names ("occipital neuralgias", "hemifacial spasms")
+    "neuralgias": "neuralgia",
+    "spasms": "spasm",
+    "blepharospasms": "blepharospasm",
+    "neuromas": "neuroma",
+    "neuromata": "neuroma",
+    "syndromes": "syndrome",
 }
+#: ordinals written with digits, as their words ("3rd occipital nerve" is the third occipital nerve)
+_ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth"}
+#: a cranial nerve by its number in digits ("CN 7", "cranial nerve 12") → the roman numeral the atlas uses
+_CRANIAL_DIGITS = re.compile(r"\b(cn|cranial nerve) ?(1[0-2]|[1-9])\b")
+_ROMAN = ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 #: abbreviations of the words of a name ("n." for nerve)
 _WORD_ABBREVIATIONS = {"n": "nerve", "nn": "nerve", "br": "branch", "brs": "branch"}
 #: words a surgeon leaves out of a name: "recurrent motor" for "recurrent motor branch", "Baxter" for "Baxter's nerve"
@@ -45,7 +63,8 @@ def canonical(text: str) -> str:
     >>> canonical("the n. to vastus medialis")
     'nerve to vastus medialis'
     """
-    words = normalise(text).split()
+    text = _CRANIAL_DIGITS.sub(lambda m: f"{m[1]} {_ROMAN[int(m[2])]}", normalise(text))
+    words = [_ORDINALS.get(w, w) for w in text.split()]
     out: list[str] = []
     for i, w in enumerate(words):
         if w == "s" and i > 0:  # the s of a possessive ("Guyon's" → "guyon s")
@@ -98,7 +117,57 @@ CLINIC_ABBREVIATIONS = {
     "atn": "auriculotemporal nerve",
     "san": "accessory nerve",
     "spinal accessory nerve": "accessory nerve",
+    "mabc": "medial cutaneous nerve of forearm",
+    "labc": "lateral cutaneous nerve of forearm",
+    "pabc": "posterior cutaneous nerve of forearm",
 }
+
+#: how a side is written in the clinic, each with the one side it means; "bilateral" is not one side (refused)
+SIDE_WORDS = {
+    "left": "left",
+    "l": "left",
+    "lt": "left",
+    "lft": "left",
+    "right": "right",
+    "r": "right",
+    "rt": "right",
+    "midline": "midline",
+}
+_BOTH_SIDES = frozenset({"bilateral", "bilat", "both", "both sides", "b l", "bl"})
+
+
+def side_word(value: str) -> str | None:
+    """The side a clinic abbreviation names ("R", "Rt", "lt", "L." → right/left), or None if it names none.
+    Raises ``ValueError`` for "bilateral" and its short forms, which name two sides, not one.
+
+    >>> side_word("Rt"), side_word("L."), side_word("upper")
+    ('right', 'left', None)
+    """
+    key = normalise(value)
+    if key in _BOTH_SIDES:
+        raise ValueError(f"{value!r} names both sides; give one side (left or right) and add the other side's cut")
+    return SIDE_WORDS.get(key)
+
+
+def split_side(text: str) -> tuple[str | None, str]:
+    """A side word at the start or end of a name ("left ulnar nerve", "L. ulnar n.", "ulnar nerve, right"), and the
+    name without it; ``(None, text)`` when it names no side. The caller must refuse a side that contradicts one
+    given separately -- a side in a name is never silently overridden or ignored.
+
+    >>> split_side("L. ulnar n.")
+    ('left', 'ulnar n.')
+    >>> split_side("right lateral thigh")
+    ('right', 'lateral thigh')
+    >>> split_side("lateral thigh")
+    (None, 'lateral thigh')
+    """
+    m = re.match(r"^\s*(left|right|lt|rt|l|r)\b\.?\s+(?P<rest>\S.*)$", text, re.IGNORECASE)
+    if m is None:
+        m = re.match(r"^(?P<rest>.*\S)[\s,]+(left|right)\s*$", text, re.IGNORECASE)
+        if m is None:
+            return None, text
+        return SIDE_WORDS[m.group(2).lower()], m["rest"].rstrip(" ,")
+    return SIDE_WORDS[m.group(1).lower()], m["rest"]
 
 
 #: eponyms of peripheral-nerve surgery, matched with or without the possessive's apostrophe

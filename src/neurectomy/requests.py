@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.lesion import SIDES, Cut, Deficit, PositionError, ResolvedCut, Side, lesion, resolve_cut
 from neurectomy.methods import get_end_treatment, get_method
-from neurectomy.names import RequestError
+from neurectomy.names import RequestError, side_word
 
 if TYPE_CHECKING:
     from neurectomy.atlas.graph import Atlas
@@ -37,10 +37,14 @@ _MM = re.compile(r"^(?P<mm>\d+(?:\.\d+)?)\s*mm$", re.I)
 
 
 def check_side(value: str, field: str = "side") -> Side:
-    """``value`` (any case) if it is a side, else a :class:`RequestError` naming ``field``."""
-    side = value.strip().lower() if isinstance(value, str) else value
+    """The side ``value`` names (any case; the clinic's short forms R, L, Rt, Lt, "L." too: ``names.side_word``),
+    else a :class:`RequestError` naming ``field`` ("bilateral" names two sides and is refused, never one chosen)."""
+    try:
+        side = side_word(value) if isinstance(value, str) else value
+    except ValueError as exc:
+        raise RequestError(field, str(exc)) from None
     if side not in SIDES:
-        raise RequestError(field, f"side must be one of {', '.join(SIDES)}, not {value!r}")
+        raise RequestError(field, f"side must be one of {', '.join(SIDES)} (or R, L, Rt, Lt), not {value!r}")
     return side  # type: ignore[return-value]
 
 

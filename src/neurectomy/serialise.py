@@ -116,6 +116,8 @@ class DeficitJSON(TypedDict):
     visceral: list[LossJSON]
     function: list[FunctionJSON]
     function_not_modelled: list[NotModelledJSON]
+    #: a cut that takes nothing because it lies past every branch the atlas gives its nerve, and why
+    warnings: list[str]
     summary: str
 
 
@@ -164,6 +166,7 @@ def deficit_json(d: Deficit) -> DeficitJSON:
         "visceral": [loss_json(x) for x in d.visceral],
         "function": function_json(d),
         "function_not_modelled": not_modelled_json(d),
+        "warnings": list(d.warnings),
         "summary": d.summary,
     }
 
@@ -610,16 +613,32 @@ def nerve_json(atlas: Atlas, nerve_idx: int) -> NerveJSON:
 
 
 class SearchHitJSON(TypedDict):
+    """One search hit: a nerve, a target (``kind`` is its kind: muscle, skin…), a landmark on a nerve (``kind``
+    "landmark", ``id`` "nerve_id@landmark", with ``nerve`` and ``at``, the values a cut takes) or a clinical
+    condition (``kind`` "condition", ``id`` its key for ``--condition``)."""
+
     kind: str
     id: str
     name: str
+    nerve: NotRequired[str]
+    at: NotRequired[str]
 
 
 def search_json(atlas: Atlas, text: str, limit: int = 10) -> list[SearchHitJSON]:
-    """As ``neurectomy atlas search TEXT --json``: nerves and targets, best match first."""
+    """As ``neurectomy atlas search TEXT --json``: nerves, landmarks, conditions and targets, best match first
+    (:meth:`~neurectomy.atlas.graph.Atlas.search`)."""
     if not text.strip():
         return []
-    return [{"kind": k, "id": i, "name": n} for k, i, n in atlas.search(text, limit=limit)]
+    from neurectomy import conditions
+
+    extra = [("condition", c.id, c.name, c.labels) for c in conditions.load().values()]
+    out: list[SearchHitJSON] = []
+    for kind, ident, name in atlas.search(text, limit=limit, extra=extra):
+        hit: SearchHitJSON = {"kind": kind, "id": ident, "name": name}
+        if kind == "landmark":
+            hit["nerve"], hit["at"] = ident.split("@", 1)
+        out.append(hit)
+    return out
 
 
 SHAPES: dict[str, Any] = {

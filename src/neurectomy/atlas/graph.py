@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from neurectomy.names import (
     CLINIC_ABBREVIATIONS,
+    OPTIONAL_WORDS,
     AmbiguousNameError,
     UnknownNameError,
     canonical,
@@ -266,55 +267,97 @@ class Atlas:
         items = self.nerves if kind == "nerve" else self.targets
         return [n.name for n in items] + [s for n in items for s in n.synonyms]
 
-    def search(self, text: str, limit: int = 10) -> list[tuple[str, str, str]]:
-        """Nerves and targets whose names best match ``text``: ``(kind, id, name)``, best first.
+    @cached_property
+    def search_items(self) -> tuple[tuple[str, str, str, tuple[tuple[str, frozenset[str]], ...]], ...]:
+        """What :meth:`search` looks through: ``(kind, id, name, labels)`` for every nerve, target and landmark
+        (a landmark's id is ``nerve_id@landmark``, its name says which nerve), each label with its words (built on
+        first use)."""
+        from neurectomy.landmarks import _aliases
 
-        Ranked in tiers before the fuzzy score: a name that *is* the query (exactly, or as a surgeon writes it:
-        abbreviation, possessive, plural, without "nerve"/"branch"), then names holding every word of the query as
-        whole words, then the rest by fuzzy score; within a tier nerves come before targets, since a search is
-        most often for a nerve, so "vagus" never returns a muscle first when a nerve is called so.
+        def words(label: str) -> frozenset[str]:
+            return frozenset(canonical(label).split()) | frozenset(loose(label).split())
+
+        out: list[tuple[str, str, str, tuple[tuple[str, frozenset[str]], ...]]] = []
+        for n in self.nerves:
+            out.append(("nerve", n.id, n.name, tuple((x, words(x)) for x in (n.name, *n.synonyms))))
+        for n in self.nerves:
+            for name, _ in n.landmarks:
+                labels = tuple(dict.fromkeys(_aliases(name)))
+                out.append(("landmark", f"{n.id}@{name}", f"{name} ({n.name})", tuple((x, words(x)) for x in labels)))
+        for t in self.targets:
+            out.append((t.kind, t.id, t.name, tuple((x, words(x)) for x in (t.name, *t.synonyms))))
+        return tuple(out)
+
+    def search(
+        self, text: str, limit: int = 10, extra: Sequence[tuple[str, str, str, Sequence[str]]] = ()
+    ) -> list[tuple[str, str, str]]:
+        """Nerves, landmarks and targets (and the ``extra`` items a caller adds, such as conditions: ``(kind, id,
+        name, labels)``) whose names match ``text``: ``(kind, id, name)``, best first.
+
+        Ranked in tiers: a name that *is* the query (exactly, or as a surgeon writes it: abbreviation, possessive,
+        plural, without "nerve"/"branch", an eponym for the structure's descriptive name: "Hunter" for the
+        adductor canal), then names holding every word of the query as whole words; within a tier nerves come
+        first, then landmarks, then the extra items (conditions), then targets, so "vagus" never returns a muscle
+        first when a nerve is called so. Only when nothing matches by whole words are typos forgiven: every word of
+        the query must then be at least :data:`SEARCH_WORD_SIMILARITY` similar (rapidfuzz ratio, 0-100) to a word
+        of the name, or the whole query :data:`SEARCH_NAME_SIMILARITY` similar to the whole name ("suralnerve");
+        looser matches ("Guyon" for GON, "Frey" for the grey rami) are dropped, never shown as hits.
         """
-        from rapidfuzz import fuzz, process, utils
+        from rapidfuzz import fuzz
 
-        labels: dict[str, tuple[str, int]] = {}
-        for i, n in enumerate(self.nerves):
-            for label in (n.name, *n.synonyms):
-                labels.setdefault(label, ("nerve", i))
-        for i, t in enumerate(self.targets):
-            for label in (t.name, *t.synonyms):
-                labels.setdefault(label, ("target", i))
-        words = [w for w in loose(text).split() if w]
+        from neurectomy.landmarks import EPONYMS
+
+        def words_of(label: str) -> frozenset[str]:
+            return frozenset(canonical(label).split()) | frozenset(loose(label).split())
+
+        items = list(self.search_items) + [(k, i, n, tuple((x, words_of(x)) for x in ls)) for k, i, n, ls in extra]
+        query = [w for w in loose(text).split() if w]
+        if not query:
+            return []
+        variants = [frozenset(query)]
+        exact_keys = {canonical(text), loose(text)}
         expanded = CLINIC_ABBREVIATIONS.get(normalise(text))
-        exact_keys = {canonical(text), loose(text)} | ({canonical(expanded)} if expanded else set())
-        fuzzy = process.extract(
-            text, list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
-        )
-        scores = {label: score for label, score, _ in fuzzy}
-        ranked: list[tuple[int, int, float, str]] = []
-        for label, (kind, _) in labels.items():
-            have = set(loose(label).split()) | set(canonical(label).split())
-            if canonical(label) in exact_keys or loose(label) in exact_keys:
-                tier = 0
-            elif words and all(w in have for w in words):
-                tier = 1
-            elif label in scores:
-                tier = 2
-            else:
-                continue
-            ranked.append((tier, 0 if kind == "nerve" else 1, -scores.get(label, 0.0), label))
-        ranked.sort(key=lambda r: (r[0], r[1] if r[0] < 2 else 0, r[2], len(r[3])))
+        if expanded:
+            exact_keys |= {canonical(expanded), loose(expanded)}
+        for eponym, name in EPONYMS.items():  # "Hunter", "Hunter's canal" -> adductor canal
+            if frozenset(query) <= frozenset(eponym.split()) - OPTIONAL_WORDS - {"canal", "arcade"} or (
+                canonical(text) == eponym
+            ):
+                exact_keys |= {canonical(name), loose(name)}
+                variants.append(frozenset(loose(name).split()))
+        order = {"nerve": 0, "landmark": 1}
+        ranked: list[tuple[int, float, float, int, int]] = []
+        for pos, (kind, _, _, labels) in enumerate(items):
+            best: tuple[int, float, int] | None = None
+            for label, have in labels:
+                if canonical(label) in exact_keys or loose(label) in exact_keys:
+                    found = (0, 0.0, len(have))
+                elif any(v <= have for v in variants):
+                    found = (1, 0.0, len(have))
+                else:
+                    continue
+                best = found if best is None or found < best else best
+            if best is not None:
+                rank = order.get(kind, 2 if kind == "condition" else 3)
+                ranked.append((best[0], rank, best[1], best[2], pos))
+        if not ranked:  # typos: each word close to a word of the name, or the whole name close to the query
+            q = normalise(text)
+            for pos, (kind, _, _, labels) in enumerate(items):
+                score = 0.0
+                for label, have in labels:
+                    per_word = [max((fuzz.ratio(w, h) for h in have), default=0.0) for w in query]
+                    if min(per_word) >= SEARCH_WORD_SIMILARITY:
+                        score = max(score, sum(per_word) / len(per_word))
+                    whole = fuzz.ratio(q, normalise(label))
+                    if whole >= SEARCH_NAME_SIMILARITY:
+                        score = max(score, whole)
+                if score:
+                    ranked.append((2, -round(score), order.get(kind, 2 if kind == "condition" else 3), 0, pos))
+        ranked.sort()
         out: list[tuple[str, str, str]] = []
-        seen: set[tuple[str, int]] = set()
-        for *_, label in ranked:
-            key = labels[label]
-            if key in seen:
-                continue
-            seen.add(key)
-            kind, i = key
-            item = self.nerves[i] if kind == "nerve" else self.targets[i]
-            out.append((kind if kind == "nerve" else self.targets[i].kind, item.id, item.name))
-            if len(out) == limit:
-                break
+        for *_, pos in ranked[:limit]:
+            kind, ident, name, _ = items[pos]
+            out.append((kind, ident, name))
         return out
 
     # ----------------------------------------------------------------- structure
@@ -418,6 +461,11 @@ class Atlas:
 
 
 _INDEXES = ("nerve_index", "target_index", "name_index")
+#: the least rapidfuzz ratio (0-100) between each word of a search and a word of a name for a typo to be forgiven
+#: ("ulner" ~ "ulnar" 80, "saphenus" ~ "saphenous" 94); "Frey" ~ "grey" and "Guyon" ~ "GON" (75) are dropped
+SEARCH_WORD_SIMILARITY = 80.0
+#: the least ratio between the whole search and a whole name ("suralnerve" ~ "sural nerve" 95)
+SEARCH_NAME_SIMILARITY = 85.0
 _FIELDS = frozenset(f.name for f in fields(Atlas))
 
 

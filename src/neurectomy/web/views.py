@@ -193,7 +193,7 @@ radial-axilla | radial_nerve | axilla | radial nerve in the axilla | crutch pals
 radial-spiral-groove | radial_nerve | spiral groove | radial nerve in the spiral groove | Saturday night palsy: \
 wrist drop, triceps spared
 radial-elbow | radial_nerve | elbow (lateral epicondyle) | radial nerve at the elbow |
-pin-frohse | deep_branch_of_radial_nerve | arcade of Frohse | posterior interosseous nerve at the arcade of Frohse | \
+pin-frohse | posterior_interosseous_nerve | arcade of Frohse | posterior interosseous nerve at the arcade of Frohse | \
 posterior interosseous syndrome: finger drop without numbness
 superficial-radial | superficial_branch_of_radial_nerve | emerges between brachioradialis and ECRL tendons | \
 superficial branch of the radial nerve in the forearm | Wartenberg's syndrome (cheiralgia paraesthetica)

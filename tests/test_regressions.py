@@ -394,3 +394,24 @@ def test_a_nerve_beside_a_named_procedure_is_refused_on_every_surface():
     assert answer.status_code == 422 and "makes its own cuts" in answer.text
     # a condition with a nerve plans the nerve (the condition picks no procedure then), so that stays allowed
     neurectomy.plan(condition="meralgia paresthetica", nerve="lateral femoral cutaneous nerve", side="left")
+
+
+def test_the_spellings_clinicians_type_for_common_conditions_resolve():
+    """Bug (cold review of issue 13/15): 'Menieres', "Frey's", 'meralgia parasthetica', 'palmar hyperhydrosis' and
+    'primary dysmenorrhea' were refused although each can mean only one condition; they are explicit synonyms now
+    (never a fuzzy guess: 'Morton neuroma' still asks which web space)."""
+    import pytest
+
+    from neurectomy import conditions
+    from neurectomy.names import AmbiguousNameError
+
+    expected = {
+        "Menieres": "menieres_disease",
+        "Frey's": "freys_syndrome",
+        "meralgia parasthetica": "meralgia_paresthetica",
+        "palmar hyperhydrosis": "palmar_hyperhidrosis",
+        "primary dysmenorrhea": "dysmenorrhoea",
+    }
+    assert {q: conditions.resolve_condition(q).id for q in expected} == expected
+    with pytest.raises(AmbiguousNameError):
+        conditions.resolve_condition("Morton neuroma")

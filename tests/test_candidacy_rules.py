@@ -125,6 +125,7 @@ def test_vestibular_neurectomy_asks_for_serviceable_hearing_and_the_other_ear():
     """Bug: the vestibular rules ignored hearing and the other ear (bilateral disease)."""
     base = {
         "diagnosis": "Meniere's disease",
+        "side": "right",  # an assumed side keeps the verdict at most conditional (review 15, finding 10)
         "age": 54,
         "vertigo_functional_level": 5,
         "failed_treatments": ["betahistine", "intratympanic steroid"],

@@ -84,11 +84,17 @@ def lesion_cmd(
     print_deficit(deficit)
 
 
-def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
+def _sided(side: str, assumed: bool) -> str:
+    """A side as printed: '(assumed)' after a lateral side that neither the request nor the record gave."""
+    return f"{side} (assumed)" if assumed and side in ("left", "right") else side
+
+
+def print_deficit(deficit: Deficit, disclaimer: bool = True, assumed: bool = False) -> None:
     for c in deficit.cuts:
         where = c.at or ("origin" if c.mm == 0 else f"{c.mm:g} mm")
         share = f" of {c.fraction:.0%} of its fibres" if c.fraction < 1.0 else ""
-        console.print(f"[bold]Cut:[/bold] {c.side} {c.nerve_name} at {where} ({c.method.replace('_', ' ')}{share})")
+        how = c.method.replace("_", " ")
+        console.print(f"[bold]Cut:[/bold] {_sided(c.side, assumed)} {c.nerve_name} at {where} ({how}{share})")
     for group, title in (
         ("sensory", "Skin"),
         ("motor", "Muscles"),
@@ -109,20 +115,20 @@ def print_deficit(deficit: Deficit, disclaimer: bool = True) -> None:
         if extra:
             table.add_column(extra)
         for x in items:
-            row = [x.target.name, x.side, f"{x.supply_lost:.0%}", x.effect]
+            row = [x.target.name, _sided(x.side, assumed), f"{x.supply_lost:.0%}", x.effect]
             if group == "motor":
                 row.append(", ".join(x.target.actions))
             elif group == "sensory":
                 row.append(f"{x.target.area_cm2:g}" if x.target.area_cm2 else "")
             table.add_row(*row)
         console.print(table)
-    print_function(deficit)
+    print_function(deficit, assumed)
     console.print(deficit.summary, soft_wrap=True)
     if disclaimer:
         console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
-def print_function(deficit: Deficit) -> None:
+def print_function(deficit: Deficit, assumed: bool = False) -> None:
     """Strength lost by joint motion (MyoSuite models), with the functional flags and their sources, and the lost
     muscles the model does not contain; nothing when no limb muscle loses supply."""
     from neurectomy.serialise import function_json, not_modelled_json
@@ -150,7 +156,7 @@ def print_function(deficit: Deficit) -> None:
                 marks.append(f"{f['name']}{temp}{what} [{n}]")
             if r["understated_by"]:
                 marks.append("understated: " + ", ".join(r["understated_by"]) + " not in the model")
-            cells = [r["motion"], r["side"], f"{r['strength_lost']:.0%}"]
+            cells = [r["motion"], _sided(r["side"], assumed), f"{r['strength_lost']:.0%}"]
             if temporary:
                 cells.append(f"{r['permanent_strength_lost']:.0%}")
             table.add_row(*cells, f"{1 - r['strength_lost']:.0%}", "; ".join(marks))
@@ -335,7 +341,8 @@ def print_plan(p: Any) -> None:
         f"basal lamina tubes {'intact' if m['basal_lamina_tubes_intact'] else 'severed'})"
         + (f"; end: {', '.join(e['name'] for e in m['end_treatments'])}" if m["end_treatments"] else "")
     )
-    print_deficit(p.deficit, disclaimer=False)
+    assumed = any(w.startswith("Side not confirmed") for w in d["warnings"])
+    print_deficit(p.deficit, disclaimer=False, assumed=assumed)
     if d["candidacy"]:
         c = d["candidacy"]
         table = Table(title=f"Candidacy: {c['verdict']}", title_justify="left")
@@ -367,7 +374,8 @@ def print_plan(p: Any) -> None:
                 j = int(np.searchsorted(tl.days, day))
                 pain = tl.curves.pain[i, j]
                 cells.append(f"{tl.curves.function[i, j]:.2f} / {'—' if np.isnan(pain) else format(pain, '.2f')}")
-            table.add_row(f"{tl.target_names[i]} ({tl.sides[i]})" + (" *" if tl.treated[i] else ""), *cells)
+            side = _sided(str(tl.sides[i]), assumed)
+            table.add_row(f"{tl.target_names[i]} ({side})" + (" *" if tl.treated[i] else ""), *cells)
         console.print(table)
         course = tl.pain_course()
         if course is not None:
@@ -776,21 +784,25 @@ def simulate_stump_cmd(
         # the original targets, which the kinetics count as reconnected (none after TMR or RPNI)
         captured = bool({"tmr", "rpni"} & set(end or ()))
         reach = "axons captured by the TMR nerve / RPNI graft" if captured else "axons reaching their own targets"
-        for col in ("day", reach, "neuroma index"):
+        risk = np.asarray(data["kinetics_neuroma_risk"], dtype=float)
+        for col in ("day", reach, "neuroma index (on the day)", "kinetics' neuroma risk (cumulative)"):
             table.add_column(col, justify="right")
         day_list = list(data["days"])
         for d in (30, 60, 90, 180, 365, 730):
             if d <= day_list[-1]:
                 j = min(range(len(day_list)), key=lambda i: abs(day_list[i] - d))
-                table.add_row(f"{day_list[j]:g}", f"{reached[j]:.0%}", f"{neuroma[j]:.2f}")
+                table.add_row(f"{day_list[j]:g}", f"{reached[j]:.0%}", f"{neuroma[j]:.2f}", f"{risk[j]:.1%}")
         console.print(table)
         console.print(
             "Neuroma index: free cone tips plus branch points near the cut end, per axon, on that day (a count of "
-            "disorganised axonal material, not a probability; it can fall as cones are captured or stop, while the "
-            "kinetics' neuroma risk is cumulative)."
+            "disorganised axonal material, not a probability and not cumulative). After about a year it falls in "
+            "this model because branching stops at 16 cones per axon while free tips wander out of the 3 mm zone: "
+            "that is not a falling risk; the kinetics' neuroma risk beside it is cumulative and never falls."
             + (" Captured axons end in the new muscle target, not in the original skin or muscle." if captured else ""),
             highlight=False,
         )
+        for line in data["end_treatment_evidence"]:
+            console.print(f"End treatment: {line}.", highlight=False)
         console.print(
             f"[dim]{data['agent_steps']:,} agent-steps. Parameters and their sources: "
             f"neurectomy.regrowth.stump. {DISCLAIMER}[/dim]"

@@ -69,6 +69,7 @@ def make_plan(
     patient: Patient | None = None,
     days: npt.ArrayLike | None = None,
     warnings: Sequence[str] = (),
+    side_confirmed: bool = True,
 ) -> Plan:
     """Build a plan from a named procedure or a nerve (plus method), on ``side`` (the request settles the side and
     any conflict with the patient's record: :class:`neurectomy.requests.PlanRequest`)."""
@@ -89,7 +90,7 @@ def make_plan(
     # the method decides what is lost (a decompression: nothing); the patient's sex which one-sex targets count
     deficit = for_sex(lesion(atlas, *cuts), patient.sex if patient is not None else None)
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
-    cand = assess(patient, deficit, meth, proc, atlas) if patient is not None else None
+    cand = assess(patient, deficit, meth, proc, atlas, side_confirmed) if patient is not None else None
     risks = (
         tuple(risk_dicts(proc, patient.sex if patient is not None else None))
         if proc

@@ -104,6 +104,12 @@ class Procedure(_Model):
     def alternative_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.alternatives)
 
+    @property
+    def lateral(self) -> bool:
+        """Whether the operation is made on the patient's side (one side); False for one made on both sides or in
+        the midline, for which a side means nothing."""
+        return any(c.side == "patient" for c in self.cuts)
+
     def resolve_cuts(self, patient_side: Side = "left") -> tuple[Cut, ...]:
         """The procedure's cuts on the given side (``both`` gives a cut on each side)."""
         out: list[Cut] = []

@@ -564,6 +564,19 @@ class PlanRequest:
             )
         chosen: Side = asked or recorded or DEFAULT_SIDE
         proc = get_procedure(procedure) if procedure else None
+        coded_note = None
+        if proc is not None and not proc.lateral:
+            where = "in the midline" if {c.side for c in proc.cuts} == {"midline"} else "on both sides"
+            for given, whose in ((asked, "asked for"), (recorded, "on the patient record")):
+                if given in ("left", "right"):
+                    notes.append(f"The {proc.name} is made {where}: the side {whose} ({given}) is not used.")
+        elif person is not None and person.diagnosis:
+            # the side the diagnosis code names: a conflict with the side asked for or recorded is refused
+            coded_note = _code_side(person.diagnosis, asked or recorded, None, "plan")
+            if coded_note is not None:
+                chosen = coded_note[0]
+                if not (asked or recorded) or "both sides" in coded_note[1]:
+                    notes.append(coded_note[1].replace("the ICD-10-CM code", "the diagnosis, ICD-10-CM code", 1))
         if proc is not None and nerve:
             raise RequestError(
                 "nerve",
@@ -597,7 +610,7 @@ class PlanRequest:
             ends,
             person,
             years,
-            bool(asked or recorded),
+            bool(asked or recorded or coded_note) or (proc is not None and not proc.lateral),
             condition_id,
             tuple(notes),
         )
@@ -645,6 +658,7 @@ class PlanRequest:
             patient=self.patient,
             days=None if self.years is None else timeline_days(self.years),
             warnings=warnings,
+            side_confirmed=self.side_confirmed,
         )
 
 

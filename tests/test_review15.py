@@ -208,3 +208,26 @@ def test_finding15_intracranial_operations_have_an_upper_age():
         src = next(r.source for r in neurectomy.plan(proc, side="left", patient={"age": 90}).candidacy.reasons
                    if r.rule == "age")  # fmt: skip
         assert src.startswith("estimate:"), proc
+
+
+# --------------------------------------------------------------------------- 12: sources shown to users
+def test_finding12_no_internal_note_or_mirror_is_shown_as_a_source():
+    """Bug: sources shown on plans carried internal notes and copies: '(seen via proxy.weglot.com copy)' (E012-E015),
+    'seed sentence 1/5/8' in candidacy reasons, 'listed on tampabayhearing.com publication page cite=55' (E024),
+    'index record 14356365' (E167), and addresses of paper mirrors (docksci, scribd, yumpu, qxmd ...)."""
+    import re
+
+    from neurectomy.procedures import load_procedures
+
+    bad = re.compile(
+        r"proxy|seed sentence|index record|publication page|weglot|docksci|scribd|yumpu|qxmd|scilit|medifind|"
+        r"urotoday|tampabayhearing|paperai|tweb-dev",
+        re.IGNORECASE,
+    )
+    patient = {"age": 40, "pain_nrs": 8, "pain_months": 12, "failed_treatments": ["gabapentin"]}
+    for pid in load_procedures():
+        text = json.dumps(neurectomy.plan(pid, side="left", patient=patient).to_dict(), ensure_ascii=False)
+        assert not bad.search(text), (pid, bad.search(text)[0])
+    out = runner.invoke(app, ["plan", "-p", "lfcn_neurectomy", "--side", "left"]).output
+    assert "E012" in out or "E013" in out  # the rows are still shown, cleaned
+    assert not bad.search(out)

@@ -83,6 +83,11 @@ class Reason:
     def to_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "verdict": self.verdict, "text": self.text, "source": self.source}
 
+    def __post_init__(self) -> None:
+        from neurectomy.evidence import public_source
+
+        object.__setattr__(self, "source", public_source(self.source))  # no internal notes shown (review 15, 12)
+
 
 @dataclass(frozen=True)
 class Candidacy:

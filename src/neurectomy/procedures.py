@@ -228,7 +228,9 @@ def citation(row: Any) -> str:
         ids.append(f"PMCID {m[0]}")
     if not ids and url and not _RE_PROXY.search(url):
         ids.append(url)
-    return ", ".join([row.source, *(i for i in ids if i not in row.source)])
+    from neurectomy.evidence import public_source
+
+    return public_source(", ".join([row.source, *(i for i in ids if i not in row.source)]))
 
 
 def _pct(k: int, n: int) -> str:

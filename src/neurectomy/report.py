@@ -60,6 +60,13 @@ PATIENT_LABELS: tuple[tuple[str, str], ...] = (
 )
 
 
+def public_source(text: str) -> str:
+    """A source as shown to users (:func:`neurectomy.evidence.public_source`; imported when first used)."""
+    from neurectomy.evidence import public_source as clean
+
+    return clean(text)
+
+
 def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
@@ -285,8 +292,8 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
             "sunderland": method.sunderland,
             "tubes_intact": method.tubes_intact,
             "interrupts": method.interrupts,
-            "source": method.source,
-            "end_treatments": [{"name": e.name, "source": e.source} for e in plan.end_treatments],
+            "source": public_source(method.source),
+            "end_treatments": [{"name": e.name, "source": public_source(e.source)} for e in plan.end_treatments],
         },
         "losses": _losses(plan),
         "body_map": body_map,

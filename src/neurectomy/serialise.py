@@ -24,6 +24,13 @@ InterruptionName = Literal["permanent", "temporary", "none"]
 LastingName = Literal["permanent", "temporary", "partly permanent"]
 
 
+def public_source(text: str) -> str:
+    """A source as shown to users (:func:`neurectomy.evidence.public_source`; imported when first used)."""
+    from neurectomy.evidence import public_source as clean
+
+    return clean(text)
+
+
 class Ref(TypedDict):
     id: str
     name: str
@@ -554,7 +561,7 @@ def plan_json(p: Plan) -> PlanJSON:
             "imaging_guidance": proc.imaging_guidance,
             "incision": proc.incision,
             "steps": list(proc.steps),
-            "source": proc.source,
+            "source": public_source(proc.source),
         },
         "cuts": [cut_json(c) for c in p.deficit.cuts],
         "method": {
@@ -565,8 +572,10 @@ def plan_json(p: Plan) -> PlanJSON:
             "sunderland": m.sunderland,
             "basal_lamina_tubes_intact": m.tubes_intact,
             "interruption": INTERRUPTION[m.family],
-            "source": m.source,
-            "end_treatments": [{"key": e.key, "name": e.name, "source": e.source} for e in p.end_treatments],
+            "source": public_source(m.source),
+            "end_treatments": [
+                {"key": e.key, "name": e.name, "source": public_source(e.source)} for e in p.end_treatments
+            ],
         },
         "deficit": deficit_json(p.deficit),
         "timeline": p.timeline.to_dict(),

@@ -268,6 +268,39 @@ def _divide(value: Value, d: float) -> Value:
 
 # --------------------------------------------------------------------------- flags
 # Patterns read off the actual `design`, `measure` and `outcome` strings (see evidence-README.md).
+#: hosts that keep a copy of a paper (proxies, aggregators, document mirrors), never shown as a source
+_RE_MIRROR_URL = re.compile(
+    r",?\s*\(?(?:summary: )?https?://[^\s,;()]*(?:weglot|proxy|yumpu|scribd|docksci|paperai|qxmd|scilit|medifind|"
+    r"acnpsearch|tweb-dev|urotoday|tampabayhearing|researcher\.life|coek\.info|cupdf|docslib)[^\s,;()]*\)?",
+    re.IGNORECASE,
+)
+_INTERNAL_NOTES = (
+    (re.compile(r"\s*\(seen via [^)]*\)", re.IGNORECASE), ""),
+    (re.compile(r";?\s*listed on [\w.-]+ publication page(?: cite=\d+)?", re.IGNORECASE), ""),
+    (re.compile(r";?\s*index record \d+", re.IGNORECASE), ""),
+    (
+        re.compile(r"\bseed sentences? \d+(?:\s*(?:-|–|,|and)\s*\d+)*", re.IGNORECASE),
+        "neurectomy overview (reference text)",
+    ),
+    (re.compile(r"\bseed: ", re.IGNORECASE), "neurectomy overview: "),
+    (re.compile(r"\bthe seed's claim\b", re.IGNORECASE), "the overview's claim"),
+)
+
+
+def public_source(text: str) -> str:
+    """A source as a user is shown it: internal notes (proxy copies, index records, the page a row was listed on,
+    seed-sentence numbers) and addresses of mirrors or proxies of a paper taken out. Every edge shows sources
+    through this (evidence citations, risk and candidacy sources, method sources).
+
+    >>> public_source("Smith 2020, https://pubmed.ncbi.nlm.nih.gov/1 (seen via proxy.weglot.com copy)")
+    'Smith 2020, https://pubmed.ncbi.nlm.nih.gov/1'
+    """
+    out = _RE_MIRROR_URL.sub("", text)
+    for pattern, repl in _INTERNAL_NOTES:
+        out = pattern.sub(repl, out)
+    return re.sub(r"\(\s*\)|\(\s*;\s*", lambda m: "" if m[0].strip() == "()" else "(", out).strip(" ,;")
+
+
 _RE_SECONDARY = re.compile(r"secondar|cited in review", re.IGNORECASE)  # "secondary citation/table/summary"
 _RE_BACKGROUND = re.compile(
     r"background statement|introduction statement|review statement|citing refs|cites literature"
@@ -349,7 +382,7 @@ class EvidenceRow:
 
     def citation(self) -> str:
         """``"source, url_or_doi"`` (just the source when there is no address)."""
-        return f"{self.source}, {self.url_or_doi}" if self.url_or_doi else self.source
+        return public_source(f"{self.source}, {self.url_or_doi}" if self.url_or_doi else self.source)
 
     def as_fraction(self) -> Value | None:
         """The value on a 0–1 scale: percent ÷ 100, a count as ``k/n``; None for other units."""

@@ -37,7 +37,19 @@ def test_lesion_json_contract(nerve_name):
     proc = run_cli("lesion", nerve_name, "--json", "--side", "right")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["cuts", "sensory", "motor", "autonomic", "special", "articular", "visceral", "summary"]
+    assert list(out) == [
+        "cuts",
+        "sensory",
+        "motor",
+        "autonomic",
+        "special",
+        "articular",
+        "visceral",
+        "function",
+        "function_not_modelled",
+        "warnings",
+        "summary",
+    ]
     assert out["cuts"][0]["nerve"]["name"] == nerve_name and out["cuts"][0]["side"] == "right"
     for group in ("sensory", "motor", "autonomic", "special", "articular", "visceral"):
         assert isinstance(out[group], list)

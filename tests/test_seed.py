@@ -271,7 +271,11 @@ def test_s11_it_can_block_sweating_or_muscle_cramps():
     cramps = neurectomy.plan("selective_tibial_neurotomy").deficit
     whole = neurectomy.lesion("tibial nerve")
     calf = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head", "soleus"}
-    assert {x.target.id for x in cramps.motor if x.effect == "paralysed"} == calf
+    # a selective neurotomy resects part of each branch (E086: 50-80% of the fascicles), so the calf is weakened,
+    # not paralysed, and no other muscle of the tibial nerve loses anything
+    assert {x.target.id for x in cramps.motor} == calf
+    assert {x.effect for x in cramps.motor} == {"weak"}
+    assert all(0.5 <= x.supply_lost <= 0.8 for x in cramps.motor)
     assert not cramps.sensory and whole.sensory
     assert {"tibialis_posterior", "flexor_hallucis_longus"} <= {x.target.id for x in whole.motor}
 

@@ -78,7 +78,7 @@ def parse_cut(spec: str | Cut, side: Side = DEFAULT_SIDE, method: str = DEFAULT_
     """A cut from text: ``"[side:]NERVE[@LANDMARK | @N mm]"``.
 
     >>> parse_cut("right: ulnar nerve @ 120 mm")
-    Cut(nerve='ulnar nerve', at=None, mm=120.0, side='right', method='surgical_cut')
+    Cut(nerve='ulnar nerve', at=None, mm=120.0, side='right', method='surgical_cut', fraction=1.0)
     >>> parse_cut("median nerve@carpal tunnel").at
     'carpal tunnel'
     """

@@ -49,7 +49,7 @@ def write_csv(tmp_path: Path, *lines: str) -> Path:
 
 
 #: ids of rows the package adds after the shared reference rows (each range reserved for one piece of work)
-ADDED = re.compile(r"E3[0-9]\d")
+ADDED = re.compile(r"E3[0-9]\d|E4[34]\d")
 
 GOOD = "E900,some neurectomy,some pain,,relief,proportion,50,%,10,,case series,Someone 2020,doi:10/x"
 
@@ -59,7 +59,8 @@ def test_all_rows_load_and_parse() -> None:
     rows = load_evidence()
     # the 198 rows of the shared reference, then rows the package adds with their own verified sources
     # (E300-E349: cranial-nerve procedures, issue 13, checked in tests/test_cranial_nerves.py; E350-E399: site-specific
-    # risks, issue 15, checked in tests/test_candidacy_rules.py)
+    # risks, issue 15, checked in tests/test_candidacy_rules.py; E430-E449: lumbar sympathectomy for plantar
+    # hyperhidrosis, issue 13, checked in tests/test_lumbar_sympathetic.py)
     assert len([r for r in rows if not ADDED.fullmatch(r.id)]) == 198
     assert all(isinstance(r.value, Point | Range | Count | Bound | Pair) for r in rows)
     assert load_evidence() is rows  # cached

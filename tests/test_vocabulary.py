@@ -286,7 +286,10 @@ def test_condition_target_and_plan_propose_the_named_operation(atlas):
     assert atlas.targets[atlas.target_index["skin_lateral_thigh"]] in req.run(atlas).required
     plan = PlanRequest.build(condition="meralgia paresthetica", side="left")
     assert plan.procedure in ("lfcn_decompression", "lfcn_neurectomy")
-    assert [p["id"] for p in plan.to_json(atlas)["condition"]["procedures"]] == ["lfcn_decompression", "lfcn_neurectomy"]
+    assert [p["id"] for p in plan.to_json(atlas)["condition"]["procedures"]] == [
+        "lfcn_decompression",
+        "lfcn_neurectomy",
+    ]
 
 
 def test_plan_condition_without_a_named_operation_says_so():

@@ -269,9 +269,9 @@ class TargetRequest:
         )
 
     def run(self, atlas: Atlas) -> TargetingResult:
-        from neurectomy.targeting import target
-
         from dataclasses import replace
+
+        from neurectomy.targeting import target
 
         if self.condition is not None and self.beside_condition:
             _check_beside_condition(atlas, self.condition, self.beside_condition)

@@ -15,9 +15,14 @@ Same output: every response body received under load is kept and, after the timi
 in-process JSON of the same request (``json.loads(json.dumps(obj.to_dict()))``) — equal values, not only equal
 keys (``same_output``). Loopback only.
 
-Run: ``.venv/bin/python benchmarks/bench_web.py [--requests 600] [--concurrency 16] [--strict]``. The last line is
-one JSON object (DESIGN §9); the exit status is 1 on an error, an unanswered request or a differing response (and,
-with ``--strict``, on a missed throughput or latency bar).
+With ``--wrk SECONDS`` (and ``wrk`` on the PATH: Debian's ``wrk`` package), the same samples are also sent by wrk,
+a C client that takes far less of the two cores than the Python one, for SECONDS per endpoint with
+``--concurrency`` connections; its requests/s, p95 and errors are printed and kept under ``"wrk"`` (wrk cannot
+compare the answers; the Python client's run does).
+
+Run: ``.venv/bin/python benchmarks/bench_web.py [--requests 600] [--concurrency 16] [--wrk 15] [--strict]``. The
+last line is one JSON object (DESIGN §9); the exit status is 1 on an error (of either client), an unanswered
+request or a differing response (and, with ``--strict``, on a missed throughput or latency bar).
 """
 
 from __future__ import annotations
@@ -93,6 +98,51 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
                 proc.kill()
                 raise SystemExit("the server did not start") from None
             time.sleep(0.2)
+
+
+WRK_LUA = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "p95_ms": %.2f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(95.0) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk_load(base: str, path: str, samples: list[dict[str, str]], concurrency: int, seconds: float) -> dict[str, Any]:
+    """``wrk`` sending ``samples`` in turn to ``path`` for ``seconds`` with ``concurrency`` connections."""
+    import shutil
+    import urllib.parse
+
+    exe = shutil.which("wrk")
+    if exe is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    with tempfile.TemporaryDirectory(prefix="neurectomy-wrk-") as tmp:
+        script, paths = os.path.join(tmp, "paths.lua"), os.path.join(tmp, "paths.txt")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(WRK_LUA)
+        with open(paths, "w", encoding="utf-8") as f:
+            f.write("".join(f"{path}?{urllib.parse.urlencode(p)}\n" for p in samples))
+        out = subprocess.run(
+            [exe, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", script, base],
+            env={**os.environ, "BENCH_PATHS": paths},
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    result: dict[str, Any] = json.loads(line.removeprefix("WRK "))
+    result["rps"] = round(result["requests"] / result["seconds"], 1)
+    return result
 
 
 def requests_list(path: str, samples: list[dict[str, str]], n: int) -> list[Request]:
@@ -178,6 +228,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per endpoint")
     parser.add_argument("--strict", action="store_true", help="also fail on the throughput and latency bars")
+    parser.add_argument("--wrk", type=float, default=0.0, help="also load each endpoint with wrk for this many s")
     args = parser.parse_args()
     endpoints = {"lesion": ("/api/lesion", LESIONS), "target": ("/api/target", TARGETS)}
     work = {name: requests_list(path, samples, args.requests) for name, (path, samples) in endpoints.items()}
@@ -190,6 +241,14 @@ def main() -> int:
     try:
         asyncio.run(load(base, warm, 4, 60))  # warm the server
         web = {name: asyncio.run(load(base, w, args.concurrency, args.time_cap)) for name, w in work.items()}
+        wrk = (
+            {
+                name: wrk_load(base, path, samples, args.concurrency, args.wrk)
+                for name, (path, samples) in endpoints.items()
+            }
+            if args.wrk > 0
+            else {}
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -227,7 +286,15 @@ def main() -> int:
         f"DESIGN bars: /api/lesion {rps['lesion']:.0f} req/s (>= {LESION_RPS_BAR:g}: {rps_met}), /api/target p95 "
         f"{web_p95['target']:.0f} ms (< {TARGET_P95_BAR_MS:g}: {p95_met}){'' if args.strict else ' — not enforced'}"
     )
-    passed = bool(same_output and not errors and not unanswered and (not args.strict or (rps_met and p95_met)))
+    for name, w in wrk.items():
+        print(
+            f"{name:6s} wrk ({args.concurrency} connections, {args.wrk:g} s): "
+            + (w["skipped"] if "skipped" in w else f"{w['rps']:.0f}/s, p95 {w['p95_ms']:.1f} ms, errors {w['errors']}")
+        )
+    wrk_errors = sum(w.get("errors", 0) for w in wrk.values())
+    passed = bool(
+        same_output and not errors and not wrk_errors and not unanswered and (not args.strict or (rps_met and p95_met))
+    )
     print(
         json.dumps(
             {
@@ -256,6 +323,8 @@ def main() -> int:
                 "differing_responses": len(differing),
                 "requests_per_endpoint": args.requests,
                 "concurrency": args.concurrency,
+                "wrk": wrk,
+                "load_average": [round(x, 2) for x in os.getloadavg()],
                 "passed": passed,
             }
         )

@@ -359,10 +359,11 @@ def solve_milp(
         b.check("region", "the search for the least-harm cuts")
         h.clearModel()
         h.passModel(lp)
-        # Presolve off for the relaxation (faster on these small LPs) and for a large MILP; on for a small one:
-        # without it HiGHS's MIP solver spends about 5 ms on any model (a 6x8 one it solves at its root node
-        # in 0.2-0.3 ms with presolve), while presolving a MILP of 65 or more columns costs more than it saves
-        h.setOptionValue("presolve", "on" if integral and ncol <= SMALL_MILP_COLUMNS else "off")
+        # Presolve off for the relaxation (faster on these small LPs) and for a large MILP; for a small MILP,
+        # presolve on and the feasibility-jump heuristic off (see SMALL_MILP_COLUMNS)
+        small = integral and ncol <= SMALL_MILP_COLUMNS
+        h.setOptionValue("presolve", "on" if small else "off")
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", not small)
         # HiGHS's clock runs on across the solves of one solver object, so the limit is set past its reading
         h.setOptionValue("time_limit", h.getRunTime() + b.remaining() if b.seconds is not None else inf)
         h.setOptionValue("mip_max_nodes", b.nodes if b.nodes is not None else 2**31 - 1)
@@ -402,10 +403,12 @@ def _run(h: Any, budget: Budget) -> None:
         h.cbSimplexInterrupt -= interrupt
 
 
-#: A MILP with at most this many columns is presolved (see :func:`solve_milp`). Measured over the MILPs of 40
-#: random skin-region searches (median of 3 solves each, HiGHS 1 thread): presolve on vs off, 0.2-0.4 vs 5-7 ms
-#: up to 7 columns, about even from 14 to 47, 8-23 vs 5-10 ms from 65 columns on.
-SMALL_MILP_COLUMNS = 48
+#: A MILP with at most this many columns is presolved and solved without the feasibility-jump heuristic (see
+#: :func:`solve_milp`): HiGHS's defaults cost about 5 ms on any MILP, however small (a 6x8 one: one node, 3 simplex
+#: iterations). Measured over the 39 MILPs of 40 random skin-region searches (least of 9 solves each, 1 thread),
+#: total ms with presolve off (the old setting) / on / on without feasibility jump: up to 10 columns 47 / 1.7 /
+#: 1.7; 11-48 columns 105 / 97 / 30; 49-100 columns 21 / 27 / 15; above 100 columns 35 / 99 / 83 (kept off).
+SMALL_MILP_COLUMNS = 100
 _SOLVERS = threading.local()
 #: Model statuses of a solve stopped by its limits (time, nodes) or interrupted (cancelled).
 _STOPPED = frozenset({"kTimeLimit", "kSolutionLimit", "kIterationLimit", "kInterrupt"})

@@ -91,6 +91,7 @@ def deterministic_rules(method: str, end_treatments: Sequence[str] = ()) -> Stum
         branch_rate=math.inf,
         branch_angle=0.0,
         sprout_time=0.0,
+        latency_spread=0.0,
         seal=0.0,
         aligned=1.0 if r.tubes_intact else 0.0,
         targets=tuple((x, y, radius, math.inf) for x, y, radius, _ in r.targets),

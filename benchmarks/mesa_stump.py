@@ -23,20 +23,23 @@ from neurectomy.rng import check_random_state
 
 
 class Axon(mesa.Agent):  # type: ignore[misc]
-    """One axon of the proximal stump: sealed or not; sprouts one growth cone after the latency."""
+    """One axon of the proximal stump: sealed or not; sprouts one growth cone after its latency (the rules' latency,
+    times ``exp(spread * z)`` per axon where the rules have a latency spread)."""
 
     def __init__(self, model: StumpModel) -> None:
         super().__init__(model)
         u = model.random.random()
         self.sealed = u < model.rules.seal
         self.aligned = not self.sealed and u < model.rules.seal + (1.0 - model.rules.seal) * model.rules.aligned
+        spread = model.rules.latency_spread
+        self.latency = model.rules.latency * (math.exp(model.random.gauss(0.0, spread)) if spread > 0 else 1.0)
         self.sprouted = False
         self.created = 0
         self.reached = False
 
     def sprout(self) -> None:
         m: StumpModel = self.model
-        if self.sprouted or self.sealed or m.random.random() >= m.c.p_sprout:
+        if self.sprouted or self.sealed or m.t < self.latency or m.random.random() >= m.c.p_sprout:
             return
         self.sprouted = True
         self.created += 1
@@ -140,6 +143,7 @@ class StumpModel(mesa.Model):  # type: ignore[misc]
         self.t = 0.0
         self.n_axons = n_axons
         self.axons = AgentSet([Axon(self) for _ in range(n_axons)], random=self.random)
+        self.first_latency = min((a.latency for a in self.axons), default=rules.latency)
         self.sprouts = 0
         self.branch_pts = 0
         self.n_reached = 0
@@ -152,7 +156,7 @@ class StumpModel(mesa.Model):  # type: ignore[misc]
         cones = self.agents_by_type.get(Cone)
         if cones is not None and len(cones):
             cones.shuffle_do("step")
-        if self.t >= self.rules.latency:
+        if self.t >= self.first_latency:
             self.axons.shuffle_do("sprout")
 
     def stats(self) -> tuple[float, float, float, float]:

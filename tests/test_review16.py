@@ -232,21 +232,47 @@ def test_tmr_for_an_established_neuroma_has_no_proven_effect(atlas):
 
 # --------------------------------------------------------------------------- finding 8: cautery and regrowth
 @pytest.mark.parametrize("end", ["cautery", "capping"])
-def test_cautery_and_capping_do_not_contradict_e058(atlas, end):
-    """Finding 8. Bug caught: cautery (and capping) set regrowth to zero on the seed's word alone, so feeling never
-    returned, while E058 shows feeling back in 28% after a plain neurectomy and the same end treatment is "no proven
-    effect" on neuroma. The seed's claim stays visible, with the conflict stated."""
+def test_cautery_stops_regrowth_through_the_end_not_collateral_feeling(atlas, end):
+    """Finding 8, revised (seed sentence 21). Bug caught: cautery (and capping) regrowing exactly as a plain cut, so
+    the seed's last sentence ("cauterised to prevent regrowth") was no feature, because a review read E058 (feeling
+    back in 28% after Morton's neurectomy) as regrowth through the cut end. The old expectation (``not
+    stops_regrowth``, the same 5-year feeling as a plain cut) was wrong: E058 does not say the ends were cauterised,
+    and feeling that returns after a neurectomy comes largely from neighbouring intact nerves (collateral sprouting:
+    Inbal 1987, Brain 1996), which an end treatment does not touch. So: no reconnection through the end (seed), the
+    collateral return kept and the same with and without the end treatment, the neuroma risk a plain cut's (E134)."""
     from neurectomy.methods import get_end_treatment
 
     e = get_end_treatment(end)
-    assert not e.stops_regrowth and "E058" in e.source + e.description
+    assert e.stops_regrowth and "collateral" in e.description
+    assert "inbal1987" in e.source and "collateral_brain1996" in e.source
     if end == "cautery":
-        assert "seed" in e.description and "conflicts" in e.description
+        assert "seed's claim" in e.description and "no comparative human row" in e.source
     plain = neurectomy.plan(**LFCN, method="surgical_cut", years=5, atlas=atlas).timeline
     ended = neurectomy.plan(**LFCN, method="surgical_cut", end_treatments=[end], years=5, atlas=atlas).timeline
     i = list(plain.target_ids).index("skin_lateral_thigh")
-    assert ended.curves.function[i][-1] == pytest.approx(plain.curves.function[i][-1])
-    assert ended.curves.function[i][-1] > 0.0
+    assert plain.curves.reconnected[i][-1] > 0 and ended.curves.reconnected[i].max() == 0
+    assert plain.curves.collateral is not None and ended.curves.collateral is not None
+    assert ended.curves.collateral[i] == pytest.approx(plain.curves.collateral[i])
+    assert 0 < ended.curves.function[i][-1] < plain.curves.function[i][-1]
+    assert ended.curves.neuroma_risk[i][-1] == pytest.approx(plain.curves.neuroma_risk[i][-1])
+
+
+def test_collateral_sprouting_is_skin_only_slow_partial_and_cites_its_sources(atlas):
+    """Bug caught: a return of feeling after a cut with no mechanism but regrowth through the cut end (so an end
+    treatment that stops it must leave the skin numb for life), or a collateral term that is unsourced, fast, whole,
+    or restores muscles. Brain 1996: subjective reduction within 2 months, margins 6-11.5 mm by 10-15 months."""
+    from neurectomy.regrowth.kinetics import COLLATERAL, COLLATERAL_ONSET
+
+    assert "inbal1987" in COLLATERAL.source and "collateral_brain1996" in COLLATERAL.source
+    assert COLLATERAL.source.startswith("estimate:") and "E058" in COLLATERAL.source
+    assert COLLATERAL.value < 0.5 and COLLATERAL_ONSET.value >= 60
+    tl = neurectomy.plan(nerve="tibial nerve", method="surgical_cut", end_treatments=["cautery"], years=5).timeline
+    assert tl.curves.collateral is not None
+    groups = np.array(tl.groups)
+    assert (tl.curves.collateral[groups == "sensory", -1] > 0).all()
+    assert (tl.curves.collateral[groups == "motor", -1] == 0).all()
+    block = neurectomy.plan(**LFCN, method="phenol", atlas=atlas).timeline
+    assert block.curves.collateral is not None and not block.curves.collateral.any()
 
 
 # --------------------------------------------------------------------------- finding 9: peripheral neuroma rate
@@ -490,3 +516,22 @@ def test_stump_labels_capture_and_defines_the_neuroma_index(capsys):
     assert "per axon" in out and "not a probability" in out and "cumulative" in out
     assert run(["simulate", "stump", "--days", "60", "--axons", "100"]) == 0
     assert "axons reaching their own targets" in " ".join(capsys.readouterr().out.split())
+
+
+# --------------------------------------------------------------------------- finding 7 (rest): stump beside kinetics
+def test_stump_shows_the_cumulative_risk_and_what_the_end_treatment_evidence_is(capsys):
+    """Finding 7. Bugs caught: the neuroma index falling from 1 to 2 years (6.93 -> 6.28) read as a falling risk, with
+    nothing cumulative beside it; RPNI's index 39% below a plain cut while the kinetics say RPNI has no proven effect
+    (relative risk 1, interval 0.29-1), with no word that the stump's capture is the hypothesised mechanism."""
+    from neurectomy.regrowth.stump import kinetics_neuroma_risk, stump_rules
+
+    assert run(["simulate", "stump", "--end", "rpni", "--days", "60", "--axons", "100"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "kinetics' neuroma risk (cumulative)" in out and "not a falling risk" in out
+    assert "rpni: no proven effect" in out and "0.29-1" in out and "not a measured reduction" in out
+    assert run(["simulate", "stump", "--end", "tmr", "--days", "60", "--axons", "100", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert any("0.284" in line and "estimate" in line for line in data["end_treatment_evidence"])
+    risk = kinetics_neuroma_risk(stump_rules("surgical_cut"), [30, 365, 730, 1825])
+    assert np.all(np.diff(risk) > 0) and risk[-1] == pytest.approx(0.02, abs=0.001)
+    assert len(data["kinetics_neuroma_risk"]) == len(data["days"])

@@ -19,7 +19,7 @@ from neurectomy.evidence import compare
 from neurectomy.methods import get_end_treatment, get_method, neuroma_risk
 from neurectomy.names import UnknownNameError
 from neurectomy.procedures import get_procedure, load_procedures
-from neurectomy.regrowth.kinetics import timeline
+from neurectomy.regrowth.kinetics import COLLATERAL, timeline
 
 from .conftest import SHARED
 
@@ -98,7 +98,13 @@ def test_s02_cutting_a_sensory_nerve_severs_its_basal_lamina_tubes(atlas):
     numb = full_loss(atlas, "sural nerve")
     assert numb.any() and not numb.all()
     assert block.function[numb, -1].min() == pytest.approx(1.0)  # tubes survive: feeling returns
-    assert cut.function[numb, -1].max() <= 0.1 + 1e-9  # tubes severed: it does not
+    # tubes severed: the cut's own fibres do not come back (at most the misdirected 10% reconnect). The old bound on
+    # the skin's feeling (<= 0.1) was wrong once feeling can return without them: neighbouring intact nerves sprout
+    # into the numb skin (collateral sprouting, inbal1987, collateral_brain1996; kinetics.COLLATERAL), slowly and
+    # partly, which is not regrowth through the tubes
+    assert cut.reconnected[numb, -1].max() <= 0.1 + 1e-9
+    assert cut.function[numb, -1].max() <= 1 - (1 - 0.1) * (1 - COLLATERAL.value) + 1e-9
+    assert cut.function[numb, -1].max() < 0.5 * block.function[numb, -1].min()
 
 
 def test_s03_without_tubes_regrowth_is_not_channelled_and_neuroma_or_deafferentation_pain_develop(atlas):

@@ -59,16 +59,20 @@ def test_neurolytic_block_reaches_targets_without_neuroma(engine: str, method: s
 
     Bug caught: a block whose cones wander (neuroma, few reach) or outrun the rate. The run lasts the method's
     latency plus twice the regrowth time (not a fixed 120 days, which checked radiofrequency before its 448-day
-    latency was over once the latencies were fitted to the evidence).
+    latency was over once the latencies were fitted to the evidence). The latency now varies per axon with the
+    fitted log-normal spread (review 16, finding 7), so the run lasts to the latency's 99th centile, and the earliest
+    arrival is bounded by the 4-sigma-early latency instead of the median (the old bound held only for one latency).
     """
     rules = stump.stump_rules(method)
-    r = final(engine, method, (), float(math.ceil(rules.latency + 2 * rules.distance / rules.rate + 30)))
+    slow = rules.latency * math.exp(2.33 * rules.latency_spread)
+    r = final(engine, method, (), float(math.ceil(slow + 2 * rules.distance / rules.rate + 30)))
     assert r.reached[-1] > 0.95
     assert not r.neuroma.any()
-    # the tubes channel regrowth at the sourced rate: nobody arrives before latency + distance / rate
+    # the tubes channel regrowth at the sourced rate: nobody arrives before the latency + distance / rate
     first = r.days[np.argmax(r.reached > 0)]
     rule = r.rules
-    assert first >= rule.latency + rule.distance / (rule.rate * (1 + 4 * rule.tube_speed_noise))
+    early = rule.latency * math.exp(-4 * rule.latency_spread)
+    assert first >= early + rule.distance / (rule.rate * (1 + 4 * rule.tube_speed_noise))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -116,24 +120,35 @@ def small(impl: str, method: str, ends: tuple[str, ...] = ()) -> dict[str, np.nd
 def test_contract_qualitative(impl: str) -> None:
     _needs(impl)
     block = small(impl, "cryoneurolysis")
-    assert block["reached"][-1] > 0.9 and not block["neuroma"].any()
+    # cryoneurolysis's fitted latency spread (median 11 days, sigma 1.4) leaves about a tenth of axons still to
+    # arrive at day 90 (the kinetics' arrivals: 0.91); the old 0.9 held only with one latency for every axon
+    assert block["reached"][-1] > 0.8 and not block["neuroma"].any()
     cut = small(impl, CUT)
     assert cut["reached"][-1] < 0.25
     assert 0 < cut["neuroma"][30] < cut["neuroma"][60] < cut["neuroma"][90]
     cautery = small(impl, CUT, ("cautery",))
     capping = small(impl, CUT, ("capping",))
-    # no row shows that cautery or capping stops regrowth (E058: feeling returns after a plain cut; review 16,
-    # finding 8): they regrow as a plain cut does
-    assert cautery["reached"][-1] == pytest.approx(cut["reached"][-1], abs=0.05)
-    assert capping["reached"][-1] == pytest.approx(cut["reached"][-1], abs=0.05)
-    assert cautery["reached"][-1] > 0
+    # cautery (the seed's claim, sentence 21) and capping (the cap's mechanism) stop regrowth through the cut end:
+    # none reach the distal targets. The old expectation (they regrow as a plain cut, from E058) was wrong: E058's
+    # return of feeling is largely collateral sprouting of neighbouring nerves (Inbal 1987; Brain 1996), not regrowth
+    # through the end. Their neuroma is a plain cut's (E134: relative risk 1), so the index stays the cut's.
+    assert cautery["reached"][-1] == capping["reached"][-1] == 0
+    for sealed in (cautery, capping):
+        assert sealed["neuroma"][-1] == pytest.approx(cut["neuroma"][-1], rel=0.3)
     for e in ("tmr", "rpni"):
         target = small(impl, CUT, (e,))
         assert target["neuroma"][-1] < min(cautery["neuroma"][-1], capping["neuroma"][-1])
         assert target["reached"][-1] > 0.3  # the muscle target captures cones
 
 
-SCENARIOS = [("cryoneurolysis", ()), (CUT, ()), (CUT, ("cautery",)), (CUT, ("rpni",)), (CUT, ("burying_in_muscle",))]
+SCENARIOS = [
+    ("cryoneurolysis", ()),
+    ("phenol", ()),
+    (CUT, ()),
+    (CUT, ("cautery",)),
+    (CUT, ("rpni",)),
+    (CUT, ("burying_in_muscle",)),
+]
 
 
 @cache

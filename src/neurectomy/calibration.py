@@ -24,9 +24,11 @@ Means with a standard deviation (E094) are matched by the moments of the discret
 its median; proportions still relieved at given times (E103, E191, E192, E138/E139, E196/E197) by least squares
 over ``response``, ``latency`` and, where three rows allow it, ``spread``.
 
-*A surgical cut* severs the tubes: a few misdirected fibres reconnect (``ceiling``; cautery, capping, TMR or RPNI
-stop even those), and a symptomatic neuroma or deafferentation pain may develop, with cumulative probability
-``risk * (1 - exp(-t / onset))``. Both base risks depend on the site (:data:`SITE_RISKS`): a major limb amputation
+*A surgical cut* severs the tubes: a few misdirected fibres reconnect through the cut end (``ceiling``; cautery,
+capping, TMR or RPNI stop even those), neighbouring nerves restore some feeling to the numb skin by collateral sprouting
+whatever the end treatment (:data:`neurectomy.regrowth.kinetics.COLLATERAL`), and a symptomatic neuroma or
+deafferentation pain may develop, with cumulative probability ``risk * (1 - exp(-t / onset))``. Both base risks depend
+on the site (:data:`SITE_RISKS`): a major limb amputation
 is not an interdigital neurectomy, and a cut through the central processes of the vestibular nerve or through
 the sympathetic chain has no reported neuroma at all. Regained feeling after a surgical cut does not bring back
 the pain it treated: after Morton's neurectomy 72% of feet are still numb at 15 years (E058) while 76.5% have a
@@ -510,11 +512,14 @@ SITE_RISKS: Final[tuple[SiteRisk, ...]] = (
         "rate",
         _DEAFF_SOMATIC,
         _p(
-            0.28,
+            0.1,
             "fraction",
-            "E058: 72% of feet still numb at a mean 15.3 years, so feeling returned in 28% (Wilson interval of 72%)",
-            0.20,
-            0.38,
+            "E058: 72% of feet still numb at a mean 15.3 years, so feeling returned in 28% (Wilson interval of 72%: "
+            "62-80% numb). That return is reconnection through the stump and collateral sprouting from neighbouring "
+            "nerves (neurectomy.regrowth.kinetics.COLLATERAL, 0.2): through the stump 1 - 0.72 / 0.8 = 0.10, "
+            "interval 1 - 0.80 / 0.8 = 0 to 1 - 0.62 / 0.8 = 0.225",
+            0.0,
+            0.225,
         ),
         "the common plantar digital nerve (Morton's neurectomy)",
     ),

@@ -785,7 +785,7 @@ def simulate_stump_cmd(
         captured = bool({"tmr", "rpni"} & set(end or ()))
         reach = "axons captured by the TMR nerve / RPNI graft" if captured else "axons reaching their own targets"
         risk = np.asarray(data["kinetics_neuroma_risk"], dtype=float)
-        for col in ("day", reach, "neuroma index (on the day)", "kinetics' neuroma risk (cumulative)"):
+        for col in ("day", reach, "neuroma index", "neuroma risk"):
             table.add_column(col, justify="right")
         day_list = list(data["days"])
         for d in (30, 60, 90, 180, 365, 730):
@@ -797,7 +797,8 @@ def simulate_stump_cmd(
             "Neuroma index: free cone tips plus branch points near the cut end, per axon, on that day (a count of "
             "disorganised axonal material, not a probability and not cumulative). After about a year it falls in "
             "this model because branching stops at 16 cones per axon while free tips wander out of the 3 mm zone: "
-            "that is not a falling risk; the kinetics' neuroma risk beside it is cumulative and never falls."
+            "that is not a falling risk. Neuroma risk: the kinetics' neuroma risk (cumulative), for the same method "
+            "and end treatment at a peripheral site; it never falls."
             + (" Captured axons end in the new muscle target, not in the original skin or muscle." if captured else ""),
             highlight=False,
         )

@@ -3,7 +3,11 @@
 The seed text's chain of reasoning lives here as data: a surgical cut severs the tubes (Seddon neurotmesis,
 Sunderland V), so regrowing fibres are not channelled back and a neuroma may form; a neurolytic block (phenol,
 alcohol, cryo, radiofrequency) leaves the tubes (axonotmesis), so function and pain return; decompression cuts
-nothing. Treating the cut end (cautery, capping, burying in muscle, traction, TMR, RPNI) changes the chance that
+nothing. Cautery, capping, TMR and RPNI stop regrowth through the cut end (``EndTreatment.stops_regrowth``: no fibre
+reconnects to the distal tubes; for cautery that is the seed's claim), while feeling that returns after a cut comes
+largely from collateral sprouting of neighbouring intact nerves, whatever the end treatment
+(:data:`neurectomy.regrowth.kinetics.COLLATERAL`). Treating the cut end (cautery, capping, burying in muscle,
+traction, TMR, RPNI) changes the chance that
 the stump grows into a painful neuroma only where comparative evidence shows it: each end treatment carries a relative
 risk with its interval, or "no proven effect" (relative risk 1). Every number carries its source: an evidence id
 (``E…``, see :mod:`neurectomy.evidence`) or ``estimate: <reason>``; the per-site fits are in
@@ -69,7 +73,9 @@ class Method:
 class EndTreatment:
     """What is done to the proximal stump after a surgical cut. ``neuroma_factor`` is the relative risk of a
     symptomatic neuroma against no end treatment, with its interval; ``effect`` says whether comparative evidence
-    shows one ("relative risk") or not ("no proven effect", factor 1)."""
+    shows one ("relative risk") or not ("no proven effect", factor 1). ``stops_regrowth``: no fibre grows back
+    through the cut end to the distal tubes (reconnection 0); it says nothing about sprouting into scar (the
+    neuroma) or about collateral sprouting of neighbouring nerves (the return of feeling it leaves)."""
 
     key: str
     name: str
@@ -127,8 +133,9 @@ _FULL_RETURN = Param(1.0, "fraction", "seed: with the tubes intact, function and
 _MISDIRECTED = Param(
     0.1,
     "fraction",
-    "estimate: with the tubes severed few fibres find the distal stump (seed, sentence 3); illustrative value; "
-    "E058 (28% regain feeling after Morton's neurectomy) is used at that site",
+    "estimate: with the tubes severed few fibres find the distal stump (seed, sentence 3); illustrative value. "
+    "At the interdigital site E058's 28% return of feeling is this 10% through the stump plus collateral "
+    "sprouting from neighbours (neurectomy.regrowth.kinetics.COLLATERAL)",
     0.0,
     0.28,
 )
@@ -321,24 +328,40 @@ END_TREATMENTS: dict[str, EndTreatment] = {
         EndTreatment(
             "cautery",
             "cautery of the proximal end",
-            Param(1.0, "relative risk", _NO_PROVEN + "; the seed says cautery prevents regrowth, not neuroma"),
-            False,
-            "The stump is burned so that it does not sprout: that is the seed's claim (seed sentence 21), but no row "
-            "measures it, and after a plain neurectomy feeling returns in 28% (E058). The evidence conflicts with "
-            "the seed, so the model gives cautery the plain cut's regrowth and neuroma risk (no proven effect on "
-            "either).",
-            "seed sentence 21 (claims it prevents regrowth); E058 (feeling returns after a plain cut); E134",
+            Param(
+                1.0,
+                "relative risk",
+                _NO_PROVEN + "; the seed says cautery prevents regrowth, not neuroma: no reconnection to the distal "
+                "tubes is not no disorganised sprouting into scar, which is what a neuroma is",
+            ),
+            True,
+            "The stump is burned so that its fibres do not grow back through the cut end: that is the seed's claim "
+            "(seed sentence 21; no comparative human row measures it), so the model reconnects none of them. Feeling "
+            "that returns after a neurectomy comes largely from neighbouring intact nerves sprouting into the numb "
+            "skin (collateral sprouting: inbal1987, collateral_brain1996), which cautery does not touch, so the "
+            "model still shows that slow, partial return at the border of the numb skin; E058 (feeling back in 28% "
+            "after Morton's neurectomy, ends not said to be cauterised) counts both. The neuroma risk is a plain "
+            "cut's (E134: no difference between techniques): stopping reconnection to the distal tubes does not stop "
+            "the disorganised sprouting into scar that makes a neuroma.",
+            "seed sentence 21 (the seed's claim that it prevents regrowth; no comparative human row); inbal1987 and "
+            "collateral_brain1996 (feeling returns by collateral sprouting from neighbours); E058; E134",
         ),
         EndTreatment(
             "capping",
             "capping of the nerve end",
             Param(
-                1.0, "relative risk", _NO_PROVEN + " (capping is among E134's techniques; README: no per-technique row)"
+                1.0,
+                "relative risk",
+                _NO_PROVEN + " (capping is among E134's techniques; README: no per-technique row); a cap that keeps "
+                "the fibres from the distal tubes does not stop them sprouting inside it",
             ),
-            False,
-            "A cap isolates the stump from scar and is meant to stop sprouting; no row measures regrowth through a "
-            "cap, so the model keeps the plain cut's regrowth (E058) and neuroma risk (no proven effect on either).",
-            "E134 (surgical neuroma treatments pooled); E058",
+            True,
+            "A cap closes over the stump, isolating it from scar and from the distal stump: by that mechanism no "
+            "fibre grows back through the cut end (as for TMR and RPNI, a mechanism, not a measured rate: no row "
+            "measures regrowth through a cap). Feeling that returns comes from collateral sprouting of neighbouring "
+            "nerves (inbal1987, collateral_brain1996), which the cap does not touch; neuroma risk as a plain cut's "
+            "(E134).",
+            "E134 (surgical neuroma treatments pooled); inbal1987; collateral_brain1996; E058",
         ),
         EndTreatment(
             "burying_in_muscle",

@@ -69,6 +69,7 @@ def _replicate(
     p_sprout = f[11]
     r_neuroma2 = f[12]
     align = f[13]
+    spread = f[14]  # log-normal sigma of the latency, drawn per axon
     n_tab = turn_cos.size
     n_norm = normal.size
     n_targets = targets.shape[0]
@@ -84,10 +85,16 @@ def _replicate(
     reached = np.zeros(n, dtype=np.bool_)
     sealed = np.zeros(n, dtype=np.bool_)
     aligned = np.zeros(n, dtype=np.bool_)
+    lat = np.full(n, latency)
     for a in range(n):
         u = _uniform(state)
         sealed[a] = u < seal
         aligned[a] = (not sealed[a]) and u < seal + (1.0 - seal) * align
+    first = latency
+    if spread > 0.0:
+        for a in range(n):
+            lat[a] = latency * math.exp(spread * normal[int(_uniform(state) * n_norm)])
+        first = lat.min() if n > 0 else latency
     branch_pts = 0
     n_sprouts = 0
     n_reached = 0
@@ -192,9 +199,9 @@ def _replicate(
             ch[w + q] = False
             ax[w + q] = ax[m + q]
         live = w + nb
-        if k * dt >= latency:
+        if k * dt >= first:
             for a in range(n):
-                if sprouted[a] or sealed[a] or _uniform(state) >= p_sprout:
+                if sprouted[a] or sealed[a] or k * dt < lat[a] or _uniform(state) >= p_sprout:
                     continue
                 sprouted[a] = True
                 created[a] += 1

@@ -1,14 +1,16 @@
 """Recovery of function and pain, and the risk of neuroma and deafferentation pain, over time, as the evidence says.
 
 For every target a cut takes away, the fibres must regrow from the lesion to the target (the distance comes from the
-atlas: branch positions along the supply path). After a block that spares the tubes the interruption is crossed after
-a latency that varies between patients, the fibres grow at a sourced rate and reconnect, so function and pain
+atlas: branch positions along the supply path). After a block that spares the tubes the interruption is crossed
+after a latency that varies between patients, the fibres grow at a sourced rate and reconnect, so function and pain
 return; the latency, its spread and the fraction relieved are fitted per method and site to the evidence
 (:mod:`neurectomy.calibration`, which explains how a reported duration maps onto latency, rate and the distance at
-the evidence site). After a surgical cut the tubes are severed: only a small, misdirected fraction reconnects (none
-when the end is cauterised, capped or given a TMR/RPNI target), and the cumulative chance of a painful neuroma and of
-deafferentation pain rises with time, at the site's own rate (none reported through the vestibular nerve's central
-processes, the sympathetic chain or a purely motor branch).
+the evidence site). After a surgical cut the tubes are severed: only a small, misdirected fraction reconnects
+through the cut end (none when the end is cauterised, capped or given a TMR/RPNI target: for cautery the seed's
+claim), and skin the cut numbs also regains some feeling, slowly and at its border, from neighbouring intact nerves
+(collateral sprouting, :data:`COLLATERAL`, whatever the end treatment); the cumulative chance of a painful neuroma
+and of deafferentation pain rises with time, at the site's own rate (none reported through the vestibular nerve's
+central processes, the sympathetic chain or a purely motor branch).
 
 A plan's pain is computed only over the painful region: the targets its procedure treats (``Procedure.treats``) or,
 with no procedure, the pain-carrying targets (skin, joints, viscera with visceral afferents) the cut takes more than
@@ -50,6 +52,31 @@ DEAFFERENTATION_RISK = Param(
     0.05,
 )
 DEAFFERENTATION_ONSET = Param(365.0, "days", "estimate: deafferentation pain develops over months to years")
+#: Collateral sprouting: after a cut, intact neighbouring cutaneous nerves sprout into the numb skin. This, not
+#: regrowth through the cut end, is most of the feeling that returns after a neurectomy, so it is independent of the
+#: end treatment (cautery stops reconnection through the end, not the neighbours). Skin only (the sources are
+#: cutaneous; the model credits no collateral reinnervation of muscle, joints or viscera), after a surgical cut only
+#: (after a block the fibres themselves return). Function regained: ``collateral * (1 - exp(-t / onset))`` of what
+#: the cut took.
+COLLATERAL = Param(
+    0.2,
+    "fraction of the lost skin feeling",
+    "estimate: collateral sprouting restores feeling at the border of the numb skin (inbal1987: skin recovered "
+    "sensation long before regenerating fibres could arrive, or was served by another nerve on block; "
+    "collateral_brain1996: after a resection that ruled regeneration out, a considerable subjective reduction of the "
+    "deficit within 2 months while the objective margins advanced only 6-11.5 mm by 10-15 months: partial). The "
+    "size is set so that with the 10% reconnection through the stump a plain cut returns E058's 28% "
+    "(1 - 0.9 x 0.8 = 0.28): most of the return is collateral, the split itself is not measured. Interval: none of "
+    "E058's 28% (all through the stump) to all of it",
+    0.0,
+    0.28,
+)
+COLLATERAL_ONSET = Param(
+    180.0,
+    "days",
+    "estimate (time constant): collateral_brain1996: subjective reduction within 2 months, objective margins "
+    "advanced by 10-15 months",
+)
 DEFAULT_DAYS = np.array([0, 7, 14, 30, 60, 90, 180, 270, 365, 540, 730, 1095, 1825], dtype=np.float64)
 PAIN_GROUPS = frozenset({"sensory", "articular", "visceral"})
 _Z = np.asarray(Z_NODES, dtype=np.float64)
@@ -71,6 +98,8 @@ class Curves:
     deafferentation_risk: FloatArray
     reconnected: FloatArray
     arrived: FloatArray | None = None
+    #: the fraction of the lost feeling regained by collateral sprouting of neighbouring nerves (0 where none)
+    collateral: FloatArray | None = None
 
 
 def _arrivals(latency: FloatArray, spread: FloatArray, travel: FloatArray) -> FloatArray:
@@ -96,6 +125,7 @@ def curves(
     latency_spread: npt.ArrayLike = 0.0,
     regrowth_pain: npt.ArrayLike = 1.0,
     pain_distance: npt.ArrayLike = 1.0,
+    collateral: npt.ArrayLike = 0.0,
 ) -> Curves:
     """The timeline for arrays of targets (and patients): ``lost``/``distance_mm`` broadcast together, the method
     parameters broadcast against them (one per patient: give them shape ``(P, 1)``).
@@ -106,7 +136,9 @@ def curves(
     neuroma or deafferentation). ``pain_distance`` is 1 where the pain comes back when the fibres reach the target
     and 0 where it comes back after the latency whatever the distance (peripheral cryoneurolysis, E157: relief ends
     before regrowth could cover any distance); ``arrived`` is then the pain's return, not the fibres'. The pain
-    here is that of a painful target with no indication-specific response.
+    here is that of a painful target with no indication-specific response. ``collateral`` is the fraction of the
+    lost function neighbouring nerves restore by collateral sprouting (:data:`COLLATERAL`; 0: none), reached with
+    the time constant :data:`COLLATERAL_ONSET`; it brings back feeling, not the pain the cut treated.
 
     >>> c = curves([0, 365], [1.0], [100.0], rate_mm_day=1.0, latency_days=14, maturation_days=60,
     ...            ceiling=1.0, neuroma=0.0, deafferentation=0.0)
@@ -135,11 +167,13 @@ def curves(
     deaff_t = np.asarray(deafferentation, dtype=np.float64)[..., None] * (
         1.0 - np.exp(-t / DEAFFERENTATION_ONSET.value)
     )
-    function = 1.0 - lost_a * (1.0 - reconnected)
+    coll = np.asarray(collateral, dtype=np.float64)[..., None] * (1.0 - np.exp(-t / COLLATERAL_ONSET.value))
+    function = 1.0 - lost_a * (1.0 - reconnected) * (1.0 - coll)
     back = np.asarray(regrowth_pain, dtype=np.float64)[..., None] * ceil * arrived
     returned = 1.0 - (1.0 - back) * (1.0 - neuroma_t) * (1.0 - deaff_t)
     pain = np.clip(1.0 - lost_a * (1.0 - returned), 0.0, 1.0)
     shape = np.broadcast_shapes(function.shape, pain.shape)
+    coll_out = np.broadcast_to(coll, np.broadcast_shapes(coll.shape, shape))
     return Curves(
         days=t,
         function=np.broadcast_to(function, shape),
@@ -148,6 +182,7 @@ def curves(
         deafferentation_risk=np.broadcast_to(deaff_t, shape),
         reconnected=np.broadcast_to(reconnected, shape),
         arrived=np.broadcast_to(arrived, shape),
+        collateral=coll_out,
     )
 
 
@@ -404,6 +439,10 @@ def timeline(
         return np.array([p[key] for p in params], dtype=np.float64)
 
     spread = np.array([method_spread(method, s) for s in sites], dtype=np.float64)
+    surgical = method.interrupts and not method.tubes_intact
+    collateral = np.array(
+        [COLLATERAL.value if (surgical and x.group == "sensory") else 0.0 for x in losses], dtype=np.float64
+    )
     kw = {k: col(k) for k in ("rate_mm_day", "latency_days", "maturation_days", "ceiling", "neuroma")}
     c = curves(
         t,
@@ -414,6 +453,7 @@ def timeline(
         latency_spread=spread,
         regrowth_pain=col("regrowth_pain"),
         pain_distance=col("pain_distance"),
+        collateral=collateral,
     )
     treats = set(procedure.treats) if procedure is not None else set()
     if procedure is not None:
@@ -424,7 +464,6 @@ def timeline(
         painful = treated.copy()
     function = np.array(c.function, dtype=np.float64, copy=True)
     pain = np.array(c.pain, dtype=np.float64, copy=True)
-    surgical = method.interrupts and not method.tubes_intact
     failure, recur = _failure_recurrence(fit, t)
     fit_targets = set(fit.targets) if fit is not None and fit.targets else treats
     for i, x in enumerate(losses):
@@ -448,7 +487,8 @@ def timeline(
                 # the function its remaining and regrown supply gives
                 pass
             else:
-                function[i] = 1.0 - lost[i] * (1.0 - c.reconnected[i]) * kept
+                coll_i = c.collateral[i] if c.collateral is not None else 0.0
+                function[i] = 1.0 - lost[i] * (1.0 - c.reconnected[i]) * (1.0 - coll_i) * kept
         else:
             arrived = c.arrived[i] if c.arrived is not None else np.zeros_like(t)
             if procedure is not None and procedure.goal == "pain_relief":
@@ -464,6 +504,7 @@ def timeline(
         deafferentation_risk=np.asarray(c.deafferentation_risk),
         reconnected=np.asarray(c.reconnected),
         arrived=None if c.arrived is None else np.asarray(c.arrived),
+        collateral=None if c.collateral is None else np.asarray(c.collateral),
     )
     statuses = tuple(_neuroma_status(method, s) for s in sites)
     treated_site = next((s for s, tr in zip(sites, treated, strict=True) if tr), "peripheral")
@@ -487,8 +528,26 @@ def timeline(
         neuroma_status=statuses,
         indication=indication,
         pain_region=_pain_region(procedure, method, treated, own, treated_site),
-        caveats=_caveats(procedure if fit is not None else None, method, sites, treated, painful, float(t[-1])),
+        caveats=_caveats(procedure if fit is not None else None, method, sites, treated, painful, float(t[-1]))
+        + _end_caveats(ends, surgical, bool(collateral.any())),
     )
+
+
+def _end_caveats(ends: tuple[EndTreatment, ...], surgical: bool, collateral: bool) -> tuple[str, ...]:
+    """Where an end treatment stops regrowth through the cut end, what the feeling still shown returning is."""
+    stopping = [e.name for e in ends if e.stops_regrowth] if surgical else []
+    if not stopping:
+        return ()
+    who = " and ".join(stopping)
+    claim = " (for cautery the seed's claim; no comparative human row)" if any(e.key == "cautery" for e in ends) else ""
+    text = f"with {who} no fibre regrows through the cut end{claim}"
+    if collateral:
+        text += (
+            f"; the feeling shown returning to numb skin (up to {COLLATERAL.value:.0%} of what was lost, slowly, at "
+            "the border) is collateral sprouting of neighbouring intact nerves (Inbal et al., Pain 1987; Brain "
+            "1996;119:2063), which the end treatment does not touch"
+        )
+    return (text,)
 
 
 #: Peripheral cryoneurolysis: relief (E157) and feeling (regrowth, E151) come from different sources.

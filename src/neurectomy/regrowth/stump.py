@@ -22,11 +22,16 @@ Rules, applied every step of ``dt`` days to every live growth cone (the same in 
    rate: it reaches a target and stops.
 3. **Branch.** A free cone branches with a per-day rate (scar cues), up to ``max_cones`` cones per axon; the
    new cone starts at the branch point with a deflected heading.
-4. **Sprout.** After the latency (Wallerian degeneration), each axon that is not sealed sprouts one growth cone
-   at its end (exponential waiting time). With the tubes intact every sprout is channelled; with the tubes severed
-   only the *aligned* axons' sprouts are (a fraction ``aligned``, the kinetics' reconnection ceiling for the same
-   method and end treatment: 0.1 after a cut, 0.05 after a resection, 0 where the end treatment stops regrowth),
-   the others grow free in scar.
+4. **Sprout.** After its latency, each axon that is not sealed sprouts one growth cone at its end (exponential
+   waiting time). The latency is the kinetics' for the same method (:func:`~neurectomy.regrowth.kinetics.
+   method_parameters`: Wallerian degeneration after a cut; after a block the fitted median latency at a peripheral
+   site, with the fitted log-normal spread, :func:`~neurectomy.regrowth.kinetics.method_spread`). The spread is
+   between patients in the kinetics; the stump draws it per axon (``latency * exp(spread * z)``), so its fraction
+   reached is the kinetics' average over patients (a shortcut: no row measures the spread within one nerve; the
+   fraction of non-responders is not modelled here). With the tubes intact every sprout is channelled; with the
+   tubes severed only the *aligned* axons' sprouts are (a fraction ``aligned``, the kinetics' reconnection ceiling
+   for the same method and end treatment: 0.1 after a cut, 0.05 after a resection, 0 where the end treatment stops
+   regrowth), the others grow free in scar.
 
 Calibration to the kinetics (:mod:`neurectomy.regrowth.kinetics`, checked by ``tests/test_stump_calibration.py``):
 the fraction of axons reaching their distal targets is the kinetics' reconnected fraction for the same method and
@@ -34,14 +39,19 @@ end treatment (aligned axons are channelled; free cones never find a distal tube
 the 78% at one year and 99% at two that a wandering search gave; the neuroma index rises like the kinetics'
 cumulative neuroma risk (branching rate); and an end treatment changes the neuroma index at one year by the
 kinetics' relative risk: none for cautery, capping, burying and traction (no proven effect, E134), TMR's 0.284
-(E068), RPNI inside its 0.29-1 interval (capture rates).
+(E068 against E132-E135, a cross-study estimate), RPNI inside its 0.29-1 interval (capture rates). RPNI's kinetics
+value is 1 (no proven effect): the stump's lower index for RPNI shows the mechanism the graft is meant to have, not a
+measured reduction (:func:`neuroma_comparison` says so beside the output).
 
 New cones (branches, sprouts) move from the next step. End treatments are boundary conditions (:data:`END_EFFECTS`):
 burying moves the end into muscle 3 cm away from the distal stump; traction lets the end retract (a longer gap);
-TMR and RPNI give a nearby muscle target that captures cones. Where a treatment stops regrowth to the original
-targets (``EndTreatment.stops_regrowth``: TMR, RPNI) no axon is aligned, as in the kinetics; cautery and capping,
-which the seed says prevent regrowth, regrow as a plain cut does, because no row measures that and E058 shows
-feeling returning after a plain neurectomy. End treatments
+TMR and RPNI give a nearby muscle target that captures cones. Where a treatment stops regrowth through the cut end
+(``EndTreatment.stops_regrowth``: cautery, the seed's claim; capping, TMR, RPNI) no axon is aligned, as in the
+kinetics. Cautery and capping have no capture target and no proven effect on neuroma (E134, relative risk 1): the
+axons a plain cut would align are stopped at the sealed end (``seal``: the plain cut's ceiling) and the rest sprout
+into scar as after a plain cut, so the neuroma index is a plain cut's — no reconnection to the distal tubes is not
+no disorganised sprouting into scar. Feeling that returns after a cut by collateral sprouting of neighbouring nerves
+(:data:`~neurectomy.regrowth.kinetics.COLLATERAL`) is not at the stump and not in this model. End treatments
 act only where the tubes are severed; with intact tubes they are ignored. A gap (resection: 2 cm) is crossed by the
 aligned axons only.
 
@@ -51,12 +61,15 @@ is deterministic for a seed. Gaussian turning angles are drawn by inverse transf
 (:class:`StepConstants`) in every implementation, the Mesa baseline included.
 
 Outputs over time: the fraction of axons with at least one cone at a target, the **neuroma index** (free cone tips
-plus branch points within ``neuroma_radius`` of the end, per axon: disorganised axonal material at the stump) and
-the number of growth cones sprouted so far (primary sprouts plus branches).
+plus branch points within ``neuroma_radius`` of the end, per axon, on the day: disorganised axonal material at the
+stump) and the number of growth cones sprouted so far (primary sprouts plus branches). The index is a count on the
+day, not cumulative: after about a year it falls in this model because branching stops at ``max_cones`` per axon
+while free tips keep wandering out of the neuroma radius. That fall is the model's geometry, not a falling risk: the
+kinetics' cumulative neuroma risk (:func:`kinetics_neuroma_risk`) is printed beside it.
 
 Every number is a :class:`~neurectomy.methods.Param` with a source: an evidence id or ``estimate: <reason>``.
 
->>> r = simulate_stump("cryoneurolysis", n_axons=200, days=60, rng=1)
+>>> r = simulate_stump("cryoneurolysis", n_axons=200, days=150, rng=1)
 >>> bool(r.reached[-1] > 0.8), float(r.neuroma[-1])
 (True, 0.0)
 """
@@ -143,18 +156,25 @@ class EndEffect:
     turn_factor: Param = field(default_factory=lambda: Param(1.0, "factor", _NO))
     extra_gap_mm: Param = field(default_factory=lambda: Param(0.0, "mm", _NO))
     target: CaptureTarget | None = None
+    #: the end is sealed against regrowth through it (cautery, capping: ``EndTreatment.stops_regrowth`` with no
+    #: capture target): the axons a plain cut would align stop at the end instead of sprouting
+    stops_at_end: bool = False
 
 
 _NO_PROVEN = "no proven effect on neuroma (E134, methods.END_TREATMENTS): the neuroma index is left as after a cut"
 
 END_EFFECTS: dict[str, EndEffect] = {
-    # cautery and capping: the seed says they stop regrowth (seed sentence 21), but no row measures it and E058
-    # shows feeling back after a plain cut, so they align axons as a plain cut does; with no proven effect on
-    # neuroma (E134) they seal no axons and change no branching here
-    "cautery": EndEffect(seal=Param(0.0, "fraction of axons", _NO_PROVEN)),
+    # cautery and capping stop regrowth through the cut end (cautery: seed sentence 21, the seed's claim; capping:
+    # the cap's mechanism): the axons a plain cut would align are stopped at the end (stops_at_end), and with no
+    # proven effect on neuroma (E134, relative risk 1) the others sprout and branch as after a plain cut
+    "cautery": EndEffect(
+        seal=Param(0.0, "fraction of axons", _NO_PROVEN + " (besides the axons stopped at the end)"),
+        stops_at_end=True,
+    ),
     "capping": EndEffect(
-        seal=Param(0.0, "fraction of axons", _NO_PROVEN),
+        seal=Param(0.0, "fraction of axons", _NO_PROVEN + " (besides the axons stopped at the end)"),
         branch_factor=Param(1.0, "factor", _NO_PROVEN),
+        stops_at_end=True,
     ),
     "burying_in_muscle": EndEffect(
         branch_factor=Param(1.0, "factor", _NO_PROVEN + " (E064, E066: burying changed pain little)"),
@@ -224,6 +244,7 @@ class StumpRules:
     aligned: float
     neuroma_radius: float
     targets: tuple[tuple[float, float, float, float], ...]  # (x, y, radius, rate per day)
+    latency_spread: float = 0.0  # log-normal sigma of the latency, drawn per axon (0: every axon the same)
 
 
 def _as_method(method: Method | str) -> Method:
@@ -244,8 +265,10 @@ def stump_rules(
     """Resolve a method and end treatments into the numbers the model runs on.
 
     >>> r = stump_rules("cut", ["cautery"])
-    >>> r.seal, r.aligned, stump_rules("cut").aligned, stump_rules("resection").gap
-    (0.0, 0.0, 0.1, 20.0)
+    >>> round(r.seal, 9), r.aligned, stump_rules("cut").aligned, stump_rules("resection").gap
+    (0.1, 0.0, 0.1, 20.0)
+    >>> p = stump_rules("phenol"); round(p.latency, 1), round(p.latency_spread, 2)
+    (42.5, 1.35)
     """
     m = _as_method(method)
     if not m.interrupts or m.regrowth_rate is None:
@@ -260,15 +283,19 @@ def stump_rules(
         gap = RESECTION_GAP.value if m.key == "resection" else CUT_GAP.value
     gap += sum(e.extra_gap_mm.value for e in effects)
     seal = 1.0 - math.prod(1.0 - e.seal.value for e in effects)
-    from neurectomy.regrowth.kinetics import method_parameters
+    from neurectomy.regrowth.kinetics import method_parameters, method_spread
 
-    aligned = 1.0 if m.tubes_intact else method_parameters(m, ends)["ceiling"]
+    params = method_parameters(m, ends)
+    aligned = 1.0 if m.tubes_intact else params["ceiling"]
+    if any(e.stops_at_end for e in effects) and not any(e.target is not None for e in effects):
+        # the axons a plain cut would align stop at the sealed end; the others sprout into scar as after a plain cut
+        seal = 1.0 - (1.0 - seal) * (1.0 - method_parameters(m)["ceiling"])
     return StumpRules(
         method=m.key,
         end_treatments=tuple(e.key for e in ends),
         tubes_intact=m.tubes_intact,
         rate=m.regrowth_rate.value,
-        latency=m.regrowth_latency.value if m.regrowth_latency else 0.0,
+        latency=params["latency_days"],
         nerve_radius=NERVE_RADIUS.value,
         gap=gap,
         distance=TARGET_DISTANCE.value if distance_mm is None else distance_mm,
@@ -292,7 +319,44 @@ def stump_rules(
             for e in effects
             if e.target is not None
         ),
+        latency_spread=method_spread(m),
     )
+
+
+def kinetics_neuroma_risk(rules: StumpRules, days: npt.ArrayLike) -> FloatArray:
+    """The kinetics' cumulative neuroma risk for the same method and end treatments at a peripheral site, by day
+    (:mod:`neurectomy.regrowth.kinetics`; 0 where the tubes are intact): what the neuroma index is *not*."""
+    from neurectomy.methods import neuroma_risk
+    from neurectomy.regrowth.kinetics import NEUROMA_ONSET
+
+    risk = neuroma_risk(get_method(rules.method), _as_end_treatments(rules.end_treatments))
+    t = np.asarray(days, dtype=np.float64)
+    return np.asarray(risk * (1.0 - np.exp(-t / NEUROMA_ONSET.value)), dtype=np.float64)
+
+
+def neuroma_comparison(rules: StumpRules) -> list[str]:
+    """Per end treatment, what the kinetics say of its effect on the neuroma (relative risk and interval, or no
+    proven effect), so a lower or equal stump index is not read as a measured effect."""
+    out: list[str] = []
+    for e in _as_end_treatments(rules.end_treatments):
+        lo, hi = e.neuroma_factor.interval
+        rr = f"relative risk {e.neuroma_factor.value:g}" + (f", interval {lo:g}-{hi:g}" if lo != hi else "")
+        if e.effect == "no proven effect":
+            line = f"{e.key}: no proven effect on neuroma in the kinetics ({rr})"
+            if END_EFFECTS[e.key].target is not None:
+                line += (
+                    "; this model's capture rate is set inside that interval, so its lower neuroma index shows "
+                    "the mechanism the graft is meant to have, not a measured reduction"
+                )
+        else:
+            line = (
+                f"{e.key}: {rr} in the kinetics, an estimate ({e.neuroma_factor.source.split(':')[0]}; see "
+                "neurectomy.methods.END_TREATMENTS for how it was compared)"
+            )
+        if e.stops_regrowth:
+            line += "; no fibre regrows through the cut end"
+        out.append(line)
+    return out
 
 
 @dataclass(frozen=True)
@@ -394,6 +458,8 @@ class StumpResult:
             "days": self.days.tolist(),
             "reached": np.round(self.reached, 4).tolist(),
             "neuroma_index": np.round(self.neuroma, 4).tolist(),
+            "kinetics_neuroma_risk": np.round(kinetics_neuroma_risk(self.rules, self.days), 4).tolist(),
+            "end_treatment_evidence": neuroma_comparison(self.rules),
             "sprouts": self.sprouts.astype(np.int64).tolist(),
             "active": self.active.astype(np.int64).tolist(),
         }
@@ -412,6 +478,13 @@ def _run_numpy(
     u_axon = gen.random(n_total)
     sealed = u_axon < rules.seal
     aligned = ~sealed & (u_axon < rules.seal + (1.0 - rules.seal) * rules.aligned)
+    if rules.latency_spread > 0:
+        q = _quantiles(1.0)
+        z = q[(gen.random(n_total) * K).astype(np.intp)]
+        latency = rules.latency * np.exp(rules.latency_spread * z)
+    else:
+        latency = np.full(n_total, rules.latency)
+    first = float(latency.min()) if n_total else math.inf
     sprouted = np.zeros(n_total, dtype=bool)
     reached = np.zeros(n_total, dtype=bool)
     created = np.zeros(n_total, dtype=np.int64)
@@ -491,9 +564,9 @@ def _run_numpy(
                     hy = np.concatenate([hy, bs * px + bc * py])
                     ch = np.concatenate([ch, np.zeros(cand.size, dtype=bool)])
                     axon = np.concatenate([axon, a])
-        # 4. sprout at the end after the latency
-        if t >= rules.latency:
-            new = np.flatnonzero(~sprouted & ~sealed & (gen.random(n_total) < c.p_sprout))
+        # 4. sprout at the end after each axon's latency
+        if t >= first:
+            new = np.flatnonzero((t >= latency) & ~sprouted & ~sealed & (gen.random(n_total) < c.p_sprout))
             if new.size:
                 sprouted[new] = True
                 created[new] += 1
@@ -547,6 +620,7 @@ def _run_numba(
             c.p_sprout,
             c.r_neuroma2,
             rules.aligned,
+            rules.latency_spread,
         ],
         dtype=np.float64,
     )

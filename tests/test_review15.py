@@ -231,3 +231,83 @@ def test_finding12_no_internal_note_or_mirror_is_shown_as_a_source():
     out = runner.invoke(app, ["plan", "-p", "lfcn_neurectomy", "--side", "left"]).output
     assert "E012" in out or "E013" in out  # the rows are still shown, cleaned
     assert not bad.search(out)
+
+
+# --------------------------------------------------------------------------- 5: comparison like for like
+def _rows(pid: str) -> dict[str, dict]:
+    return {r["option"]: r for r in neurectomy.plan(pid, side="left").to_dict()["comparison"]["rows"]}
+
+
+def test_finding5_each_option_is_named_by_its_own_name_and_the_neurectomy_row_is_always_there():
+    """Bugs: the lfcn_decompression plan's first row read "neurectomy (lateral femoral cutaneous nerve
+    decompression)" and had no row for the neurectomy itself (85% E001, revision 0% E005 hidden); the neurolytic
+    row said numbness "none expected" for a purely sensory nerve because the decompression cuts nothing."""
+    rows = _rows("lfcn_decompression")
+    first = next(iter(rows))
+    assert not first.startswith("neurectomy") and "decompression" in first
+    cut = next(r for o, r in rows.items() if o.startswith("neurectomy ("))
+    assert cut["outcomes"]["complete pain relief"]["evidence"] == ["E001"]
+    assert cut["outcomes"]["revision procedure"]["evidence"] == ["E005"]
+    assert "numb for good" in cut["costs"]["numbness"]
+    neurolytic = next(r for o, r in rows.items() if o.startswith("neurolytic"))
+    assert neurolytic["costs"]["numbness"] == "the same territory, until the nerve regrows"
+    assert any(o.startswith("neurectomy (greater occipital") for o in _rows("occipital_nerve_decompression"))
+
+
+def test_finding5_radiofrequency_is_not_a_neurectomy_nor_permanent_nor_compared_with_itself():
+    """Bugs: the RF neurotomies were labelled "neurectomy (… radiofrequency neurotomy)", the cervical one said
+    "5 muscle(s) weakened or paralysed for good" against its own risk row E198 (pain returns as the branches regrow),
+    both were compared with "neurolytic block (… or radiofrequency)" (RF against RF), and the genicular one showed
+    "no comparable evidence" although E192-E195 compare genicular phenol with RF in the same trial."""
+    for pid in ("cervical_medial_branch_rf_neurotomy", "genicular_nerve_rf_neurotomy"):
+        rows = _rows(pid)
+        first = next(iter(rows))
+        assert not first.startswith("neurectomy"), first
+        assert "for good" not in json.dumps(rows[first]["costs"])
+        assert not any("radiofrequency)" in o for o in list(rows)[1:]), list(rows)
+    cervical = _rows("cervical_medial_branch_rf_neurotomy")
+    assert "E198" in next(iter(cervical.values()))["costs"]["recurrence"]
+    genicular = _rows("genicular_nerve_rf_neurotomy")
+    phenol = next(r for o, r in genicular.items() if "phenol" in o)
+    assert phenol["outcomes"]["transient paresthesia"]["evidence"] == ["E194"]
+    assert next(iter(genicular.values()))["outcomes"]["transient paresthesia"]["evidence"] == ["E195"]
+
+
+# --------------------------------------------------------------------------- 7: neurolytic risk populations
+def test_finding7_neurolytic_risks_name_their_population_and_the_phenol_arm():
+    """Bug: "transient paresthesia after genicular nerve phenol neurolysis 34.4% of 64 (both arms) (E194)": 34.4% is
+    11 of the 32 in the phenol arm; E097 (phenol for spasticity, motor nerves) was quoted for a sensory nerve without
+    saying so."""
+    p = neurectomy.plan("lfcn_neurectomy", side="left", patient=MERALGIA)
+    text = next(r.text for r in p.candidacy.reasons if r.rule == "neurolytic_first")
+    assert "34.4% of 64" not in text and "11 of 32" in text and "phenol arm" in text
+    assert "spasticity" in text and "genicular" in text
+    assert text.index("E194") < text.index("E097")  # the sensory-nerve row first
+    rows = _rows("lfcn_neurectomy")
+    neurolytic = next(r for o, r in rows.items() if o.startswith("neurolytic"))
+    assert "11 of 32" in neurolytic["costs"]["recurrence"]
+
+
+# --------------------------------------------------------------------------- 8: compensatory sweating
+def test_finding8_compensatory_sweating_reason_quotes_the_plans_own_rows():
+    """Bug: the sympathicotomy reason said compensatory sweating "follows in most patients (severe in about a
+    third)" while the plan's risk table said 28.75% (E050, sparing T2) and severe 8% (E119, palmar patients)."""
+    for accepts in (None, False):
+        p = neurectomy.plan("ets_r3_palmar_hyperhidrosis", patient={"accepts_compensatory_sweating": accepts})
+        text = next(r.text for r in p.candidacy.reasons if r.rule == "compensatory_sweating")
+        assert "about a third" not in text and "most patients" not in text
+        assert "28.75%" in text and "E050" in text and "8%" in text and "E119" in text
+        assert "palmar hyperhidrosis patients" in text and "sparing T2" in text
+
+
+# --------------------------------------------------------------------------- 13: subgroup n
+def test_finding13_a_subgroup_percentage_is_not_shown_with_the_whole_cohort_n():
+    """Bug: E353 "18% (n = 70 (all approaches))" (18% is of the middle fossa patients only) and E109 regret 13.5%
+    "n = 1700" without saying the 1700 are the questionnaire responders."""
+    vn = {r["name"]: r for r in neurectomy.plan("vestibular_neurectomy", side="left").risks}
+    row = next(r for r in vn.values() if r["evidence"] == ["E353"])
+    assert "n = 70" not in row["frequency"] and "middle fossa" in row["frequency"]
+    assert "whole study" in row["frequency"] and "middle fossa" in row["n"]
+    ets = neurectomy.plan("ets_r3_palmar_hyperhidrosis").risks
+    regret = next(r for r in ets if r["evidence"] == ["E109"])
+    assert "1700 questionnaire responders" in regret["frequency"]

@@ -431,7 +431,7 @@ def assess(
     _neurolytic_first(r, rules, deficit, method, goal)
     _decompression(r, rules, method, procedure)
     _diagnostic_block(r, rules)
-    _person(r, rules)
+    _person(r, rules, procedure)
     _medications(r)
     _comorbidities(r, rules)
     _not_used(r)
@@ -847,15 +847,9 @@ def _sensory_only_cuts(atlas: Atlas | None, deficit: Deficit, procedure: Procedu
 
 
 def _neurolytic_risks() -> str:
-    from neurectomy.evidence import load_evidence
+    from neurectomy.procedures import neurolytic_risk_text
 
-    rows = {row.id: row for row in load_evidence()}
-    parts = []
-    for rid in NEUROLYTIC_RISK_ROWS:
-        row = rows.get(rid)
-        if row is not None:
-            parts.append(f"{row.outcome} after {row.procedure} {row.value_text}{row.unit} of {row.n_text} ({row.id})")
-    return "; ".join(parts)
+    return neurolytic_risk_text()
 
 
 def _neurolytic_first(r: _Reading, rules: Rules, deficit: Deficit, method: Method, goal: str) -> None:
@@ -943,7 +937,25 @@ def _diagnostic_block(r: _Reading, rules: Rules) -> None:
         )
 
 
-def _person(r: _Reading, rules: Rules) -> None:
+def _sweating_figures(procedure: Procedure | None) -> str:
+    """The plan's own compensatory-sweating risk rows, each with the population it was measured in (one set of
+    figures for the candidacy reason and the risk table: review 15, finding 8)."""
+    if procedure is None:
+        return ""
+    from neurectomy.evidence import load_evidence
+    from neurectomy.procedures import describe
+
+    rows = {row.id: row for row in load_evidence()}
+    parts = []
+    for risk in procedure.risks:
+        e = risk.frequency.evidence
+        if "compensatory sweating" in risk.name and e in rows:
+            text, _ = describe(rows[e])
+            parts.append(f"{risk.name} {text} after {rows[e].procedure} ({e})")
+    return "; ".join(parts)
+
+
+def _person(r: _Reading, rules: Rules, procedure: Procedure | None = None) -> None:
     """Age, sex, pregnancy, compensatory sweating and hearing, where the procedure's rules ask."""
     p = r.patient
     if rules.age is not None and p.age is not None:
@@ -994,16 +1006,17 @@ def _person(r: _Reading, rules: Rules) -> None:
             r.add(
                 "compensatory_sweating",
                 "not indicated",
-                "The patient does not accept compensatory sweating, which follows in most patients and is severe in "
-                "about a third.",
+                "The patient does not accept compensatory sweating"
+                + (f" ({figures})." if (figures := _sweating_figures(procedure)) else "."),
                 src,
             )
         else:
             r.add(
                 "compensatory_sweating",
                 "conditional",
-                "Compensatory sweating follows in most patients (severe in about a third): record whether the patient "
-                "accepts it (accepts_compensatory_sweating).",
+                "Compensatory sweating is a common lasting effect"
+                + (f" ({figures})" if (figures := _sweating_figures(procedure)) else "")
+                + ": record whether the patient accepts it (accepts_compensatory_sweating).",
                 src,
             )
     if rules.hearing is not None:

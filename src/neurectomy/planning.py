@@ -89,6 +89,16 @@ def make_plan(
     cuts = [Cut(c.nerve, c.at, c.mm, c.side, meth.key, c.fraction) for c in cuts]
     # the method decides what is lost (a decompression: nothing); the patient's sex which one-sex targets count
     deficit = for_sex(lesion(atlas, *cuts), patient.sex if patient is not None else None)
+    # what cutting the same nerves takes: the neurectomy's and a neurolytic block's row in the comparison when the
+    # plan itself cuts nothing for good (a decompression, a radiofrequency neurotomy)
+    nerve_deficit = (
+        deficit
+        if meth.family == "surgical"
+        else for_sex(
+            lesion(atlas, *(Cut(c.nerve, c.at, c.mm, c.side, "surgical_cut", c.fraction) for c in cuts)),
+            patient.sex if patient is not None else None,
+        )
+    )
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
     cand = assess(patient, deficit, meth, proc, atlas, side_confirmed) if patient is not None else None
     risks = (
@@ -111,7 +121,7 @@ def make_plan(
         date.today().isoformat(),
         patient,
         tuple(warnings),
-        comparison(proc, deficit),
+        comparison(proc, deficit, meth.family, nerve_deficit),
     )
 
 

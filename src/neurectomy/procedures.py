@@ -237,6 +237,25 @@ def _pct(k: int, n: int) -> str:
     return f"{100 * k / n:.2g}%" if k else "0%"
 
 
+def n_phrase(row: Any) -> str:
+    """A row's n as it stands to its figure: a subgroup's or one arm's percentage is never shown with the whole
+    study's n as if it were its own (review 15, finding 13: E353's 18% is of the middle fossa patients, not of the
+    70 operated by all approaches; E109's 13.5% is of the 1700 questionnaire responders)."""
+    n = row.n_text
+    if not n:
+        return "n not reported"
+    measure = row.measure
+    if re.search(r"\((?:all [^()]*)\)", n):  # the figure is of one approach or indication, the n of them all
+        sub = re.search(r"\(([^()]*approach[^()]*)\)", measure, re.IGNORECASE)
+        who = sub[1] if sub else row.indication
+        return f"of the {who} patients only; their n not given ({n} in the whole study)"
+    if re.search(r"\(both arms\)", n):
+        return f"one arm; its n not given ({n} together)"
+    if "responders" in measure.lower() and "responders" not in n.lower():
+        return f"n = {n} questionnaire responders"
+    return f"n = {n}"
+
+
 def describe(row: Any) -> tuple[str, RiskMeasure]:
     """An evidence row's figure as published: with its n, "up to" and ranges kept, an odds ratio or a mean change
     named as such (never shown as a frequency), and the measure it is."""
@@ -244,7 +263,7 @@ def describe(row: Any) -> tuple[str, RiskMeasure]:
 
     v, unit, measure = row.value, row.unit, row.measure
     low = measure.lower()
-    n = f"n = {row.n_text}" if row.n_text else "n not reported"
+    n = n_phrase(row)
     u = "%" if unit == "%" else f" {unit}"
     if unit == "OR" or "odds ratio" in low:
         detail = (
@@ -265,7 +284,7 @@ def describe(row: Any) -> tuple[str, RiskMeasure]:
         return f"up to {row.value_text}{u} ({n})", "upper bound"
     if isinstance(v, Point) and unit not in ("%",) and row.n and "count" in low and v.x.is_integer():
         k = int(v.x)
-        return f"{k} of {row.n} {unit} ({_pct(k, row.n)}; n = {row.n_text})", "proportion"
+        return f"{k} of {row.n} {unit} ({_pct(k, row.n)}; {n})", "proportion"
     if isinstance(v, Point | Bound) and unit == "%":
         return f"{row.value_text}% ({n})", "proportion"
     return f"{row.value_text}{u} ({measure}; {n})", "proportion"
@@ -310,7 +329,7 @@ def risk_json(risk: Risk, sex: str | None = None) -> dict[str, Any]:
             "frequency": frequency,
             "measure": measure,
             "measure_as_published": row.measure,
-            "n": row.n_text or None,
+            "n": n_phrase(row).removeprefix("n = ") if row.n_text else None,
             "evidence": [row.id],
             "flags": list(row.flags),
             "source": citation(row),
@@ -351,44 +370,149 @@ def risk_dicts(procedure: Procedure, sex: str | None = None) -> list[dict[str, A
 #: sympathetic chain or the pelvic plexus)
 _NEUROLYTIC_CATEGORIES = frozenset({"entrapment", "interdigital", "pain_sensory", "spine", "motor"})
 NO_COMPARABLE = "no comparable evidence"
+#: a neurolytic block's own nerve risks, each with the population it was measured in; a row about the neurolysis
+#: of a sensory nerve first (review 15, finding 7). E194's 34.4% is of the phenol arm: the trial randomised 64 into
+#: two groups and its percentages (34.4% = 11/32, 53.1% = 17/32, 50% = 16/32, 6.3% = 2/32) are of 32 each.
+NEUROLYTIC_RISKS: tuple[tuple[str, str], ...] = (
+    (
+        "E194",
+        "transient paraesthesia in 11 of 32 (34.4%, phenol arm of a 64-patient trial) after phenol neurolysis of the "
+        "genicular nerves, sensory nerves of the knee (E194)",
+    ),
+    (
+        "E097",
+        "post-procedure dysaesthesia 0.7% of 185 persons (293 procedures) after phenol neurolysis for spasticity, on "
+        "motor and mixed nerves (E097)",
+    ),
+)
 
 
-def comparison(procedure: Procedure | None, deficit: Deficit) -> dict[str, Any]:
-    """Neurectomy against a neurolytic block, decompression and an injection (where the evidence has them) and no
-    intervention, like for like: a column is an outcome with its measure and unit that the neurectomy and at least
-    one other option report (a row pooled over several options is left out); a cell without such a row says "no
-    comparable evidence". Each option also states what it costs the patient: numbness, weakness, recurrence
-    (see :class:`neurectomy.serialise.ComparisonJSON`)."""
+def neurolytic_risk_text() -> str:
+    """What a neurolytic block costs the nerve, each figure with its population (one text for the candidacy
+    reason and the comparison table)."""
+    return "; ".join(text for _, text in NEUROLYTIC_RISKS)
+
+
+def _regrowth_risks(procedure: Procedure) -> str:
+    """The procedure's own risk rows that say the pain returns as the nerve regrows (e.g. E198 for medial-branch
+    radiofrequency)."""
+    from neurectomy.evidence import load_evidence
+
+    rows = {r.id: r for r in load_evidence()}
+    out = []
+    for risk in procedure.risks:
+        if re.search(r"regrow|repair|return of pain|recurr", risk.name, re.I):
+            e = risk.frequency.evidence
+            if e and e in rows:
+                text, _ = describe(rows[e])
+                out.append(f"{risk.name}: {text} ({e})")
+            elif risk.frequency.text:
+                out.append(f"{risk.name}: {risk.frequency.text}")
+    return "; ".join(out)
+
+
+def comparison(
+    procedure: Procedure | None,
+    deficit: Deficit,
+    method_family: str = "surgical",
+    nerve_deficit: Deficit | None = None,
+) -> dict[str, Any]:
+    """The planned operation against the other options for the same condition, like for like: a column is an
+    outcome with its measure and unit that the plan and at least one other option report (a row pooled over several
+    options is left out); a cell without such a row says "no comparable evidence". Each option is named by its own
+    name (a decompression is not a "neurectomy", a radiofrequency neurotomy is not a cut), the neurectomy of the same
+    nerve always has its row when one exists in the evidence, and each option states what it costs the patient:
+    numbness, weakness, recurrence (see :class:`neurectomy.serialise.ComparisonJSON`). ``method_family`` is the
+    plan's method family (:class:`neurectomy.methods.Method`); ``nerve_deficit`` what cutting the same nerves takes
+    (the neurectomy's and a neurolytic block's losses when the plan itself cuts nothing)."""
     from neurectomy.evidence import PROCEDURE_MAP, for_procedure
     from neurectomy.names import normalise
 
     key = procedure.evidence_key if procedure is not None else None
     prefix = key.split("_")[0] if key else None
+    cut = nerve_deficit if nerve_deficit is not None else deficit
     numb = sum(1 for x in deficit.sensory if x.effect == "anaesthetic")
     weak = len({x.target.id for x in deficit.motor})
-    numbness = f"{numb} skin region(s) numb for good" if numb else "no skin numbness (atlas lesion)"
-    weakness = f"{weak} muscle(s) weakened or paralysed for good" if weak else "no muscle weakened (atlas lesion)"
+    nerve_numb = sum(1 for x in cut.sensory if x.effect == "anaesthetic")
+    nerve_weak = len({x.target.id for x in cut.motor})
     name = procedure.name if procedure is not None else "surgical cut of the nerve"
-    options: list[tuple[str, str | None, dict[str, str]]] = [
-        (f"neurectomy ({name})", key, {"numbness": numbness, "weakness": weakness, "recurrence": ""})
-    ]
-    category = procedure.category if procedure is not None else "pain_sensory"
-    if category in _NEUROLYTIC_CATEGORIES and (procedure is None or procedure.method != "phenol"):
+    options: list[tuple[str, str | None, dict[str, str]]] = []
+    if method_family == "surgical":
         options.append(
             (
-                "neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)",
-                None,
+                f"neurectomy ({name})",
+                key,
                 {
-                    "numbness": "the same territory, until the nerve regrows" if numb else "none expected",
-                    "weakness": "the same muscles, until the nerve regrows" if weak else "none expected",
-                    "recurrence": "expected as the nerve regrows; its own nerve risks: post-procedure dysaesthesia "
-                    "0.7% (E097), transient paraesthesia 34.4% after genicular phenol (E194)",
+                    "numbness": f"{numb} skin region(s) numb for good" if numb else "no skin numbness (atlas lesion)",
+                    "weakness": f"{weak} muscle(s) weakened or paralysed for good"
+                    if weak
+                    else "no muscle weakened (atlas lesion)",
+                    "recurrence": "",
                 },
             )
         )
+    elif method_family == "decompression":
+        options.append(
+            (
+                f"{name}: nothing is cut",
+                key,
+                {"numbness": "none (nothing is cut)", "weakness": "none (nothing is cut)", "recurrence": ""},
+            )
+        )
+    else:  # a neurolytic (radiofrequency, phenol, alcohol, cryo): the nerve regrows, so nothing is for good
+        regrow = _regrowth_risks(procedure) if procedure is not None else ""
+        options.append(
+            (
+                name,
+                key,
+                {
+                    "numbness": f"{numb} skin region(s) numb until the nerve regrows"
+                    if numb
+                    else "no skin numbness (atlas lesion)",
+                    "weakness": f"{weak} muscle(s) weakened until the nerve regrows"
+                    if weak
+                    else "no muscle weakened (atlas lesion)",
+                    "recurrence": "expected as the nerve regrows (not permanent)" + (f": {regrow}" if regrow else ""),
+                },
+            )
+        )
+    # the neurectomy of the same nerve, when the plan is not itself a cut (a decompression, an injection)
+    neurectomy_key = f"{prefix}_neurectomy" if prefix else None
+    if method_family != "surgical" and neurectomy_key in PROCEDURE_MAP and neurectomy_key != key:
+        named = next((p.name for p in load_procedures().values() if p.evidence_key == neurectomy_key), None)
+        options.append(
+            (
+                f"neurectomy ({named or str(neurectomy_key).replace('_', ' ')})",
+                neurectomy_key,
+                {
+                    "numbness": f"{nerve_numb} skin region(s) numb for good"
+                    if nerve_numb
+                    else "no skin numbness (atlas lesion)",
+                    "weakness": f"{nerve_weak} muscle(s) weakened or paralysed for good"
+                    if nerve_weak
+                    else "no muscle weakened (atlas lesion)",
+                    "recurrence": "",
+                },
+            )
+        )
+    category = procedure.category if procedure is not None else "pain_sensory"
+    method = procedure.method if procedure is not None else None
+    if category in _NEUROLYTIC_CATEGORIES and method not in ("phenol", "alcohol", "cryoneurolysis"):
+        costs = {
+            "numbness": "the same territory, until the nerve regrows" if nerve_numb else "none expected",
+            "weakness": "the same muscles, until the nerve regrows" if nerve_weak else "none expected",
+            "recurrence": f"expected as the nerve regrows; its own nerve risks: {neurolytic_risk_text()}",
+        }
+        if method == "radiofrequency" and key == "genicular_neurotomy":
+            # the same trial randomised genicular phenol against radiofrequency (E192-E195)
+            options.append(("genicular nerve phenol neurolysis (same trial as E193/E195)", "phenol_neurolysis", costs))
+        elif method == "radiofrequency":
+            options.append(("chemical or cryo neurolysis (phenol, alcohol or cryoneurolysis)", None, costs))
+        else:
+            options.append(("neurolytic block (phenol, alcohol, cryoneurolysis or radiofrequency)", None, costs))
     decompression = f"{prefix}_decompression" if prefix else None
     own_decompression = decompression in PROCEDURE_MAP and decompression != key
-    if own_decompression or (category == "entrapment" and key != decompression):
+    if method_family != "decompression" and (own_decompression or (category == "entrapment" and key != decompression)):
         options.append(
             (
                 "decompression (neurolysis): nothing is cut",
@@ -397,7 +521,7 @@ def comparison(procedure: Procedure | None, deficit: Deficit) -> dict[str, Any]:
             )
         )
     injection = f"{prefix}_injection" if prefix else None
-    if injection in PROCEDURE_MAP:
+    if injection in PROCEDURE_MAP and injection != key:
         options.append(
             (
                 "injection of the nerve",

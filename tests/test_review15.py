@@ -311,3 +311,17 @@ def test_finding13_a_subgroup_percentage_is_not_shown_with_the_whole_cohort_n():
     ets = neurectomy.plan("ets_r3_palmar_hyperhidrosis").risks
     regret = next(r for r in ets if r["evidence"] == ["E109"])
     assert "1700 questionnaire responders" in regret["frequency"]
+
+
+# --------------------------------------------------------------------------- 11: presacral losses
+def test_finding11_presacral_losses_agree_with_the_risk_table():
+    """Bugs: the presacral neurectomy's losses said "internal urethral sphincter 100%: loss of bladder neck closure
+    (continence)" and "internal anal sphincter: reduction of resting anal tone (faecal continence)" while its risk
+    table gives urinary incontinence 5% (E030); for women the text named retrograde ejaculation."""
+    female = neurectomy.plan("presacral_neurectomy", patient={"sex": "female"}).to_dict()["deficit"]["summary"]
+    male = neurectomy.plan("presacral_neurectomy", patient={"sex": "male"}).to_dict()["deficit"]["summary"]
+    for text in (female, male):
+        assert "closure (continence)" not in text and "(faecal continence)" not in text
+        assert "continence is kept by the external urethral sphincter" in text
+    assert "ejaculation" not in female
+    assert "bladder neck closure at ejaculation" in male

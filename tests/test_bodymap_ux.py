@@ -223,3 +223,38 @@ def test_whole_body_picker_labels_are_readable_on_a_phone(atlas, view):
     phone_width = 390 - 2 * 17.5  # the page's and the panel's padding (screenshot registry-case-390x844)
     shown = min(1.0, phone_width / float(ET.fromstring(svg).get("width", "1")))
     assert smallest_text_px(svg) * shown >= 10.0
+
+
+def _label_boxes(svg: str) -> list[list[tuple[str, float, float, float, float]]]:
+    """Per panel, each chart label's text and box (left, right, top, bottom) as drawn."""
+    panels = []
+    for g in ET.fromstring(svg).iter():
+        if g.get("class") != "labels":
+            continue
+        boxes = []
+        for t in g:
+            size = float(t.get("font-size", g.get("font-size", "9")))
+            x, y = float(t.get("x", "0")), float(t.get("y", "0"))
+            w = text_width(t.text or "", size, t.get("font-weight") == "bold")
+            anchor = t.get("text-anchor", "start")
+            left = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
+            boxes.append((t.text or "", left, left + w, y - size * 0.8, y + size * 0.25))
+        panels.append(boxes)
+    return panels
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_print_chart_labels_do_not_overlap(view):
+    """Bug caught: raised to print size, the charts' small labels ran into each other (the perineum inset's
+    'coccyx', 'anus', 'labium minus' ..., 10 px apart at 7 px, printed at 21 px over one another; its title ran
+    off both sides of the chart), and the head's 'Face, front view' over 'RIGHT half'."""
+    from neurectomy.bodymap.render import PRINT_BODY_SCALE, PRINT_ROW_WIDTH, PRINT_TEXT_MIN
+
+    d = lesion("sural nerve", also=["right:sural nerve"])
+    svg = render_svg(
+        d, views=[view], text_min=PRINT_TEXT_MIN, max_row_width=PRINT_ROW_WIDTH, body_scale=PRINT_BODY_SCALE
+    )
+    for boxes in _label_boxes(svg):
+        for i, (a, l1, r1, t1, b1) in enumerate(boxes):
+            for b, l2, r2, t2, b2 in boxes[i + 1 :]:
+                assert not (l1 < r2 - 0.5 and l2 < r1 - 0.5 and t1 < b2 - 0.5 and t2 < b1 - 0.5), (a, b)

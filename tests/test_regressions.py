@@ -415,3 +415,15 @@ def test_the_spellings_clinicians_type_for_common_conditions_resolve():
     assert {q: conditions.resolve_condition(q).id for q in expected} == expected
     with pytest.raises(AmbiguousNameError):
         conditions.resolve_condition("Morton neuroma")
+
+
+def test_the_cohort_table_names_what_it_counts():
+    """Bug: the cohort table headed its columns 'function at 1 y / 5 y' and showed 0.00 after a cut with cautery,
+    while the plan's course for the same cut shows feeling returning from neighbouring nerves (collateral
+    sprouting); the cohort counts fibres reconnected to their own targets, so the columns say so."""
+    code, out, err = _cli("simulate", "cohort", "--n", "12000", "--draws", "10", "--inline")
+    assert code == 0, err
+    assert "reconnected" in out and "function" not in out.split("Reconnected:")[0]
+    assert "collateral" in out
+    course = neurectomy.plan(nerve="sural nerve", end_treatments=["cautery"], side="left", years=5).timeline.curves
+    assert course.reconnected.max() == 0 and course.function[..., -1].max() > 0

@@ -914,7 +914,7 @@ def simulate_cohort_cmd(
         )
     else:
         table = Table(title=f"{n:,} simulated patients, cut: {scenarios[0].nerve}", title_justify="left")
-        for col in ("arm", "n", "painful neuroma", "function at 1 y", "function at 5 y", "pain at 1 y"):
+        for col in ("arm", "n", "painful neuroma", "reconnected at 1 y", "reconnected at 5 y", "pain at 1 y"):
             table.add_column(col, justify="right")
         for r in summary.to_dict("records"):
             neuroma = (
@@ -937,6 +937,12 @@ def simulate_cohort_cmd(
             )
         console.print(table)
         console.print(f"Intervals: {summary['interval'].iloc[0]}.")
+        console.print(
+            "Reconnected: the share of the cut fibres that regrow to their own targets (through surviving tubes "
+            "after a block; a misdirected few through the cut end after a cut, none where the end is sealed). Feeling "
+            "that returns at the border from neighbouring intact nerves (collateral sprouting) is not counted here; "
+            "`simulate` and `plan` show it."
+        )
         console.print(
             f"[dim]Model parameters and sources: neurectomy.calibration, neurectomy.methods. {DISCLAIMER}[/dim]"
         )

@@ -161,8 +161,8 @@ def cohort_summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
     records = []
     for r in summary.to_dict("records"):
         for measure, lo, hi, label in (
-            ("function_1y_mean", "function_1y_lo", "function_1y_hi", "function at 1 year"),
-            ("function_5y_mean", "function_5y_lo", "function_5y_hi", "function at 5 years"),
+            ("function_1y_mean", "function_1y_lo", "function_1y_hi", "reconnected at 1 year"),
+            ("function_5y_mean", "function_5y_lo", "function_5y_hi", "reconnected at 5 years"),
             ("neuroma_rate", "neuroma_lo", "neuroma_hi", "painful neuroma"),
             ("pain_1y_mean", "pain_1y_lo", "pain_1y_hi", "pain at 1 year"),
         ):

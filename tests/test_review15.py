@@ -325,3 +325,74 @@ def test_finding11_presacral_losses_agree_with_the_risk_table():
         assert "continence is kept by the external urethral sphincter" in text
     assert "ejaculation" not in female
     assert "bladder neck closure at ejaculation" in male
+
+
+# --------------------------------------------------------------------------- 4 (and 10): web form, Not used, report
+def _web_client():
+    from fastapi.testclient import TestClient
+
+    from neurectomy.web.app import create_app
+    from neurectomy.web.settings import Settings
+
+    return TestClient(create_app(Settings(max_axons=60, max_days=60, max_replicates=2, max_top=5)))
+
+
+def test_finding4_web_plan_form_records_every_fact_the_rules_read():
+    """Bugs: the web Plan form had no diagnosis, sex, pregnant, medications, accepts_motor_loss,
+    accepts_compensatory_sweating, HDSS, vertigo level, hearing, other ear or spasticity fields: a sympathicotomy
+    could never be favourable on the web, presacral neurectomy never checked sex, the sample patient's apixaban could
+    not be entered; and facts no rule understood were not listed on the page."""
+    from neurectomy.web.routes.pages import PATIENT_FIELDS
+
+    with _web_client() as client:
+        form = client.get("/plan").text
+        for field in ("diagnosis", "sex", "pregnant", "medications", "accepts_motor_loss",
+                      "accepts_compensatory_sweating", "hdss", "vertigo_functional_level", "hearing_serviceable",
+                      "other_ear_normal", "spasticity_mas"):  # fmt: skip
+            assert field in PATIENT_FIELDS and f'name="{field}"' in form, field
+        ets = client.get(
+            "/plan",
+            params=[
+                ("procedure", "ets_r3_palmar_hyperhidrosis"),
+                ("diagnosis", "palmar hyperhidrosis"),
+                ("age", "25"),
+                ("hdss", "4"),
+                ("accepts_compensatory_sweating", "yes"),
+                ("pain_months", "24"),
+                ("failed", "aluminium chloride\nbotulinum toxin\niontophoresis"),
+            ],
+        ).text
+        assert '<p class="verdict">favourable</p>' in ets
+        assert "Hyperhidrosis Disease Severity Scale (1-4): 4 (threshold 3)." in ets
+        assert "The patient accepts the risk of compensatory sweating." in ets
+        male = client.get("/plan", params={"procedure": "presacral_neurectomy", "sex": "male", "age": "30"}).text
+        assert '<p class="verdict">not indicated</p>' in male
+        assert "The indication concerns female patients only." in male
+        meds = client.get(
+            "/plan",
+            params=[
+                ("procedure", "lfcn_neurectomy"),
+                ("side", "left"),
+                ("medications", "apixaban"),
+                ("comorbidities", "blorp syndrome"),
+            ],
+        ).text
+        assert "apixaban" in meds and "Not used" in meds and "blorp syndrome" in meds
+
+
+def test_finding4_and_10_report_lists_medications_not_used_facts_and_assumed_side():
+    """Bugs: the consent report's patient block omitted medications (DOAC, LMWH vanished), it had no "Not used"
+    section, and with the side only assumed its tables stated "left" as fact."""
+    with _web_client() as client:
+        html = client.get(
+            "/plan/report.html",
+            params=[
+                ("procedure", "lfcn_neurectomy"),
+                ("medications", "apixaban"),
+                ("pain_nrs", "8"),
+                ("comorbidities", "blorp syndrome"),
+            ],
+        ).text
+    assert '<th scope="row">medications</th><td>apixaban</td>' in html
+    assert "Not used" in html and "blorp syndrome" in html
+    assert "SIDE NOT CONFIRMED" in html and "left (assumed)" in html

@@ -57,6 +57,17 @@ PATIENT_LABELS: tuple[tuple[str, str], ...] = (
     ("diagnostic_block_relief", "relief from a diagnostic block"),
     ("entrapment", "nerve entrapment"),
     ("comorbidities", "other conditions"),
+    ("medications", "medications"),
+    ("diagnosis", "diagnosis"),
+    ("sex", "sex"),
+    ("pregnant", "pregnant"),
+    ("accepts_motor_loss", "accepts the weakness the cut causes"),
+    ("accepts_compensatory_sweating", "accepts compensatory sweating"),
+    ("hdss", "Hyperhidrosis Disease Severity Scale (1-4)"),
+    ("vertigo_functional_level", "vertigo functional level (AAO-HNS 1-6)"),
+    ("hearing_serviceable", "serviceable hearing in the operated ear"),
+    ("other_ear_normal", "other ear normal"),
+    ("spasticity_mas", "Modified Ashworth Scale (0-4)"),
 )
 
 
@@ -84,9 +95,20 @@ def _percent(x: float) -> str:
     return f"{x:.0%}"
 
 
+def _side(side: str, assumed: bool) -> str:
+    """A side as the report prints it: "(assumed)" beside left/right when neither the request nor the record gave
+    the side (review 15, finding 10)."""
+    return f"{side} (assumed)" if assumed and side in ("left", "right") else side
+
+
+def _side_assumed(plan: Plan) -> bool:
+    return any(w.lower().startswith("side not confirmed") for w in plan.warnings)
+
+
 def _losses(plan: Plan) -> list[dict[str, Any]]:
     """One table per loss group, in plain words; empty groups are kept and say so."""
     deficit = plan.deficit.to_dict()
+    assumed = _side_assumed(plan)
     out = []
     for key, heading, what, plain in GROUPS:
         rows = []
@@ -101,7 +123,7 @@ def _losses(plan: Plan) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "name": item["target"]["name"],
-                    "side": item["side"],
+                    "side": _side(item["side"], assumed),
                     "lost": _percent(item["supply_lost"]),
                     "effect": PLAIN_EFFECT.get(effect, effect),
                     "detail": detail,
@@ -280,10 +302,14 @@ def context(plan: Plan, patient: Patient | None = None, registry: Sequence[Any] 
         "date": plan.created,
         "summary": plan.deficit.summary,
         "warnings": list(plan.warnings),
-        "side_unconfirmed": any(w.lower().startswith("side not confirmed") for w in plan.warnings),
+        "side_unconfirmed": _side_assumed(plan),
         "patient": _patient_rows(patient),
+        "not_used": [] if plan.candidacy is None else list(plan.candidacy.not_used),
         "procedure": plan.procedure,
-        "cuts": [{"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": c.side} for c in plan.deficit.cuts],
+        "cuts": [
+            {"nerve": c.nerve_name, "at": c.at, "mm": f"{c.mm:g}", "side": _side(c.side, _side_assumed(plan))}
+            for c in plan.deficit.cuts
+        ],
         "method": {
             "name": method.name,
             "family": method.family,

@@ -334,6 +334,25 @@ PATIENT_FIELDS = (
     "entrapment",
     "comorbidities",
     "age",
+    "diagnosis",
+    "sex",
+    "pregnant",
+    "medications",
+    "accepts_motor_loss",
+    "accepts_compensatory_sweating",
+    "hdss",
+    "vertigo_functional_level",
+    "hearing_serviceable",
+    "other_ear_normal",
+    "spasticity_mas",
+)
+#: yes/no/not asked selects of the patient form (each a Patient field of the same name)
+_YES_NO = (
+    "pregnant",
+    "accepts_motor_loss",
+    "accepts_compensatory_sweating",
+    "hearing_serviceable",
+    "other_ear_normal",
 )
 
 
@@ -356,6 +375,15 @@ def _patient(request: Request, side: str | None) -> Any:
         "entrapment": bool(_text(request, "entrapment")),
         "comorbidities": tuple(_lines(request, "comorbidities")),
         "age": _int(request, "age", -1, 0, 120) if _text(request, "age") else None,
+        "diagnosis": _opt(request, "diagnosis"),
+        "sex": _opt(request, "sex"),
+        "medications": tuple(_lines(request, "medications")),
+        "hdss": _int(request, "hdss", -1, 1, 4) if _text(request, "hdss") else None,
+        "vertigo_functional_level": _int(request, "vertigo_functional_level", -1, 1, 6)
+        if _text(request, "vertigo_functional_level")
+        else None,
+        "spasticity_mas": _float(request, "spasticity_mas", 0, 4),
+        **{k: {"yes": True, "no": False}.get(_text(request, k)) for k in _YES_NO},
     }
     try:
         return Patient.model_validate(values)
@@ -392,6 +420,7 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
     form["also"] = "\n".join(_lines(request, "also"))
     form["failed"] = "\n".join(_lines(request, "failed"))
     form["comorbidities"] = "\n".join(_lines(request, "comorbidities"))
+    form["medications"] = "\n".join(_lines(request, "medications"))
     form["end"] = q.getlist("end")
     context: dict[str, Any] = {
         "active": "plan",

@@ -396,3 +396,17 @@ def test_finding4_and_10_report_lists_medications_not_used_facts_and_assumed_sid
     assert '<th scope="row">medications</th><td>apixaban</td>' in html
     assert "Not used" in html and "blorp syndrome" in html
     assert "SIDE NOT CONFIRMED" in html and "left (assumed)" in html
+
+
+# --------------------------------------------------------------------------- 3 (rest): endometriosis
+def test_finding3_endometriosis_is_a_known_condition_for_presacral_neurectomy():
+    """Bug: find("endometriosis"), N80 and N80.0 returned nothing, though endometriosis is the main indication of
+    presacral neurectomy in the evidence (E029)."""
+    from neurectomy.conditions import resolve_condition
+
+    for text, cid in (("endometriosis", "endometriosis"), ("N80", "endometriosis"), ("N80.9", "endometriosis"),
+                      ("N80.0", "endometriosis_of_uterus"), ("N800", "endometriosis_of_uterus")):  # fmt: skip
+        c = resolve_condition(text)
+        assert c.id == cid and "presacral_neurectomy" in c.procedures, text
+    p = neurectomy.plan("presacral_neurectomy", patient={"diagnosis": "N80.9", "sex": "female"})
+    assert next(r for r in p.candidacy.reasons if r.rule == "indication").verdict == "favourable"

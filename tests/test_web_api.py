@@ -208,6 +208,7 @@ def test_other_422s(client: TestClient) -> None:
 
 MERALGIA = {
     "diagnosis": "meralgia paresthetica",
+    "side": "left",  # a destructive procedure on an assumed side is at most conditional (issue 15 review, finding 10)
     "pain_nrs": 8,
     "pain_months": 14,
     "failed_treatments": ["gabapentin", "steroid injection", "decompression"],
@@ -252,12 +253,25 @@ VERDICTS = [
         {"diagnostic_block": "not indicated"},
     ),
     # a release numbs nothing, so refusing numbness does not count against it
-    ("lfcn_decompression", {**MERALGIA, "numbness_acceptable": False}, "favourable", {}),
+    # (a decompression that has already failed is not offered again: finding 2 of the issue 15 review)
+    (
+        "lfcn_decompression",
+        {**MERALGIA, "failed_treatments": ["gabapentin", "steroid injection"], "numbness_acceptable": False},
+        "favourable",
+        {},
+    ),
+    (
+        "lfcn_decompression",
+        MERALGIA,
+        "not indicated",
+        {"already_failed": "not indicated"},
+    ),
     # the medial branch also supplies multifidus: inherent to the procedure, a reason to tell the patient
     (
         "endoscopic_medial_branch_neurotomy",
         {
             "diagnosis": "lumbar facet joint pain, L4-L5",
+            "side": "left",
             "pain_nrs": 7,
             "pain_months": 6,
             "failed_treatments": ["radiofrequency neurotomy"],

@@ -242,6 +242,51 @@ def solve_milp(
     Paths interrupted by exactly the same candidates always share their fate, so they are merged into one
     variable per *class* (its costs and per-target weights summed): the same optimum with far fewer columns.
     """
+    lp, nc = _formulation(model)
+    h = _loaded(lp)
+    for chosen in exclude:
+        _exclude(h, chosen)
+    return _solve_loaded(h, model, nc, budget or active())
+
+
+def solve_k_best(model: CoverModel, k: int, budget: Budget | None = None) -> list[tuple[frozenset[int], float]]:
+    """The ``k`` best cut sets, best first, each excluding the earlier ones and their supersets: as ``k`` calls of
+    :func:`solve_milp` with a growing ``exclude``, but the model is built and passed to HiGHS once and each
+    exclusion is one row added to it, so the next relaxation starts from the previous basis (dual simplex) instead
+    of from scratch."""
+    lp, nc = _formulation(model)
+    h = _loaded(lp)
+    b = budget or active()
+    out: list[tuple[frozenset[int], float]] = []
+    for _ in range(k):
+        if out:
+            _exclude(h, out[-1][0])
+        result = _solve_loaded(h, model, nc, b)
+        if result is None:
+            break
+        out.append(result)
+    return out
+
+
+def _loaded(lp: Any) -> Any:
+    """This thread's solver holding ``lp`` (continuous)."""
+    h = _highs()
+    h.clearModel()
+    h.passModel(lp)
+    return h
+
+
+def _exclude(h: Any, chosen: frozenset[int]) -> None:
+    """Add the row excluding this cut set and its supersets (a superset only adds cuts): sum(x in S) <= |S| - 1."""
+    import highspy
+
+    idx = np.array(sorted(chosen), dtype=np.int32)
+    h.addRow(-highspy.kHighsInf, len(chosen) - 1.0, len(idx), idx, np.ones(len(idx)))
+
+
+def _formulation(model: CoverModel) -> tuple[Any, int]:
+    """The relaxation of the MILP of :func:`solve_milp` (no exclusion rows) as a ``HighsLp``, and the number of
+    cut columns (the first ones; binary in the MILP)."""
     import highspy
 
     nc, npth = len(model.candidates), len(model.paths)
@@ -332,13 +377,6 @@ def solve_milp(
             lo_parts.append(np.array([0.0]))
             hi_parts.append(np.array([inf]))
             nrow += 1
-    for chosen in exclude:  # this set and its supersets (a superset only adds cuts): sum(x in S) <= |S| - 1
-        r_parts.append(np.full(len(chosen), nrow))
-        c_parts.append(np.array(sorted(chosen), dtype=np.int64))
-        v_parts.append(np.ones(len(chosen)))
-        lo_parts.append(np.array([-inf]))
-        hi_parts.append(np.array([len(chosen) - 1.0]))
-        nrow += 1
     rows, cols, vals = np.concatenate(r_parts), np.concatenate(c_parts), np.concatenate(v_parts)
     order = np.lexsort((rows, cols))  # column-wise (CSC) layout for HiGHS
     lp = highspy.HighsLp()
@@ -349,16 +387,43 @@ def solve_milp(
     lp.a_matrix_.start_ = np.searchsorted(cols[order], np.arange(ncol + 1)).astype(np.int32)
     lp.a_matrix_.index_ = rows[order].astype(np.int32)
     lp.a_matrix_.value_ = vals[order].astype(np.float64)
-    h = _highs()
-    b = budget or active()
-    # The LP relaxation first: on tree-shaped covers it is usually integral, and an integral optimum of the
-    # relaxation is optimal for the MILP. Only a fractional one goes on to branch and bound.
-    for integral in (False, True):
-        if integral:
-            lp.integrality_ = [highspy.HighsVarType.kInteger] * nc + [highspy.HighsVarType.kContinuous] * (ncol - nc)
-        b.check("region", "the search for the least-harm cuts")
+    return lp, nc
+
+
+def _solve_loaded(h: Any, model: CoverModel, nc: int, b: Budget) -> tuple[frozenset[int], float] | None:
+    """Solve the model ``h`` holds: the LP relaxation first (on tree-shaped covers it is usually integral, and an
+    integral optimum of the relaxation is optimal for the MILP); only a fractional one goes on to branch and bound,
+    with the cut columns made integer in place (and continuous again afterwards, for the next relaxation)."""
+    x, _ = _solve_once(h, nc, b, integral=False)
+    if x is not None and not _is_integral(x):
+        x, _ = _solve_once(h, nc, b, integral=True)
+    if x is None:
+        return None
+    chosen = frozenset(int(c) for c in np.flatnonzero(x > 0.5))
+    return chosen, model.objective(sorted(chosen))
+
+
+def _is_integral(x: np.ndarray) -> bool:
+    return bool(np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) <= 1e-9))
+
+
+def _solve_once(h: Any, nc: int, b: Budget, integral: bool) -> tuple[np.ndarray | None, float]:
+    """One run of HiGHS on the model it holds, as a MILP (the cut columns integer) or its relaxation: the cut
+    columns' values and the objective, or (None, inf) when it has no optimum (infeasible)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    ncol = h.getNumCol()
+    cut_cols = np.arange(nc, dtype=np.int32)
+    if integral:  # the model as it stands (exclusion rows included), passed again with the cut columns integer:
+        # changing integrality in place keeps state from the relaxation that misled HiGHS's MIP solver on soft
+        # models (tests/test_targeting.py: test_milp_equals_bruteforce_on_soft_models)
+        lp = h.getLp()
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * nc + [highspy.HighsVarType.kContinuous] * (ncol - nc)
         h.clearModel()
         h.passModel(lp)
+    try:
+        b.check("region", "the search for the least-harm cuts")
         # Presolve off for the relaxation (faster on these small LPs) and for a large MILP; for a small MILP,
         # presolve on and the feasibility-jump heuristic off (see SMALL_MILP_COLUMNS)
         small = integral and ncol <= SMALL_MILP_COLUMNS
@@ -376,12 +441,11 @@ def solve_milp(
                 raise b.out_of_time("region", "the search for the least-harm cuts")
             raise b.out_of_nodes("region", "the search for the least-harm cuts")
         if status != highspy.HighsModelStatus.kOptimal:
-            return None
-        x = np.asarray(h.getSolution().col_value[:nc])
-        if integral or np.all(np.minimum(np.abs(x), np.abs(1.0 - x)) <= 1e-9):
-            break
-    chosen = frozenset(int(c) for c in np.flatnonzero(x > 0.5))
-    return chosen, model.objective(sorted(chosen))
+            return None, inf
+        return np.asarray(h.getSolution().col_value[:nc]), float(h.getInfo().objective_function_value)
+    finally:
+        if integral:
+            h.changeColsIntegrality(nc, cut_cols, np.full(nc, int(highspy.HighsVarType.kContinuous), dtype=np.uint8))
 
 
 def _run(h: Any, budget: Budget) -> None:
@@ -747,15 +811,15 @@ def target(
     banned, banned_names = _allowed(atlas, avoid)
     seed = [p for t in required_idx for p in atlas.target_paths[t]]
     required_set = set(required_idx)
-    motor_paths = {
-        p for p, t in enumerate(atlas.path_target) if atlas.targets[t].kind == "muscle" and t not in required_set
-    }
 
     def allowed(n: int) -> bool:
         return n not in banned
 
     cands = _candidates(atlas, seed, allowed)
-    if spare_motor:
+    if spare_motor:  # (the motor paths only when asked: a scan of every path of the atlas)
+        motor_paths = {
+            p for p, t in enumerate(atlas.path_target) if atlas.targets[t].kind == "muscle" and t not in required_set
+        }
         cands = [c for c in cands if not motor_paths.intersection(c.paths)]
     _explain_infeasible(atlas, cands, required, spare_motor, banned_names)
     treating: tuple[str, ...] | None = None
@@ -774,19 +838,23 @@ def target(
             cost = full.cost.copy()
             cost[other] = 0.0
             full = replace(full, cost=cost)
-    solve = functools.partial(solve_milp, budget=b) if solver == "milp" else solve_bruteforce
+    k_best = (
+        functools.partial(solve_k_best, budget=b)
+        if solver == "milp"
+        else functools.partial(_k_best, solve=solve_bruteforce)
+    )
     k = max(top, 1)
     bound = _bound(full, k) if solver == "milp" else None
     found: list[tuple[frozenset[int], float]] = []
     if bound is not None:
         model = _prune(full, bound)
-        found = _k_best(model, solve, k)
+        found = k_best(model, k=k)
         # exact only if every solution found costs no more than the bound used for pruning
         if len(found) < k or found[-1][1] > bound + 1e-9:
             found = []
     if not found:
         model = full
-        found = _k_best(model, solve, k)
+        found = k_best(model, k=k)
     plans = tuple(
         _plan_of(atlas, model, chosen, value, side, method, interruption, sex, treating) for chosen, value in found
     )
@@ -980,19 +1048,39 @@ def _k_best(model: CoverModel, solve: Any, k: int) -> list[tuple[frozenset[int],
 def _standalone(model: CoverModel) -> np.ndarray:
     """Cost of each candidate on its own: a lower bound on the cost of any cut set that contains it, because
     collateral only grows as cuts are added."""
+    owner, flat = _incidence(model)
+    nc = len(model.candidates)
     contrib = model.cost[model.path_target] * model.path_weight
-    return np.array(
-        [
-            model.cut_cost + contrib[list(ps)].sum() + model.unestablished_cost([c])
-            for c, ps in enumerate(model.cand_paths)
-        ]
-    )
+    alone = model.cut_cost + np.bincount(owner, weights=contrib[flat], minlength=nc)
+    if model.unestablished > 0 and model.established:
+        alone += np.where(np.array(model.established, dtype=bool), 0.0, model.unestablished)
+    return alone
+
+
+def _incidence(model: CoverModel) -> tuple[np.ndarray, np.ndarray]:
+    """Every (candidate, local path) pair of the model as two flat arrays, candidate by candidate."""
+    sizes = np.fromiter((len(ps) for ps in model.cand_paths), dtype=np.int64, count=len(model.cand_paths))
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    flat = np.fromiter(itertools.chain.from_iterable(model.cand_paths), dtype=np.int64, count=int(sizes.sum()))
+    return owner, flat
+
+
+def _single_feasible(model: CoverModel) -> np.ndarray:
+    """Per candidate: whether cutting it alone covers every required target (``objective([c]) < inf``)."""
+    owner, flat = _incidence(model)
+    nc, nt = len(model.candidates), len(model.targets)
+    loss = np.bincount(owner * nt + model.path_target[flat], weights=model.path_weight[flat], minlength=nc * nt)
+    loss = loss.reshape(nc, nt)
+    ok = np.ones(nc, dtype=bool)
+    for t, f in model.required.items():
+        ok &= ~(loss[:, t] < f - 1e-9)
+    return ok
 
 
 def _bound(model: CoverModel, k: int) -> float | None:
     """An upper bound on the k-th best cost from feasible single cuts and a greedy cover, or None."""
     alone = _standalone(model)
-    feasible = sorted(alone[c] for c in range(len(model.candidates)) if model.objective([c]) < float("inf"))
+    feasible = sorted(alone[_single_feasible(model)].tolist())
     if len(feasible) >= k:
         return float(feasible[k - 1])
     greedy = _greedy(model)
@@ -1004,14 +1092,15 @@ def _bound(model: CoverModel, k: int) -> float | None:
 def _greedy(model: CoverModel) -> frozenset[int] | None:
     chosen: set[int] = set()
     alone = np.maximum(_standalone(model), 1e-12)
-    index = [np.asarray(ps, dtype=np.int64) for ps in model.cand_paths]
+    owner, flat = _incidence(model)
+    nc = len(model.candidates)
     while model.objective(sorted(chosen)) == float("inf"):
         loss = model.losses(chosen)
         short = np.zeros(len(model.targets), dtype=bool)
         for t, f in model.required.items():
             short[t] = loss[t] < f - 1e-9
         useful = model.path_weight * short[model.path_target]
-        gains = np.array([useful[ps].sum() for ps in index])
+        gains = np.bincount(owner, weights=useful[flat], minlength=nc)
         gains[list(chosen)] = 0.0
         if gains.max(initial=0.0) <= 1e-12:
             return None

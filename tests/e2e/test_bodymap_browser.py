@@ -77,3 +77,72 @@ def test_screenshots_phone_and_nerve_course(browser: Any, server: str, artefacts
     pg.locator("figure.course").scroll_into_view_if_needed()
     pg.screenshot(path=str(shots / "cut-course-1366x900.png"), full_page=False)
     pg.context.close()
+
+
+def test_picker_opens_with_the_whole_figure_and_a_thigh_click_selects_it(browser: Any, server: str) -> None:
+    """Bug caught (review 18, finding 1): the picker opened zoomed to the chart's width (x2.06 at 1366x900), so the
+    thighs, legs and feet were clipped and a click on the right lateral thigh landed on the page's footer. It must open
+    at Fit (the feet inside the chart) and a click on the thigh, without zooming first, choose it."""
+    for width, height in ((1366, 900), (390, 844)):
+        pg = _page(browser, server, width, height)
+        pg.goto("/find")
+        svg = pg.locator(".picker .view.active svg")
+        frame = svg.bounding_box()
+        if width == 1366:
+            assert frame["width"] >= 480
+        assert pg.locator(".picker .view.active").get_attribute("data-scale") == "1.00"
+        lowest = pg.evaluate(
+            "Math.max(...[...document.querySelectorAll('.picker .view.active .region')]"
+            ".map((e) => e.getBoundingClientRect().bottom))"
+        )
+        assert lowest <= frame["y"] + frame["height"] + 1, "the legs are clipped"
+        thigh = pg.locator('.picker .view.active .region[data-region="skin_lateral_thigh"][data-side="right"]')
+        thigh.scroll_into_view_if_needed()
+        box = thigh.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        hit = pg.evaluate(f"(() => {{ const e = document.elementFromPoint({x}, {y}); return e && e.id; }})()")
+        assert hit == "anterior-right-skin_lateral_thigh", hit
+        pg.mouse.click(x, y)
+        assert "lateral thigh" in pg.locator("#region").input_value().lower()
+        assert pg.locator("#side").input_value() == "right"
+        pg.context.close()
+
+
+def _luminance(colour: str) -> float:
+    colour = colour.lstrip("#")
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_focused_region_has_a_visible_ring_above_its_neighbours(browser: Any, server: str) -> None:
+    """Bug caught (review 18, finding 2; WCAG 2.4.7): a focused region's outline was painted over by its neighbours,
+    so only one edge of the focus ring showed. A ring must be drawn above every region group (the last child of the
+    regions' layer), at least 2 px wide and at least 3:1 against the region's fill, and go when focus leaves."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/find")
+    region = pg.locator('.picker .view.active .region[data-region="skin_lateral_thigh"][data-side="right"]')
+    region.focus()
+    ring = pg.evaluate(
+        """() => {
+          const el = document.activeElement, layer = el.parentNode.parentNode;
+          const ring = layer.querySelector(':scope > .focus-ring');
+          if (!ring) return null;
+          const lines = [...ring.children].map((l) => [l.getAttribute('stroke'), parseFloat(l.getAttribute('stroke-width')),
+            l.getAttribute('points') === el.getAttribute('points')]);
+          return {last: layer.lastElementChild === ring, lines, fill: el.getAttribute('fill'),
+                  groupsBefore: [...layer.children].filter((g) => g.classList.contains('regions')).every(
+                    (g) => g.compareDocumentPosition(ring) & Node.DOCUMENT_POSITION_FOLLOWING)};
+        }"""
+    )
+    assert ring is not None, "no focus ring drawn"
+    assert ring["last"] and ring["groupsBefore"], "the ring is not drawn above the neighbouring regions"
+    outer = [line for line in ring["lines"] if line[0] == "#000"]
+    assert outer and outer[0][1] >= 2 and outer[0][2], ring
+    fill = ring["fill"]
+    assert fill.startswith("#") and len(fill) == 7, fill
+    lighter, darker = sorted((_luminance(fill), _luminance("#000000")), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3
+    pg.locator("#region").focus()
+    assert pg.locator(".picker .focus-ring").count() == 0
+    pg.context.close()

@@ -107,6 +107,42 @@
     syncPicker(picker);
   });
 
+  /* ---- the keyboard focus ring of a body-map region (WCAG 2.4.7): the region's own stroke was painted over by its
+     neighbours (only one edge showed), so a copy of its outline is drawn above every region group, white under black,
+     and removed when focus leaves */
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  function clearFocusRing(svg) { $$(".focus-ring", svg).forEach((g) => g.remove()); }
+  document.addEventListener("focusin", (ev) => {
+    const el = ev.target.closest && ev.target.closest("svg .region");
+    if (!el) return;
+    const svg = el.ownerSVGElement;
+    clearFocusRing(svg);
+    const group = el.parentNode, layer = group.parentNode;  // the region's group (its side's transform) and its layer
+    const ring = document.createElementNS(SVG_NS, "g");
+    ring.setAttribute("class", "focus-ring");
+    ring.setAttribute("aria-hidden", "true");
+    ring.setAttribute("pointer-events", "none");
+    if (group.getAttribute("transform")) ring.setAttribute("transform", group.getAttribute("transform"));
+    [["#fff", "5"], ["#000", "2.5"]].forEach(([colour, width]) => {
+      const line = el.cloneNode(false);
+      line.removeAttribute("id");
+      ["tabindex", "role", "aria-pressed", "aria-label", "class"].forEach((a) => line.removeAttribute(a));
+      Object.keys(line.dataset).forEach((k) => delete line.dataset[k]);
+      line.setAttribute("class", "focus-ring-line");
+      line.setAttribute("fill", "none");
+      line.setAttribute("stroke", colour);
+      line.setAttribute("stroke-width", width);
+      line.setAttribute("stroke-linejoin", "round");
+      line.setAttribute("vector-effect", "non-scaling-stroke");
+      ring.appendChild(line);
+    });
+    layer.appendChild(ring);  // last: above every region group, both sides
+  });
+  document.addEventListener("focusout", (ev) => {
+    const el = ev.target.closest && ev.target.closest("svg .region");
+    if (el && el.ownerSVGElement) clearFocusRing(el.ownerSVGElement);
+  });
+
   /* ---- pan and zoom (svg-pan-zoom, served locally) on body maps and nerve courses: buttons, drag when zoomed in,
      Ctrl+wheel or a touchpad pinch, and + / - / 0 keys on the chart */
   function initZoom(box) {
@@ -132,17 +168,11 @@
     });
     box.panzoom = pz;
     box.dataset.scale = "1.00";
-    /* a tall figure in a picker (the whole body) opens zoomed to the chart's width, head at the top, so its regions
-       are large enough to click; "Fit" shows the whole figure, and Tab pans to the region it reaches */
+    /* a picker opens at "Fit": the whole figure, head to feet, in view (a figure opened zoomed to the chart's width
+       clipped the thighs, legs and feet, and a click meant for the lateral thigh landed on the footer); + zooms in,
+       and Tab pans to the region it reaches when zoomed in */
     if (box.closest(".picker")) {
-      const sizes = pz.getSizes();
-      const drawn = sizes.viewBox.width * sizes.realZoom;
-      const factor = Math.min(4, sizes.width / drawn);
-      if (factor > 1.25) {
-        pz.zoom(factor);
-        pz.pan({ x: 0, y: 0 });
-        box.dataset.opened = "width";
-      }
+      box.dataset.opened = "fit";
       box.addEventListener("focusin", (ev) => {
         const el = ev.target.closest && ev.target.closest(".region");
         if (!el || !box.classList.contains("zoomed")) return;

@@ -427,3 +427,14 @@ def test_the_cohort_table_names_what_it_counts():
     assert "collateral" in out
     course = neurectomy.plan(nerve="sural nerve", end_treatments=["cautery"], side="left", years=5).timeline.curves
     assert course.reconnected.max() == 0 and course.function[..., -1].max() > 0
+
+
+def test_distal_to_a_branch_is_read_as_a_branch_even_when_its_name_holds_a_landmark_word():
+    """Bug (found by the lesion property test in CI): 'distal to the branch to skin of upper posterior leg (calf)'
+    on spinal nerve L5 was read as a landmark phrase ('calf' is part of the 'mid-calf' landmark of a branch far
+    below), so the cut was refused as lying past a division; a phrase that names a branch is that branch's exit."""
+    at = "distal to the branch to skin of upper posterior leg (calf)"
+    distal = neurectomy.lesion("spinal nerve L5", at=at)
+    proximal = neurectomy.lesion("spinal nerve L5", at=at.replace("distal", "proximal"))
+    assert distal.cuts[0].mm > proximal.cuts[0].mm
+    assert distal.lost("skin_calf", "left") < proximal.lost("skin_calf", "left")

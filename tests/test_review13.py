@@ -161,7 +161,19 @@ def test_selective_facial_neurectomy_row_never_shows_an_empty_evidence_list():
 
     rows = [m for p in json.loads(out)["plans"] for m in p["procedures"]]
     assert rows and all(m["evidence"] == [] for m in rows if m["id"] == "selective_facial_neurectomy")
-    text = CliRunner().invoke(app, ["target", "--condition", "blepharospasm"], env={"COLUMNS": "250"}).output
+    # a separate process, so the table's width is the COLUMNS given here and not whatever width an earlier test
+    # left on the module's console (a wrapped cell would split "(no evidence row)" over two lines)
+    import os
+    import subprocess
+    import sys
+
+    text = subprocess.run(
+        [sys.executable, "-m", "neurectomy", "target", "--condition", "blepharospasm"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "250"},
+    ).stdout
     assert "branches []" not in text and "(no evidence row)" in text
 
 

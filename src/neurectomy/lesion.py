@@ -33,6 +33,7 @@ _RELATIVE = re.compile(
     r"^(?P<rel>distal|proximal) to (?:the )?(?:(?:branch|branches|origin|nerve) (?:to|of|for) )?"
     r"(?:the )?(?P<what>.+)$"
 )
+_BRANCH_PHRASE = re.compile(r"^(?:distal|proximal) to (?:the )?(?:branch|branches|origin|nerve) (?:to|of|for) ")
 
 
 Interruption = Literal["permanent", "temporary", "none"]
@@ -250,12 +251,15 @@ def resolve_position(atlas: Atlas, nerve_idx: int, at: str | None, mm: float | N
     for name, pos in nerve.landmarks:
         if normalise(name) in (key, key.removeprefix("the ")):
             return pos, name
+    match = _RELATIVE.match(key)
+    if match and _BRANCH_PHRASE.match(key):  # "distal to the branch to X" names a branch, never a landmark
+        exit_mm = _branch_exit(atlas, nerve_idx, match["what"])
+        return (math.nextafter(exit_mm, math.inf) if match["rel"] == "distal" else exit_mm), at
     from neurectomy.landmarks import locate  # clinic names, landmarks of the parent, "5 cm above the wrist crease"
 
     found = locate(atlas, nerve_idx, at)
     if found is not None:
         return found
-    match = _RELATIVE.match(key)
     if match:
         exit_mm = _branch_exit(atlas, nerve_idx, match["what"])
         if match["rel"] == "distal":

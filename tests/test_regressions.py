@@ -438,3 +438,15 @@ def test_distal_to_a_branch_is_read_as_a_branch_even_when_its_name_holds_a_landm
     proximal = neurectomy.lesion("spinal nerve L5", at=at.replace("distal", "proximal"))
     assert distal.cuts[0].mm > proximal.cuts[0].mm
     assert distal.lost("skin_calf", "left") < proximal.lost("skin_calf", "left")
+
+
+def test_search_finds_a_name_as_it_is_being_typed():
+    """Bug (CI browser test): after loose fuzzy matches were dropped, the atlas page's live suggestions showed
+    nothing for "peron" on the way to "peroneal"; the last word of a query may be the start of a word (3 letters or
+    more), and only the last ("lat fem" still finds nothing rather than guessing)."""
+    from neurectomy.atlas import load_atlas
+
+    atlas = load_atlas()
+    assert atlas.search("peron", 3)[0][1] == "common_fibular_nerve"
+    assert atlas.search("lat fem", 3) == []
+    assert atlas.search("Guyon", 3)[0][0] == "landmark"

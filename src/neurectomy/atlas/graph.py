@@ -325,6 +325,13 @@ class Atlas:
             ):
                 exact_keys |= {canonical(name), loose(name)}
                 variants.append(frozenset(loose(name).split()))
+        head, last = frozenset(query[:-1]), query[-1]
+
+        def typing(have: frozenset[str]) -> bool:
+            """The query as it is being typed: every word whole but the last, which begins a word of the name
+            ("peron" for peroneal, "lat fem" never: only the last word may be partial, and it needs 3 letters)."""
+            return len(last) >= 3 and head <= have and any(h.startswith(last) for h in have)
+
         order = {"nerve": 0, "landmark": 1}
         ranked: list[tuple[int, float, float, int, int]] = []
         for pos, (kind, _, _, labels) in enumerate(items):
@@ -334,6 +341,8 @@ class Atlas:
                     found = (0, 0.0, len(have))
                 elif any(v <= have for v in variants):
                     found = (1, 0.0, len(have))
+                elif typing(have):
+                    found = (2, 0.0, len(have))
                 else:
                     continue
                 best = found if best is None or found < best else best
@@ -352,7 +361,7 @@ class Atlas:
                     if whole >= SEARCH_NAME_SIMILARITY:
                         score = max(score, whole)
                 if score:
-                    ranked.append((2, -round(score), order.get(kind, 2 if kind == "condition" else 3), 0, pos))
+                    ranked.append((3, -round(score), order.get(kind, 2 if kind == "condition" else 3), 0, pos))
         ranked.sort()
         out: list[tuple[str, str, str]] = []
         for *_, pos in ranked[:limit]:

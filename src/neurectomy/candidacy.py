@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from neurectomy.datafile import DataFileError, Problem, line_of, read_yaml, validation_problems
 from neurectomy.lesion import Deficit
@@ -71,6 +71,13 @@ class Patient(BaseModel):
     hearing_serviceable: bool | None = Field(default=None, description="serviceable hearing in the operated ear")
     other_ear_normal: bool | None = Field(default=None, description="the other ear hears and balances normally")
     spasticity_mas: float | None = Field(default=None, ge=0, le=4, description="Modified Ashworth Scale, 0-4")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Patient:
+        """Facts that contradict each other are refused, naming both fields (review 18, finding 6)."""
+        if self.sex == "male" and self.pregnant:
+            raise ValueError("sex is male but pregnant is true: the two facts contradict each other; correct one")
+        return self
 
 
 @dataclass(frozen=True)
@@ -408,8 +415,12 @@ def assess(
     procedure: Procedure | None = None,
     atlas: Atlas | None = None,
     side_confirmed: bool = True,
+    condition: str | None = None,
 ) -> Candidacy:
     """Apply every rule; the verdict is the most cautious reason's.
+
+    ``condition`` (a condition id: the one the plan was made for) resolves a diagnosis code that fits several
+    conditions when it is one of them, and stands for the diagnosis when none is recorded.
 
     ``atlas`` lets the motor rule offer sensory-only cuts for the same painful region (from targeting);
     ``side_confirmed`` False (neither the request nor the record gave the side) keeps the verdict at most
@@ -421,7 +432,7 @@ def assess(
     if procedure is None:
         r.used.add("goal")
 
-    _indication(r, procedure, deficit)
+    _indication(r, procedure, deficit, condition)
     _laterality(r, procedure, deficit, rules, side_confirmed, method.interrupts)
     _already_failed(r, method, procedure)
     _severity(r, rules, goal, procedure)
@@ -442,15 +453,18 @@ def assess(
     return Candidacy(verdict, tuple(r.reasons), tuple(dict.fromkeys(r.alternatives)), tuple(r.not_used))
 
 
-def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit) -> None:
+def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit, condition: str | None = None) -> None:
     """The diagnosis against the conditions each procedure treats (``conditions_data.yaml``): a diagnosis that no
-    condition of the procedure matches is *not indicated*, with the procedures that do treat it."""
+    condition of the procedure matches is *not indicated*, with the procedures that do treat it. A code that fits
+    several conditions is resolved by the plan's condition when that is one of them."""
     from neurectomy.conditions import find, load
     from neurectomy.procedures import load_procedures
 
     text = r.get("diagnosis")
     if text is None and r.patient.indication is not None and find(r.patient.indication):
         text = r.get("indication")  # an older record whose free-text indication names a condition exactly
+    if text is None and condition is not None and condition in load():
+        text = load()[condition].name  # no diagnosis recorded: the condition the plan was made for
     source = "conditions_data.yaml (conditions, ICD-10-CM codes and the procedures that treat them)"
     if text is None:
         r.add(
@@ -475,6 +489,8 @@ def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit) -> N
             source,
         )
         return
+    if len(found) > 1 and condition is not None and condition in {c.id for c in found}:
+        found = tuple(c for c in found if c.id == condition)  # the plan's condition says which one
     names = {p.id: p.name for p in load_procedures().values()}
 
     typed = diagnosis_side(r.patient) if text == r.patient.diagnosis else None

@@ -70,6 +70,7 @@ def make_plan(
     days: npt.ArrayLike | None = None,
     warnings: Sequence[str] = (),
     side_confirmed: bool = True,
+    condition: str | None = None,
 ) -> Plan:
     """Build a plan from a named procedure or a nerve (plus method), on ``side`` (the request settles the side and
     any conflict with the patient's record: :class:`neurectomy.requests.PlanRequest`)."""
@@ -100,7 +101,7 @@ def make_plan(
         )
     )
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
-    cand = assess(patient, deficit, meth, proc, atlas, side_confirmed) if patient is not None else None
+    cand = assess(patient, deficit, meth, proc, atlas, side_confirmed, condition) if patient is not None else None
     risks = (
         tuple(risk_dicts(proc, patient.sex if patient is not None else None))
         if proc

@@ -570,8 +570,10 @@ class PlanRequest:
             for given, whose in ((asked, "asked for"), (recorded, "on the patient record")):
                 if given in ("left", "right"):
                     notes.append(f"The {proc.name} is made {where}: the side {whose} ({given}) is not used.")
-        elif person is not None and person.diagnosis:
-            # the side the diagnosis code names: a conflict with the side asked for or recorded is refused
+        elif person is not None and person.diagnosis and _diagnosis_fits(person.diagnosis, proc, condition_id):
+            # the side the diagnosis code names: a conflict with the side asked for or recorded is refused. Only a
+            # code for a condition this plan treats names its side: a code for another organ (H81.01 on a Morton's
+            # neurectomy) leaves the side to be asked for (review 18, finding 5)
             coded_note = _code_side(person.diagnosis, asked or recorded, None, "plan")
             if coded_note is not None:
                 chosen = coded_note[0]
@@ -659,7 +661,21 @@ class PlanRequest:
             days=None if self.years is None else timeline_days(self.years),
             warnings=warnings,
             side_confirmed=self.side_confirmed,
+            condition=self.condition,
         )
+
+
+def _diagnosis_fits(diagnosis: str, procedure: Any, condition_id: str | None) -> bool:
+    """Whether a diagnosis is for what the plan treats: one of its conditions is the plan's condition or one the
+    procedure treats (a plan of a nerve with neither: any code, as before)."""
+    from neurectomy.conditions import find
+
+    if condition_id is None and procedure is None:
+        return True
+    found = find(diagnosis)
+    if condition_id is not None:
+        return any(c.id == condition_id for c in found)
+    return any(procedure.id in c.procedures for c in found)
 
 
 def _check_cuts_reach_condition(atlas: Atlas, condition_id: str, cuts: Iterable[ResolvedCut]) -> None:

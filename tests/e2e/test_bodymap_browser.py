@@ -128,7 +128,8 @@ def test_focused_region_has_a_visible_ring_above_its_neighbours(browser: Any, se
           const el = document.activeElement, layer = el.parentNode.parentNode;
           const ring = layer.querySelector(':scope > .focus-ring');
           if (!ring) return null;
-          const lines = [...ring.children].map((l) => [l.getAttribute('stroke'), parseFloat(l.getAttribute('stroke-width')),
+          const lines = [...ring.children].map((l) => [l.getAttribute('stroke'),
+            parseFloat(l.getAttribute('stroke-width')),
             l.getAttribute('points') === el.getAttribute('points')]);
           return {last: layer.lastElementChild === ring, lines, fill: el.getAttribute('fill'),
                   groupsBefore: [...layer.children].filter((g) => g.classList.contains('regions')).every(

@@ -389,7 +389,8 @@ def _patient(request: Request, side: str | None) -> Any:
         return Patient.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise FieldError(str(first["loc"][0]), first["msg"]) from None
+        where = str(first["loc"][0]) if first["loc"] else "pregnant"  # a check of the whole record names its fields
+        raise FieldError(where, first["msg"].removeprefix("Value error, ")) from None
 
 
 def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any:
@@ -469,13 +470,36 @@ def _alternatives(request: Request, atlas: Atlas, plan: Any) -> list[tuple[str, 
             other = _attempt({}, lambda p=proc: PlanRequest.build(p.id, side=side, patient=patient).run(atlas))  # type: ignore[misc]
             if other is not None:
                 out.append((proc.name, other))
-        return out
-    for method, label in (("phenol", "Neurolytic block (phenol)"), ("decompression", "Decompression")):
-        if plan.method.key != method:
-            other = _attempt({}, lambda m=method: _plan_from(request, atlas, m))  # type: ignore[misc]
+    # the same nerve(s) by other methods, for a named procedure too (its alternatives are often not procedures of their
+    # own, and "Side by side" then showed only "This plan")
+    same = "Same nerve(s) by " if plan.procedure is not None else ""
+    for method, label in (("phenol", "neurolytic block (phenol)"), ("decompression", "decompression")):
+        label = same + label if same else label[0].upper() + label[1:]
+        if plan.method.key != method and all(other.method.key != method for _, other in out):
+            if plan.procedure is not None:
+                other = _attempt({}, lambda m=method: _same_cuts(request, atlas, plan, m))  # type: ignore[misc]
+            else:
+                other = _attempt({}, lambda m=method: _plan_from(request, atlas, m))  # type: ignore[misc]
             if other is not None:
                 out.append((label, other))
     return out
+
+
+def _same_cuts(request: Request, atlas: Atlas, plan: Any, method: str) -> Any:
+    """A procedure's cuts (the same nerves at the same places) planned as nerves by another method."""
+    cuts = [c for c in plan.cuts if c.get("nerve")]
+    if not cuts:
+        return None
+    first, rest = cuts[0], cuts[1:]
+    return PlanRequest.build(
+        None,
+        nerve=first["nerve"]["name"],
+        mm=first["mm"],
+        side=first.get("side"),
+        method=method,
+        also=[f"{c.get('side') or first.get('side')}:{c['nerve']['name']}@{c['mm']} mm" for c in rest],
+        patient=_patient(request, first.get("side")),
+    ).run(atlas)
 
 
 def _comparison_evidence(plan: Any) -> list[dict[str, Any]]:

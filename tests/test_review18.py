@@ -104,3 +104,57 @@ def test_7_plan_form_has_one_diagnosis_field_that_says_what_the_rules_read(clien
     assert not re.search(r'<input name="indication"(?![^>]*type="hidden")', html)
     assert re.search(r"Diagnosis — the one the candidacy rules read", html)
     assert "Diagnosis not recorded" not in html
+
+
+def test_11_registry_case_page_says_sex_not_recorded_and_no_doubled_side(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Finding 11: the registry case page read 'born 1969, unknown' for a sex not recorded, and 'left (left)' for an
+    indication that already names the side."""
+    from tests import test_registry_support as sup
+    from tests.test_registry_web import csrf_of, signed_in
+
+    engine = next(sup.engine_for(sup.BACKENDS[0], tmp_path))
+    sup.users(engine)
+    app = create_app()
+    app.state.registry_engine = engine
+    c = signed_in(app, "clinician_a")
+    form = c.get("/registry/cases/new")
+    r = c.post(
+        "/registry/cases",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "pseudonym": "R18-1",
+            "birth_year": "1969",
+            "sex": "unknown",
+            "indication": "meralgia paresthetica, left",
+            "side": "left",
+            "notes": "",
+        },
+    )
+    assert r.status_code == 303, r.text
+    page = c.get(r.headers["location"]).text
+    assert "born 1969, sex not recorded" in page
+    assert "born 1969, unknown" not in page
+    assert re.search(r"<strong>Indication</strong> meralgia paresthetica, left(?! \(left\))", page)
+
+
+def test_11_alternatives_listed_once_and_unknown_nerve_suggests_once(client: TestClient, atlas) -> None:  # type: ignore[no-untyped-def]
+    """Finding 11: 'Alternatives to consider' listed the neurolytic block twice in different words; an unknown nerve's
+    error said 'did you mean' twice (sentence and chips); the nerve datalist sorted T10 before T2."""
+    plan = PlanRequest.build("mortons_neurectomy", side="left", patient={"pain_nrs": 7}).run(atlas)
+    heads = [a.split(" (")[0].lower() for a in plan.candidacy.alternatives]
+    assert heads.count("neurolytic block") == 1, plan.candidacy.alternatives
+    html = client.get("/cut", params={"nerve": "nonexistent nerv"}).text
+    assert html.lower().count("did you mean") == 1
+    page = client.get("/plan").text
+    datalist = page[page.index('<datalist id="nerve-names">') :]
+    names = re.findall(
+        r'<option value="anterior ramus of spinal nerve (T\d+)">', datalist[: datalist.index("</datalist>")]
+    )
+    assert names.index("T2") < names.index("T10") < names.index("T12"), names
+
+
+def test_10_strength_flag_says_remains_not_left(client: TestClient) -> None:
+    """Finding 10: the Cut page's strength table read 'ankle dorsiflexion: 0% left', which reads as the side."""
+    html = client.get("/cut", params={"nerve": "common fibular nerve", "at": "fibular neck"}).text
+    assert "ankle dorsiflexion: 0% remains" in html
+    assert not re.search(r"\d% left;", html)

@@ -450,7 +450,16 @@ def assess(
     if procedure is not None:
         r.alternatives.extend(a for a in procedure.alternative_names if a not in r.alternatives)
     verdict: Verdict = max((x.verdict for x in r.reasons), key=_ORDER.__getitem__, default="conditional")
-    return Candidacy(verdict, tuple(r.reasons), tuple(dict.fromkeys(r.alternatives)), tuple(r.not_used))
+    return Candidacy(verdict, tuple(r.reasons), _distinct(r.alternatives), tuple(r.not_used))
+
+
+def _distinct(alternatives: Iterable[str]) -> tuple[str, ...]:
+    """Each alternative once: the same kind in other words ('neurolytic block (phenol, alcohol, …)' and 'neurolytic
+    block (alcohol, cryo or radiofrequency)') is listed once, the first wording kept (review 18, finding 11)."""
+    seen: dict[str, str] = {}
+    for a in alternatives:
+        seen.setdefault(a.split(" (")[0].strip().lower(), a)
+    return tuple(seen.values())
 
 
 def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit, condition: str | None = None) -> None:

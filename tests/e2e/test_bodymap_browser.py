@@ -147,3 +147,23 @@ def test_focused_region_has_a_visible_ring_above_its_neighbours(browser: Any, se
     pg.locator("#region").focus()
     assert pg.locator(".picker .focus-ring").count() == 0
     pg.context.close()
+
+
+def test_find_with_a_condition_shows_and_marks_its_regions(browser: Any, server: str) -> None:
+    """Bug caught (review 18, finding 8): Find with Morton's neuroma of the third web space showed the front of the
+    whole body with nothing marked and an empty regions box, and submitting sent ``region=&region=``. The view that
+    holds the condition's regions must open with them marked, the box hold their names, and no empty field be sent."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/find?condition=Morton%27s+neuroma+third+web+space")
+    active = pg.locator(".picker .view.active")
+    assert active.get_attribute("data-view") != "anterior"
+    assert active.locator('.region.selected[data-region="skin_plantar_toe3_lateral"]').count() >= 1
+    assert "toe" in pg.locator("#region").input_value().lower()
+    sent: list[str] = []
+    pg.on("request", lambda req: sent.append(req.url) if "/find?" in req.url else None)
+    with pg.expect_navigation():
+        pg.locator("#find-form button[type=submit]").click()
+    assert sent, "the form was not sent"
+    assert "region=&" not in sent[-1] + "&", sent[-1]
+    assert sent[-1].count("region=") == 1, sent[-1]  # the box with the condition's regions, no empty "add" field
+    pg.context.close()

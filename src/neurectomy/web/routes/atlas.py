@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from neurectomy.names import natural_key
 from neurectomy.serialise import nerve_json, response_model, search_json
 from neurectomy.web.deps import AtlasDep
 from neurectomy.web.schemas import NOT_FOUND
@@ -48,7 +49,7 @@ def names(
         for x in items
         if kind in ("nerve", "target") or x.kind == kind
     ]
-    return sorted(out, key=lambda d: d["value"].lower())
+    return sorted(out, key=lambda d: natural_key(d["value"].lower()))  # T2 before T10
 
 
 @router.get("/atlas/nerves/{name}", response_model=response_model("nerve"), responses=NOT_FOUND)

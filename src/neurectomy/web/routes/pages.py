@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from neurectomy.atlas.graph import Atlas
-from neurectomy.names import RequestError, UnknownNameError
+from neurectomy.names import RequestError, UnknownNameError, natural_key
 from neurectomy.requests import LesionRequest, LocaliseRequest, PlanRequest, TargetRequest
 from neurectomy.serialise import nerve_json, search_json
 from neurectomy.web import views
@@ -95,7 +95,7 @@ def _common(atlas: Atlas) -> dict[str, Any]:
     return {
         "methods": list(METHODS.values()),
         "end_treatments": list(END_TREATMENTS.values()),
-        "nerve_names": [n.name for n in atlas.nerves],
+        "nerve_names": sorted((n.name for n in atlas.nerves), key=lambda x: natural_key(x.lower())),  # T2 before T10
     }
 
 
@@ -303,6 +303,14 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
             from neurectomy.requests import condition_json
 
             context["condition"] = condition_json(asked.condition)
+            if not regions and asked.regions:  # the condition's regions, named and marked on the body map
+                named = []
+                for rid in asked.regions:
+                    try:
+                        named.append(atlas.target(rid).name)
+                    except (KeyError, UnknownNameError):
+                        named.append(rid)
+                form["region_marked"] = "\n".join(named)
         if asked is not None:
             context["notes"] = list(asked.notes)
         if result is not None:

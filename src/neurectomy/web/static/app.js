@@ -105,6 +105,25 @@
     const select = sideSelect(picker);
     if (select) select.addEventListener("change", () => syncPicker(picker));
     syncPicker(picker);
+    /* open on the view that holds the chosen regions (a condition's sole of the foot, not the front of the body) */
+    const active = $(".view.active", picker);
+    if (active && !$(".region.selected", active)) {
+      const holder = $$(".view", picker).find((v) => $(".region.selected", v));
+      const tab = holder && tabs.find((b) => b.dataset.view === holder.dataset.view);
+      if (tab) show(tab);
+    }
+  });
+
+  /* a GET form sends no empty text fields (no region=&region= in the address) */
+  $$("form[method=get], form:not([method])").forEach((form) => {
+    form.addEventListener("submit", () => {
+      $$("input[type=text][name], input:not([type])[name], input[type=search][name], textarea[name]", form).forEach((el) => {
+        if (!el.value.trim() && !el.disabled) { el.disabled = true; el.dataset.emptyOff = "1"; }
+      });
+    });
+  });
+  window.addEventListener("pageshow", () => {  // back to the page: the fields work again
+    $$("[data-empty-off]").forEach((el) => { el.disabled = false; delete el.dataset.emptyOff; });
   });
 
   /* ---- the keyboard focus ring of a body-map region (WCAG 2.4.7): the region's own stroke was painted over by its

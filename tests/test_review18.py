@@ -158,3 +158,14 @@ def test_10_strength_flag_says_remains_not_left(client: TestClient) -> None:
     html = client.get("/cut", params={"nerve": "common fibular nerve", "at": "fibular neck"}).text
     assert "ankle dorsiflexion: 0% remains" in html
     assert not re.search(r"\d% left;", html)
+
+
+def test_11_recovery_chart_axes_are_titled_in_percent(atlas) -> None:  # type: ignore[no-untyped-def]
+    """Finding 11: the Plan page's recovery chart had an untitled y axis of bare fractions (0.0-1.0) and crowded
+    year ticks."""
+    from neurectomy.web import views
+
+    plan = PlanRequest.build("lfcn_neurectomy", side="left").run(atlas)
+    enc = views.timeline_spec(plan)["spec"]["encoding"]  # type: ignore[index]
+    assert enc["y"]["title"] and enc["y"]["axis"]["format"] == "%"
+    assert enc["x"]["axis"]["tickCount"] <= 6

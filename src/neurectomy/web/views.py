@@ -141,6 +141,14 @@ def timeline_spec(plan: Any) -> dict[str, Any] | None:
     chart = spec(plan.timeline, title)
     chart["spec"]["width"] = 230
     chart["spec"]["height"] = 170
+    # axes a reader can read: the y axis in percent with a title, five year ticks that do not crowd (review 18, 11)
+    enc = chart["spec"]["encoding"]
+    enc["y"] = {
+        **enc["y"],
+        "title": "% (function: of normal; pain: of before; risk)",
+        "axis": {"format": "%", "tickCount": 5},
+    }
+    enc["x"] = {**enc["x"], "axis": {"tickCount": 5, "labelFlush": True, "format": "~r"}}
     return chart
 
 

@@ -78,7 +78,8 @@ def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> 
 
     Columns: a binary ``x_c`` per candidate, then a continuous ``y_k`` in [0, 1] per class of paths interrupted by
     exactly the same candidates. Rows: ``y_k <= sum(x_c : c covers k)`` for classes of required targets;
-    ``y_k >= x_c`` for costed classes; per required target, its supply lost ``>= f`` (or, when all of it must go,
+    ``y_k >= sum(x_c : c in G)`` for each group ``G`` of nested candidates covering a costed class (the groups of
+    ``targeting._nested_groups``); per required target, its supply lost ``>= f`` (or, when all of it must go,
     ``y_k = 1`` for every class carrying it); ``z >= x_c`` for every candidate that is not the cut of a named
     procedure (one continuous column ``z`` costing ``unestablished``, only where some candidate is established);
     and ``sum(x_c : c in S) <= |S| - 1`` for every excluded set ``S``.
@@ -117,9 +118,8 @@ def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> 
     for k in np.flatnonzero(wanted):
         covers = np.flatnonzero(classes[k])
         add(np.append(nc + k, covers), np.append(1.0, -np.ones(len(covers))), -np.inf, 0.0)
-    for k in np.flatnonzero(class_cost > 0):
-        for c in np.flatnonzero(classes[k]):
-            add(np.array([nc + k, c]), np.array([1.0, -1.0]), 0.0, np.inf)
+    for k, group in zip(*T._nested_groups(classes, incidence, np.flatnonzero(class_cost > 0)), strict=True):
+        add(np.array([nc + k, *group]), np.array([1.0, *([-1.0] * len(group))]), 0.0, np.inf)
     for t, f in model.required.items():
         mask = model.path_target == t
         w = np.bincount(path_class[mask], weights=model.path_weight[mask], minlength=ncls)

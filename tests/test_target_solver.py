@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import neurectomy
 from neurectomy import targeting
+from tests.test_targeting import _check_milp_against_bruteforce
 
 
 def test_small_milps_are_presolved_not_branched(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,3 +35,118 @@ def test_small_milps_are_presolved_not_branched(monkeypatch: pytest.MonkeyPatch)
     assert small, seen
     assert all(presolve == "on" and not jump for _cols, _nodes, presolve, jump in small), seen
     assert all(nodes == 0 for cols, nodes, _p, _j in small if cols <= 10), seen  # solved by presolve alone
+
+
+def _routed_model(roots: int, parents: list[int], leaf_targets: dict[int, int], costs: list[float], **kw: Any):
+    """A cover model shaped like the atlas: ``roots`` spinal roots all joining one trunk, a tree of nerves below it
+    (``parents[i]`` is nerve i's parent, -1 for the trunk), and one path per (root, leaf nerve) pair supplying the
+    leaf's target. Candidates: each root, then each nerve; a cut interrupts every path running through it. A root
+    and a nerve cross (each takes paths the other does not); a nerve and its branches are nested."""
+    import numpy as np
+
+    leaves = sorted(leaf_targets)
+    paths = [(r, leaf) for r in range(roots) for leaf in leaves]
+
+    def through(nerve: int, leaf: int) -> bool:
+        while leaf != -1:
+            if leaf == nerve:
+                return True
+            leaf = parents[leaf]
+        return False
+
+    cand_paths = [tuple(i for i, (r, _leaf) in enumerate(paths) if r == root) for root in range(roots)]
+    cand_paths += [tuple(i for i, (_r, leaf) in enumerate(paths) if through(n, leaf)) for n in range(len(parents))]
+    return targeting.CoverModel(
+        candidates=tuple(targeting.Candidate(i, 0.0, 0.0, ps) for i, ps in enumerate(cand_paths)),
+        paths=tuple(range(len(paths))),
+        cand_paths=tuple(cand_paths),
+        path_target=np.array([leaf_targets[leaf] for _r, leaf in paths]),
+        path_weight=np.full(len(paths), 1.0 / roots),
+        targets=tuple(range(len(costs))),
+        cost=np.array(costs),
+        **kw,
+    )
+
+
+def test_crossing_cuts_of_one_costed_class_may_both_be_chosen() -> None:
+    """Bug caught: merging every cut that covers a class into one row ``y_k >= sum(x_c)`` (not only nested ones)
+    forbids choosing two crossing cuts (neither takes all the paths of the other) that share a costed path:
+    here target 0 has only cut A, target 1 only cut B, and both also take path 2 (collateral), so the only plan is
+    {A, B}; with the wrong row the MILP finds none."""
+    import numpy as np
+
+    model = targeting.CoverModel(
+        candidates=(targeting.Candidate(0, 0.0, 0.0, (0, 2)), targeting.Candidate(1, 0.0, 0.0, (1, 2))),
+        paths=(0, 1, 2),
+        cand_paths=((0, 2), (1, 2)),
+        path_target=np.array([0, 1, 2]),
+        path_weight=np.ones(3),
+        targets=(0, 1, 2),
+        cost=np.array([0.0, 0.0, 1.0]),
+        required={0: 1.0, 1: 1.0},
+        cut_cost=0.5,
+    )
+    milp = targeting.solve_milp(model)
+    assert milp is not None
+    assert milp == (frozenset({0, 1}), pytest.approx(2.0))
+
+
+def test_nested_cuts_of_one_class_still_reach_the_optimum() -> None:
+    """Bug caught: a row per group of nested cuts that drops a cut from the model: the only plan that spares
+    the costly target 2 is the inner cut B (nested in A, which also takes path 2)."""
+    import numpy as np
+
+    model = targeting.CoverModel(
+        candidates=(targeting.Candidate(0, 0.0, 0.0, (0, 1, 2)), targeting.Candidate(1, 0.0, 0.0, (0, 1))),
+        paths=(0, 1, 2),
+        cand_paths=((0, 1, 2), (0, 1)),
+        path_target=np.array([0, 1, 2]),
+        path_weight=np.ones(3),
+        targets=(0, 1, 2),
+        cost=np.array([0.0, 1.0, 5.0]),
+        required={0: 1.0},
+        cut_cost=0.5,
+    )
+    assert targeting.solve_milp(model) == (frozenset({1}), pytest.approx(1.5))
+    assert targeting.solve_milp(model, exclude=[frozenset({1})]) == (frozenset({0}), pytest.approx(6.5))
+
+
+@st.composite
+def routed_models(draw: st.DrawFn) -> targeting.CoverModel:
+    roots = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 5))
+    parents = [draw(st.integers(-1, i - 1)) for i in range(n)]
+    n_targets = draw(st.integers(1, 4))
+    leaf_targets = {i: draw(st.integers(0, n_targets - 1)) for i in range(n) if i not in parents}
+    costs = [draw(st.floats(0, 10)) for _ in range(n_targets)]
+    supplied = sorted(set(leaf_targets.values()))
+    required = {t: draw(st.floats(0.1, 1.0)) for t in draw(st.sets(st.sampled_from(supplied), max_size=2))}
+    for t in required:
+        costs[t] = 0.0
+    return _routed_model(roots, parents, leaf_targets, costs, required=required, cut_cost=draw(st.floats(0, 2)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=routed_models())
+def test_milp_equals_bruteforce_on_rooted_trees(model: targeting.CoverModel) -> None:
+    """Bug caught: rows that lose or misprice an optimum on atlas-shaped models (roots crossing a tree of nerves,
+    where most cuts of a class are nested along one nerve): the MILP's best and second best (excluding the first
+    and its supersets) must cost what brute force finds."""
+    _check_milp_against_bruteforce(model)
+
+
+def test_knee_pain_model_has_a_row_per_nested_group_not_per_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bug caught: a row ``y_k >= x_c`` for every cut covering every costed class: knee pain's model had 1,244 rows
+    (HiGHS then spent about 46 ms on its three plans, most of /api/target's p95 under load); with one row per group
+    of nested cuts it has under 400, and the same plans."""
+    seen: list[int] = []
+    formulation = targeting._formulation
+
+    def watched(model: targeting.CoverModel) -> Any:
+        lp, nc = formulation(model)
+        seen.append(lp.num_row_)
+        return lp, nc
+
+    monkeypatch.setattr(targeting, "_formulation", watched)
+    neurectomy.target(functions=["knee pain"])
+    assert seen and max(seen) < 400, seen

@@ -337,15 +337,21 @@ def _formulation(model: CoverModel) -> tuple[Any, int]:
     # chosen cuts take (hiding an overshoot past the observed level).
     observed_class = np.zeros(ncls, dtype=bool)
     observed_class[np.unique(path_class[np.isin(model.path_target, obs)])] = True
-    costed = (class_cost[k_idx] > 0) | observed_class[k_idx]
-    kk, cc = k_idx[costed], c_idx[costed]
+    # y_k - sum(x_c, c in G) >= 0 for each group G of nested cuts covering a costed class (each takes all the
+    # paths of the next, as along one nerve): choosing two nested cuts never helps (the inner one only adds its
+    # cost), so one row per group stands for one row per cut, with a tighter relaxation.
+    costed = (class_cost > 0) | observed_class
     first = len(up_k)
-    r_parts += [first + np.arange(len(kk))] * 2
-    c_parts += [nc + kk, cc]
-    v_parts += [np.ones(len(kk)), -np.ones(len(kk))]
-    lo_parts.append(np.zeros(len(kk)))
-    hi_parts.append(np.full(len(kk), inf))
-    nrow = first + len(kk)
+    nrow = first
+    group_class, members = _nested_groups(classes, incidence, np.flatnonzero(costed))
+    group_row = first + np.arange(len(group_class))
+    sizes = np.array([len(g) for g in members], dtype=np.int64)
+    r_parts += [group_row, np.repeat(group_row, sizes)]
+    c_parts += [nc + group_class, np.fromiter(itertools.chain.from_iterable(members), np.int64, int(sizes.sum()))]
+    v_parts += [np.ones(len(group_class)), -np.ones(int(sizes.sum()))]
+    lo_parts.append(np.zeros(len(group_class)))
+    hi_parts.append(np.full(len(group_class), inf))
+    nrow = first + len(group_class)
     for t in (*model.required, *obs):
         mask = model.path_target == t
         w = np.bincount(path_class[mask], weights=model.path_weight[mask], minlength=ncls)
@@ -388,6 +394,31 @@ def _formulation(model: CoverModel) -> tuple[Any, int]:
     lp.a_matrix_.index_ = rows[order].astype(np.int32)
     lp.a_matrix_.value_ = vals[order].astype(np.float64)
     return lp, nc
+
+
+def _nested_groups(classes: np.ndarray, incidence: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """The covering cuts of each class in ``which`` split into groups in which every two are nested (one cut's
+    paths hold all of the other's): each group's class, and its cuts, largest first."""
+    inc = incidence.astype(np.int32)
+    overlap = inc.T @ inc
+    size = np.diag(overlap)
+    nested = (overlap == np.minimum.outer(size, size)).tolist()
+    by_size = np.argsort(-size, kind="stable")
+    ordered = classes[which][:, by_size]  # each class's cuts, largest first
+    group_class: list[int] = []
+    members: list[list[int]] = []
+    for k, row in zip(which.tolist(), ordered, strict=True):
+        groups: list[list[int]] = []
+        for c in by_size[row].tolist():
+            for g in groups:
+                if nested[g[-1]][c]:
+                    g.append(c)
+                    break
+            else:
+                groups.append([c])
+        group_class += [k] * len(groups)
+        members += groups
+    return np.array(group_class, dtype=np.int64), members
 
 
 def _solve_loaded(h: Any, model: CoverModel, nc: int, b: Budget) -> tuple[frozenset[int], float] | None:

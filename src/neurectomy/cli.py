@@ -179,23 +179,6 @@ def print_function(deficit: Deficit, assumed: bool = False) -> None:
         )
 
 
-def _build_plan(
-    procedure: str | None,
-    nerve: str | None,
-    at: str | None,
-    mm: float | None,
-    side: str | None,
-    method: str | None,
-    end: list[str] | None,
-    patient_file: str | None,
-    years: float | None = None,
-    condition: str | None = None,
-) -> Any:
-    return _plan_request(procedure, nerve, at, mm, side, method, end, patient_file, years, condition).run(
-        default_atlas()
-    )
-
-
 def _plan_request(
     procedure: str | None,
     nerve: str | None,
@@ -658,7 +641,7 @@ def simulate_plan(
     if procedure is None and nerve is None:
         console.print(ctx.get_help())
         return
-    p = _build_plan(procedure, nerve, at, mm, side, method, end, None, years)
+    p = _plan_request(procedure, nerve, at, mm, side, method, end, None, years).run(default_atlas())
     if as_json:
         sys.stdout.write(json.dumps(p.timeline.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -698,7 +681,7 @@ def report_cmd(
 
     if not pdf and not html:
         raise UsageError("give --pdf FILE and/or --html FILE")
-    p = _build_plan(procedure, nerve, at, mm, side, method, end, patient)
+    p = _plan_request(procedure, nerve, at, mm, side, method, end, patient).run(default_atlas())
     rows: list[Any] = []
     if registry:
         if p.procedure is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, LesionRequest
@@ -24,53 +24,45 @@ SVG: dict[int | str, dict[str, Any]] = {**NOT_FOUND, 200: {"content": {"image/sv
 AlsoQ = Annotated[list[str], Query(max_length=20, description="further cuts: [side:]NERVE[@LANDMARK|@N mm]")]
 
 
-@router.get("/lesion", response_model=response_model("lesion"), responses=NOT_FOUND)
-def lesion(
-    atlas: AtlasDep,
+async def lesion_request(
     nerve: NerveQ,
     at: AtQ = None,
     mm: MmQ = None,
     side: SideQ = DEFAULT_SIDE,
     method: MethodQ = DEFAULT_METHOD,
     also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
-) -> dict[str, Any]:
+) -> LesionRequest:
+    """The cuts every lesion route reads from its query (one list of parameters, so the JSON and the two charts
+    cannot drift apart); a wrong side or method is a 422 naming the field, an unknown name is found when it runs.
+    Async because it only parses text: a plain function would cost a thread hop per request (test_web_overhead)."""
+    return LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also)
+
+
+LesionDep = Annotated[LesionRequest, Depends(lesion_request)]
+
+
+@router.get("/lesion", response_model=response_model("lesion"), responses=NOT_FOUND)
+def lesion(atlas: AtlasDep, req: LesionDep) -> dict[str, Any]:
     """Numb skin, weak or paralysed muscles and every other loss of one or several cuts."""
-    return LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas).to_dict()
+    return req.run(atlas).to_dict()
 
 
 @router.get("/lesion/bodymap.svg", response_class=Response, responses=SVG)
-def lesion_bodymap(
-    atlas: AtlasDep,
-    nerve: NerveQ,
-    at: AtQ = None,
-    mm: MmQ = None,
-    side: SideQ = DEFAULT_SIDE,
-    method: MethodQ = DEFAULT_METHOD,
-    also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
-) -> Response:
+def lesion_bodymap(atlas: AtlasDep, req: LesionDep) -> Response:
     """The body-map chart of the lesion (anaesthetic and hypoaesthetic skin) as a standalone SVG."""
     from neurectomy.web.views import bodymap_svg
 
-    deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas)
-    return Response(bodymap_svg(deficit, atlas), media_type="image/svg+xml")
+    return Response(bodymap_svg(req.run(atlas), atlas), media_type="image/svg+xml")
 
 
 @router.get("/lesion/course.svg", response_class=Response, responses=SVG)
-def lesion_course(
-    atlas: AtlasDep,
-    nerve: NerveQ,
-    at: AtQ = None,
-    mm: MmQ = None,
-    side: SideQ = DEFAULT_SIDE,
-    method: MethodQ = DEFAULT_METHOD,
-    also: AlsoQ = [],  # noqa: B006 (FastAPI copies query defaults)
-) -> Response:
+def lesion_course(atlas: AtlasDep, req: LesionDep) -> Response:
     """The course of the (first) cut nerve from its roots to its terminal branches, the cut marked and the branches
     it takes away highlighted, as a standalone SVG."""
     from neurectomy.course import course_svg
 
-    deficit = LesionRequest.build(nerve, at=at, mm=mm, side=side, method=method, also=also).run(atlas)
-    first = deficit.cuts[0].nerve_id if deficit.cuts else nerve
+    deficit = req.run(atlas)
+    first = deficit.cuts[0].nerve_id if deficit.cuts else req.cuts[0].nerve
     svg = course_svg(atlas, first, deficit, side=deficit.cuts[0].side if deficit.cuts else None, href=_nerve_href)
     return Response(svg, media_type="image/svg+xml")
 

@@ -35,8 +35,8 @@ def plan(
 ) -> dict[str, Any]:
     """A plan without patient facts (as ``neurectomy plan … --json``). A nerve beside a procedure is refused (422):
     the procedure makes its own cuts."""
-    request = PlanRequest.build(
-        procedure,
+    fields = PlanBody(
+        procedure=procedure,
         condition=condition,
         nerve=nerve,
         at=at,
@@ -46,22 +46,17 @@ def plan(
         end_treatments=end,
         also=also,
     )
-    return request.to_json(atlas)
+    return _request(fields).to_json(atlas)
 
 
 @router.post("/plan", response_model=response_model("plan"), responses=NOT_FOUND)
 def plan_with_patient(atlas: AtlasDep, body: PlanBody) -> dict[str, Any]:
     """A plan with candidacy for the patient described in the body."""
-    request = PlanRequest.build(
-        body.procedure,
-        condition=body.condition,
-        nerve=body.nerve,
-        at=body.at,
-        mm=body.mm,
-        side=body.side,
-        method=body.method,
-        end_treatments=body.end_treatments,
-        also=body.also,
-        patient=body.patient,
-    )
-    return request.to_json(atlas)
+    return _request(body).to_json(atlas)
+
+
+def _request(body: PlanBody) -> PlanRequest:
+    """The one request both routes build: the body's fields are :meth:`PlanRequest.build`'s keywords (the GET's
+    query parameters are gathered into the same body first), so the two routes cannot forward different options."""
+    fields = dict(body)
+    return PlanRequest.build(fields.pop("procedure"), **fields)

@@ -1,0 +1,132 @@
+"""Review 18 follow-ups on the web app: duplicated request building, the Vega-Lite version of the charts and the
+wording of the 'autonomous zone' column. Each test names the bug it catches."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+import neurectomy
+from neurectomy.web.app import create_app
+
+SRC = Path(neurectomy.__file__).resolve().parent
+LESION_PATHS = ("/api/lesion", "/api/lesion/bodymap.svg", "/api/lesion/course.svg")
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app()) as c:
+        yield c
+
+
+# --------------------------------------------------------------------------- task 1: one request builder per route
+def test_lesion_routes_share_one_query_dependency() -> None:
+    """The lesion, bodymap.svg and course.svg routes each repeated the same query parameters and the same
+    ``LesionRequest.build`` call, so a limit or description changed on one could silently differ on the others.
+    They now take one dependency that reads the query and returns the LesionRequest."""
+    from neurectomy.web.routes.lesion import lesion_request, router
+
+    routes = {r.path: r for r in router.routes if isinstance(r, APIRoute)}
+    for path in LESION_PATHS:
+        route = routes[path]
+        assert [d.call for d in route.dependant.dependencies if d.call is lesion_request] == [lesion_request], path
+        assert "nerve" not in inspect.signature(route.endpoint).parameters, path
+
+
+def test_lesion_routes_document_the_same_query_parameters(client: TestClient) -> None:
+    """Guard for the dependency: the OpenAPI document still lists, for each lesion route, the same query
+    parameters with the same names, types, limits, defaults and descriptions as before the change."""
+    doc = client.app.openapi()  # type: ignore[attr-defined]
+    params = {p: doc["paths"][p]["get"]["parameters"] for p in LESION_PATHS}
+    first = params[LESION_PATHS[0]]
+    assert all(v == first for v in params.values())
+    by_name = {p["name"]: p for p in first}
+    assert list(by_name) == ["nerve", "at", "mm", "side", "method", "also"]
+    assert by_name["nerve"]["required"] is True
+    assert by_name["nerve"]["schema"] == {
+        "type": "string",
+        "maxLength": 200,
+        "minLength": 1,
+        "description": "nerve name, synonym or id",
+        "title": "Nerve",
+    }
+    assert by_name["mm"]["schema"]["anyOf"][0] == {"type": "number", "maximum": 5000, "minimum": 0}
+    assert by_name["side"]["schema"]["default"] == "left"
+    assert by_name["also"]["schema"]["maxItems"] == 20
+    assert all(p["in"] == "query" and p.get("description") for p in first)
+
+
+@pytest.mark.parametrize("path", LESION_PATHS)
+def test_lesion_route_errors_are_unchanged(client: TestClient, path: str) -> None:
+    """Guard for the dependency: a bad side is still a 422 naming the field, a bad mm a 422 naming ``mm``, an
+    unknown nerve a 404 with suggestions, on every lesion route."""
+    r = client.get(path, params={"nerve": "sural nerve", "side": "up"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "side"]
+    r = client.get(path, params={"nerve": "sural nerve", "mm": -1})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "mm"]
+    r = client.get(path, params={"nerve": "sural nerv"})
+    assert r.status_code == 404 and "did you mean: sural nerve" in r.json()["detail"]
+    r = client.get(path, params={"nerve": "sural nerve", "also": "foo nerve"})
+    assert r.status_code == 404 and r.json()["detail"].startswith("also: unknown nerve")
+
+
+def _build_calls(path: Path, func: str) -> int:
+    tree = ast.parse(path.read_text())
+    return sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == func
+    )
+
+
+def test_plan_routes_build_the_request_in_one_place() -> None:
+    """GET and POST /api/plan each spelt out the same ``PlanRequest.build`` keyword list (an option added to one
+    could be forgotten in the other). There is now one call, fed by PlanBody, whose fields are build's keywords."""
+    from neurectomy.requests import PlanRequest
+    from neurectomy.web.schemas import PlanBody
+
+    assert _build_calls(SRC / "web" / "routes" / "plan.py", "build") == 1
+    keywords = set(inspect.signature(PlanRequest.build).parameters)
+    assert set(PlanBody.model_fields) <= keywords
+
+
+def test_plan_get_and_post_answer_the_same(client: TestClient) -> None:
+    """Guard for the shared builder: the same options by query and by body give the same plan, errors included."""
+    query = {"nerve": "sural nerve", "side": "right", "method": "phenol", "end": ["capping"], "also": ["sural nerve"]}
+    body = {**{k: v for k, v in query.items() if k != "end"}, "end_treatments": ["capping"]}
+    get, post = client.get("/api/plan", params=query), client.post("/api/plan", json=body)
+    assert get.status_code == post.status_code
+    assert get.json() == post.json()
+    get, post = client.get("/api/plan", params={"procedure": "x"}), client.post("/api/plan", json={"procedure": "x"})
+    assert get.status_code == post.status_code == 404 and get.json() == post.json()
+
+
+def test_cli_has_no_forwarding_plan_builder() -> None:
+    """``cli._build_plan`` only forwarded its ten parameters to ``_plan_request(...).run(...)``: two parameter lists
+    to keep in step. The simulate and report commands now call ``_plan_request`` themselves."""
+    from neurectomy import cli
+
+    assert not hasattr(cli, "_build_plan")
+    assert "_build_plan" not in (SRC / "cli.py").read_text()
+
+
+def test_cli_simulate_json_is_the_python_timeline() -> None:
+    """Guard for the CLI change: ``simulate --json`` still prints the timeline of the same request."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from neurectomy import default_atlas
+    from neurectomy.cli import app
+    from neurectomy.requests import PlanRequest
+
+    out = CliRunner().invoke(app, ["simulate", "--nerve", "sural nerve", "--side", "right", "--years", "3", "--json"])
+    assert out.exit_code == 0, out.output
+    expected = PlanRequest.build(None, nerve="sural nerve", side="right", years=3).run(default_atlas())
+    assert json.loads(out.stdout) == json.loads(json.dumps(expected.timeline.to_dict()))

@@ -39,7 +39,7 @@ def pattern_defs() -> str:
     return (
         f'<pattern id="bm-lost" width="6" height="6" patternUnits="userSpaceOnUse">'
         f'<rect width="6" height="6" fill="{LOST}"/>'
-        '<path d="M0,0 L6,6 M6,0 L0,6" stroke="#ffffff" stroke-opacity="0.55" stroke-width="0.8"/></pattern>'
+        '<path d="M0,0 L6,6 M6,0 L0,6" stroke="#ffffff" stroke-opacity="0.4" stroke-width="0.6"/></pattern>'
         f'<pattern id="bm-reduced" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         f'<rect width="6" height="6" fill="{REDUCED_TINT}"/>'
         f'<rect width="2.6" height="6" fill="{REDUCED}"/></pattern>'

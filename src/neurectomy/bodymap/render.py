@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
@@ -78,9 +79,16 @@ PRINT_LEGEND_BOX_PT = (504.0, 120.0)
 PRINT_TEXT_MIN = 14.0
 PRINT_ROW_WIDTH = 960.0
 PRINT_BODY_SCALE = 0.66
-#: a picker's texts (RIGHT, LEFT, the close-ups' wrist and thumb side) at least this many px: a phone shows the
-#: whole-body picker at about its own size, where the charts' 9 px labels scaled by the view came out at 7 px
-PICKER_TEXT_MIN = 11.0
+#: a close-up picker's texts (the charts' labels, the wrist and thumb side) at least this many px: a phone (390 x
+#: 844) shows a close-up, one side above the other, at about 0.66 to 0.7 of its size, where the charts' 9 px
+#: labels came out at 3.6 px (the head side by side) and 11 px at 7 px
+PICKER_TEXT_MIN = 14.5
+#: the whole-body pickers' texts: the picture is shown about 0.7 times its size on a phone (390 x 844), where
+#: 14 px come out at 10 CSS px; their side column (title, caption, inset) at least this wide
+PICKER_BODY_TEXT_MIN = 14.5
+PICKER_COLUMN_MIN = 200.0
+#: the whole-body charts: every element below this y is the inset under the feet (genitalia and perineum)
+INSET_TOP = 845.0
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 LINE = 1.25  # line height, in font sizes
 
@@ -297,22 +305,21 @@ def _chart_labels(chart: Chart, mirrored: bool, style: Style, k: float) -> list[
     return [text for i in sorted(out) for text in out[i]]
 
 
-def _panel(
-    view: str,
+def _figure(
+    chart: Chart,
     sides: Sequence[str],
     effects: dict[str, dict[str, str]],
     names: dict[str, str],
-    interactive: bool = False,
-    style: Style = Style(),
-) -> tuple[str, float, float]:
-    """One view, its regions drawn for ``sides``: SVG fragment (at the origin), its width and height.
-
-    A whole-body view draws both halves (right and left) whatever ``sides`` says; ``sides`` then only names what
-    is shaded. A close-up is drawn for ``sides[0]``, reflected when that is the right side."""
-    chart = load_chart(view)
+    interactive: bool,
+    style: Style,
+    k: float,
+) -> str:
+    """The drawing of one chart (silhouette, regions, marks, labels) in the chart's own units, unscaled: a
+    whole-body view with both halves, a close-up for ``sides[0]`` (reflected for the right side). ``k`` is the
+    scale it will be shown at (labels raised to ``style.text_min`` are raised in shown px)."""
+    view = chart.view
     body = view in BODY_VIEWS
-    k = style.body_scale if body and style.body_scale else SCALE[view]
-    w, h = chart.width, chart.height
+    w = chart.width
     drawn = ["right", "left"] if body else [sides[0]]
     mirrored = not body and sides[0] == "right"
     out: list[str] = []
@@ -349,7 +356,32 @@ def _panel(
         + "".join(labels)
         + "</g>"
     )
-    figure = f'<g transform="scale({k})">' + "\n".join(out) + "</g>"
+    return "\n".join(out)
+
+
+def _panel(
+    view: str,
+    sides: Sequence[str],
+    effects: dict[str, dict[str, str]],
+    names: dict[str, str],
+    interactive: bool = False,
+    style: Style = Style(),
+) -> tuple[str, float, float]:
+    """One view, its regions drawn for ``sides``: SVG fragment (at the origin), its width and height.
+
+    A whole-body view draws both halves (right and left) whatever ``sides`` says; ``sides`` then only names what
+    is shaded. A close-up is drawn for ``sides[0]``, reflected when that is the right side."""
+    chart = load_chart(view)
+    body = view in BODY_VIEWS
+    k = style.body_scale if body and style.body_scale else SCALE[view]
+    w, h = chart.width, float(chart.height)
+    drawn = ["right", "left"] if body else [sides[0]]
+    drawing = _figure(chart, sides, effects, names, interactive, style, k)
+    figure = f'<g transform="scale({k})">' + drawing + "</g>"
+    # a picker's raised labels, laid out top down, may run below the chart: its caption goes below them, not over
+    # them (print keeps its height: the report's 7 pt bound is computed on it)
+    labels = _text_bbox(drawing[drawing.rindex('<g class="labels"') :]) if interactive else None
+    h = max(h, labels[3] + 2) if labels else h
 
     pw = w * k
     if body:
@@ -394,29 +426,134 @@ def _names(atlas: Atlas | None) -> dict[str, str]:
     return {t.id: t.name for t in atlas.targets if t.kind == "skin"}
 
 
+def _bbox(elements: Iterable[ET.Element]) -> tuple[float, float, float, float]:
+    """Left, top, right, bottom of polygons and paths (absolute M/L/Q/Z commands: every pair of numbers a point)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for e in elements:
+        nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", e.get("points") or e.get("d") or "")]
+        xs.extend(nums[0::2])
+        ys.extend(nums[1::2])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _text_bbox(fragment: str) -> tuple[float, float, float, float] | None:
+    """Left, top, right, bottom of the ``<text>`` elements of an SVG fragment (untransformed), or None."""
+    boxes = []
+    for t in ET.fromstring(f'<g xmlns="{SVG_NS}">{fragment}</g>').iter(f"{{{SVG_NS}}}text"):
+        size = float(t.get("font-size", "9"))
+        width = text_width(t.text or "", size, t.get("font-weight") == "bold")
+        x, y, anchor = float(t.get("x", "0")), float(t.get("y", "0")), t.get("text-anchor", "start")
+        left = x - width / 2 if anchor == "middle" else (x - width if anchor == "end" else x)
+        boxes.append((left, y - size * 0.8, left + width, y + size * 0.25))
+    if not boxes:
+        return None
+    return min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+
+
+def _union(*boxes: tuple[float, float, float, float] | None) -> tuple[float, float, float, float]:
+    real = [b for b in boxes if b is not None]
+    return min(b[0] for b in real), min(b[1] for b in real), max(b[2] for b in real), max(b[3] for b in real)
+
+
+def split_inset(chart: Chart) -> tuple[Chart, Chart]:
+    """A whole-body chart cut in two: the figure, and the inset drawn below its feet (genitalia and perineum from
+    the front and below): every element wholly below :data:`INSET_TOP` goes to the inset."""
+
+    def below(e: ET.Element) -> bool:
+        if _local(e.tag) == "text":
+            return float(e.get("y", "0")) >= INSET_TOP
+        return _bbox([e])[1] >= INSET_TOP
+
+    def part(inset: bool) -> Chart:
+        pick = lambda els: tuple(e for e in els if below(e) == inset)  # noqa: E731
+        return Chart(
+            chart.view,
+            chart.width,
+            chart.height,
+            *map(pick, (chart.silhouette, chart.regions, chart.marks, chart.labels)),
+        )
+
+    return part(False), part(True)
+
+
+def _picker_body(view: str, names: dict[str, str], style: Style) -> tuple[str, float, float]:
+    """A whole-body picker laid out so that the figure fills the picture's height: the figure cropped to itself
+    (head to feet, both halves), and beside it a column with the view's title, its caption and the inset (which
+    the result maps draw below the feet, where it made the picture a third taller and the figure at "Fit" about
+    140 px wide in a 700 px picker)."""
+    chart = load_chart(view)
+    figure, inset = split_inset(chart)
+    margin, gap = 8.0, 22.0
+    # the inset's title (the labels above its drawing) goes to the column, wrapped to its width
+    top = _bbox(inset.silhouette)[1]
+    titled = [e for e in inset.labels if float(e.get("y", "0")) < top]
+    inset = dataclasses.replace(inset, labels=tuple(e for e in inset.labels if e not in titled))
+    fig_svg = _figure(figure, ["right"], {}, names, True, style, 1.0)
+    inset_svg = _figure(inset, ["right"], {}, names, True, style, 1.0)
+    fx0, fy0, fx1, fy1 = _union(_bbox(figure.silhouette), _text_bbox(fig_svg))
+    ix0, iy0, ix1, iy1 = _union(_bbox(inset.silhouette), _text_bbox(inset_svg))
+    col = max(ix1 - ix0, PICKER_COLUMN_MIN)
+    col_x = margin + (fx1 - fx0) + gap
+    hsize, csize = style.size(13), style.size(10.5)
+    head_lines = wrap(f"{VIEW_TITLE[view]}, right and left sides", col, hsize, bold=True)
+    cap_lines = wrap(_caption(view, "left"), col, csize)
+    y = margin + hsize
+    texts = _text_lines(head_lines, col_x + col / 2, y, hsize, "middle", f' fill="{palette.INK}"', bold=True)
+    y += hsize * LINE * len(head_lines) + 4 + csize
+    texts += _text_lines(cap_lines, col_x + col / 2, y, csize, "middle", f' fill="{palette.MUTED_INK}"')
+    y += csize * LINE * len(cap_lines) + 24
+    if titled:
+        tsize = style.size(9)
+        inset_lines = wrap(" ".join(e.text or "" for e in titled), col, tsize)
+        texts += _text_lines(inset_lines, col_x + col / 2, y, tsize, "middle", f' fill="{palette.MUTED_INK}"')
+        y += tsize * LINE * (len(inset_lines) - 1) + tsize * 0.25 + 8
+    inset_dx = col_x + (col - (ix1 - ix0)) / 2 - ix0
+    fragment = (
+        f'<g class="figure" transform="translate({_fmt(margin - fx0)},{_fmt(margin - fy0)})">{fig_svg}</g>'
+        f'<g class="panel-text">{texts}</g>'
+        f'<g class="inset" transform="translate({_fmt(inset_dx)},{_fmt(y - iy0)})">{inset_svg}</g>'
+    )
+    width = col_x + col + margin
+    height = max(margin + (fy1 - fy0), y + (iy1 - iy0)) + margin
+    return fragment, width, height
+
+
 def render_picker(atlas: Atlas | None, view: str) -> str:
     """A blank chart to pick regions on: both sides, every region a focusable toggle button (``data-region`` =
     skin-region id, ``data-side``, an ``aria-label`` naming region and side), no title or legend (the page gives
-    those). A close-up shows the right and the left one side by side."""
+    those). A close-up shows the right and the left one side by side, or one above the other: the ``<svg>``'s
+    ``data-row`` and ``data-column`` are the viewBoxes of the two layouts and each side's ``<g>`` has its transform
+    for each, so the page can take the one that draws larger in its box (a phone: one above the other, where the
+    head side by side was drawn at a third of its size); a whole-body view, the figure filling the height with
+    its inset beside it (:func:`_picker_body`)."""
     if view not in VIEWS:
         raise ValueError(f"unknown body-map view {view!r}; choose from {', '.join(VIEWS)}")
     names = _names(atlas)
-    sides = ["right"] if view in BODY_VIEWS else ["right", "left"]
-    style = Style(text_min=PICKER_TEXT_MIN)
-    panels = [_panel(view, [side], {}, names, interactive=True, style=style) for side in sides]
-    gap, margin = 24.0, 8.0
-    x, placed = margin, []
-    for fragment, pw, _ph in panels:
-        placed.append(f'<g transform="translate({_fmt(x)},{_fmt(margin)})">{fragment}</g>')
-        x += pw + gap
-    width = x - gap + margin
-    height = max(ph for _f, _pw, ph in panels) + 2 * margin
     title = f"{VIEW_TITLE[view]}: choose skin regions"
+    layouts = ""
+    if view in BODY_VIEWS:
+        placed, width, height = _picker_body(view, names, Style(text_min=PICKER_BODY_TEXT_MIN))
+    else:
+        style = Style(text_min=PICKER_TEXT_MIN)
+        panels = [_panel(view, [side], {}, names, interactive=True, style=style) for side in ("right", "left")]
+        gap, margin = 24.0, 8.0
+        pw, ph = max(p[1] for p in panels), max(p[2] for p in panels)
+        width, height = 2 * pw + gap + 2 * margin, ph + 2 * margin
+        column = f"0 0 {_fmt(pw + 2 * margin)} {_fmt(2 * ph + gap + 2 * margin)}"
+        placed = "".join(
+            f'<g class="side" transform="translate({_fmt(margin + i * (pw + gap))},{_fmt(margin)})" '
+            f'data-row="translate({_fmt(margin + i * (pw + gap))},{_fmt(margin)})" '
+            f'data-column="translate({_fmt(margin)},{_fmt(margin + i * (ph + gap))})">{fragment}</g>'
+            for i, (fragment, _pw, _ph) in enumerate(panels)
+        )
+        layouts = f' data-row="0 0 {_fmt(width)} {_fmt(height)}" data-column="{column}"'
     return (
         f'<svg xmlns="{SVG_NS}" width="{_fmt(width)}" height="{_fmt(height)}" viewBox="0 0 {_fmt(width)} '
-        f'{_fmt(height)}" class="bodymap-picker" data-view="{view}" role="group" aria-label="{escape(title)}">'
+        f'{_fmt(height)}" class="bodymap-picker" data-view="{view}"{layouts} role="group" '
+        f'aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title><defs>{palette.pattern_defs()}</defs>"
-        f'<rect width="100%" height="100%" fill="{palette.PAGE}"/>' + "".join(placed) + "</svg>\n"
+        f'<rect width="100%" height="100%" fill="{palette.PAGE}"/>' + placed + "</svg>\n"
     )
 
 

@@ -114,17 +114,24 @@
     }
   });
 
-  /* a GET form sends no empty text fields (no region=&region= in the address) */
+  /* a GET form sends no empty text fields and no empty choices (no region=&region=, side=&sex= in the address):
+     the server reads a missing field as it read an empty one. They are disabled just for the submission and enabled
+     again right after it and when the page is shown again (the back button restores the form as it was) */
+  const EMPTY_OFF = "input[type=text][name], input:not([type])[name], input[type=search][name], textarea[name], select[name]";
+  const emptyOn = () => $$("[data-empty-off]").forEach((el) => { el.disabled = false; delete el.dataset.emptyOff; });
   $$("form[method=get], form:not([method])").forEach((form) => {
-    form.addEventListener("submit", () => {
-      $$("input[type=text][name], input:not([type])[name], input[type=search][name], textarea[name]", form).forEach((el) => {
-        if (!el.value.trim() && !el.disabled) { el.disabled = true; el.dataset.emptyOff = "1"; }
+    form.addEventListener("submit", (ev) => {
+      if (ev.defaultPrevented) return;
+      $$(EMPTY_OFF, form).forEach((el) => {
+        const empty = el.tagName === "SELECT"
+          ? !Array.from(el.selectedOptions).some((o) => o.value !== "")
+          : !el.value.trim();
+        if (empty && !el.disabled) { el.disabled = true; el.dataset.emptyOff = "1"; }
       });
+      setTimeout(emptyOn, 0);  // the form data is taken when the event ends: the fields work again at once
     });
   });
-  window.addEventListener("pageshow", () => {  // back to the page: the fields work again
-    $$("[data-empty-off]").forEach((el) => { el.disabled = false; delete el.dataset.emptyOff; });
-  });
+  window.addEventListener("pageshow", emptyOn);
 
   /* ---- the keyboard focus ring of a body-map region (WCAG 2.4.7): the region's own stroke was painted over by its
      neighbours (only one edge showed), so a copy of its outline is drawn above every region group, white under black,
@@ -162,6 +169,19 @@
     if (el && el.ownerSVGElement) clearFocusRing(el.ownerSVGElement);
   });
 
+  /* ---- a close-up picker draws its two sides side by side or one above the other (the <svg>'s data-row and
+     data-column viewBoxes, each side's transform for each): the layout that draws them larger in the box is used
+     (a phone: one above the other, where the head side by side came out at a third of its size) */
+  function layOut(svg, rect) {
+    const boxes = { row: svg.dataset.row, column: svg.dataset.column };
+    if (!boxes.row || !boxes.column) return;
+    const fit = (box) => { const [, , w, h] = box.split(/\s+/).map(Number); return Math.min(rect.width / w, rect.height / h); };
+    const chosen = fit(boxes.column) > fit(boxes.row) * 1.02 ? "column" : "row";
+    svg.setAttribute("viewBox", boxes[chosen]);
+    $$(":scope > g[data-row]", svg).forEach((g) => g.setAttribute("transform", g.dataset[chosen]));
+    svg.dataset.layout = chosen;
+  }
+
   /* ---- pan and zoom (svg-pan-zoom, served locally) on body maps and nerve courses: buttons, drag when zoomed in,
      Ctrl+wheel or a touchpad pinch, and + / - / 0 keys on the chart */
   function initZoom(box) {
@@ -170,6 +190,7 @@
     if (!svg || !svg.getAttribute("viewBox")) return;
     const rect = svg.getBoundingClientRect();
     if (!rect.width || !rect.height) return;  // hidden: started when shown
+    layOut(svg, rect);
     svg.style.height = rect.height + "px";
     svg.style.width = "100%";
     box.dataset.zoom = "1";

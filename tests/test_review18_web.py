@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -130,3 +132,86 @@ def test_cli_simulate_json_is_the_python_timeline() -> None:
     assert out.exit_code == 0, out.output
     expected = PlanRequest.build(None, nerve="sural nerve", side="right", years=3).run(default_atlas())
     assert json.loads(out.stdout) == json.loads(json.dumps(expected.timeline.to_dict()))
+
+
+# --------------------------------------------------------------------------- task 2: Vega-Lite version of the specs
+BUNDLE = SRC / "web" / "static" / "vendor" / "vega-bundle.js"
+
+
+def bundled_vega_lite_version(text: str) -> str:
+    """The Vega-Lite version in the vendored bundle: the ``version`` of the one exported object that also has
+    ``compile`` and ``normalize`` (Vega-Lite's API; Vega's has ``parse``), its minified name followed through
+    aliases to a literal."""
+    exports = [
+        m.group(1)
+        for m in re.finditer(r"return\{([^{}]*)\}", text)
+        if "compile:" in m.group(1) and "normalize:" in m.group(1)
+    ]
+    names = {re.search(r"[{,]?version:([\w$]+)", e).group(1) for e in exports if "version:" in e}  # type: ignore[union-attr]
+    assert len(names) == 1, names
+    name = names.pop()
+    for _ in range(5):
+        m = re.search(r"(?:var|const|let) " + re.escape(name) + r'=("(\d+\.\d+\.\d+)"|[\w$]+)[;,]', text)
+        assert m, name
+        if m.group(2):
+            return m.group(2)
+        name = m.group(1)
+    raise AssertionError("alias chain too long")
+
+
+def _major(schema: str) -> int:
+    m = re.fullmatch(r"https://vega\.github\.io/schema/vega-lite/v(\d+)(?:\.\d+)*\.json", schema)
+    assert m, schema
+    return int(m.group(1))
+
+
+def _every_spec() -> dict[str, dict[str, Any]]:
+    import pandas as pd
+
+    from neurectomy import charts, default_atlas, plots
+    from neurectomy.requests import PlanRequest
+    from neurectomy.web import views
+
+    plan = PlanRequest.build("lateral femoral cutaneous neurectomy", side="left").run(default_atlas())
+    stump = {
+        "days": [0.0, 30.0],
+        "reached": {"mean": [0.0, 0.1], "p10": [0.0, 0.0], "p90": [0.0, 0.2]},
+        "neuroma_index": {"mean": [0.0, 0.3], "p10": [0.0, 0.1], "p90": [0.0, 0.5]},
+        "method": "surgical_cut",
+        "end_treatments": [],
+        "replicates": 1,
+        "n_axons": 10,
+    }
+    specs = {
+        "web plan page (views.timeline_spec)": views.timeline_spec(plan),
+        "web simulate page (views.stump_spec)": views.stump_spec(stump),
+        "charts.timeline_spec": charts.timeline_spec(plan.timeline, "t"),
+        "charts.strength_spec": charts.strength_spec([], "t"),
+        "charts.model_check_spec": charts.model_check_spec({"rows": [], "agree": 0, "total": 0}),
+        "plots.timeline_spec": plots.timeline_spec(plan.timeline, "t"),
+        "plots.cohort_summary_spec": plots.cohort_summary_spec(pd.DataFrame()),
+    }
+    return {k: v for k, v in specs.items() if v is not None}
+
+
+def test_bundle_version_is_read() -> None:
+    """The reader of the bundle's version finds Vega-Lite's (not Vega's 6.2.0 or Vega-Embed's)."""
+    version = bundled_vega_lite_version(BUNDLE.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    assert "window.vegaLite=" in BUNDLE.read_text(encoding="utf-8")
+
+
+def test_every_spec_names_the_vega_lite_major_version_the_web_app_serves() -> None:
+    """Every spec said ``$schema: .../vega-lite/v5.json`` while the vendored bundle is Vega-Lite 6 (6.4.1, from
+    vl-convert-python 1.9.0): Vega-Embed warned in the browser console on the Plan and Simulate pages that the spec
+    is v5 and the library v6. Each spec's major version now equals the bundle's, and no source file hard-codes
+    another Vega-Lite schema."""
+    major = int(bundled_vega_lite_version(BUNDLE.read_text(encoding="utf-8")).split(".")[0])
+    specs = _every_spec()
+    assert len(specs) == 7
+    for name, spec in specs.items():
+        assert _major(spec["$schema"]) == major, name
+    for path in SRC.rglob("*"):
+        if path.suffix in {".py", ".html", ".js"} and "vendor" not in path.parts:
+            for url in re.findall(r"schema/vega-lite/v\d+", path.read_text(encoding="utf-8")):
+                assert url == f"schema/vega-lite/v{major}", path

@@ -14,6 +14,10 @@ from neurectomy.regrowth.kinetics import Timeline
 
 NOTICE = "Decision support and education, not a medical device."
 PAIN = "pain over the painful region (fraction of before)"
+#: The Vega-Lite major version of every spec: that of the library the web app serves
+#: (``web/static/vendor/vega-bundle.js``, Vega-Lite 6.4.1 from vl-convert-python 1.9.0) and vl-convert renders with;
+#: a spec naming another major version makes Vega-Embed warn in the browser console. Change both together.
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 
 def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, Any]:
@@ -45,7 +49,7 @@ def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, A
                 rows.append({"target": "painful region", "years": day / 365.25, "measure": PAIN, "value": value})
     measures = ["function", PAIN, "neuroma risk"] if course is not None else ["function", "neuroma risk"]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {"text": title, "subtitle": NOTICE},
         "data": {"values": rows},
         "facet": {"column": {"field": "measure", "type": "nominal", "title": None, "sort": measures}},
@@ -81,7 +85,7 @@ def strength_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
         for r in rows
     ]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {"text": title, "subtitle": NOTICE + " MyoSuite musculoskeletal models (MyoLegs, MyoArm)."},
         "data": {"values": values},
         "width": 300,
@@ -132,7 +136,7 @@ def model_check_spec(report: dict[str, Any], title: str = "Model against the evi
     x = {"field": "evidence", "type": "nominal", "sort": {"field": "order"}, "title": None}
     y_scale = {"type": "log", "domain": [lo_edge, hi_edge], "nice": False}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {
             "text": title,
             "subtitle": f"{report.get('summary') or str(report['agree']) + ' of ' + str(report['total']) + ' agree'}. "

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from neurectomy.charts import VEGA_LITE_SCHEMA
 from neurectomy.regrowth.kinetics import Timeline
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def timeline_spec(tl: Timeline, title: str, max_targets: int = 8) -> dict[str, A
                 }
             )
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {"text": title, "subtitle": NOTICE},
         "data": {"values": rows},
         "facet": {
@@ -144,7 +145,7 @@ def stump_spec(
 
     ends = " + ".join(end_treatments) or "no end treatment"
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {
             "text": f"Growth cones after {method.replace('_', ' ')}, {ends}",
             "subtitle": f"{note + ' ' if note else ''}{NOTICE}",
@@ -176,7 +177,7 @@ def cohort_summary_spec(summary: pd.DataFrame) -> dict[str, Any]:
                 }
             )
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "title": {
             "text": "Simulated cohort by scenario (95% intervals)",
             "subtitle": f"{NOTICE} Model parameters: see sources.",

@@ -55,10 +55,24 @@ def test_k_best_after_branch_and_bound_relaxes_again(monkeypatch: pytest.MonkeyP
         run(h, budget)
 
     monkeypatch.setattr(targeting, "_run", watched)
+    monkeypatch.setattr(targeting, "BRANCH_NODES", 0)  # fractional relaxations go straight to HiGHS's MIP
     solve_k_best(_model("palmar sweating"), 4)
     assert True in kinds, kinds  # a MILP was needed
     first_mip = kinds.index(True)
     assert kinds[first_mip + 1] is False, kinds  # the next answer starts from the relaxation again
+
+
+def test_k_best_after_branching_frees_the_cuts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bug caught: a branch's fixings (a cut held at 0 or 1) left on the solver after branching, so the next
+    answer of the same search is found in a corner of the problem: the k best must cost the same as when HiGHS's
+    MIP answers each fractional relaxation, and every cut is back in [0, 1] afterwards."""
+    model = _model("palmar sweating")
+    branched = solve_k_best(model, 4)
+    lp = targeting._highs().getLp()
+    nc = len(model.candidates)
+    assert list(lp.col_lower_[:nc]) == [0.0] * nc and list(lp.col_upper_[:nc]) == [1.0] * nc
+    monkeypatch.setattr(targeting, "BRANCH_NODES", 0)
+    assert [round(v, 9) for _, v in branched] == [round(v, 9) for _, v in solve_k_best(model, 4)]
 
 
 def test_k_best_matches_brute_force_on_a_small_cover() -> None:

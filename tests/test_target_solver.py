@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import highspy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,29 +13,64 @@ import neurectomy
 from neurectomy import targeting
 from tests.test_targeting import _check_milp_against_bruteforce
 
+QUERIES = (
+    {"regions": ["skin of lateral thigh"]},
+    {"regions": ["skin of lateral heel"]},
+    {"functions": ["knee pain"]},
+    {"functions": ["palmar sweating"]},
+)
 
-def test_small_milps_are_presolved_not_branched(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bug caught: every MILP of a search run without presolve and with the feasibility-jump heuristic, where HiGHS
-    spends about 5 ms whatever the model's size (a 6-column model: one node, 3 simplex iterations, 6-10 ms;
-    presolved, 0 nodes and 0.2-0.3 ms; 11-48 columns: 3.4 times faster): most of /api/target's time under load
-    (bench_web: 33 req/s, p95 661 ms before, on a shared 2-core machine). Large MILPs keep HiGHS's defaults."""
+
+def _watch_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str, bool]]:
+    """Every HiGHS run of the searches: (columns, MIP nodes, presolve, feasibility jump); nodes -1 for an LP."""
     seen: list[tuple[int, int, str, bool]] = []
     run = targeting._run
 
     def watched(h: Any, budget: Any) -> None:
         run(h, budget)
         lp = h.getLp()
-        if len(lp.integrality_):
-            jump = h.getOptionValue("mip_heuristic_run_feasibility_jump")[1]
-            seen.append((lp.num_col_, h.getInfo().mip_node_count, h.getOptionValue("presolve")[1], jump))
+        mip = any(v == highspy.HighsVarType.kInteger for v in lp.integrality_)
+        jump = h.getOptionValue("mip_heuristic_run_feasibility_jump")[1]
+        nodes = h.getInfo().mip_node_count if mip else -1
+        seen.append((lp.num_col_, nodes, h.getOptionValue("presolve")[1], jump))
 
     monkeypatch.setattr(targeting, "_run", watched)
-    for region in ("posterior thigh", "skin of lateral heel"):  # their relaxations are fractional: MILPs follow
-        neurectomy.target(regions=[region])
-    small = [s for s in seen if s[0] <= targeting.SMALL_MILP_COLUMNS]
-    assert small, seen
+    return seen
+
+
+def test_fractional_relaxations_are_branched_on_relaxations_not_handed_to_the_mip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bug caught: every fractional relaxation handed to HiGHS's MIP solver, which spends 2-9 ms on these models
+    however few nodes they need (knee pain's third plan: 1 node, about 9 ms; palmar sweating's second and third:
+    2-4 ms each), most of /api/target's time under load. Branching on warm-started relaxations answers the same
+    searches with no MIP run; each of these searches has a fractional relaxation (more relaxations than plans)."""
+    seen = _watch_runs(monkeypatch)
+    for query in QUERIES:
+        before = len(seen)
+        result = neurectomy.target(**query)
+        assert len(seen) - before > len(result.plans), (query, seen[before:])
+    assert all(nodes == -1 for _c, nodes, _p, _j in seen), seen
+
+
+def test_past_its_node_limit_the_branching_hands_over_to_the_mip_with_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bug caught: the hand-over to HiGHS's MIP (past ``BRANCH_NODES``) answering differently from the branching,
+    or running small MILPs without presolve and with the feasibility-jump heuristic, where HiGHS spends about 5 ms
+    whatever the model's size (a 6-column model: one node, 3 simplex iterations, 6-10 ms; presolved, 0 nodes and
+    0.2-0.3 ms). Large MILPs keep HiGHS's defaults."""
+    expected = [neurectomy.target(**q).to_dict() for q in QUERIES]
+    monkeypatch.setattr(targeting, "BRANCH_NODES", 0)
+    seen = _watch_runs(monkeypatch)
+    got = [neurectomy.target(**q).to_dict() for q in QUERIES]
+    costs = [[p["cost"] for p in r["plans"]] for r in got]
+    assert costs == [[pytest.approx(p["cost"]) for p in r["plans"]] for r in expected]
+    mips = [s for s in seen if s[1] != -1]
+    small = [s for s in mips if s[0] <= targeting.SMALL_MILP_COLUMNS]
+    assert small and len(small) < len(mips), seen  # both kinds were handed over
     assert all(presolve == "on" and not jump for _cols, _nodes, presolve, jump in small), seen
-    assert all(nodes == 0 for cols, nodes, _p, _j in small if cols <= 10), seen  # solved by presolve alone
+    assert all(presolve == "off" and jump for _cols, _nodes, presolve, jump in mips if _cols > 100), seen
 
 
 def _routed_model(roots: int, parents: list[int], leaf_targets: dict[int, int], costs: list[float], **kw: Any):
@@ -130,9 +166,16 @@ def routed_models(draw: st.DrawFn) -> targeting.CoverModel:
 @given(model=routed_models())
 def test_milp_equals_bruteforce_on_rooted_trees(model: targeting.CoverModel) -> None:
     """Bug caught: rows that lose or misprice an optimum on atlas-shaped models (roots crossing a tree of nerves,
-    where most cuts of a class are nested along one nerve): the MILP's best and second best (excluding the first
-    and its supersets) must cost what brute force finds."""
+    where most cuts of a class are nested along one nerve), or a branching that prunes one: the best and second
+    best (excluding the first and its supersets) must cost what brute force finds, by branching on relaxations
+    and by HiGHS's MIP alike."""
     _check_milp_against_bruteforce(model)
+    default = targeting.BRANCH_NODES
+    targeting.BRANCH_NODES = 0
+    try:
+        _check_milp_against_bruteforce(model)
+    finally:
+        targeting.BRANCH_NODES = default
 
 
 def test_knee_pain_model_has_a_row_per_nested_group_not_per_cut(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,3 +193,23 @@ def test_knee_pain_model_has_a_row_per_nested_group_not_per_cut(monkeypatch: pyt
     monkeypatch.setattr(targeting, "_formulation", watched)
     neurectomy.target(functions=["knee pain"])
     assert seen and max(seen) < 400, seen
+
+
+def test_the_web_app_runs_blas_on_one_thread_per_request() -> None:
+    """Bug caught: the server left OpenBLAS at one thread per core while it answers several requests at once in
+    threads; OpenBLAS's threads then fought the requests for the two cores (knee pain 13-47 ms instead of about
+    9 ms in-process under load). ``blas_threads`` sets it, and is not ignored."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from neurectomy.web.app import create_app
+    from neurectomy.web.settings import Settings
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    with threadpool_limits(None):  # restore whatever the test process had afterwards
+        threadpool_limits(2, user_api="blas")
+        create_app(Settings(blas_threads=1))
+        assert blas_threads() == {1}
+        create_app(Settings(blas_threads=2))
+        assert blas_threads() == {2}

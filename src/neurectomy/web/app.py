@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from threadpoolctl import threadpool_limits
 
 from neurectomy import DISCLAIMER, __version__
 from neurectomy.web import errors
@@ -132,6 +133,7 @@ def _recover_jobs(jobs: JobStore) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; ``settings`` default to the ``NEURECTOMY_WEB_*`` environment variables."""
     settings = settings or Settings.from_env()
+    threadpool_limits(settings.blas_threads, user_api="blas")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

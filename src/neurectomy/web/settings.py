@@ -31,6 +31,12 @@ class Settings(BaseModel):
     max_targets_per_phrase: int = Field(default=20, ge=1, description="targets one free-text phrase may mean")
     solve_slots: int = Field(default=2, ge=1, description="searches computing at once (per worker process)")
     solve_queue: int = Field(default=16, ge=0, description="searches waiting for a slot before 503")
+    blas_threads: int = Field(
+        default=1,
+        ge=1,
+        description="threads each BLAS call may use (per worker process): requests already run in parallel, and "
+        "OpenBLAS's own threads fighting them for the cores made /api/target 1.5-5x slower under load",
+    )
     rate_limit: str = Field(default="120/minute", description="expensive requests per client (limits syntax)")
     job_rate_limit: str = Field(default="30/hour", description="simulation jobs started per user")
     max_active_jobs: int = Field(default=4, ge=1, description="jobs queued or running, server-wide, before 503")

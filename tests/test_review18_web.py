@@ -215,3 +215,52 @@ def test_every_spec_names_the_vega_lite_major_version_the_web_app_serves() -> No
         if path.suffix in {".py", ".html", ".js"} and "vendor" not in path.parts:
             for url in re.findall(r"schema/vega-lite/v\d+", path.read_text(encoding="utf-8")):
                 assert url == f"schema/vega-lite/v{major}", path
+
+
+# --------------------------------------------------------------------------- task 3: 'autonomous zone' wording
+SOLE_SUPPLIER = (
+    "a single nerve supplies the region in the atlas; overlap from neighbouring nerves at its borders is not "
+    "modelled, so the numb area may be smaller"
+)
+
+
+def _sensory_section(html: str) -> str:
+    start = html.index('<section class="losses" data-group="sensory">')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.mark.parametrize(
+    "url", ["/cut?nerve=common+fibular+nerve", "/plan?procedure=lfcn_neurectomy&side=left"], ids=["cut", "plan"]
+)
+def test_sensory_table_says_sole_supplier_in_atlas_not_autonomous_zone(client: TestClient, url: str) -> None:
+    """The skin table's column read 'Autonomous zone' with 'yes' / 'no (overlap)', a clinical claim (the area that
+    is numb after the cut, whatever the neighbours supply), but the value is only 'the region has a single
+    supplying nerve in the atlas': overlap from neighbouring nerves at the borders is not modelled. The column is
+    now 'Sole supplier in atlas', with that caveat as its title and as a footnote under the table."""
+    r = client.get(url)
+    assert r.status_code == 200, r.text[:300]
+    section = _sensory_section(r.text)
+    assert "Autonomous zone" not in section and "no (overlap)" not in section
+    assert f'<th title="{SOLE_SUPPLIER}">Sole supplier in atlas' in section
+    assert f"* Sole supplier in atlas: {SOLE_SUPPLIER}." in section
+    cells = re.findall(r"cm²</td><td>([^<]*)</td>", section)
+    assert cells and set(cells) <= {"yes", "no (shared)"}
+
+
+def test_cut_table_marks_a_shared_region(client: TestClient) -> None:
+    """Guard for the cell text: a region with several suppliers in the atlas reads 'no (shared)', one with a single
+    supplier 'yes', as the JSON's ``autonomous_zone`` says."""
+    data = client.get("/api/lesion", params={"nerve": "common fibular nerve"}).json()
+    flags = {x["autonomous_zone"] for x in data["sensory"]}
+    section = _sensory_section(client.get("/cut", params={"nerve": "common fibular nerve"}).text)
+    cells = set(re.findall(r"cm²</td><td>([^<]*)</td>", section))
+    assert cells == {"yes" if f else "no (shared)" for f in flags}
+
+
+def test_json_schema_describes_autonomous_zone_as_sole_supplier(client: TestClient) -> None:
+    """The JSON key ``autonomous_zone`` (kept: API contract) had no description, so a client read it as the
+    clinical autonomous zone. Its schema description now says what it is, in the web table's words."""
+    schema = client.app.openapi()["components"]["schemas"]["LossJSON"]  # type: ignore[attr-defined]
+    text = schema["properties"]["autonomous_zone"]["description"]
+    assert "sole supplier in atlas" in text and text.endswith(SOLE_SUPPLIER.split("; ", 1)[1])
+    assert SOLE_SUPPLIER.split(";")[0] in text

@@ -708,6 +708,13 @@ FIELD_META: dict[str, dict[str, tuple[float | None, float | None, str]]] = {
     "LossJSON": {
         "supply_lost": (0, 1, "fraction of the target's nerve supply lost"),
         "permanent_supply_lost": (0, 1, "the part of supply_lost that does not come back"),
+        "autonomous_zone": (
+            None,
+            None,
+            "skin only; sole supplier in atlas: true when a single nerve supplies the region in the atlas (not "
+            "necessarily the nerve cut); overlap from neighbouring nerves at its borders is not modelled, so the numb "
+            "area may be smaller",
+        ),
     },
 }
 

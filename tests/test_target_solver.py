@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import highspy
@@ -198,18 +199,23 @@ def test_knee_pain_model_has_a_row_per_nested_group_not_per_cut(monkeypatch: pyt
 def test_the_web_app_runs_blas_on_one_thread_per_request() -> None:
     """Bug caught: the server left OpenBLAS at one thread per core while it answers several requests at once in
     threads; OpenBLAS's threads then fought the requests for the two cores (knee pain 13-47 ms instead of about
-    9 ms in-process under load). ``blas_threads`` sets it, and is not ignored."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+    9 ms in-process under load). Checked in a fresh process, where nothing has loaded numpy before the app is
+    created (limiting BLAS then did nothing: threadpoolctl only sees libraries already loaded). ``blas_threads``
+    sets it, and is not ignored."""
+    import json
+    import subprocess
+    import sys
 
-    from neurectomy.web.app import create_app
-    from neurectomy.web.settings import Settings
-
-    def blas_threads() -> set[int]:
-        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
-
-    with threadpool_limits(None):  # restore whatever the test process had afterwards
-        threadpool_limits(2, user_api="blas")
-        create_app(Settings(blas_threads=1))
-        assert blas_threads() == {1}
-        create_app(Settings(blas_threads=2))
-        assert blas_threads() == {2}
+    script = (
+        "import json, sys\n"
+        "from neurectomy.web.app import create_app\n"
+        "from neurectomy.web.settings import Settings\n"
+        "from threadpoolctl import threadpool_info\n"
+        "create_app(Settings(blas_threads=int(sys.argv[1])))\n"
+        "print(json.dumps(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'})))\n"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}
+    for n in (1, 2):
+        out = subprocess.run([sys.executable, "-c", script, str(n)], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout.strip().splitlines()[-1]) == [n]

@@ -133,6 +133,8 @@ def _recover_jobs(jobs: JobStore) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; ``settings`` default to the ``NEURECTOMY_WEB_*`` environment variables."""
     settings = settings or Settings.from_env()
+    import numpy  # noqa: F401  (loads BLAS now: threadpoolctl limits only the libraries already loaded)
+
     threadpool_limits(settings.blas_threads, user_api="blas")
 
     @asynccontextmanager

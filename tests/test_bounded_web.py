@@ -3,6 +3,7 @@ solve pool, and work that stops when the client goes away. Each test names the f
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -208,3 +210,84 @@ def test_the_simulate_page_run_stops_at_the_time_limit() -> None:
     assert "limit of 0.01 s" in r.text and "sign in to run it as a background job" in r.text
     ok = TestClient(create_app(Settings())).get("/simulate", params={**params, "replicates": "2", "n_axons": "50"})
     assert ok.status_code == 200 and "2 replicate(s)" in ok.text
+
+
+Message = dict[str, Any]
+
+
+def _drive(mw: Any, path: str, sent: list[tuple[Message, int]]) -> Any:
+    """One GET of ``path`` through the middleware ``mw``; ``sent`` gets each message the server is handed, with the
+    middleware's count of waiting requests at that moment."""
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(state=SimpleNamespace(settings=mw.settings))
+    scope = {"type": "http", "path": path, "client": ("10.0.0.1", 1), "app": app, "method": "GET"}
+    requested = False
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append((message, mw.waiting))
+
+    return mw(scope, receive, send)
+
+
+async def _answer(send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}", "more_body": False})
+
+
+def _starts(sent: list[tuple[Message, int]]) -> list[Message]:
+    return [m for m, _ in sent if m["type"] == "http.response.start"]
+
+
+def test_a_request_is_no_longer_counted_once_its_answer_is_handed_over() -> None:
+    """Finding (bench_web with wrk, 16 keep-alive connections): 503 'the server is busy' at 16 requests in flight,
+    under the pool's 2 + 16. A keep-alive client sends its next request as soon as it reads an answer, but the
+    answered request was counted until the middleware's call returned, after the last byte; 16 clients could be
+    counted as up to 32. The count must drop before the last body message is handed to the server."""
+    from neurectomy.web.bounded import BoundedWork
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await _answer(send)
+
+    mw = BoundedWork(app, Settings(rate_limit="1000/minute"))
+    sent: list[tuple[Message, int]] = []
+    asyncio.run(_drive(mw, "/api/target", sent))
+    (start, counted_at_start), (last, counted_at_last) = sent
+    assert start["type"] == "http.response.start" and counted_at_start == 1
+    assert last["type"] == "http.response.body" and counted_at_last == 0
+    assert mw.waiting == 0
+
+
+def test_a_full_solve_pool_answers_503_with_retry_after() -> None:
+    """Finding guarded: the bounded pool (solve_slots computing, solve_queue waiting) had no test; a request past
+    it must get 503 with Retry-After at once, and the pool is empty again once the others are answered."""
+    from neurectomy.web.bounded import BoundedWork
+
+    release = asyncio.Event()
+
+    async def slow(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await _answer(send)
+
+    mw = BoundedWork(slow, Settings(rate_limit="1000/minute", solve_slots=1, solve_queue=1))
+    sent: list[list[tuple[Message, int]]] = [[], [], []]
+
+    async def scenario() -> None:
+        running = [asyncio.create_task(_drive(mw, "/api/target", s)) for s in sent[:2]]
+        await asyncio.sleep(0.05)
+        await _drive(mw, "/api/target", sent[2])  # the pool holds 1 computing + 1 waiting: refused at once
+        release.set()
+        await asyncio.gather(*running)
+
+    asyncio.run(scenario())
+    assert [m["status"] for s in sent for m in _starts(s)] == [200, 200, 503]
+    assert dict(_starts(sent[2])[0]["headers"]).get(b"retry-after")
+    assert mw.waiting == 0

@@ -50,9 +50,9 @@ def test_k_best_after_branch_and_bound_relaxes_again(monkeypatch: pytest.MonkeyP
     kinds: list[bool] = []
     run = targeting._run
 
-    def watched(h: Any, budget: Any) -> None:
+    def watched(h: Any, budget: Any, **kw: Any) -> None:
         kinds.append(bool(len(h.getLp().integrality_)) and any(int(v) for v in h.getLp().integrality_))
-        run(h, budget)
+        run(h, budget, **kw)
 
     monkeypatch.setattr(targeting, "_run", watched)
     monkeypatch.setattr(targeting, "BRANCH_NODES", 0)  # fractional relaxations go straight to HiGHS's MIP

@@ -27,8 +27,8 @@ def _watch_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str, bo
     seen: list[tuple[int, int, str, bool]] = []
     run = targeting._run
 
-    def watched(h: Any, budget: Any) -> None:
-        run(h, budget)
+    def watched(h: Any, budget: Any, **kw: Any) -> None:
+        run(h, budget, **kw)
         lp = h.getLp()
         mip = any(v == highspy.HighsVarType.kInteger for v in lp.integrality_)
         jump = h.getOptionValue("mip_heuristic_run_feasibility_jump")[1]

@@ -520,7 +520,7 @@ def _solve_once(h: Any, nc: int, b: Budget, integral: bool) -> tuple[np.ndarray 
         # HiGHS's clock runs on across the solves of one solver object, so the limit is set past its reading
         h.setOptionValue("time_limit", h.getRunTime() + b.remaining() if b.seconds is not None else inf)
         h.setOptionValue("mip_max_nodes", b.nodes if b.nodes is not None else 2**31 - 1)
-        _run(h, b)
+        _run(h, b, interruptible=integral)
         status = h.getModelStatus()
         if b.cancelled or status.name in _STOPPED:
             _SOLVERS.highs = None  # a solver stopped mid-search misjudges its next time limit: a fresh one
@@ -536,9 +536,12 @@ def _solve_once(h: Any, nc: int, b: Budget, integral: bool) -> tuple[np.ndarray 
             h.changeColsIntegrality(nc, cut_cols, np.full(nc, int(highspy.HighsVarType.kContinuous), dtype=np.uint8))
 
 
-def _run(h: Any, budget: Budget) -> None:
-    """``h.run()``, stopped early when ``budget`` is cancelled (HiGHS asks a callback between iterations)."""
-    if budget.cancel is None:
+def _run(h: Any, budget: Budget, interruptible: bool = True) -> None:
+    """``h.run()``; when ``interruptible``, stopped early if ``budget`` is cancelled (HiGHS asks a callback between
+    iterations). A relaxation runs without the callback: it lasts well under a millisecond here and the budget is
+    checked before each one, while the callback takes the GIL at every simplex iteration, so under load each
+    iteration waited for other requests' Python code (up to the interpreter's 5 ms switch interval)."""
+    if budget.cancel is None or not interruptible:
         h.run()
         return
 

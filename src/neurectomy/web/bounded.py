@@ -181,10 +181,26 @@ class BoundedWork:
             await too_many(s.solve_seconds, message, 503)(scope, receive, send)
             return
         self.waiting += 1
+        counted = True
+
+        def finished() -> None:
+            nonlocal counted
+            if counted:
+                counted = False
+                self.waiting -= 1
+
+        async def send_counted(message: Message) -> None:
+            # no longer waiting once its last byte is handed over: a keep-alive client sends its next request as
+            # soon as it reads this one's answer, before the rest of this call returns (16 clients then counted
+            # up to 32 requests and got 503s at 16 + 2 in flight)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                finished()
+            await send(message)
+
         try:
-            await self._bounded(scope, receive, send)
+            await self._bounded(scope, receive, send_counted)
         finally:
-            self.waiting -= 1
+            finished()
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         s = self.settings

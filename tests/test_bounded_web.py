@@ -291,3 +291,60 @@ def test_a_full_solve_pool_answers_503_with_retry_after() -> None:
     assert [m["status"] for s in sent for m in _starts(s)] == [200, 200, 503]
     assert dict(_starts(sent[2])[0]["headers"]).get(b"retry-after")
     assert mw.waiting == 0
+
+
+def test_a_request_abandoned_in_the_queue_frees_its_place_at_once() -> None:
+    """Finding (bench_web, two wrk runs back to back): the first run's queued requests, abandoned when its
+    connections closed, kept their places until each got a solve slot, so the next clients got 503 'busy' for a
+    while. A queued request whose client has gone must leave the queue at once, without ever computing."""
+    from neurectomy.web.bounded import BoundedWork
+
+    release = asyncio.Event()
+    computed: list[str] = []
+
+    async def slow(scope: Any, receive: Any, send: Any) -> None:
+        computed.append(scope["path"])
+        await release.wait()
+        await _answer(send)
+
+    mw = BoundedWork(slow, Settings(rate_limit="1000/minute", solve_slots=1, solve_queue=1))
+    sent: list[list[tuple[Message, int]]] = [[], [], []]
+
+    async def scenario() -> None:
+        first = asyncio.create_task(_drive(mw, "/api/target", sent[0]))
+        await asyncio.sleep(0.05)
+        queued = asyncio.create_task(_drive_then_leave(mw, "/api/target/queued", sent[1]))
+        await asyncio.sleep(0.05)
+        assert mw.waiting == 1, "the abandoned request still holds its place in the queue"
+        await asyncio.wait_for(queued, 1.0)
+        third = asyncio.create_task(_drive(mw, "/api/target", sent[2]))
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(first, third)
+
+    asyncio.run(scenario())
+    assert [m["status"] for s in sent for m in _starts(s)] == [200, 200]  # the first and the third
+    assert computed == ["/api/target", "/api/target"]
+    assert mw.waiting == 0
+
+
+def _drive_then_leave(mw: Any, path: str, sent: list[tuple[Message, int]]) -> Any:
+    """As :func:`_drive`, but the client goes away 10 ms after sending its request."""
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(state=SimpleNamespace(settings=mw.settings))
+    scope = {"type": "http", "path": path, "client": ("10.0.0.2", 2), "app": app, "method": "GET"}
+    requested = False
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(0.01)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append((message, mw.waiting))
+
+    return mw(scope, receive, send)

@@ -236,11 +236,35 @@ class BoundedWork:
         if self._slots is None:
             self._slots = asyncio.Semaphore(s.solve_slots)
         try:
-            async with self._slots:
-                if gone.is_set():
-                    return
+            if not await self._slot_unless_gone(self._slots, gone):
+                return  # the client went away while queued: its place is free at once, not when a slot is
+            try:
                 budget = Budget(s.solve_seconds, s.solve_nodes, s.max_targets_per_phrase, cancel)
                 with applied(budget):
                     await self.app(scope, replay, send)
+            finally:
+                self._slots.release()
         finally:
             watcher.cancel()
+
+    @staticmethod
+    async def _slot_unless_gone(slots: asyncio.Semaphore, gone: asyncio.Event) -> bool:
+        """Wait for a solve slot, or until the client goes away; True when the slot is held (and the client is
+        still there)."""
+        acquire = asyncio.ensure_future(slots.acquire())
+        left = asyncio.ensure_future(gone.wait())
+        try:
+            await asyncio.wait({acquire, left}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # this request cancelled (e.g. the server stopping): no slot kept
+            left.cancel()
+            if not acquire.cancel():  # already acquired
+                slots.release()
+            raise
+        left.cancel()
+        if not acquire.done():
+            acquire.cancel()  # a slot granted meanwhile is handed on by the semaphore itself
+            return False
+        if gone.is_set():
+            slots.release()
+            return False
+        return True

@@ -16,12 +16,12 @@ status 2 on the CLI), never a silently shorter answer; a cancelled budget raises
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from neurectomy.names import RequestError
 
@@ -38,6 +38,12 @@ class Cancelled(Exception):
     """The budget was cancelled (the client went away): the work stopped unfinished."""
 
 
+class CancelFlag(Protocol):
+    """What a budget reads to know it was cancelled: a :class:`threading.Event`, or a flag another process sets."""
+
+    def is_set(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Budget:
     """Limits of one request. ``seconds`` is wall-clock time from the budget's creation for the whole request;
@@ -47,7 +53,7 @@ class Budget:
     seconds: float | None = None
     nodes: int | None = None
     targets: int | None = None
-    cancel: threading.Event | None = field(default=None, compare=False)
+    cancel: CancelFlag | None = field(default=None, compare=False)
     started: float = field(default_factory=time.monotonic, compare=False)
 
     def remaining(self) -> float:

@@ -143,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threading.Thread(target=_recover_jobs, args=(jobs,), name="neurectomy-recover-jobs", daemon=True).start()
         yield
         jobs.shutdown()
+        if app.state.solve_pool is not None:
+            app.state.solve_pool.close()
 
     app = FastAPI(
         title="neurectomy",
@@ -169,6 +171,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.atlas = None
+    app.state.solve_pool = None
+    if settings.search_processes:
+        from neurectomy.web.solvepool import SolvePool
+
+        app.state.solve_pool = SolvePool(settings.solve_slots)
     app.state.templates = templates
     app.state.jobs = jobs = JobStore(settings, lambda: registry_engine(app))
 

@@ -40,6 +40,7 @@ def serve(
     base = settings or Settings.from_env()
     update: dict[str, object] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     update["recover_jobs"] = True  # jobs lost when an earlier server died: queued again at startup
+    update["search_processes"] = True  # searches in worker processes: a served app uses every core
     if scheduler:
         update["scheduler"] = scheduler
     cluster = None

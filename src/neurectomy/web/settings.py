@@ -31,6 +31,11 @@ class Settings(BaseModel):
     max_targets_per_phrase: int = Field(default=20, ge=1, description="targets one free-text phrase may mean")
     solve_slots: int = Field(default=2, ge=1, description="searches computing at once (per worker process)")
     solve_queue: int = Field(default=16, ge=0, description="searches waiting for a slot before 503")
+    search_processes: bool = Field(
+        default=False,
+        description="run /api/target's searches in solve_slots worker processes, so that their Python uses every "
+        "core (in one process two searches take turns on the GIL); serve sets it",
+    )
     blas_threads: int = Field(
         default=1,
         ge=1,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from neurectomy.budget import active
 from neurectomy.requests import DEFAULT_METHOD, DEFAULT_SIDE, TargetRequest
 from neurectomy.serialise import response_model
 from neurectomy.web.deps import AtlasDep, SettingsDep
@@ -19,6 +20,7 @@ TextList = Annotated[list[str], Query(max_length=30)]
 
 @router.get("/target", response_model=response_model("target"), responses=NOT_FOUND)
 def target(
+    http: Request,
     atlas: AtlasDep,
     settings: SettingsDep,
     region: TextList = [],  # noqa: B006
@@ -59,4 +61,8 @@ def target(
         weights=weight,
         with_plans=plan,
     )
+    pool = http.app.state.solve_pool
+    if pool is not None:  # in a worker process (settings.search_processes), under this request's budget
+        result: dict[str, Any] = pool.target_json(request, active())
+        return result
     return request.to_json(atlas)

@@ -223,9 +223,10 @@ def test_the_simulate_page_run_stops_at_the_time_limit() -> None:
 Message = dict[str, Any]
 
 
-def _drive(mw: Any, path: str, sent: list[tuple[Message, int]]) -> Any:
+def _drive(mw: Any, path: str, sent: list[tuple[Message, int]], leave_after: float | None = None) -> Any:
     """One GET of ``path`` through the middleware ``mw``; ``sent`` gets each message the server is handed, with the
-    middleware's count of waiting requests at that moment."""
+    middleware's count of waiting requests at that moment. The client stays, or goes away ``leave_after`` s after
+    sending its request."""
     from types import SimpleNamespace
 
     app = SimpleNamespace(state=SimpleNamespace(settings=mw.settings))
@@ -237,7 +238,7 @@ def _drive(mw: Any, path: str, sent: list[tuple[Message, int]]) -> Any:
         if not requested:
             requested = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.sleep(3600)  # the client stays connected
+        await asyncio.sleep(3600 if leave_after is None else leave_after)
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
@@ -321,7 +322,7 @@ def test_a_request_abandoned_in_the_queue_frees_its_place_at_once() -> None:
     async def scenario() -> None:
         first = asyncio.create_task(_drive(mw, "/api/target", sent[0]))
         await asyncio.sleep(0.05)
-        queued = asyncio.create_task(_drive_then_leave(mw, "/api/target/queued", sent[1]))
+        queued = asyncio.create_task(_drive(mw, "/api/target/queued", sent[1], leave_after=0.01))
         await asyncio.sleep(0.05)
         assert mw.waiting == 1, "the abandoned request still holds its place in the queue"
         await asyncio.wait_for(queued, 1.0)
@@ -334,25 +335,3 @@ def test_a_request_abandoned_in_the_queue_frees_its_place_at_once() -> None:
     assert [m["status"] for s in sent for m in _starts(s)] == [200, 200]  # the first and the third
     assert computed == ["/api/target", "/api/target"]
     assert mw.waiting == 0
-
-
-def _drive_then_leave(mw: Any, path: str, sent: list[tuple[Message, int]]) -> Any:
-    """As :func:`_drive`, but the client goes away 10 ms after sending its request."""
-    from types import SimpleNamespace
-
-    app = SimpleNamespace(state=SimpleNamespace(settings=mw.settings))
-    scope = {"type": "http", "path": path, "client": ("10.0.0.2", 2), "app": app, "method": "GET"}
-    requested = False
-
-    async def receive() -> Message:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.sleep(0.01)
-        return {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append((message, mw.waiting))
-
-    return mw(scope, receive, send)

@@ -19,9 +19,9 @@ solve included:
 * ``highspy`` at default settings (one ``Highs`` object reused, default presolve and threads):
   ``ratio_highspy_default``.
 
-Every baseline solves the same MILP as ``solve_milp`` — the same class-aggregated columns and rows, built here by
-:func:`formulation` — with the banner off and ``mip_rel_gap = 0`` (the project's own exactness setting, so all
-solvers prove the same optimum; the default gap of 1e-4 could stop short of it).
+Every baseline solves the same MILP as ``solve_milp`` — its own columns and rows, taken by :func:`formulation`
+from the model the solver passes to HiGHS — with the banner off and ``mip_rel_gap = 0`` (the project's own
+exactness setting, so all solvers prove the same optimum; the default gap of 1e-4 could stop short of it).
 
 Same output (``same_output``), checked on every compared model: (1) every solver's cut set has the same exact
 cost (``CoverModel.objective``, within 1e-6) as ``solve_milp``'s, and as the best plan of ``target``; (2) the k
@@ -48,7 +48,7 @@ import highspy
 import numpy as np
 import pulp
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, csr_matrix, vstack
 
 from neurectomy import targeting as T
 from neurectomy.api import default_atlas
@@ -74,68 +74,31 @@ class Formulation:
 
 
 def formulation(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> Formulation:
-    """The MILP of :func:`neurectomy.targeting.solve_milp` (targeting: no soft targets), as arrays.
+    """The MILP of :func:`neurectomy.targeting.solve_milp`, as arrays: the solver's own relaxation
+    (``targeting._formulation``: a binary ``x_c`` per candidate, a ``y_k`` per class of paths interrupted by exactly
+    the same candidates, their rows), taken from the ``HighsLp`` it passes to HiGHS, so every baseline solves the
+    same problem by construction; plus ``sum(x_c : c in S) <= |S| - 1`` for every excluded set ``S`` (what
+    ``solve_milp`` adds for ``exclude``). Infinite bounds are ``numpy.inf``."""
+    lp, nc = T._formulation(model)
+    ncol = lp.num_col_
+    a = csc_matrix(
+        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
+        shape=(lp.num_row_, ncol),
+    ).tocsr()
+    row_lo, row_hi = np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float)
+    if exclude:
+        rows = [np.isin(np.arange(ncol), sorted(chosen)).astype(float) for chosen in exclude]
+        a = vstack([a, csr_matrix(np.array(rows))]).tocsr()
+        row_lo = np.append(row_lo, [-np.inf] * len(exclude))
+        row_hi = np.append(row_hi, [len(chosen) - 1.0 for chosen in exclude])
+    inf = highspy.kHighsInf
 
-    Columns: a binary ``x_c`` per candidate, then a continuous ``y_k`` in [0, 1] per class of paths interrupted by
-    exactly the same candidates. Rows: ``y_k <= sum(x_c : c covers k)`` for classes of required targets;
-    ``y_k >= sum(x_c : c in G)`` for each group ``G`` of nested candidates covering a costed class (the groups of
-    ``targeting._nested_groups``); per required target, its supply lost ``>= f`` (or, when all of it must go,
-    ``y_k = 1`` for every class carrying it); ``z >= x_c`` for every candidate that is not the cut of a named
-    procedure (one continuous column ``z`` costing ``unestablished``, only where some candidate is established);
-    and ``sum(x_c : c in S) <= |S| - 1`` for every excluded set ``S``.
-    """
-    nc, npth = len(model.candidates), len(model.paths)
-    incidence = np.zeros((npth, nc), dtype=bool)
-    for c, ps in enumerate(model.cand_paths):
-        incidence[list(ps), c] = True
-    signature: dict[bytes, int] = {}
-    path_class = np.fromiter(
-        (signature.setdefault(row.tobytes(), len(signature)) for row in incidence), dtype=np.int64, count=npth
-    )
-    ncls = len(signature)
-    classes = incidence[np.unique(path_class, return_index=True)[1]]
-    class_cost = np.bincount(path_class, weights=model.cost[model.path_target] * model.path_weight, minlength=ncls)
-    # z: the established-operation term, 1 when any chosen cut is not the cut of a named procedure
-    unestablished = [c for c in range(nc) if model.established and not model.established[c]]
-    nz = 1 if unestablished and model.unestablished > 0 else 0
-    cost = np.concatenate([np.full(nc, model.cut_cost), class_cost, np.full(nz, model.unestablished)])
-    lower, upper = np.zeros(nc + ncls + nz), np.ones(nc + ncls + nz)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
+    def finite(v: np.ndarray) -> np.ndarray:
+        return np.where(v >= inf, np.inf, np.where(v <= -inf, -np.inf, v))
 
-    def add(c: np.ndarray, v: np.ndarray, lo: float, hi: float) -> None:
-        rows.append(np.full(len(c), len(row_lo)))
-        cols.append(c)
-        vals.append(v)
-        row_lo.append(lo)
-        row_hi.append(hi)
-
-    wanted = np.zeros(ncls, dtype=bool)
-    wanted[np.unique(path_class[np.isin(model.path_target, list(model.required))])] = True
-    for k in np.flatnonzero(wanted):
-        covers = np.flatnonzero(classes[k])
-        add(np.append(nc + k, covers), np.append(1.0, -np.ones(len(covers))), -np.inf, 0.0)
-    for k, group in zip(*T._nested_groups(classes, incidence, np.flatnonzero(class_cost > 0)), strict=True):
-        add(np.array([nc + k, *group]), np.array([1.0, *([-1.0] * len(group))]), 0.0, np.inf)
-    for t, f in model.required.items():
-        mask = model.path_target == t
-        w = np.bincount(path_class[mask], weights=model.path_weight[mask], minlength=ncls)
-        ks = np.flatnonzero(w)
-        if f >= w.sum() - 1e-9:
-            lower[nc + ks] = 1.0
-        else:
-            add(nc + ks, w[ks], f - 1e-9, np.inf)
-    for c in unestablished if nz else ():
-        add(np.array([nc + ncls, c]), np.array([1.0, -1.0]), 0.0, np.inf)
-    for chosen in exclude:
-        add(np.array(sorted(chosen)), np.ones(len(chosen)), -np.inf, len(chosen) - 1.0)
-    a = csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(row_lo), nc + ncls + nz)
-    )
-    return Formulation(nc, cost, lower, upper, a, np.array(row_lo), np.array(row_hi))
+    cost = np.asarray(lp.col_cost_, dtype=float)
+    lower, upper = finite(np.asarray(lp.col_lower_, dtype=float)), finite(np.asarray(lp.col_upper_, dtype=float))
+    return Formulation(nc, cost, lower, upper, a, finite(row_lo), finite(row_hi))
 
 
 def _solution(model: T.CoverModel, x: Sequence[float], nc: int) -> Solution:
@@ -148,7 +111,9 @@ def pulp_solve(model: T.CoverModel, exclude: Sequence[frozenset[int]] = ()) -> S
     f = formulation(model, exclude)
     prob = pulp.LpProblem("cover", pulp.LpMinimize)
     v = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(f.nc)]
-    v += [pulp.LpVariable(f"y{j}", float(f.lower[j]), float(f.upper[j])) for j in range(f.nc, len(f.cost))]
+    bound = [None if not np.isfinite(b) else float(b) for b in (*f.lower, *f.upper)]
+    n = len(f.cost)
+    v += [pulp.LpVariable(f"y{j}", bound[j], bound[n + j]) for j in range(f.nc, n)]
     prob += pulp.lpSum(float(f.cost[j]) * v[j] for j in range(len(v)))
     for r in range(f.a.shape[0]):
         lo, hi = f.a.indptr[r], f.a.indptr[r + 1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,64 @@ def test_a_cancelled_search_stops_in_its_worker_process() -> None:
         assert answer["plans"]
     finally:
         pool.close()
+
+
+def test_a_killed_worker_is_replaced_and_the_search_answered() -> None:
+    """Bug caught: a worker process that died (killed, out of memory) broke the pool for good: every later search
+    answered 500 (BrokenProcessPool) until the server was restarted."""
+    import multiprocessing
+    import os
+    import signal
+
+    pool = SolvePool(1)
+    try:
+        request = TargetRequest.build(["skin of lateral thigh"])
+        first = pool.target_json(request, Budget(60.0, None, None))
+        workers = multiprocessing.active_children()
+        assert workers
+        for worker in workers:
+            os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            worker.join(30)
+        assert pool.target_json(request, Budget(60.0, None, None)) == first
+    finally:
+        pool.close()
+
+
+def test_workers_end_with_their_server(tmp_path: Any) -> None:
+    """Bug caught: worker processes outlived a server that was killed (or stopped by a signal without running its
+    shutdown): 27 of them were found running, idle, after a day of starting and stopping servers."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import json, multiprocessing, os\n"
+        "from neurectomy.budget import Budget\n"
+        "from neurectomy.requests import TargetRequest\n"
+        "from neurectomy.web.solvepool import SolvePool\n"
+        "pool = SolvePool(2)\n"
+        "pool.target_json(TargetRequest.build(['skin of lateral thigh']), Budget(60.0, None, None))\n"
+        "print(json.dumps([p.pid for p in multiprocessing.active_children()]), flush=True)\n"
+        "os._exit(0)  # no shutdown: as a server killed by a signal\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    pids = json.loads(out.stdout.strip().splitlines()[-1])
+    assert pids
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    deadline = time.monotonic() + 60  # far above the workers' 1 s check; only workers that never end reach it
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in pids if alive(p)]
+    for p in left:
+        os.kill(p, 9)
+    assert not left, f"worker processes {left} outlived their server"

@@ -14,9 +14,13 @@ error handlers answer exactly as they do for a search run in the server's own pr
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from neurectomy.budget import Budget, applied
@@ -32,36 +36,56 @@ class SolvePool:
     """``processes`` worker processes running :class:`TargetRequest` searches (see the module docstring)."""
 
     def __init__(self, processes: int) -> None:
-        context = multiprocessing.get_context("spawn")  # the server has threads: a forked copy could deadlock
-        self._flags = context.RawArray("b", processes)
+        self._context = multiprocessing.get_context("spawn")  # the server has threads: a fork could deadlock
+        self._processes = processes
+        self._flags = self._context.RawArray("b", processes)
         self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(processes):
             self._free.put(slot)
-        self._executor = ProcessPoolExecutor(
-            processes, mp_context=context, initializer=_start_worker, initargs=(self._flags,)
+        self._lock = threading.Lock()
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self._processes, mp_context=self._context, initializer=_start_worker, initargs=(self._flags, os.getpid())
         )
 
     def target_json(self, request: TargetRequest, budget: Budget) -> dict[str, Any]:
-        """``request.to_json(atlas)`` in a worker process under ``budget``; blocks the calling thread."""
+        """``request.to_json(atlas)`` in a worker process under ``budget``; blocks the calling thread. A worker
+        that died (killed, out of memory) is replaced and the search run once more."""
         slot = self._free.get()
         try:
-            self._flags[slot] = 0
-            future = self._executor.submit(
-                _target_json, request, slot, budget.remaining(), budget.nodes, budget.targets
-            )
-            while True:
-                try:
-                    status, payload = future.result(timeout=POLL_S)
-                    break
-                except FutureTimeout:
-                    if budget.cancelled:
-                        self._flags[slot] = 1
+            executor = self._executor
+            try:
+                status, payload = self._run(executor, request, budget, slot)
+            except BrokenProcessPool:
+                status, payload = self._run(self._replaced(executor), request, budget, slot)
         finally:
             self._free.put(slot)
         if status == "error":
             raise _rebuilt(*payload)
         result: dict[str, Any] = payload
         return result
+
+    def _run(self, executor: ProcessPoolExecutor, request: TargetRequest, budget: Budget, slot: int) -> tuple[str, Any]:
+        self._flags[slot] = 0
+        future: Future[tuple[str, Any]] = executor.submit(
+            _target_json, request, slot, budget.remaining(), budget.nodes, budget.targets
+        )
+        while True:
+            try:
+                return future.result(timeout=POLL_S)
+            except FutureTimeout:
+                if budget.cancelled:
+                    self._flags[slot] = 1
+
+    def _replaced(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A new executor in place of ``broken`` (once, however many searches found it broken)."""
+        with self._lock:
+            if self._executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+            return self._executor
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -77,7 +101,7 @@ class _SharedFlag:
         return bool(_FLAGS[self.slot])
 
 
-def _start_worker(flags: Any) -> None:
+def _start_worker(flags: Any, server: int) -> None:
     import numpy  # noqa: F401  (loads BLAS now: threadpoolctl limits only the libraries already loaded)
     from threadpoolctl import threadpool_limits
 
@@ -85,8 +109,17 @@ def _start_worker(flags: Any) -> None:
 
     global _FLAGS
     _FLAGS = flags
+    threading.Thread(target=_exit_with, args=(server,), name="neurectomy-exit-with-server", daemon=True).start()
     threadpool_limits(1, user_api="blas")  # its own threads would spin beside the other slot's process
     default_atlas()  # loaded now, not by the first search
+
+
+def _exit_with(server: int) -> None:
+    """End this worker when the server process is gone (a server killed, or stopped by a signal without running
+    its shutdown, would otherwise leave its workers running for ever)."""
+    while os.getppid() == server:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _target_json(

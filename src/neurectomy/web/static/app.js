@@ -23,6 +23,13 @@
     const form = picker.closest("form");
     return form ? $("select[name=side]", form) : null;
   }
+  /* the side the chosen regions are marked on: the form's side, else the picker's own (a registry case's: left,
+     right or bilateral), else left */
+  function shownSide(picker) {
+    const select = sideSelect(picker);
+    const fallback = ["left", "right", "bilateral"].includes(picker.dataset.side) ? picker.dataset.side : "left";
+    return select && ["left", "right"].includes(select.value) ? select.value : fallback;
+  }
   function syncPicker(picker) {
     const chosen = {};
     const target = picker.dataset.target;
@@ -30,10 +37,7 @@
       const box = document.getElementById(id);
       if (box) lines(box.value).forEach((n) => { chosen[n.toLowerCase()] = id; });
     });
-    const select = sideSelect(picker);
-    /* the form's side, else the picker's own (a registry case's: left, right or bilateral), else left */
-    const fallback = ["left", "right", "bilateral"].includes(picker.dataset.side) ? picker.dataset.side : "left";
-    const side = select && ["left", "right"].includes(select.value) ? select.value : fallback;
+    const side = shownSide(picker);
     $$(".region", picker).forEach((el) => {
       if (!el.dataset.fill) el.dataset.fill = el.getAttribute("fill") || "";
       const onSide = !el.dataset.side || side === "bilateral" || el.dataset.side === side || el.dataset.side === "midline";
@@ -60,21 +64,34 @@
     tabs.forEach((btn) => btn.addEventListener("click", () => show(btn)));
     picker.classList.add("js");
     const label = $(".region-label output", picker);
+    const status = $(".picker-status", picker);
+    function say(text) { if (status) status.textContent = text; }
     function toggle(el) {
       const box = pickerTarget(picker);
       if (!box) return;
       const select = sideSelect(picker);
-      if (select && ["left", "right"].includes(el.dataset.side) && select.value !== el.dataset.side) {
-        select.value = el.dataset.side;  // a region on the other side: the answer is for that side
-      }
+      const was = shownSide(picker);
+      /* a region on the other side: the form asks about one side, so the side switches, and a region already chosen
+         stays chosen (on the new side) rather than being removed; the switch is said in the picker's status line
+         (choosing the right lateral thigh, then the left one, once emptied the list and said nothing) */
+      const switched = Boolean(select && ["left", "right"].includes(el.dataset.side) && was !== el.dataset.side &&
+        was !== "bilateral");
+      if (switched) select.value = el.dataset.side;
       const name = regionName(el);
       const have = lines(box.value);
       const i = have.findIndex((n) => n.toLowerCase() === name.toLowerCase());
-      if (i >= 0) have.splice(i, 1); else have.push(name);
+      if (i >= 0 && !switched) have.splice(i, 1); else if (i < 0) have.push(name);
       box.value = have.join("\n");
+      if (switched) {
+        const kept = have.length > 1 ? `; the ${have.length} chosen regions are now marked on the ${el.dataset.side} side` :
+          `; ${name} is chosen on the ${el.dataset.side} side`;
+        say(`Side changed from ${was} to ${el.dataset.side}${kept} (one side per question).`);
+      } else {
+        say("");
+      }
       ["numb", "hypo", "spared"].forEach((id) => {  // a region carries one mark at a time
         const other = document.getElementById(id);
-        if (other && other !== box && i < 0) other.value = lines(other.value).filter((n) => n.toLowerCase() !== name.toLowerCase()).join("\n");
+        if (other && other !== box && (i < 0 || switched)) other.value = lines(other.value).filter((n) => n.toLowerCase() !== name.toLowerCase()).join("\n");
       });
       syncPicker(picker);
       if (label) label.textContent = describe(el);

@@ -1,0 +1,55 @@
+"""Review 18c: defects a cold reviewer found in a real browser at 1366x900 and 390x844 (the Find picker's sides,
+Vega charts on a phone, the keyboard on a zoomed body map, autocompletion, body-map labels, the Plan body map)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _page(browser: Any, server: str, width: int, height: int) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.errors = errors  # type: ignore[attr-defined]
+    return pg
+
+
+def _close(pg: Any) -> None:
+    errors = pg.errors
+    pg.context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_find_picker_switching_side_keeps_the_region(browser: Any, server: str) -> None:
+    """Bug caught: on /find, clicking the right lateral thigh and then the left one emptied the regions textarea,
+    switched Side to left and left both regions unpressed, saying nothing. Now the side switches, the region stays
+    chosen (pressed on the left) and a status line says the side changed."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/find")
+    pg.wait_for_function("document.querySelector('.picker .view.active').dataset.zoom === '1'")
+    right = pg.locator('.picker .view.active .region[data-region="skin_lateral_thigh"][data-side="right"]')
+    left = pg.locator('.picker .view.active .region[data-region="skin_lateral_thigh"][data-side="left"]')
+    right.click()
+    assert pg.locator("#side").input_value() == "right"
+    assert "lateral thigh" in pg.locator("#region").input_value().lower()
+    assert right.get_attribute("aria-pressed") == "true"
+    left.click()
+    assert pg.locator("#side").input_value() == "left"
+    assert "lateral thigh" in pg.locator("#region").input_value().lower()
+    assert left.get_attribute("aria-pressed") == "true"
+    assert right.get_attribute("aria-pressed") == "false"
+    status = pg.locator(".picker .picker-status")
+    assert status.is_visible()
+    assert "left" in status.inner_text().lower() and "side" in status.inner_text().lower()
+    # a second click on the same side toggles it off as before, and the status line is cleared
+    left.click()
+    assert "lateral thigh" not in pg.locator("#region").input_value().lower()
+    assert status.inner_text().strip() == ""
+    _close(pg)

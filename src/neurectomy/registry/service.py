@@ -295,6 +295,9 @@ class ProcedureIn(_In):
         Field(default_factory=list, max_length=20)
     )
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
+    #: the procedure was done on the side opposite the case's recorded side, on purpose (without it such a record
+    #: is refused: a wrong-side record must not be stored quietly)
+    other_side_confirmed: bool = Field(default=False, strict=True)
 
 
 class MuscleOutcome(_In):
@@ -945,6 +948,7 @@ def record_procedure(
     who.require("write")
     d = parse(ProcedureIn, data)
     case = get_case(s, who, case_id)
+    check_recorded_cuts(d, case.side)
     pp = ProcedurePerformed(
         case_id=case.id,
         performed_on=d.performed_on,
@@ -962,8 +966,70 @@ def record_procedure(
     if case.status == "planned":
         case.status = "operated"
     s.flush()
-    audit(s, who, "create", "procedure", pp.uid, {"case": case.uid})
+    detail: dict[str, Any] = {"case": case.uid}
+    if d.other_side_confirmed and _opposite(case.side, d.side):
+        detail["other_side_confirmed"] = f"{d.side} (the case: {case.side})"
+    audit(s, who, "create", "procedure", pp.uid, detail)
     return pp
+
+
+def _opposite(case_side: str | None, side: str) -> bool:
+    return {case_side, side} == {"left", "right"}
+
+
+def check_recorded_cuts(d: ProcedureIn, case_side: str | None) -> None:
+    """A recorded procedure is one the core could plan: each nerve cut is located on the atlas on the recorded side
+    (:meth:`neurectomy.requests.LesionRequest.resolve`: a paired nerve is never midline), a named procedure is done
+    by its own method (:meth:`neurectomy.requests.PlanRequest.build`) and cuts only its own nerves, resolved on that
+    side the same way. A side opposite the case's (left vs right) needs ``other_side_confirmed``. Anything else is
+    an :class:`InvalidInput` naming the field (side, method, nerves, procedure_key)."""
+    from neurectomy.api import default_atlas
+    from neurectomy.names import RequestError, UnknownNameError
+    from neurectomy.procedures import load_procedures
+    from neurectomy.requests import LesionRequest, PlanRequest
+
+    if _opposite(case_side, d.side) and not d.other_side_confirmed:
+        raise InvalidInput(
+            [
+                (
+                    "side",
+                    f"the case is recorded as {case_side} but this procedure as {d.side}: correct the side, or "
+                    f"confirm that the {d.side} side was operated on purpose",
+                )
+            ]
+        )
+    atlas = default_atlas()
+    proc = load_procedures().get(d.procedure_key) if d.procedure_key else None
+    sides: tuple[Any, ...] = ("left", "right") if d.side == "bilateral" else (d.side,)
+    field = "nerves"
+    try:
+        for side in sides:
+            if proc is not None:
+                field = "method"
+                PlanRequest.build(proc.id, side=side, method=d.method)
+                field = "side"
+                own = LesionRequest(proc.resolve_cuts(side)).resolve(atlas)
+                own_ids = {c.nerve_id for c in own}
+                for n in d.nerves:
+                    if n.id not in own_ids:
+                        names = ", ".join(dict.fromkeys(c.nerve_name for c in own))
+                        raise InvalidInput(
+                            [
+                                (
+                                    "nerves",
+                                    f"the {proc.name} cuts the {names}, not the {n.name}: leave the nerves empty to "
+                                    f"record its own cuts, or choose another operation to record the {n.name}",
+                                )
+                            ]
+                        )
+            for n in d.nerves:
+                field = "nerves"
+                LesionRequest.build(n.id, side=side, method=d.method).resolve(atlas)
+    except RequestError as exc:
+        where = exc.field if exc.field in ("side", "method") else field
+        raise InvalidInput([(where, exc.message)]) from None
+    except UnknownNameError as exc:
+        raise InvalidInput([(field, str(exc))]) from None
 
 
 def record_outcome(s: Session, who: Principal, case_id: int, data: OutcomeIn | dict[str, Any]) -> Outcome:

@@ -819,12 +819,13 @@ async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Re
     proc = load_procedures().get(key) if key else None
     side = str(form.get("side", ""))
     nerves, problems = _atlas_ids(_form_lines(form, "nerves"), "nerves cut", ("nerve",))
-    if proc is not None and not nerves and not problems and side in ("left", "right", "midline"):
+    if proc is not None and not nerves and not problems and side in ("left", "right", "bilateral"):
         from neurectomy.api import default_atlas
 
         atlas = default_atlas()
-        chosen: Any = "left" if side == "midline" else side
-        nerves = [{"id": n.id, "name": n.name} for n in (atlas.nerve(c.nerve) for c in proc.resolve_cuts(chosen))]
+        chosen: Any = "left" if side == "bilateral" else side  # the same nerves on either side
+        own = (atlas.nerve(c.nerve) for c in proc.resolve_cuts(chosen))
+        nerves = list({n.id: {"id": n.id, "name": n.name} for n in own}.values())
     if problems:
         return _procedure_error(request, "; ".join(problems), case_id)
     method = str(form.get("method", "")) or (proc.method if proc else "")
@@ -837,6 +838,7 @@ async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Re
         "nerves": nerves,
         "end_treatments": [str(v) for v in form.getlist("end")],
         "notes": str(form.get("notes", "")),
+        "other_side_confirmed": bool(form.get("other_side_confirmed")),
     }
     try:
         _write(request, lambda s: record_procedure(s, who, case_id, data).id)

@@ -1,0 +1,168 @@
+"""Review 18c of the registry (found in a real browser): recorded procedures checked with the core's own rules,
+outcome regions with their side, plain error messages that keep the form, readable audit log, like-for-like
+outcome comparisons, a defined recovery chart, account safeguards and wording."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import test_registry_support as sup
+
+fastapi = pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from neurectomy.web.app import create_app  # noqa: E402
+from neurectomy.web.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Any:
+    yield from sup.engine_for("sqlite", tmp_path)
+
+
+@pytest.fixture
+def who(engine: Any) -> dict[str, Any]:
+    return sup.users(engine)
+
+
+@pytest.fixture
+def app(engine: Any) -> Any:
+    a = create_app(Settings())
+    a.state.registry_engine = engine
+    return a
+
+
+def signed_in(app: Any, username: str) -> TestClient:
+    c = TestClient(app, follow_redirects=False)
+    page = c.get("/registry/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    r = c.post("/registry/login", data={"username": username, "password": sup.PASSWORD, "csrf_token": token[1]})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def csrf_of(page: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m
+    return m[1]
+
+
+def new_case(engine: Any, who: dict[str, Any], **kw: Any) -> int:
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import create_case
+
+    return int(write(engine, lambda s: create_case(s, who["clinician"], {**sup.CASE, **kw}).id))
+
+
+def stored_procedures(engine: Any, who: dict[str, Any], cid: int) -> list[dict[str, Any]]:
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.service import case_view, get_case
+
+    with read_session(engine) as s:
+        return list(case_view(get_case(s, who["clinician"], cid), who["clinician"], full=True)["procedures"])
+
+
+# --------------------------------------------------------------------------- 1. recorded cuts
+ULNAR = {"id": "ulnar_nerve", "name": "ulnar nerve"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (
+            {
+                "side": "midline",
+                "procedure_key": None,
+                "procedure_name": "ulnar neurectomy",
+                "method": "surgical_cut",
+                "nerves": [ULNAR],
+            },
+            "side",
+            "paired",
+        ),
+        ({"side": "left", "nerves": [ULNAR]}, "nerves", "not the ulnar nerve"),
+        ({"side": "left", "method": "surgical_cut"}, "method", "resection"),
+        ({"side": "midline"}, "side", "paired"),
+    ],
+)
+def test_recorded_cuts_are_checked_with_the_core_rules(
+    engine: Any, who: dict[str, Any], change: dict[str, Any], field: str, words: str
+) -> None:
+    """Bug caught: "Record a procedure performed" stored impossible cuts: a midline ulnar nerve (a paired nerve), and
+    an LFCN neurectomy that cut the ulnar nerve; a procedure by another method than its own was stored too. Each is
+    now refused, naming the field, by the same resolution the Plan page uses (LesionRequest.resolve,
+    PlanRequest.build)."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import InvalidInput, record_procedure
+
+    cid = new_case(engine, who, side="left")
+    with pytest.raises(InvalidInput) as info:
+        write(engine, lambda s: record_procedure(s, who["clinician"], cid, {**sup.PROCEDURE, **change}))
+    assert info.value.problems[0][0] == field, info.value.problems
+    assert words in info.value.problems[0][1], info.value.problems
+    assert stored_procedures(engine, who, cid) == []
+
+
+def test_a_procedure_on_the_side_opposite_the_case_needs_confirming(engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: on a left case, a right-sided procedure was stored without a word (a wrong-side record). It is now
+    refused unless other_side_confirmed is given; the confirmation is audited."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import InvalidInput, audit_entries, record_procedure
+
+    cid = new_case(engine, who, side="left")
+    data = {**sup.PROCEDURE, "side": "right"}
+    with pytest.raises(InvalidInput) as info:
+        write(engine, lambda s: record_procedure(s, who["clinician"], cid, data))
+    assert info.value.problems[0][0] == "side" and "confirm" in info.value.problems[0][1]
+    write(engine, lambda s: record_procedure(s, who["clinician"], cid, {**data, "other_side_confirmed": True}))
+    assert [p["side"] for p in stored_procedures(engine, who, cid)] == ["right"]
+    from neurectomy.registry.db import read_session
+
+    with read_session(engine) as s:
+        entry = next(e for e in audit_entries(s, who["admin"]) if e.entity == "procedure")
+    assert "other_side_confirmed" in entry.detail
+
+
+def test_the_procedure_form_refuses_the_reviewers_combinations(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: the case page's form accepted side midline + "ulnar nerve", and an LFCN neurectomy on the right
+    with the ulnar nerve on a left case (stored as an LFCN neurectomy that cut the ulnar nerve). Both are now 422
+    pages saying what is wrong; the procedure's own cuts on the case's side are still recorded."""
+    cid = new_case(engine, who, side="left")
+    c = signed_in(app, "clinician_a")
+    csrf = csrf_of(c.get(f"/registry/cases/{cid}").text)
+    base = {"csrf_token": csrf, "performed_on": "2024-02-01", "method": "", "notes": ""}
+    r = c.post(
+        f"/registry/cases/{cid}/procedures",
+        data={
+            **base,
+            "side": "midline",
+            "procedure_key": "",
+            "procedure_name": "ulnar neurectomy",
+            "method": "surgical_cut",
+            "nerves": "ulnar nerve",
+        },
+    )
+    assert r.status_code == 422 and "paired" in r.text, r.text
+    r = c.post(
+        f"/registry/cases/{cid}/procedures",
+        data={
+            **base,
+            "side": "right",
+            "procedure_key": "lfcn_neurectomy",
+            "nerves": "ulnar nerve",
+            "other_side_confirmed": "1",
+        },
+    )
+    assert r.status_code == 422 and "not the ulnar nerve" in r.text, r.text
+    r = c.post(f"/registry/cases/{cid}/procedures", data={**base, "side": "right", "procedure_key": "lfcn_neurectomy"})
+    assert r.status_code == 422 and "confirm" in r.text, r.text
+    assert stored_procedures(engine, who, cid) == []
+    r = c.post(f"/registry/cases/{cid}/procedures", data={**base, "side": "left", "procedure_key": "lfcn_neurectomy"})
+    assert r.status_code == 303, r.text
+    [p] = stored_procedures(engine, who, cid)
+    assert (p["side"], [n["id"] for n in p["nerves"]]) == ("left", ["lateral_cutaneous_nerve_of_thigh"])

@@ -53,3 +53,47 @@ def test_find_picker_switching_side_keeps_the_region(browser: Any, server: str) 
     assert "lateral thigh" not in pg.locator("#region").input_value().lower()
     assert status.inner_text().strip() == ""
     _close(pg)
+
+
+def _scroll_width(pg: Any) -> int:
+    return int(pg.evaluate("document.documentElement.scrollWidth"))
+
+
+def _charts_drawn(pg: Any) -> None:
+    pg.wait_for_function(
+        "Array.from(document.querySelectorAll('.vega-chart')).every((el) => el.querySelector('svg.marks'))"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/plan?procedure=lfcn_neurectomy&side=left", "/simulate?run=course&nerve=sural+nerve"],
+)
+def test_vega_charts_fit_a_phone(browser: Any, server: str, url: str) -> None:
+    """Bug caught: the Vega charts (a facet of three 260 px panels, a 300 px bar chart with its labels) made a 390 px
+    phone's page 775-871 px wide (the embed's box grew with the chart, overflow visible). Now every chart is drawn to
+    its box's width and the page is no wider than the screen; the chart's plotting area stays usable (>= 150 px)."""
+    pg = _page(browser, server, 390, 844)
+    pg.goto(url)
+    assert pg.locator(".vega-chart").count() >= 1
+    _charts_drawn(pg)
+    assert _scroll_width(pg) <= 390
+    for box in pg.locator(".vega-chart").all():
+        chart = box.locator("svg.marks").first
+        assert chart.bounding_box()["width"] <= box.bounding_box()["width"] + 1
+        assert chart.bounding_box()["width"] >= 150
+    _close(pg)
+
+
+def test_stump_chart_fits_a_phone(browser: Any, server: str) -> None:
+    """Bug caught: after Simulate's "Run simulation" on a 390 px phone the stump chart (two 300 px panels side by
+    side) made the page 775 px wide. Now the panels are drawn one above the other within the screen."""
+    pg = _page(browser, server, 390, 844)
+    pg.goto("/simulate")
+    pg.fill("#n_axons", "40")
+    pg.fill("#days", "20")
+    pg.fill("#replicates", "1")
+    pg.click("#run-stump")
+    pg.wait_for_selector("#stump-chart svg.marks", timeout=60_000)
+    assert _scroll_width(pg) <= 390
+    _close(pg)

@@ -426,12 +426,69 @@
     });
   }
 
-  /* ---- Vega-Lite charts (the bundle is served locally) */
+  /* ---- Vega-Lite charts (the bundle is served locally), drawn to their box's width: the specs are written for a
+     page (and the PDF), with fixed panel widths (a facet of three 260 px panels, two 300 px panels side by side),
+     which made a 390 px phone's page up to 871 px wide. A chart wider than its box is redrawn narrower: a facet
+     wraps to as many columns as fit, panels side by side go one above the other, a panel is narrowed (a single view
+     fits its box exactly, axis labels included: autosize fit-x), titles and legends wrap */
+  const CHART_GUTTER = 80;  // a panel's y axis, its labels and title, beside the plotting area
+  function wrapWords(text, chars) {
+    if (!text || typeof text !== "string" || text.length <= chars) return text;
+    const out = [];
+    let line = "";
+    text.split(/\s+/).forEach((w) => {
+      if (line && (line + " " + w).length > chars) { out.push(line); line = w; } else line = line ? line + " " + w : w;
+    });
+    if (line) out.push(line);
+    return out;
+  }
+  function narrowPanel(panel, width) {
+    if (typeof panel.width === "number" && panel.width > width) panel.width = Math.max(120, width);
+    return panel;
+  }
+  function fitSpec(spec, avail) {
+    const chars = Math.max(24, Math.floor(avail / 6.3));
+    if (spec.title && typeof spec.title === "object") {
+      spec.title = Object.assign({}, spec.title, { text: wrapWords(spec.title.text, Math.floor(chars * 0.8)), subtitle: wrapWords(spec.title.subtitle, chars) });
+    } else if (typeof spec.title === "string") spec.title = wrapWords(spec.title, Math.floor(chars * 0.8));
+    const legendFit = (enc) => {
+      if (enc && enc.color && enc.color.legend !== null) {
+        enc.color.legend = Object.assign({}, enc.color.legend || {}, { columns: 1, labelLimit: Math.max(120, avail - 60) });
+      }
+    };
+    if (spec.facet && spec.spec) {
+      const inner = spec.spec, each = (typeof inner.width === "number" ? inner.width : 200) + CHART_GUTTER;
+      const facet = spec.facet.column || spec.facet.row || spec.facet;
+      const count = facet.sort && Array.isArray(facet.sort) ? facet.sort.length : 3;
+      if (each * count > avail) {
+        spec.facet = facet;
+        spec.columns = Math.max(1, Math.floor(avail / each));
+        narrowPanel(inner, Math.floor(avail / spec.columns) - CHART_GUTTER);
+        legendFit(inner.encoding);
+      }
+    } else if (Array.isArray(spec.hconcat)) {
+      const total = spec.hconcat.reduce((t, p) => t + (typeof p.width === "number" ? p.width : 200) + CHART_GUTTER, 0);
+      if (total > avail) {
+        spec.vconcat = spec.hconcat.map((p) => narrowPanel(p, avail - CHART_GUTTER));
+        delete spec.hconcat;
+      }
+    } else if (typeof spec.width === "number" && spec.width + CHART_GUTTER * 2 > avail) {
+      spec.width = avail;
+      spec.autosize = { type: "fit-x", contains: "padding" };
+      legendFit(spec.encoding);
+      if (spec.encoding && spec.encoding.y && spec.encoding.y.type === "nominal") {
+        spec.encoding.y.axis = Object.assign({}, spec.encoding.y.axis || {}, { labelLimit: Math.floor(avail * 0.45) });
+      }
+    }
+    return spec;
+  }
   function drawCharts(root) {
     if (!window.vegaEmbed) return;
     $$(".vega-chart", root).forEach((el) => {
       if (el.dataset.drawn) return;
-      const spec = JSON.parse(document.getElementById(el.dataset.spec).textContent);
+      const style = getComputedStyle(el);
+      const avail = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 4;
+      const spec = fitSpec(JSON.parse(document.getElementById(el.dataset.spec).textContent), avail);
       el.dataset.drawn = "1";
       window.vegaEmbed(el, spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" })
         .then(() => $$("details > summary", el).forEach((s) => s.setAttribute("aria-label", "Chart actions: save as SVG or PNG")))

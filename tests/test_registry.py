@@ -35,7 +35,7 @@ def test_migrations_match_models_and_are_idempotent(engine: Any) -> None:
     from neurectomy.registry.models import Base
 
     init_db(engine)  # second run: nothing to do
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
@@ -53,7 +53,7 @@ def test_downgrade_and_upgrade_again(engine: Any) -> None:
         conn.commit()
     assert not inspect(engine).has_table("cases")
     init_db(engine)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
 
 
 def test_default_url_is_in_the_user_data_dir_unless_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -525,7 +525,7 @@ def test_registry_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert res.exit_code == 0, res.output
         return res.output
 
-    assert "schema 0005" in ok("init", "--db", db1)
+    assert "schema 0006" in ok("init", "--db", db1)
     ok(
         "add-user",
         "ann",

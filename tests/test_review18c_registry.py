@@ -166,3 +166,38 @@ def test_the_procedure_form_refuses_the_reviewers_combinations(app: Any, engine:
     assert r.status_code == 303, r.text
     [p] = stored_procedures(engine, who, cid)
     assert (p["side"], [n["id"] for n in p["nerves"]]) == ("left", ["lateral_cutaneous_nerve_of_thigh"])
+
+
+# --------------------------------------------------------------------------- 2. the side of an outcome's regions
+def test_an_outcome_stores_and_shows_the_side_of_its_findings(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: on a left case, "skin of lateral thigh, right side" chosen on the outcome form's body map was
+    saved as "skin of lateral thigh" only (the outcome had no side), so it read as the case's side. The outcome now
+    stores the side (form field, API, FHIR bodySite) and the case page shows it, marking a side not the case's."""
+    from neurectomy.registry.db import init_db, make_engine, read_session, write
+    from neurectomy.registry.fhir import dumps, export_bundle, import_bundle, loads
+    from neurectomy.registry.service import case_view, get_case
+
+    cid = new_case(engine, who, side="left")
+    c = signed_in(app, "clinician_a")
+    csrf = csrf_of(c.get(f"/registry/cases/{cid}").text)
+    form = {"csrf_token": csrf, "recorded_on": "2024-06-01", "timepoint": "3_months", "pain_nrs": "2"}
+    r = c.post(
+        f"/registry/cases/{cid}/outcomes", data={**form, "side": "right", "numb_regions": "skin of lateral thigh"}
+    )
+    assert r.status_code == 303, r.text
+    r = c.post(f"/registry/cases/{cid}/outcomes", data=form)  # no side given: the case's
+    assert r.status_code == 303, r.text
+    page = c.get(f"/registry/cases/{cid}").text
+    rows = re.findall(r'<td class="outcome-side">(.*?)</td>', page)
+    assert rows[0].startswith("right") and "not the case's side (left)" in rows[0], rows
+    assert rows[1] == "left", rows
+    with read_session(engine) as s:
+        bundle = dumps(export_bundle(s, who["clinician"]))
+    e2 = make_engine(f"sqlite:///{Path(str(engine.url.database)).parent / 'second.sqlite3'}")
+    init_db(e2)
+    who2 = sup.users(e2)
+    [new] = write(e2, lambda s: import_bundle(s, who2["clinician"], loads(bundle)))
+    with read_session(e2) as s:
+        got = case_view(get_case(s, who2["clinician"], new), who2["clinician"], full=True)
+    assert [o["side"] for o in got["outcomes"]] == ["right", "left"]
+    e2.dispose()

@@ -54,3 +54,24 @@ def test_outcome_regions_from_the_body_map_and_muscles_by_name(page: Any, regist
     assert "skin of lateral thigh" in outcomes
     assert "tibialis anterior (weak, MRC 3)" in outcomes and "deltoid (weak)" in outcomes
     assert "tibialis_anterior" not in outcomes
+
+
+def test_a_region_on_the_other_side_keeps_its_side(page: Any, registry_url: str) -> None:
+    """Bug caught (review 18c, finding 2): on a case of one side, choosing a region of the other side on the outcome
+    form's body map said "<region>, <other> side — chosen" but the saved row named the region only, so the finding
+    was read as on the case's side. The form's side now follows the map (and says so), and the row shows it."""
+    cid = seed(registry_url)  # the seeded case is on the right side
+    sign_in(page, "clinician_a")
+    page.goto(f"/registry/cases/{cid}")
+    form = page.locator("#outcome-form")
+    page.fill("#recorded_on", "2024-06-01")
+    page.select_option("#timepoint", "3_months")
+    region = form.locator('.view[data-view="anterior"] [data-region="skin_lateral_thigh"][data-side="left"]')
+    region.focus()
+    page.keyboard.press("Enter")
+    assert page.input_value("#oc-side") == "left"
+    assert "Side changed from right to left" in form.locator(".picker-status").inner_text()
+    page.locator("#record-outcome").click()
+    page.wait_for_url(f"**/registry/cases/{cid}*")
+    row = page.locator("#outcomes-table tbody tr").last.inner_text()
+    assert "skin of lateral thigh" in row and "left" in row and "not the case's side (right)" in row

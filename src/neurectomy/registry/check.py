@@ -121,6 +121,7 @@ def check(engine: Engine) -> tuple[list[Finding], dict[str, int]]:
                     "pain_relief": o.pain_relief,
                     "numb_regions": o.numb_regions,
                     "muscles": o.muscles or [],
+                    "side": o.side,
                     "timepoint": o.timepoint,
                     "measures": o.measures or {},
                     "complications": o.complications,

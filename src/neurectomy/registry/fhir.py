@@ -16,7 +16,8 @@ these four resources. Mapping:
   72514-3), each validated instrument's score (code ``{NS}:measure`` ``hdss`` or ``mas``, a ``{score}``
   quantity; MAS 1+ is 1.5), pain relief, recurrence, each complication, each numb skin region and each weak or
   paralysed muscle (code ``muscle`` plus the atlas muscle id; the value is the MRC grade as an integer when it was
-  graded, else ``weak`` or ``paralysed``).
+  graded, else ``weak`` or ``paralysed``); ``bodySite`` = the side those regions and muscles were found on (absent
+  for a row written before the side was recorded: the case's side).
 
 Export is deterministic (no timestamps; ids are the records' UUIDs), so export → import → export is identical.
 Import validates everything first, names the path of the first bad element (``Bundle.entry[3].resource...``) and
@@ -249,6 +250,8 @@ def _observation(o: Outcome, c: Case) -> dict[str, Any]:
         "effectiveDateTime": o.recorded_on.isoformat(),
         "component": comps,
     }
+    if o.side is not None:
+        r["bodySite"] = {"coding": [_code(SYS_SIDE, o.side)], "text": o.side}
     if o.notes:
         r["note"] = [{"text": o.notes}]
     return r
@@ -796,7 +799,10 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                     case other:
                         raise r.fail(f"{where}.code", f"unknown component {other[:40]!r}")
             odata["notes"] = ((res.get("note") or [{}])[0]).get("text", "")
+            if res.get("bodySite") is not None:
+                odata["side"] = r.coded("bodySite", res.get("bodySite"), SYS_SIDE)
             fields = {
+                "side": "bodySite.coding",
                 "recorded_on": "effectiveDateTime",
                 "days_after": "component",
                 "pain_nrs": "component",
@@ -917,6 +923,7 @@ def import_bundle(s: Session, who: Principal, data: dict[str, Any], institution_
                 pain_relief=o.pain_relief,
                 numb_regions=list(o.numb_regions),
                 muscles=[m.model_dump() for m in o.muscles] or None,
+                side=o.side,
                 complications=list(o.complications),
                 recurrence=o.recurrence,
                 timepoint=o.timepoint,

@@ -230,6 +230,8 @@ class Outcome(Base):
     pain_relief: Mapped[str | None] = mapped_column(String(CODE_LEN))
     numb_regions: Mapped[list[Any]] = mapped_column(JSON)  # skin-region ids
     muscles: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)  # [{"id", "effect", "mrc"}]
+    #: the side the numb regions and muscles were found on (None: a row written before it was recorded: the case's)
+    side: Mapped[str | None] = mapped_column(String(CODE_LEN), nullable=True)
     complications: Mapped[list[Any]] = mapped_column(JSON)  # codes from COMPLICATIONS
     recurrence: Mapped[bool] = mapped_column(Boolean, default=False)
     timepoint: Mapped[str | None] = mapped_column(String(CODE_LEN), nullable=True)  # measures.TIMEPOINTS

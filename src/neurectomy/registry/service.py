@@ -335,6 +335,8 @@ class OutcomeIn(_In):
     )
     #: muscles found weak or paralysed (atlas ids, each at most once)
     muscles: list[MuscleOutcome] = Field(default_factory=list, max_length=300)
+    #: the side the numb regions and muscles were found on; left out: the case's side
+    side: Side | None = None
     complications: list[Complication] = Field(default_factory=list, max_length=len(COMPLICATIONS))
     recurrence: bool = Field(default=False, strict=True)
     notes: Annotated[Text, Field(max_length=NOTES_LEN)] = ""
@@ -1045,6 +1047,7 @@ def record_outcome(s: Session, who: Principal, case_id: int, data: OutcomeIn | d
         pain_relief=d.pain_relief,
         numb_regions=list(d.numb_regions),
         muscles=[m.model_dump() for m in d.muscles] or None,
+        side=d.side or case.side,
         complications=list(d.complications),
         recurrence=d.recurrence,
         timepoint=d.timepoint,
@@ -1123,6 +1126,7 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
                 "pain_relief": o.pain_relief,
                 "numb_regions": o.numb_regions,
                 "muscles": o.muscles or [],
+                "side": o.side or case.side,
                 "complications": o.complications,
                 "recurrence": o.recurrence,
                 "timepoint": o.timepoint,

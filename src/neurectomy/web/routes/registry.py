@@ -897,6 +897,7 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
         "pain_relief": str(form.get("pain_relief", "")) or None,
         "numb_regions": regions,
         "muscles": muscles,
+        "side": str(form.get("side", "")) or None,
         "complications": [str(v) for v in form.getlist("complications")],
         "recurrence": bool(form.get("recurrence")),
         "notes": str(form.get("notes", "")),

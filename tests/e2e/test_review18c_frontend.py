@@ -97,3 +97,54 @@ def test_stump_chart_fits_a_phone(browser: Any, server: str) -> None:
     pg.wait_for_selector("#stump-chart svg.marks", timeout=60_000)
     assert _scroll_width(pg) <= 390
     _close(pg)
+
+
+_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+_IN_VIEW = """() => {
+  const el = document.activeElement, svg = el.ownerSVGElement.closest('svg');
+  const r = el.getBoundingClientRect(), f = svg.getBoundingClientRect();
+  const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+  const fits = r.width <= f.width && r.height <= f.height;
+  return fits ? r.left >= f.left - 1 && r.right <= f.right + 1 && r.top >= f.top - 1 && r.bottom <= f.bottom + 1
+              : cx >= f.left && cx <= f.right && cy >= f.top && cy <= f.bottom;
+}"""
+
+
+def test_zoomed_picker_keyboard_roving_focus_follows(browser: Any, server: str) -> None:
+    """Bugs caught: on a picker zoomed in 4x, the view did not follow focus (11 of 60 focused regions were outside
+    the visible area), arrow keys neither moved between regions nor panned, and each view had 120 tab stops. Now a
+    view is one tab stop, arrow keys move to the nearest region in their direction, every focused region is panned
+    into view, Enter toggles it, and Tab leaves the map."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/find")
+    pg.wait_for_function("document.querySelector('.picker .view.active').dataset.zoom === '1'")
+    stops = pg.evaluate(
+        "Array.from(document.querySelectorAll('.picker .view.active .region')).filter((r) => r.tabIndex >= 0).length"
+    )
+    assert stops == 1
+    pg.evaluate("document.querySelector('.picker .view.active').panzoom.zoom(4)")
+    pg.evaluate(_FRAMES)
+    pg.locator('.picker .view.active .region[tabindex="0"]').focus()
+    seen: set[str] = set()
+    out_of_view: list[str] = []
+    moves = ["ArrowDown"] * 14 + ["ArrowRight"] * 4 + ["ArrowUp"] * 14 + ["ArrowLeft"] * 8 + ["ArrowDown"] * 20
+    for key in moves:
+        pg.keyboard.press(key)
+        pg.evaluate(_FRAMES)
+        here = pg.evaluate("(({ id, dataset }) => id || dataset.region + '/' + dataset.side)(document.activeElement)")
+        assert pg.evaluate("document.activeElement.classList.contains('region')"), key
+        seen.add(here)
+        if not pg.evaluate(_IN_VIEW):
+            out_of_view.append(here)
+    assert len(seen) >= 20, seen
+    assert not out_of_view, out_of_view
+    # the focused region is the view's one tab stop; Enter toggles it
+    focused = pg.evaluate("document.activeElement.getAttribute('tabindex')")
+    assert focused == "0"
+    pressed = pg.evaluate("document.activeElement.getAttribute('aria-pressed')")
+    pg.keyboard.press("Enter")
+    assert pg.evaluate("document.activeElement.getAttribute('aria-pressed')") != pressed
+    # Tab leaves the map (not to the next of 120 regions)
+    pg.keyboard.press("Tab")
+    assert not pg.evaluate("Boolean(document.activeElement.closest('.picker .view'))")
+    _close(pg)

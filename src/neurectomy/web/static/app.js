@@ -131,6 +131,51 @@
     }
   });
 
+  /* ---- one tab stop per body map (a roving tabindex): each view had 120 regions in the tab order. Tab reaches the
+     map at its chosen region (else its first), arrow keys move to the nearest region in that direction, Home and End
+     to the first and last; Enter or Space toggles it (above). Without this script every region is a tab stop */
+  const ARROWS = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1] };
+  const focusRegions = (svg) => $$(".region[tabindex]", svg);
+  function rove(svg, el) { focusRegions(svg).forEach((r) => r.setAttribute("tabindex", r === el ? "0" : "-1")); }
+  $$("svg").forEach((svg) => {
+    const regions = focusRegions(svg);
+    if (regions.length < 2) return;
+    svg.dataset.roving = "1";
+    rove(svg, regions.find((r) => r.classList.contains("selected")) || regions[0]);
+  });
+  document.addEventListener("focusin", (ev) => {
+    const el = ev.target.closest && ev.target.closest("svg[data-roving] .region[tabindex]");
+    if (el) rove(el.ownerSVGElement.closest("svg[data-roving]"), el);
+  });
+  function nearest(svg, from, [dx, dy]) {
+    const c = (r) => { const b = r.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2, b.width * b.height]; };
+    const [x0, y0] = c(from);
+    let best = null, bestScore = Infinity;
+    focusRegions(svg).forEach((r) => {
+      if (r === from) return;
+      const [x, y, area] = c(r);
+      if (!area) return;
+      const along = (x - x0) * dx + (y - y0) * dy, across = Math.abs((x - x0) * dy) + Math.abs((y - y0) * dx);
+      if (along <= 0.5) return;
+      const score = along + 2 * across;
+      if (score < bestScore) { bestScore = score; best = r; }
+    });
+    return best;
+  }
+  document.addEventListener("keydown", (ev) => {
+    const el = ev.target.closest && ev.target.closest("svg[data-roving] .region[tabindex]");
+    if (!el || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const svg = el.ownerSVGElement.closest("svg[data-roving]");
+    const all = focusRegions(svg);
+    let next = null;
+    if (ARROWS[ev.key]) next = nearest(svg, el, ARROWS[ev.key]);
+    else if (ev.key === "Home") next = all[0];
+    else if (ev.key === "End") next = all[all.length - 1];
+    else return;
+    ev.preventDefault();  // the arrows move on the map, not the page
+    if (next) next.focus();
+  });
+
   /* a GET form sends no empty text fields and no empty choices (no region=&region=, side=&sex= in the address):
      the server reads a missing field as it read an empty one. They are disabled just for the submission and enabled
      again right after it and when the page is shown again (the back button restores the form as it was) */
@@ -228,18 +273,15 @@
     /* a picker opens at "Fit": the whole figure, head to feet, in view (a figure opened zoomed to the chart's width
        clipped the thighs, legs and feet, and a click meant for the lateral thigh landed on the footer); + zooms in,
        and Tab pans to the region it reaches when zoomed in */
-    if (box.closest(".picker")) {
-      box.dataset.opened = "fit";
-      box.addEventListener("focusin", (ev) => {
-        const el = ev.target.closest && ev.target.closest(".region");
-        if (!el || !box.classList.contains("zoomed")) return;
-        const r = el.getBoundingClientRect(), frame = svg.getBoundingClientRect();
-        let dx = 0, dy = 0;
-        if (r.top < frame.top) dy = frame.top - r.top + 20; else if (r.bottom > frame.bottom) dy = frame.bottom - r.bottom - 20;
-        if (r.left < frame.left) dx = frame.left - r.left + 20; else if (r.right > frame.right) dx = frame.right - r.right - 20;
-        if (dx || dy) pz.panBy({ x: dx, y: dy });
-      });
-    }
+    if (box.closest(".picker")) box.dataset.opened = "fit";
+    /* the zoomed view follows the keyboard: a focused region not wholly in view is panned to the middle. svg-pan-zoom
+       draws a pan on the next animation frame, so the region's place is worked out from the pan and zoom it is
+       going to have (pz.getPan, getSizes), not from where it is drawn now (when Tab moved on before the last pan was
+       drawn, the pan was measured from a stale picture and 11 of 60 focused regions ended up out of view) */
+    box.addEventListener("focusin", (ev) => {
+      const el = ev.target.closest && ev.target.closest(".region");
+      if (el && box.classList.contains("zoomed")) followFocus(svg, pz, el);
+    });
     box.addEventListener("pointerdown", () => { box.dataset.dragged = ""; });
     svg.addEventListener("wheel", (ev) => {
       if (!ev.ctrlKey) return;  // plain wheel scrolls the page
@@ -253,13 +295,26 @@
       else if (ev.key === "0") { pz.reset(); ev.preventDefault(); }
     });
   }
+  function followFocus(svg, pz, el) {
+    const vp = $(".svg-pan-zoom_viewport", svg);
+    const drawn = vp && vp.transform.baseVal.numberOfItems ? vp.transform.baseVal.consolidate().matrix : null;
+    if (!drawn) return;
+    const frame = svg.getBoundingClientRect(), r = el.getBoundingClientRect();
+    const zoom = pz.getSizes().realZoom, pan = pz.getPan(), margin = 12;
+    const x = (px) => ((px - frame.left - drawn.e) / drawn.a) * zoom + pan.x;  // where it will be, in the frame
+    const y = (px) => ((px - frame.top - drawn.f) / drawn.d) * zoom + pan.y;
+    const left = x(r.left), right = x(r.right), top = y(r.top), bottom = y(r.bottom);
+    if (left >= margin && top >= margin && right <= frame.width - margin && bottom <= frame.height - margin) return;
+    pz.panBy({ x: frame.width / 2 - (left + right) / 2, y: frame.height / 2 - (top + bottom) / 2 });
+  }
   function zoomControls(box) {
     const bar = document.createElement("div");
     bar.className = "zoom-controls";
     bar.innerHTML = '<button type="button" class="secondary" data-zoom="in" aria-label="Zoom in">+</button>' +
       '<button type="button" class="secondary" data-zoom="out" aria-label="Zoom out">−</button>' +
       '<button type="button" class="secondary" data-zoom="reset">Fit</button>' +
-      '<span class="hint">Drag to move when zoomed in; Ctrl+wheel or pinch zooms.</span>';
+      '<span class="hint">Drag to move when zoomed in; Ctrl+wheel or pinch zooms; on the map, arrow keys move between ' +
+      'regions and + / − zoom.</span>';
     bar.addEventListener("click", (ev) => {
       const btn = ev.target.closest("button[data-zoom]");
       if (!btn) return;

@@ -190,6 +190,7 @@ def _plan_request(
     patient_file: str | None,
     years: float | None = None,
     condition: str | None = None,
+    also: list[str] | None = None,
 ) -> PlanRequest:
     return PlanRequest.build(
         procedure,
@@ -200,6 +201,7 @@ def _plan_request(
         side=side,
         method=method,
         end_treatments=end,
+        also=also,
         patient=patient_file,
         years=years,
     )
@@ -229,6 +231,14 @@ EndOpt = Annotated[
     typer.Option("--end", help="end treatment: cautery, capping, burying_in_muscle, traction, tmr, rpni (repeatable)"),
 ]
 PatientOpt = Annotated[str | None, typer.Option("--patient", help="patient facts (YAML file) for candidacy")]
+AlsoOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--also",
+        # rich markup would swallow the brackets: escape them
+        help=r"another cut beside --nerve: \[side:]NERVE\[@LANDMARK|@N mm] (repeatable; not with a procedure)",
+    ),
+]
 
 
 @app.command("plan")
@@ -241,6 +251,7 @@ def plan_cmd(
     side: PlanSideOption = None,
     method: MethodOpt = None,
     end: EndOpt = None,
+    also: AlsoOpt = None,
     patient: PatientOpt = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -249,7 +260,7 @@ def plan_cmd(
     With --condition, the condition's usual named procedure is planned and its other named procedures listed."""
     from neurectomy.requests import plan_json
 
-    request = _plan_request(procedure, nerve, at, mm, side, method, end, patient, condition=condition)
+    request = _plan_request(procedure, nerve, at, mm, side, method, end, patient, condition=condition, also=also)
     p = request.run(default_atlas())
     if as_json:
         sys.stdout.write(json.dumps(plan_json(request, p), ensure_ascii=False) + "\n")

@@ -74,8 +74,8 @@ def make_plan(
 ) -> Plan:
     """Build a plan from a named procedure or a nerve (plus method), on ``side`` (the request settles the side and
     any conflict with the patient's record: :class:`neurectomy.requests.PlanRequest`)."""
-    if procedure is None and nerve is None:
-        raise ValueError("give a procedure or a nerve")
+    if procedure is None and nerve is None and not also:
+        raise ValueError("give a procedure, a nerve or cuts")
     proc = get_procedure(procedure) if isinstance(procedure, str) else procedure
     chosen_side: Side = side
     meth = get_method(method or (proc.method if proc else "surgical_cut"))

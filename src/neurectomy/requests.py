@@ -586,6 +586,15 @@ class PlanRequest:
                 f"the nerve out to plan the {proc.name}, or leave the procedure out to cut the {str(nerve)[:80]} "
                 "(further cuts go in also)",
             )
+        further = _texts(also, "also")
+        if proc is not None and further:
+            shown = ", ".join(str(c if isinstance(c, str) else c.nerve)[:80] for c in further[:3])
+            raise RequestError(
+                "also",
+                f"the {proc.name} makes its own cuts, so further cuts (also: {shown}) cannot be given with it: leave "
+                f"also out to plan the {proc.name}, or leave the procedure out and give the nerves to cut (nerve, and "
+                "further cuts in also)",
+            )
         key = check_method(method) if method else None
         if proc is not None and key is not None and key != get_method(proc.method).key:
             raise RequestError(
@@ -601,7 +610,7 @@ class PlanRequest:
                 f"{meth.name} leaves no cut end to treat; end treatments ({', '.join(ends)}) go with a surgical cut",
             )
         cuts = (Cut(nerve, at=at, mm=mm, side=chosen, method=meth.key),) if nerve else ()
-        extra = tuple(parse_cut(spec, chosen, meth.key) for spec in _texts(also, "also"))
+        extra = tuple(parse_cut(spec, chosen, meth.key) for spec in further)
         if years is not None and not (0 < years <= 100):
             raise RequestError("years", f"years must be in (0, 100], not {years!r}")
         return cls(
@@ -634,7 +643,6 @@ class PlanRequest:
         resolved = LesionRequest(self.cuts).resolve(atlas)  # every cut checked, each error naming its field
         if self.condition is not None and self.procedure is None and resolved:
             _check_cuts_reach_condition(atlas, self.condition, resolved)
-        first, *rest = self.cuts or (None,)
         warnings = list(self.notes)
         if not self.side_confirmed:
             plan_sides = {c.side for c in resolved}
@@ -650,13 +658,12 @@ class PlanRequest:
         return make_plan(
             atlas,
             procedure=self.procedure,
-            nerve=None if first is None else first.nerve,
-            at=None if first is None else first.at,
-            mm=None if first is None else first.mm,
             side=self.side,
             method=self.method,
             end_treatments=self.end_treatments,
-            also=[c for c in rest if c is not None],
+            # every cut whole, with its own side: the first one passed as ``nerve`` took the plan's side (a
+            # "right: ulnar nerve" beside a left procedure became a left cut; review 18c, finding 1)
+            also=self.cuts,
             patient=self.patient,
             days=None if self.years is None else timeline_days(self.years),
             warnings=warnings,

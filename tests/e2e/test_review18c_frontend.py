@@ -148,3 +148,61 @@ def test_zoomed_picker_keyboard_roving_focus_follows(browser: Any, server: str) 
     pg.keyboard.press("Tab")
     assert not pg.evaluate("Boolean(document.activeElement.closest('.picker .view'))")
     _close(pg)
+
+
+def _suggests(pg: Any, field: str, typed: str) -> list[str]:
+    """Focus an autocompleting field and return its datalist's option values once filled."""
+    pg.locator(field).focus()
+    list_id = pg.locator(field).get_attribute("list")
+    assert list_id, f"{field} has no datalist"
+    pg.wait_for_function(f"document.getElementById('{list_id}').options.length > 0")
+    pg.locator(field).fill(typed)
+    return pg.evaluate(
+        f"Array.from(document.getElementById('{list_id}').options).map((o) => o.value + ' | ' + (o.label || ''))"
+    )
+
+
+def test_localise_and_cut_fields_autocomplete_from_the_atlas(browser: Any, server: str) -> None:
+    """Bug caught: the Localise numb / reduced feeling / weak / paralysed fields and the Cut page's "More cuts" had
+    no autocompletion (textareas, no datalist). Now each has an "add by name" field whose datalist holds the atlas's
+    names with their synonyms, and a chosen name joins its list field."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/localise")
+    for field, kind_name in (
+        ("#numb-add", "lateral thigh"),
+        ("#hypo-add", "lateral thigh"),
+        ("#weak-add", "tibialis anterior"),
+        ("#paralysed-add", "tibialis anterior"),
+    ):
+        options = _suggests(pg, field, "x")
+        assert any(kind_name in o.lower() for o in options), (field, options[:5])
+    skin = _suggests(pg, "#numb-add", "x")
+    assert not any("tibialis" in o.lower() for o in skin)  # the skin fields suggest skin, the muscle fields muscles
+    hit = next(o.split(" | ")[0] for o in skin if "lateral thigh" in o.lower())
+    pg.locator("#numb-add").fill(hit)
+    pg.locator("#numb-add").dispatch_event("change")
+    pg.wait_for_function("document.getElementById('numb').value.toLowerCase().includes('lateral thigh')")
+    assert pg.locator("#numb-add").input_value() == ""
+    pg.goto("/cut?nerve=sural+nerve")
+    options = _suggests(pg, "#also-add", "x")
+    assert any(o.lower().startswith("saphenous nerve") for o in options)
+    assert any(o.split(" | ")[1] for o in options)  # synonyms as labels
+    pg.locator("#also-add").fill("saphenous nerve")
+    pg.locator("#also-add").dispatch_event("change")
+    pg.wait_for_function("document.getElementById('also').value.includes('saphenous nerve')")
+    _close(pg)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs routes/pages.py find_page (not ours) to pass condition_names=views.condition_options()",
+)
+def test_find_condition_autocompletes_from_the_conditions_table(browser: Any, server: str) -> None:
+    """Bug caught: the Find page's Condition field had no autocompletion. Its datalist (condition-names) holds every
+    condition of the conditions table, with synonyms and ICD-10-CM code as labels."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/find")
+    options = _suggests(pg, "#condition", "mer")
+    assert any("meralgia paresthetica" in o.lower() for o in options)
+    assert any("G57.1" in o for o in options)
+    _close(pg)

@@ -60,6 +60,19 @@ def picker_svg(atlas: Atlas, view: str) -> str | None:
     return render_picker(atlas, view)
 
 
+@lru_cache(maxsize=1)
+def condition_options() -> tuple[tuple[str, str], ...]:
+    """The Find page's Condition suggestions (a ``<datalist>``): every condition of the conditions table by name,
+    its synonyms and ICD-10-CM code as the option's label (typing a synonym or a code finds it), sorted by name."""
+    from neurectomy.conditions import load
+
+    out = []
+    for c in load().values():
+        extra = list(c.synonyms) + ([c.icd10cm.code] if c.icd10cm is not None else [])
+        out.append((c.name, "; ".join(extra)))
+    return tuple(sorted(out, key=lambda o: o[0].lower()))
+
+
 def picker_views() -> list[tuple[str, str]]:
     """(view, label) of every chart."""
     try:

@@ -201,3 +201,65 @@ def test_an_outcome_stores_and_shows_the_side_of_its_findings(app: Any, engine: 
         got = case_view(get_case(s, who2["clinician"], new), who2["clinician"], full=True)
     assert [o["side"] for o in got["outcomes"]] == ["right", "left"]
     e2.dispose()
+
+
+# --------------------------------------------------------------------------- 3. plain messages, the form kept
+RAW = ("Input should", "String should", "after validation", "items", "(input)", "pain_nrs", "procedure_name", "^[")
+
+
+def _no_raw(text: str) -> None:
+    import html
+
+    alerts = " ".join(re.findall(r'role="alert"[^>]*>(.*?)</div>', text, re.S))
+    assert alerts, text[:2000]
+    for raw in RAW:
+        assert raw not in html.unescape(alerts), (raw, alerts)
+
+
+def test_registry_refusals_are_plain_and_keep_what_was_typed(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: registry error pages showed validation text meant for programmers ("pain_nrs: Input should be
+    less than or equal to 10", "(input): give the days…", "method: Value should have at least 1 item after
+    validation, not 0", "indication: Value should have at most 500 items after validation, not 1800" (characters,
+    not items), "username: String should match pattern '^[A-Za-z0-9_.@-]+$'"), on a page of its own, so what was
+    typed was lost unless the browser's Back button kept it. Each message now names the form's label in plain
+    words, and the form is shown again with what was typed."""
+    cid = new_case(engine, who, side="right")
+    c = signed_in(app, "clinician_a")
+    csrf = csrf_of(c.get(f"/registry/cases/{cid}").text)
+    outcome = {"csrf_token": csrf, "recorded_on": "2024-06-01", "days_after": "150", "notes": "typed note 7"}
+    r = c.post(f"/registry/cases/{cid}/outcomes", data={**outcome, "pain_nrs": "11"})
+    assert r.status_code == 422 and "Pain (NRS 0–10): at most 10" in r.text, r.text
+    assert 'value="11"' in r.text and "typed note 7</textarea>" in r.text and 'value="150"' in r.text
+    _no_raw(r.text)
+    r = c.post(f"/registry/cases/{cid}/outcomes", data={**outcome, "days_after": ""})
+    assert r.status_code == 422 and "Days after the procedure: give the days" in r.text, r.text
+    _no_raw(r.text)
+    proc = {"csrf_token": csrf, "performed_on": "2024-02-01", "side": "right", "procedure_key": "", "notes": "n8"}
+    r = c.post(f"/registry/cases/{cid}/procedures", data={**proc, "method": "", "procedure_name": ""})
+    assert r.status_code == 422, r.text
+    assert "Procedure name: required" in r.text and "Method: required" in r.text, r.text
+    assert 'value="2024-02-01"' in r.text and "n8</textarea>" in r.text
+    _no_raw(r.text)
+    r = c.post(
+        "/registry/cases",
+        data={"csrf_token": csrf, "pseudonym": "P-9", "indication": "x" * 1800, "side": "left", "sex": "unknown"},
+    )
+    assert r.status_code == 422 and "Indication: at most 500 characters (you typed 1,800)" in r.text, r.text
+    assert 'value="P-9"' in r.text
+    _no_raw(r.text)
+    admin = signed_in(app, "admin_a")
+    csrf = csrf_of(admin.get("/registry/users").text)
+    r = admin.post(
+        "/registry/users",
+        data={
+            "csrf_token": csrf,
+            "action": "add",
+            "username": "dr smith",
+            "role": "viewer",
+            "password": "a long enough passphrase 42",
+        },
+    )
+    assert r.status_code == 422 and "Username: letters, digits and . _ @ - only" in r.text, r.text
+    assert 'value="dr smith"' in r.text and 'value="viewer" selected' in r.text
+    assert "a long enough passphrase 42" not in r.text  # a password is never sent back
+    _no_raw(r.text)

@@ -18,7 +18,7 @@ import hashlib
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Final, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -321,6 +321,9 @@ class MuscleOutcome(_In):
 class OutcomeIn(_In):
     """One follow-up visit."""
 
+    #: the field an error of the whole record is about (the days or the time point, :meth:`_days`)
+    model_error_field: ClassVar[str] = "days_after"
+
     recorded_on: SaneDate
     #: days after the procedure; may be left out when a standard time point is given (its nominal days)
     days_after: int | None = Field(default=None, ge=0, le=36_500, strict=True)
@@ -373,12 +376,57 @@ def parse(model: type[M], data: Any, prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        whole = getattr(model, "model_error_field", "") or "(input)"
         raise InvalidInput(
-            [
-                (prefix + ".".join(str(p) for p in e["loc"]) or "(input)", e["msg"].removeprefix("Value error, "))
-                for e in exc.errors()
-            ]
+            [(prefix + ".".join(str(p) for p in e["loc"]) or whole, plain_error(e)) for e in exc.errors()]
         ) from None
+
+
+#: What a field's pattern allows, in words (the pattern itself means nothing to a person).
+PATTERN_WORDS: Final = {r"^[A-Za-z0-9_.@-]+$": "letters, digits and . _ @ - only (no spaces)"}
+
+
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def plain_error(e: Any) -> str:
+    """A pydantic error as a person reads it ("at most 10", "at most 500 characters (you typed 1,800)"), not as the
+    validator words it ("Input should be less than or equal to 10", "Value should have at most 500 items after
+    validation, not 1800"); our own validators' messages are kept (without pydantic's "Value error, ")."""
+    kind, ctx, value = e.get("type", ""), e.get("ctx") or {}, e.get("input")
+    text = isinstance(value, str)
+    if kind in ("less_than_equal", "less_than"):
+        return f"at most {_n(ctx.get('le', ctx.get('lt')))}" + (" (less than)" if kind == "less_than" else "")
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"at least {_n(ctx.get('ge', ctx.get('gt')))}" + (" (more than)" if kind == "greater_than" else "")
+    if kind in ("too_long", "string_too_long"):
+        most = ctx.get("max_length")
+        if text:
+            return f"at most {_n(most)} characters (you typed {len(value):,})"
+        return f"at most {_n(most)} entries (this has {_n(ctx.get('actual_length', '?'))})"
+    if kind in ("too_short", "string_too_short"):
+        if text or kind == "string_too_short":
+            return "required" if not value else f"at least {_n(ctx.get('min_length'))} characters"
+        return "choose at least one" if ctx.get("min_length") == 1 else f"at least {_n(ctx.get('min_length'))}"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(str(ctx.get("pattern")), "contains characters that are not allowed")
+    if kind == "missing":
+        return "required"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return f"choose one of {expected}" if expected else "not one of the choices"
+    if kind.startswith("date"):
+        return "a date (YYYY-MM-DD)" if value not in (None, "") else "required"
+    if kind.startswith("int"):
+        return "a whole number"
+    if kind.startswith("float") or kind == "finite_number":
+        return "a number"
+    if kind.startswith("bool"):
+        return "yes or no"
+    if kind == "extra_forbidden":
+        return "not a field of this form"
+    return str(e.get("msg", "")).removeprefix("Value error, ")
 
 
 # --------------------------------------------------------------------------- audit

@@ -45,9 +45,11 @@ class _RegistryRoute(APIRoute):
                 errors = jsonable_encoder(exc.errors())
                 if request.url.path.startswith("/api/"):
                     return RegistryJSON({"detail": errors}, status_code=422)
-                from neurectomy.web.errors import error_page, problems_of
+                from neurectomy.registry.service import plain_error
+                from neurectomy.web.errors import error_page
 
-                return error_page(request, 422, "Some values could not be used.", problems=problems_of(errors))
+                problems = [(field_label(e.get("loc", ())), plain_error(e)) for e in errors]
+                return error_page(request, 422, "Some values could not be used.", problems=problems)
 
         return handler
 
@@ -674,10 +676,63 @@ def _number(text: str, kind: type[int] | type[float]) -> int | float | str | Non
         return text
 
 
+#: The forms' labels of the fields a refusal names (the registry's field names mean nothing to a person).
+FIELD_LABELS: dict[str, str] = {
+    "pseudonym": "Pseudonym",
+    "birth_year": "Birth year",
+    "sex": "Sex",
+    "indication": "Indication",
+    "side": "Side",
+    "procedure_key": "Procedure",
+    "procedure_name": "Procedure name",
+    "performed_on": "Date performed",
+    "method": "Method",
+    "nerves": "Nerves cut",
+    "end_treatments": "End treatment",
+    "other_side_confirmed": "Side confirmation",
+    "recorded_on": "Date",
+    "days_after": "Days after the procedure",
+    "timepoint": "Time point",
+    "pain_nrs": "Pain (NRS 0–10)",
+    "pain_relief": "Pain relief",
+    "measures": "Scores",
+    "numb_regions": "Numb skin regions",
+    "muscles": "Weak or paralysed muscles",
+    "complications": "Complications",
+    "recurrence": "Recurrence",
+    "notes": "Notes",
+    "username": "Username",
+    "password": "Password",
+    "role": "Role",
+    "institution": "Institution",
+    "status": "Status",
+    "case_id": "The case number in the address (case_id)",
+    "min_days": "Minimum days of follow-up",
+    "limit": "How many entries",
+    "input": "The form",
+    "(input)": "The form",
+}
+
+
+def field_label(path: Any) -> str:
+    """The label of the form field a refusal names: ``pain_nrs`` → "Pain (NRS 0–10)", ``nerves.0.id`` → "Nerves cut
+    (entry 1)", ``measures.hdss`` → "Scores (HDSS)"."""
+    parts = [str(p) for p in (path if isinstance(path, list | tuple) else str(path).split("."))]
+    parts = [p for p in parts if p not in ("body", "query", "path", "form")] or ["input"]
+    name = FIELD_LABELS.get(parts[0], parts[0].replace("_", " ").capitalize())
+    rest = parts[1:]
+    if rest and rest[0].isdigit():
+        return f"{name} (entry {int(rest[0]) + 1})"
+    if rest and parts[0] == "measures":
+        return f"{name} ({rest[0].upper()})"
+    return name
+
+
 def _message(exc: HTTPException) -> str:
+    """A refusal as a person reads it: each problem after its field's label."""
     d = exc.detail
     if isinstance(d, list):
-        return "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in d)
+        return "; ".join(f"{field_label(e['loc'][1:])}: {e['msg']}" for e in d)
     return str(d)
 
 
@@ -717,6 +772,20 @@ def recovery_chart(plan: dict[str, Any] | None, outcomes: list[dict[str, Any]]) 
 @router.get("/registry/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
 def case_page(request: Request, user: PageUser, case_id: int) -> Response:
     """One case: patient, plan, procedures, outcomes, recorded vs predicted recovery, the outcome form."""
+    return _case_response(request, user, case_id)
+
+
+def _case_response(
+    request: Request,
+    user: tuple[Principal, str],
+    case_id: int,
+    *,
+    refused: str = "",
+    error: str = "",
+    form: dict[str, Any] | None = None,
+) -> Response:
+    """The case page; after a refused form (``refused``: "procedure" or "outcome") a 422 with the message in that
+    form and the form filled in with what was typed, so nothing is lost (no need for the browser's Back button)."""
     from neurectomy.registry.service import InvalidInput, check_plan, get_case, read_case
 
     who, csrf = user
@@ -741,9 +810,13 @@ def case_page(request: Request, user: PageUser, case_id: int) -> Response:
             "case": view,
             "plan": plan,
             "chart": recovery_chart(plan, view["outcomes"]),
-            "error": "",
+            "refused": refused,
+            "error": error,
+            "pf": form if refused == "procedure" else {},
+            "of": form if refused == "outcome" else {},
             **_case_forms(),
         },
+        422 if refused else 200,
     )
 
 
@@ -826,8 +899,11 @@ async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Re
         chosen: Any = "left" if side == "bilateral" else side  # the same nerves on either side
         own = (atlas.nerve(c.nerve) for c in proc.resolve_cuts(chosen))
         nerves = list({n.id: {"id": n.id, "name": n.name} for n in own}.values())
+    typed = _typed(form, ("performed_on", "side", "procedure_key", "procedure_name", "method", "nerves", "notes"))
+    typed["end"] = [str(v) for v in form.getlist("end")]
+    typed["other_side_confirmed"] = bool(form.get("other_side_confirmed"))
     if problems:
-        return _procedure_error(request, "; ".join(problems), case_id)
+        return _case_response(request, user, case_id, refused="procedure", error="; ".join(problems), form=typed)
     method = str(form.get("method", "")) or (proc.method if proc else "")
     data: dict[str, Any] = {
         "performed_on": str(form.get("performed_on", "")),
@@ -845,20 +921,13 @@ async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Re
     except HTTPException as exc:
         if exc.status_code != 422:
             raise
-        return _procedure_error(request, _message(exc), case_id)
+        return _case_response(request, user, case_id, refused="procedure", error=_message(exc), form=typed)
     return RedirectResponse(f"/registry/cases/{case_id}#procedures", status_code=303)
 
 
-def _procedure_error(request: Request, message: str, case_id: int) -> Response:
-    from neurectomy.web.errors import error_page
-
-    return error_page(
-        request,
-        422,
-        message,
-        title="Please check the procedure",
-        back=(f"/registry/cases/{case_id}#procedure-form", "Back to the case"),
-    )
+def _typed(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """What was typed into a form's fields (several values of one name, a list and its add-box, as lines)."""
+    return {n: "\n".join(str(v) for v in form.getlist(n) if str(v).strip()) for n in names}
 
 
 def _complications() -> tuple[str, ...]:
@@ -876,13 +945,34 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     form = await request.form()
     _check_csrf(csrf, str(form.get("csrf_token", "")))
     _run(lambda: who.require("write"))
+    typed = _typed(
+        form,
+        (
+            "recorded_on",
+            "timepoint",
+            "days_after",
+            "pain_nrs",
+            "pain_relief",
+            "side",
+            "numb_regions",
+            "muscles",
+            "notes",
+        ),
+    )
+    typed |= {f"measure_{k}": str(form.get(f"measure_{k}", "")) for k in ("hdss", "mas")}
+    typed["complications"] = [str(v) for v in form.getlist("complications")]
+    typed["recurrence"] = bool(form.get("recurrence"))
+
+    def refuse(message: str) -> Response:
+        return _case_response(request, user, case_id, refused="outcome", error=message, form=typed)
+
     found, problems = _atlas_ids(_form_lines(form, "numb_regions"), "numb skin regions", ("skin",))
     if problems:
-        return _outcome_error(request, "; ".join(problems), case_id)
+        return refuse("; ".join(problems))
     regions = [f["id"] for f in found]
     muscles, problems = _muscle_lines(_form_lines(form, "muscles"))
     if problems:
-        return _outcome_error(request, "; ".join(problems), case_id)
+        return refuse("; ".join(problems))
     measures: dict[str, Any] = {}
     for key in ("hdss", "mas"):
         raw = str(form.get(f"measure_{key}", "")).strip()
@@ -907,7 +997,7 @@ async def outcome_submit(request: Request, user: PageUser, case_id: int) -> Resp
     except HTTPException as exc:
         if exc.status_code != 422:
             raise
-        return _outcome_error(request, _message(exc), case_id)
+        return refuse(_message(exc))
     return RedirectResponse(f"/registry/cases/{case_id}#outcomes", status_code=303)
 
 
@@ -946,19 +1036,6 @@ def _muscle_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         out.append({"id": found[0]["id"], "effect": effect, "mrc": mrc})
     return out, problems
-
-
-def _outcome_error(request: Request, message: str, case_id: int) -> Response:
-    """A 422 page that says what to fix and points back to the case."""
-    from neurectomy.web.errors import error_page
-
-    return error_page(
-        request,
-        422,
-        message,
-        title="Please check the outcome",
-        back=(f"/registry/cases/{case_id}#outcomes", "Back to the case"),
-    )
 
 
 @router.get("/registry/compare", include_in_schema=False, response_class=HTMLResponse)
@@ -1034,6 +1111,20 @@ async def fhir_upload(
 @router.get("/registry/users", include_in_schema=False, response_class=HTMLResponse)
 def users_page(request: Request, user: PageUser, done: str = "") -> Response:
     """The institution's accounts: add one, deactivate, reset a password, end every session of a user."""
+    return _users_response(request, user, done=done[:200])
+
+
+def _users_response(
+    request: Request,
+    user: tuple[Principal, str],
+    *,
+    done: str = "",
+    error: str = "",
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The users page; after a refusal, the message at the form it came from, with what was typed (never the
+    password)."""
     from neurectomy.registry.models import ROLES
     from neurectomy.registry.service import list_users
 
@@ -1042,7 +1133,16 @@ def users_page(request: Request, user: PageUser, done: str = "") -> Response:
     return _page(
         request,
         "users.html",
-        {"who": who, "csrf": csrf, "users": people, "roles": ROLES, "done": done[:200], "error": ""},
+        {
+            "who": who,
+            "csrf": csrf,
+            "users": people,
+            "roles": ROLES,
+            "done": done,
+            "error": error,
+            "form": form or {},
+        },
+        status,
     )
 
 
@@ -1088,15 +1188,8 @@ async def users_submit(request: Request, user: PageUser) -> Response:
     except HTTPException as exc:
         if exc.status_code not in (404, 409, 422):
             raise
-        from neurectomy.web.errors import error_page
-
-        return error_page(
-            request,
-            exc.status_code,
-            _message(exc),
-            title="The account was not changed",
-            back=("/registry/users", "Back to the users"),
-        )
+        typed = {"action": action, "username": username, "role": str(form.get("role", ""))[:64]}
+        return _users_response(request, user, error=_message(exc), form=typed, status=exc.status_code)
     return RedirectResponse("/registry/users?done=" + quote(done), status_code=303)
 
 

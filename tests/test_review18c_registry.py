@@ -263,3 +263,26 @@ def test_registry_refusals_are_plain_and_keep_what_was_typed(app: Any, engine: A
     assert 'value="dr smith"' in r.text and 'value="viewer" selected' in r.text
     assert "a long enough passphrase 42" not in r.text  # a password is never sent back
     _no_raw(r.text)
+
+
+# --------------------------------------------------------------------------- 4. the audit log in the UI's words
+def test_the_audit_log_names_cases_and_details_as_the_pages_do(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: the audit log showed record uids ("case 5ba96d0a-cd87…") where every other page says "Case 1",
+    and stored keys as details ("days_after: 365", "procedure_key: lfcn_neurectomy"). It now names the case (a link
+    to it), the outcome/procedure/plan of that case, and each detail by its label."""
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.models import Case
+
+    [cid] = sup.populate(engine, who["clinician"], 1)
+    with read_session(engine) as s:
+        uid = s.get(Case, cid).uid
+    c = signed_in(app, "admin_a")
+    r = c.get("/registry/audit")
+    assert r.status_code == 200
+    table = r.text[r.text.index('<table id="audit">') :]
+    assert uid not in table and uid[:8] not in table
+    assert f'<a href="/registry/cases/{cid}">Case {cid}</a>' in table
+    assert f"outcome of Case {cid}" in table and f"procedure on Case {cid}" in table
+    assert "days after the procedure: 180" in table and "planned procedure: lateral femoral cutaneous" in table
+    for raw in ("days_after", "procedure_key", "entity_id"):
+        assert raw not in table, raw

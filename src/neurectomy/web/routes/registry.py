@@ -1199,18 +1199,119 @@ def audit_page(request: Request, user: PageUser, limit: Annotated[int, Query(ge=
     from neurectomy.registry.service import audit_entries
 
     who, csrf = user
-    rows = _read(
-        request,
-        lambda s: [
+    rows = _read(request, lambda s: audit_rows(s, audit_entries(s, who, limit)))
+    return _page(request, "audit.html", {"who": who, "csrf": csrf, "rows": displayable(rows), "limit": limit})
+
+
+#: What the audit log's entry details mean, in the words of the pages (never the stored key).
+AUDIT_DETAIL_LABELS: dict[str, str] = {
+    "case": "case",
+    "days_after": "days after the procedure",
+    "procedure_key": "planned procedure",
+    "status": "status",
+    "records": "records read",
+    "sessions": "sessions ended",
+    "username": "user",
+    "role": "role",
+    "institution": "institution",
+    "name": "name",
+    "client": "from address",
+    "failures": "failed sign-ins in a row",
+    "known_user": "known user",
+    "active": "account active",
+    "other_side_confirmed": "other side confirmed",
+    "cases": "cases",
+    "patients": "patients",
+    "resources": "resources",
+    "skipped": "cases left out",
+    "rows": "rows",
+}
+_RECORD_WORDS = {"plan": "plan of", "procedure": "procedure on", "outcome": "outcome of"}
+
+
+def audit_rows(s: Any, entries: list[Any]) -> list[dict[str, Any]]:
+    """Audit entries as the page shows them: the record as the rest of the registry names it ("Case 1", "outcome
+    of Case 1", "patient MP-001", "user ann"), linked to the case, not its uid; each detail with its label and
+    values in words ("days after the procedure: 365", "status: planned → operated")."""
+    from sqlalchemy import select
+
+    from neurectomy.registry.models import Case, Outcome, Patient, ProcedurePerformed, StoredPlan, User
+
+    uids: set[str] = set()
+    for e in entries:
+        if e.entity_id:
+            uids.add(e.entity_id)
+        for key in ("case", "skipped"):
+            v = (e.detail or {}).get(key)
+            uids.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    case_of: dict[str, int] = {}
+    patient_of: dict[str, str] = {}
+    if uids:
+        found = list(uids)[:5000]
+        case_of.update(s.execute(select(Case.uid, Case.id).where(Case.uid.in_(found))).tuples().all())
+        for model in (StoredPlan, ProcedurePerformed, Outcome):
+            case_of.update(s.execute(select(model.uid, model.case_id).where(model.uid.in_(found))).tuples().all())
+        patient_of.update(
+            s.execute(select(Patient.uid, Patient.pseudonym).where(Patient.uid.in_(found))).tuples().all()
+        )
+    user_ids = {int(e.entity_id) for e in entries if e.entity == "user" and str(e.entity_id or "").isdigit()}
+    user_of = (
+        dict(s.execute(select(User.id, User.username).where(User.id.in_(user_ids))).tuples().all()) if user_ids else {}
+    )
+
+    def case_label(uid: Any) -> str:
+        return f"Case {case_of[uid]}" if isinstance(uid, str) and uid in case_of else "a case not in this registry"
+
+    def value(key: str, v: Any) -> str:
+        if key == "case":
+            return case_label(v)
+        if key == "skipped":
+            return ", ".join(case_label(x) for x in v) if isinstance(v, list) and v else "none"
+        if key == "procedure_key":
+            return label("procedure", v)
+        if key == "status" and isinstance(v, list) and len(v) == 2:
+            return f"{label('status', v[0])} → {label('status', v[1])}"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if v is None or v == "":
+            return "—"
+        if isinstance(v, dict):
+            return ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in v.items())
+        return str(v)
+
+    rows = []
+    for e in entries:
+        eid = e.entity_id
+        record, link = e.entity.replace("_", " "), None
+        if e.entity in ("case", *_RECORD_WORDS) and eid:
+            if eid in case_of:
+                link = f"/registry/cases/{case_of[eid]}"
+                record = (
+                    f"Case {case_of[eid]}" if e.entity == "case" else f"{_RECORD_WORDS[e.entity]} Case {case_of[eid]}"
+                )
+            else:
+                record = f"{record} (no longer here)"
+        elif e.entity == "case":
+            record = "case list"
+        elif e.entity == "patient" and eid in patient_of:
+            record = f"patient {patient_of[eid]}"
+        elif e.entity == "user" and eid and eid.isdigit() and int(eid) in user_of:
+            record = f"user {user_of[int(eid)]}"
+        elif e.entity == "bundle":
+            record = "FHIR bundle"
+        detail = [
+            (AUDIT_DETAIL_LABELS.get(k, k.replace("_", " ")), value(k, v))
+            for k, v in (e.detail or {}).items()
+            if not (k == "case" and link is not None)  # the record already names its case
+        ]
+        rows.append(
             {
                 "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 "user": e.username,
-                "action": e.action,
-                "entity": e.entity,
-                "entity_id": e.entity_id,
-                "detail": ", ".join(f"{k}: {v}" for k, v in (e.detail or {}).items()),
+                "action": e.action.replace("_", " "),
+                "record": record,
+                "link": link,
+                "detail": "; ".join(f"{k}: {v}" for k, v in detail),
             }
-            for e in audit_entries(s, who, limit)
-        ],
-    )
-    return _page(request, "audit.html", {"who": who, "csrf": csrf, "rows": displayable(rows), "limit": limit})
+        )
+    return rows

@@ -177,7 +177,8 @@ def test_facts_no_rule_uses_are_listed_back():
     }
     c = neurectomy.plan("lfcn_neurectomy", patient=facts).candidacy
     text = " | ".join(c.not_used)
-    for word in ("acupuncture", "metformin", "diabetes", "hdss"):
+    # each fact by its label, not its field key (review 18c, finding 2)
+    for word in ("acupuncture", "metformin", "diabetes", "Hyperhidrosis Disease Severity Scale (1-4): 3"):
         assert word in text, word
 
 
@@ -386,7 +387,7 @@ def test_cli_plan_prints_the_facts_no_rule_uses(tmp_path):
     path = tmp_path / "patient.json"
     path.write_text(json.dumps({**IDEAL_MERALGIA, "medications": ["metformin"]}), encoding="utf-8")
     out = runner.invoke(app, ["plan", "--procedure", "lfcn_neurectomy", "--patient", str(path)]).output
-    assert "Not used: medications: 'metformin'" in " ".join(out.split())
+    assert "Not used: Medications: 'metformin'" in " ".join(out.split())
 
 
 def test_comparison_is_in_the_report_and_says_when_nothing_is_comparable():

@@ -76,3 +76,81 @@ def test_the_web_refuses_a_procedure_with_further_cuts(client: TestClient) -> No
     assert page.status_code == 422
     assert 'data-field="also"' in page.text and "makes its own cuts" in page.text
     assert "left ulnar nerve" not in page.text
+
+
+# --------------------------------------------------------------------------- finding 2: no internal codes shown
+_CODE = r"(?<![/=&?\w.-])[a-z0-9]+_[a-z0-9_]+\b(?![/.])|\w+\.yaml\b|\w+\.csv\b|\b(?:gray|moore|netter|bogduk)\w*\d+\b"
+_MERALGIA = {
+    "procedure": "lfcn_neurectomy",
+    "side": "left",
+    "age": "50",
+    "sex": "female",
+    "block_relief": "80",
+    "pain_nrs": "8",
+    "pain_months": "12",
+    "failed": "physiotherapy\nacupuncture",
+    "comorbidities": "blorp syndrome",
+}
+
+
+def _visible_text(html: str) -> str:
+    import html as h
+    import re
+
+    html = re.sub(r"<script.*?</script>|<style.*?</style>|<img[^>]*>|<(select|datalist).*?</\1>", " ", html, flags=re.S)
+    return h.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_plan_page_and_report_show_no_file_or_field_keys(client: TestClient) -> None:
+    """The Plan page and the consent/plan report showed "procedures_data.yaml lfcn_neurectomy alternatives",
+    "failed_treatments: … candidacy_data.yaml" and "goal: pain_relief". Sources now read as the procedure and its
+    evidence rows, patient facts by their labels ("Goal: pain relief"), and no file or field key is shown."""
+    import re
+
+    for path in ("/plan", "/plan/report.html"):
+        r = client.get(path, params=_MERALGIA)
+        assert r.status_code == 200, path
+        text = _visible_text(r.text)
+        assert re.findall(_CODE, text) == [], path
+        assert "Goal: pain relief" in text, path
+        assert "lateral femoral cutaneous neurectomy (sources: E001" in text, path
+
+
+def test_no_rule_source_or_not_used_entry_names_a_file_or_field() -> None:
+    """Every named procedure, with a record that fills every field: no reason text, source, not-used entry, risk
+    source or basis names a data file, a field key or an atlas reference key (they read "bogduk_cervical1982",
+    "(accepts_motor_loss: true)", "(accepts_compensatory_sweating)", "candidacy_data.yaml")."""
+    import re
+
+    from neurectomy.procedures import load_procedures
+
+    facts = {
+        "goal": "pain_relief",
+        "pain_nrs": 8,
+        "pain_months": 12,
+        "failed_treatments": ["physiotherapy", "acupuncture", "none"],
+        "diagnostic_block_relief": 0.8,
+        "age": 15,
+        "sex": "female",
+        "medications": ["zorbitide", "no aspirin"],
+        "comorbidities": ["blorp", "no diabetes"],
+        "indication": "x",
+        "hdss": 3,
+        "entrapment": True,
+        "spasticity_mas": 3,
+        "vertigo_functional_level": 4,
+        "hearing_serviceable": True,
+        "other_ear_normal": True,
+        "accepts_motor_loss": False,
+        "numbness_acceptable": True,
+        "diagnosis": "M54.81",
+    }
+    found = []
+    for pid in load_procedures():
+        p = neurectomy.plan(pid, side="left", patient=facts)
+        c = p.candidacy
+        assert c is not None
+        texts = [x.text for x in c.reasons] + [x.source for x in c.reasons] + [*c.not_used, *c.alternatives]
+        texts += [r["source"] for r in p.risks] + [r["basis"] or "" for r in p.risks]
+        found += [(pid, m, t[:100]) for t in texts for m in re.findall(_CODE, t)]
+    assert found == []

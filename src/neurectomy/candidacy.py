@@ -14,6 +14,7 @@ fact no rule of the plan reads are listed back as *not used*. The verdict is the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,92 @@ RULES_FILE = Path(__file__).with_name("candidacy_data.yaml")
 #: rows quoted when the text says what a neurolytic block costs (read them: evidence/data/evidence.csv)
 NEUROLYTIC_RISK_ROWS = ("E097", "E194")
 _NEGATIONS = frozenset({"no", "not", "never", "none", "nothing", "without"})
+
+#: each patient fact as a clinician reads it (the report's patient block and the "not used" list)
+PATIENT_LABELS: tuple[tuple[str, str], ...] = (
+    ("indication", "reason for the procedure"),
+    ("goal", "goal"),
+    ("side", "side"),
+    ("age", "age (years)"),
+    ("pain_nrs", "worst usual pain (0–10)"),
+    ("pain_months", "pain for (months)"),
+    ("failed_treatments", "treatments already tried"),
+    ("numbness_acceptable", "numbness acceptable"),
+    ("diagnostic_block_relief", "relief from a diagnostic block"),
+    ("entrapment", "nerve entrapment"),
+    ("comorbidities", "other conditions"),
+    ("medications", "medications"),
+    ("diagnosis", "diagnosis"),
+    ("sex", "sex"),
+    ("pregnant", "pregnant"),
+    ("accepts_motor_loss", "accepts the weakness the cut causes"),
+    ("accepts_compensatory_sweating", "accepts compensatory sweating"),
+    ("hdss", "Hyperhidrosis Disease Severity Scale (1-4)"),
+    ("vertigo_functional_level", "vertigo functional level (AAO-HNS 1-6)"),
+    ("hearing_serviceable", "serviceable hearing in the operated ear"),
+    ("other_ear_normal", "other ear normal"),
+    ("spasticity_mas", "Modified Ashworth Scale (0-4)"),
+)
+_LABELS = dict(PATIENT_LABELS)
+
+
+def fact_label(name: str) -> str:
+    """A patient field as a clinician reads it, capitalised ("failed_treatments" -> "Treatments already tried")."""
+    label = _LABELS.get(name, name.replace("_", " "))
+    return label[:1].upper() + label[1:]
+
+
+def fact_value(name: str, value: Any) -> str:
+    """A patient fact's value in words ("pain_relief" -> "pain relief", True -> "yes", 0.8 relief -> "80%")."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "goal":
+        return "pain relief" if value == "pain_relief" else "disable a nerve function"
+    if name == "diagnostic_block_relief":
+        return f"{float(value):.0%}"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_PROCEDURE_RECORD = re.compile(r"\bprocedures_data\.yaml(?:\s+(?P<id>[a-z][a-z0-9_]*)\b)?:?")
+_DATA_FILE = re.compile(r"\s*\(?\bevidence/data/evidence\.csv\)?|\s*\(?\b[a-z_]+_data\.yaml\b[^;)]*\)?")
+
+
+@lru_cache(maxsize=1)
+def _textbooks() -> dict[str, str]:
+    """The atlas bibliography's keys ("gray42") with their citations, as a source shows them."""
+    import yaml
+
+    from neurectomy.atlas.load import DATA_DIR, REFERENCES_FILE
+
+    data = yaml.safe_load((DATA_DIR / REFERENCES_FILE).read_text(encoding="utf-8")) or {}
+    return {str(k): str(v).rstrip(". ") for k, v in data.items()}
+
+
+def readable_source(text: str) -> str:
+    """A rule's source as a clinician reads it: internal notes out (:func:`neurectomy.evidence.public_source`), a
+    procedure record ("procedures_data.yaml lfcn_neurectomy alternatives") named by the procedure with the evidence
+    rows its record cites ("lateral femoral cutaneous neurectomy (sources: E001, E005, …) alternatives"), and no
+    file names of this program (review 18c, finding 2)."""
+    from neurectomy.evidence import public_source
+
+    def procedure(m: re.Match[str]) -> str:
+        from neurectomy.procedures import load_procedures
+
+        proc = load_procedures().get(m["id"] or "")
+        if proc is None:  # "procedures_data.yaml risks": the field of the plan's own procedure
+            return f"the procedure's published {m['id'].replace('_', ' ')}" if m["id"] else "the procedure's record:"
+        rows = list(dict.fromkeys(re.findall(r"\bE\d{3}\b", proc.source)))
+        return f"the {proc.name}" + (f" (sources: {', '.join(rows)})" if rows else "") + ":"
+
+    out = _PROCEDURE_RECORD.sub(procedure, public_source(text))
+    books = _textbooks()
+    out = re.sub(r"\b[a-z][a-z_]*\d+[a-z]?\b", lambda m: books.get(m[0], m[0]), out)
+    out = _DATA_FILE.sub("", out)
+    out = re.sub(r":\s*:", ":", out)
+    out = re.sub(r":(\s*)(\(|;|$)", r"\1\2", out)  # a colon with nothing after it
+    return " ".join(out.split()).strip(" ,;")
 
 
 class Patient(BaseModel):
@@ -91,9 +178,8 @@ class Reason:
         return {"rule": self.rule, "verdict": self.verdict, "text": self.text, "source": self.source}
 
     def __post_init__(self) -> None:
-        from neurectomy.evidence import public_source
-
-        object.__setattr__(self, "source", public_source(self.source))  # no internal notes shown (review 15, 12)
+        # no internal notes (review 15, 12) and no file or field names of this program (review 18c, 2) shown
+        object.__setattr__(self, "source", readable_source(self.source))
 
 
 @dataclass(frozen=True)
@@ -474,7 +560,7 @@ def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit, cond
         text = r.get("indication")  # an older record whose free-text indication names a condition exactly
     if text is None and condition is not None and condition in load():
         text = load()[condition].name  # no diagnosis recorded: the condition the plan was made for
-    source = "conditions_data.yaml (conditions, ICD-10-CM codes and the procedures that treat them)"
+    source = "ICD-10-CM (CMS) and the published indications of each named procedure"
     if text is None:
         r.add(
             "indication",
@@ -559,10 +645,7 @@ def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit, cond
         r.add("indication", "conditional", f"Diagnosis: {what}; check that the cut serves it.", source)
 
 
-_CODE_SOURCE = (
-    "CMS ICD-10-CM tabular list: the laterality character of the code (conditions_data.yaml, icd10cm sides; "
-    "conditions.code_side)"
-)
+_CODE_SOURCE = "CMS ICD-10-CM tabular list: the laterality character of the code"
 
 
 def diagnosis_side(patient: Patient) -> CodeSide | None:
@@ -722,11 +805,10 @@ def _tried(r: _Reading, rules: Rules, method: Method) -> None:
     for entry in unknown:
         why = read_entry(entry, "treatments").why
         r.not_used.append(
-            f"failed_treatments: {entry!r} was not understood ({why}; the treatment vocabulary is in "
-            "candidacy_data.yaml): not counted as tried"
+            f"{fact_label('failed_treatments')}: {entry!r} was not understood ({why}): not counted as tried"
         )
     for entry in nothing:
-        r.not_used.append(f"failed_treatments: {entry!r} read as nothing tried")
+        r.not_used.append(f"{fact_label('failed_treatments')}: {entry!r} read as nothing tried")
     groups = rules.tried or ()
     if not groups:
         return
@@ -827,7 +909,7 @@ def _motor(
             "motor_function",
             "not indicated",
             f"A cut for pain that weakens or paralyses {names} is not indicated unless the patient explicitly "
-            "accepts that loss (accepts_motor_loss: true). Neurectomy is considered particularly when the nerve has "
+            "accepts that loss (“accepts the weakness the cut causes”: yes). Neurectomy is considered particularly when the nerve has "
             "no motor function.",
             "seed sentences 8 and 19",
         )
@@ -1041,7 +1123,7 @@ def _person(r: _Reading, rules: Rules, procedure: Procedure | None = None) -> No
                 "conditional",
                 "Compensatory sweating is a common lasting effect"
                 + (f" ({figures})" if (figures := _sweating_figures(procedure)) else "")
-                + ": record whether the patient accepts it (accepts_compensatory_sweating).",
+                + ": record whether the patient accepts it (“accepts compensatory sweating”).",
                 src,
             )
     if rules.hearing is not None:
@@ -1086,7 +1168,7 @@ def _medications(r: _Reading) -> None:
         reading = read_entry(entry, "medications")
         term = reading.term
         if reading.state == "absent":
-            r.not_used.append(f"medications: {entry!r} read as not taken")
+            r.not_used.append(f"Medications: {entry!r} read as not taken")
         elif term is not None and reading.state == "past":
             r.add(
                 "medication",
@@ -1100,7 +1182,7 @@ def _medications(r: _Reading) -> None:
                 "medication", term.verdict or "conditional", f"{entry} ({term.label}): {term.advice}", term.source or ""
             )
             if reading.state == "unclear":
-                r.not_used.append(f"medications: {entry!r} has a negation the rules cannot place; read as taken")
+                r.not_used.append(f"Medications: {entry!r} has a negation the rules cannot place; read as taken")
         else:
             r.add(
                 "medication",
@@ -1110,7 +1192,7 @@ def _medications(r: _Reading) -> None:
                 "estimate: an unrecognised drug is checked for anticoagulant or antiplatelet action (Narouze S et al. "
                 "2018, Reg Anesth Pain Med 43(3):225-262, doi:10.1097/AAP.0000000000000700 lists the drugs)",
             )
-            r.not_used.append(f"medications: {entry!r} is not in the medication vocabulary (candidacy_data.yaml)")
+            r.not_used.append(f"Medications: {entry!r} is not in the medication vocabulary")
 
 
 def _comorbidities(r: _Reading, rules: Rules) -> None:
@@ -1118,7 +1200,7 @@ def _comorbidities(r: _Reading, rules: Rules) -> None:
         reading = read_entry(entry, "comorbidities")
         term = reading.term
         if reading.state == "absent":
-            r.not_used.append(f"comorbidities: {entry!r} says the condition is absent")
+            r.not_used.append(f"{fact_label('comorbidities')}: {entry!r} says the condition is absent")
         elif term is not None and term.key == "pregnancy" and reading.state != "past":
             continue  # the pregnancy rule above
         elif term is not None and reading.state == "past":
@@ -1137,9 +1219,11 @@ def _comorbidities(r: _Reading, rules: Rules) -> None:
                 term.source or "",
             )
             if reading.state == "unclear":
-                r.not_used.append(f"comorbidities: {entry!r} has a negation the rules cannot place; read as present")
+                r.not_used.append(
+                    f"{fact_label('comorbidities')}: {entry!r} has a negation the rules cannot place; read as present"
+                )
         else:
-            r.not_used.append(f"comorbidities: {entry!r} is not in the comorbidity vocabulary (candidacy_data.yaml)")
+            r.not_used.append(f"{fact_label('comorbidities')}: {entry!r} is not in the vocabulary of conditions")
 
 
 #: facts used outside the candidacy rules (the request reads the side)
@@ -1152,9 +1236,8 @@ def _not_used(r: _Reading) -> None:
         value = getattr(p, name)
         if value in (None, (), False) and name != "entrapment":
             continue
-        shown = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
-        why = "free text; the rules read `diagnosis`" if name == "indication" else "no rule of this plan uses it"
-        r.not_used.append(f"{name}: {shown} ({why})")
+        why = "free text; the rules read the diagnosis" if name == "indication" else "no rule of this plan uses it"
+        r.not_used.append(f"{fact_label(name)}: {fact_value(name, value)} ({why})")
 
 
 def load_patient(path: str | Path) -> Patient:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy.typing as npt
 
 from neurectomy.atlas.graph import Atlas
-from neurectomy.candidacy import Candidacy, Patient, assess
+from neurectomy.candidacy import Candidacy, Patient, assess, readable_source
 from neurectomy.lesion import Cut, Deficit, Side, for_sex, lesion
 from neurectomy.methods import EndTreatment, Method, get_end_treatment, get_method
 from neurectomy.procedures import Procedure, comparison, get_procedure, risk_dicts
@@ -102,10 +102,14 @@ def make_plan(
     )
     tl = timeline(atlas, deficit, meth, ends, days, procedure=proc)
     cand = assess(patient, deficit, meth, proc, atlas, side_confirmed, condition) if patient is not None else None
-    risks = (
-        tuple(risk_dicts(proc, patient.sex if patient is not None else None))
-        if proc
-        else tuple(_generic_risks(meth, ends, deficit, tl))
+    risks = tuple(
+        # sources as a clinician reads them: an atlas reference key ("gray42") as its citation (review 18c, 2)
+        {**r, "source": readable_source(r["source"]), "basis": r["basis"] and readable_source(r["basis"])}
+        for r in (
+            risk_dicts(proc, patient.sex if patient is not None else None)
+            if proc
+            else _generic_risks(meth, ends, deficit, tl)
+        )
     )
     evidence = tuple(_evidence(proc))
     alternatives = cand.alternatives if cand else (proc.alternative_names if proc else ())

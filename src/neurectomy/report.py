@@ -20,6 +20,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from neurectomy.candidacy import PATIENT_LABELS as _PATIENT_LABELS
+from neurectomy.candidacy import fact_value
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -45,30 +48,8 @@ PLAIN_EFFECT: Mapping[str, str] = {
     "denervated": "no pain or position sense from the joint",
     "partly denervated": "less pain and position sense from the joint",
 }
-PATIENT_LABELS: tuple[tuple[str, str], ...] = (
-    ("indication", "reason for the procedure"),
-    ("goal", "goal"),
-    ("side", "side"),
-    ("age", "age (years)"),
-    ("pain_nrs", "worst usual pain (0–10)"),
-    ("pain_months", "pain for (months)"),
-    ("failed_treatments", "treatments already tried"),
-    ("numbness_acceptable", "numbness acceptable"),
-    ("diagnostic_block_relief", "relief from a diagnostic block"),
-    ("entrapment", "nerve entrapment"),
-    ("comorbidities", "other conditions"),
-    ("medications", "medications"),
-    ("diagnosis", "diagnosis"),
-    ("sex", "sex"),
-    ("pregnant", "pregnant"),
-    ("accepts_motor_loss", "accepts the weakness the cut causes"),
-    ("accepts_compensatory_sweating", "accepts compensatory sweating"),
-    ("hdss", "Hyperhidrosis Disease Severity Scale (1-4)"),
-    ("vertigo_functional_level", "vertigo functional level (AAO-HNS 1-6)"),
-    ("hearing_serviceable", "serviceable hearing in the operated ear"),
-    ("other_ear_normal", "other ear normal"),
-    ("spasticity_mas", "Modified Ashworth Scale (0-4)"),
-)
+#: the patient block's rows (the same labels as the candidacy's "not used" list)
+PATIENT_LABELS = _PATIENT_LABELS
 
 
 def public_source(text: str) -> str:
@@ -141,17 +122,7 @@ def _patient_rows(patient: Patient | None) -> list[tuple[str, str]]:
         value = getattr(patient, name)
         if value is None or value == ():
             continue
-        if isinstance(value, bool):
-            text = "yes" if value else "no"
-        elif name == "goal":
-            text = "pain relief" if value == "pain_relief" else "disable a nerve function"
-        elif name == "diagnostic_block_relief":
-            text = _percent(float(value))
-        elif isinstance(value, tuple):
-            text = ", ".join(str(v) for v in value)
-        else:
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-        rows.append((label, text))
+        rows.append((label, fact_value(name, value)))
     return rows
 
 

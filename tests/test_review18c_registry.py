@@ -286,3 +286,26 @@ def test_the_audit_log_names_cases_and_details_as_the_pages_do(app: Any, engine:
     assert "days after the procedure: 180" in table and "planned procedure: lateral femoral cutaneous" in table
     for raw in ("days_after", "procedure_key", "entity_id"):
         assert raw not in table, raw
+
+
+# --------------------------------------------------------------------------- 5. outcomes vs evidence
+def test_blank_relief_is_not_recorded_and_figures_are_like_for_like(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: "Outcomes vs evidence" counted a blank pain relief as a failure (latest follow-up NRS 1, relief
+    left blank: "partial or complete pain relief" 0/1), and set E001 "complete pain relief" beside "partial or
+    complete" relief, marked "overlap" (not like for like). A blank is now "not recorded" (left out of n, and said),
+    and each row shows only published figures of the same measure."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import record_outcome, record_procedure
+
+    cid = new_case(engine, who)
+    write(engine, lambda s: record_procedure(s, who["clinician"], cid, sup.PROCEDURE))
+    write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(365, pain_nrs=1.0, pain_relief=None)))
+    rows = {r["measure"]: r for r in signed_in(app, "clinician_a").get("/api/registry/compare").json()}
+    for key in ("any_relief", "complete_relief"):
+        assert (rows[key]["k"], rows[key]["n"], rows[key]["not_recorded"]) == (0, 0, 1), rows[key]
+    assert [p["id"] for p in rows["complete_relief"]["published"]] == ["E001"]
+    assert "E001" not in [p["id"] for p in rows["any_relief"]["published"]]
+    assert all("complete" not in p["outcome"] for p in rows["any_relief"]["published"])
+    page = signed_in(app, "clinician_a").get("/registry/compare").text
+    relief = re.search(r"partial or complete pain relief \(latest follow-up\)</td>(.*?)</tr>", page, re.S)
+    assert relief and "0/0" in relief[1] and "1 case not recorded (left out)" in relief[1], page

@@ -3,13 +3,18 @@
 A registry proportion ``k/n`` (cases with the outcome among cases with a follow-up of at least ``min_days``)
 gets a Wilson score interval. A published figure expressed as a percentage or a count, with its ``n``, gets
 the same interval (k taken as the rounded proportion of n); ranges and bounds are shown as published.
-Outcome definitions differ between studies, so the published rows are shown beside the registry figure, matched
-by outcome words, never pooled with it.
+Outcome definitions differ between studies, so the published rows are shown beside the registry figure, never
+pooled with it, and only rows that measure the same thing (like for like, as the plan's comparison does): complete
+relief only against complete relief, "partial or complete relief" only against a row of relief of any degree; a
+figure with a threshold or another condition ("≥50 % relief", "pain-free or improved") is not compared. A blank
+relief is "not recorded": the case is left out of that measure's denominator and counted as such, never as a
+failure.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -36,18 +41,47 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
+def _always(outs: Sequence[Outcome]) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Measure:
-    """An outcome the registry can count, and the words that find the published figures for it."""
+    """An outcome the registry can count, the words that find the published figures for it, and which of those
+    figures measure the same thing (like for like: complete relief only against complete relief)."""
 
     key: str
     label: str
     test: Callable[[Sequence[Outcome]], bool]
     evidence_words: tuple[str, ...]
+    #: whether a case's follow-ups record this outcome at all (a blank is "not recorded", never a failure)
+    recorded: Callable[[Sequence[Outcome]], bool] = _always
+    #: whether a published row's outcome text measures the same thing (None: every row the words find)
+    same: Callable[[str], bool] | None = None
 
 
 def _latest(outs: Sequence[Outcome]) -> Outcome:
     return max(outs, key=lambda o: (o.days_after, o.id))
+
+
+def _relief_recorded(outs: Sequence[Outcome]) -> bool:
+    return _latest(outs).pain_relief is not None
+
+
+_COMPLETE = re.compile(r"\bcomplete (?:pain )?relief\b|\bpain[- ]free\b", re.I)
+#: a figure with a threshold, a scale or another condition is another measure ("≥50% relief", "Likert 1-2",
+#: "pain-free or improved", "relief of vertigo")
+_QUALIFIED = re.compile(r"[>≥<%]|\d|\bor\b|likert|vertigo|duration|immediately|initial", re.I)
+
+
+def _complete_relief(outcome: str) -> bool:
+    return bool(_COMPLETE.search(outcome)) and not _QUALIFIED.search(outcome)
+
+
+def _any_relief(outcome: str) -> bool:
+    """Relief of pain of any degree ("pain relief"), not complete relief nor relief above a threshold."""
+    text = outcome.strip().lower()
+    return bool(re.fullmatch(r"(?:pain )?relief(?: of pain)?", text))
 
 
 MEASURES: Final[tuple[Measure, ...]] = (
@@ -56,12 +90,16 @@ MEASURES: Final[tuple[Measure, ...]] = (
         "complete pain relief (latest follow-up)",
         lambda o: _latest(o).pain_relief == "complete",
         ("complete pain relief", "complete relief", "pain free"),
+        _relief_recorded,
+        _complete_relief,
     ),
     Measure(
         "any_relief",
         "partial or complete pain relief (latest follow-up)",
         lambda o: _latest(o).pain_relief in ("partial", "complete"),
-        ("pain relief", "success", "successful"),
+        ("pain relief", "relief"),
+        _relief_recorded,
+        _any_relief,
     ),
     Measure("recurrence", "recurrence (any follow-up)", lambda o: any(x.recurrence for x in o), ("recurrence",)),
     Measure(
@@ -117,6 +155,8 @@ class Row:
     n: int
     ci: tuple[float, float]
     published: tuple[Published, ...] = field(default=())
+    #: cases followed up whose follow-ups do not record this outcome (left out of n)
+    not_recorded: int = 0
 
     @property
     def proportion(self) -> float | None:
@@ -137,6 +177,7 @@ class Row:
             "n": self.n,
             "proportion": self.proportion,
             "ci95": list(self.ci),
+            "not_recorded": self.not_recorded,
             "published": [
                 {
                     "id": p.id,
@@ -155,7 +196,7 @@ class Row:
         }
 
 
-def _published(procedure_key: str, words: tuple[str, ...]) -> tuple[Published, ...]:
+def _published(procedure_key: str, measure: Measure) -> tuple[Published, ...]:
     from neurectomy.evidence import Count, Point, find, for_procedure
     from neurectomy.procedures import load_procedures
 
@@ -164,10 +205,12 @@ def _published(procedure_key: str, words: tuple[str, ...]) -> tuple[Published, .
         return ()
     rows = for_procedure(proc.evidence_key)
     hits: dict[str, Published] = {}
-    for w in words:
+    for w in measure.evidence_words:
         for row in find(outcome=w, rows=rows):
             if row.id in hits or row.unit not in ("%", "count"):
                 continue
+            if measure.same is not None and not measure.same(row.outcome):
+                continue  # another measure (complete relief is not "partial or complete"): never set side by side
             frac = row.as_fraction()
             prop: float | None = None
             ci: tuple[float, float] | None = None
@@ -203,12 +246,13 @@ def compare_outcomes(cases: Sequence[Case], *, min_days: int = 0) -> list[Row]:
     for key in sorted(by_proc):
         followed = by_proc[key]
         for m in MEASURES:
-            k = sum(1 for outs in followed if m.test(outs))
-            n = len(followed)
-            pub = _published(key, m.evidence_words)
+            known = [outs for outs in followed if m.recorded(outs)]
+            k = sum(1 for outs in known if m.test(outs))
+            n = len(known)
+            pub = _published(key, m)
             if k == 0 and not pub and m.key not in ("complete_relief", "any_relief"):
                 continue
-            rows.append(Row(key, m.key, m.label, k, n, wilson(k, n), pub))
+            rows.append(Row(key, m.key, m.label, k, n, wilson(k, n), pub, len(followed) - n))
     return rows
 
 

@@ -309,3 +309,35 @@ def test_blank_relief_is_not_recorded_and_figures_are_like_for_like(app: Any, en
     page = signed_in(app, "clinician_a").get("/registry/compare").text
     relief = re.search(r"partial or complete pain relief \(latest follow-up\)</td>(.*?)</tr>", page, re.S)
     assert relief and "0/0" in relief[1] and "1 case not recorded (left out)" in relief[1], page
+
+
+# --------------------------------------------------------------------------- 6. the recovery chart
+def test_the_recovery_chart_counts_expected_numb_regions_and_titles_its_axes(
+    app: Any, engine: Any, who: dict[str, Any]
+) -> None:
+    """Bug caught: the case page's "Recovery of sensation" chart had no axis titles and one x tick ("day 1825"),
+    and its dots showed 0.67 while the lateral thigh was still numb: it counted regions no longer numb among all
+    the plan's sensory regions, including hypoaesthetic ones never expected to be numb. The plotted measure is now
+    the share of the expected-numb (anaesthetic) regions that have recovered, in percent, with both axes titled
+    and readable ticks."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import attach_plan, record_outcome
+    from neurectomy.web.routes.registry import recovery_chart
+
+    plan = sup.plan_json()
+    numb = {"days_after": 1825, "numb_regions": ["skin_lateral_thigh"], "side": "right"}
+    chart = recovery_chart(plan, [numb])
+    assert chart is not None and chart["regions"] == ["skin_lateral_thigh"]  # not the hypoaesthetic knee/patella
+    assert [p["percent"] for p in chart["recorded"]] == [0]
+    assert [t["label"] for t in chart["x_ticks"]] == ["0", "365", "730", "1,095", "1,460", "1,825"]
+    assert [t["label"] for t in chart["y_ticks"]] == ["0 %", "25 %", "50 %", "75 %", "100 %"]
+    other = recovery_chart(plan, [numb, {**numb, "numb_regions": [], "side": "left"}])
+    assert other is not None and len(other["recorded"]) == 1 and other["left_out"] == 1
+
+    cid = new_case(engine, who)
+    write(engine, lambda s: attach_plan(s, who["clinician"], cid, plan))
+    write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(1825)))
+    page = signed_in(app, "clinician_a").get(f"/registry/cases/{cid}").text
+    figure = page[page.index('id="recovery-chart"') :]
+    assert "Days after the procedure</text>" in figure and "Expected-numb regions recovered (%)</text>" in figure
+    assert "day 1825: 0 % recovered (1 of 1 expected-numb region still numb)" in figure

@@ -736,36 +736,76 @@ def _message(exc: HTTPException) -> str:
     return str(d)
 
 
-def recovery_chart(plan: dict[str, Any] | None, outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Predicted vs recorded recovery of sensation over the predicted-numb skin regions, as SVG points.
+def recovery_chart(
+    plan: dict[str, Any] | None, outcomes: list[dict[str, Any]], case_side: str | None = None
+) -> dict[str, Any] | None:
+    """Predicted vs recorded recovery of sensation, as SVG coordinates with titled axes and ticks.
 
-    Predicted: the mean, over the plan's sensory targets, of the timeline's ``function`` (0 = lost, 1 = back).
-    Recorded: at each follow-up, the share of those regions no longer listed as numb.
+    The measure, both lines: **the share of the expected-numb skin regions that have recovered**, in percent. The
+    expected-numb regions are the plan's sensory regions whose whole supply is cut (anaesthetic in the plan's
+    deficit); regions only expected to feel less (hypoaesthetic) are left out, since they were never expected to be
+    numb. Predicted: the mean, over those regions, of the timeline's ``function`` (0 lost, 1 back). Recorded: at
+    each follow-up on the plan's side, the share of those regions not listed as numb (a follow-up whose findings
+    are on another side says nothing about them, and is left out of the chart).
     """
+    from neurectomy.lesion import FULL
+
     if not plan:
         return None
     tl = plan.get("timeline") or {}
     days = list(tl.get("days") or [])
-    targets = [t for t in tl.get("targets") or [] if t.get("group") == "sensory" and t.get("supply_lost", 0) > 0]
+    targets = [t for t in tl.get("targets") or [] if t.get("group") == "sensory" and t.get("supply_lost", 0) >= FULL]
     if not days or not targets:
         return None
     predicted = [sum(t["function"][i] for t in targets) / len(targets) for i in range(len(days))]
     regions = {t["target"]["id"] for t in targets}
-    recorded = [(o["days_after"], 1 - len(regions & set(o["numb_regions"])) / len(regions)) for o in outcomes]
+    sides = {str(t.get("side")) for t in targets} - {"None"}
+    plan_side = next(iter(sides)) if len(sides) == 1 else case_side
+    on_side = [o for o in outcomes if o.get("side") in (None, plan_side, "bilateral") or plan_side in (None, "midline")]
+    recorded = [(o["days_after"], len(regions & set(o["numb_regions"]))) for o in on_side]
     last = max([days[-1], *(d for d, _ in recorded)]) or 1
-    w, h, pad = 560.0, 200.0, 30.0
+    w, h, left, right, top, bottom = 600.0, 260.0, 64.0, 16.0, 14.0, 50.0
 
     def xy(d: float, v: float) -> tuple[float, float]:
-        return round(pad + (w - 2 * pad) * d / last, 1), round(h - pad - (h - 2 * pad) * v, 1)
+        return round(left + (w - left - right) * d / last, 1), round(top + (h - top - bottom) * (1 - v), 1)
 
+    step = 365 if last > 730 else 90 if last > 180 else 30 if last > 60 else 7
+    x_ticks = [
+        {"x": xy(d, 0)[0], "label": f"{d:,}"} for d in range(0, int(last) + 1, step) if last - d >= step / 3 or d == 0
+    ]
+    x_ticks.append({"x": xy(last, 0)[0], "label": f"{int(last):,}"})
+    y_ticks = [{"y": xy(0, v / 100)[1], "label": f"{v} %"} for v in (0, 25, 50, 75, 100)]
+    dots = []
+    for d, numb in recorded:
+        v = 1 - numb / len(regions)
+        x, y = xy(d, v)
+        dots.append(
+            {
+                "x": x,
+                "y": y,
+                "day": d,
+                "value": round(v, 2),
+                "percent": round(100 * v),
+                "numb": numb,
+                "of": len(regions),
+            }
+        )
     return {
         "width": w,
         "height": h,
-        "pad": pad,
+        "left": left,
+        "right": w - right,
+        "top": top,
+        "bottom": h - bottom,
         "last_day": int(last),
+        "x_ticks": x_ticks,
+        "y_ticks": y_ticks,
+        "x_title": "Days after the procedure",
+        "y_title": "Expected-numb regions recovered (%)",
         "predicted": " ".join(f"{x},{y}" for x, y in (xy(d, v) for d, v in zip(days, predicted, strict=True))),
-        "recorded": [{"x": xy(d, v)[0], "y": xy(d, v)[1], "day": d, "value": round(v, 2)} for d, v in recorded],
+        "recorded": dots,
         "regions": sorted(regions),
+        "left_out": len(outcomes) - len(on_side),
     }
 
 
@@ -809,7 +849,7 @@ def _case_response(
             "csrf": csrf,
             "case": view,
             "plan": plan,
-            "chart": recovery_chart(plan, view["outcomes"]),
+            "chart": recovery_chart(plan, view["outcomes"], view["side"]),
             "refused": refused,
             "error": error,
             "pf": form if refused == "procedure" else {},

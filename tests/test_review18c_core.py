@@ -5,6 +5,7 @@ suggestions, and the course drawing's wording. Each test's docstring names the b
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -154,3 +155,56 @@ def test_no_rule_source_or_not_used_entry_names_a_file_or_field() -> None:
         texts += [r["source"] for r in p.risks] + [r["basis"] or "" for r in p.risks]
         found += [(pid, m, t[:100]) for t in texts for m in re.findall(_CODE, t)]
     assert found == []
+
+
+# --------------------------------------------------------------------------- finding 3: candidacy consistent
+def _lfcn(**facts: object) -> Any:
+    base: dict[str, object] = {"pain_nrs": 8, "pain_months": 12, "age": 50, "failed_treatments": ["physiotherapy"]}
+    return neurectomy.plan("lfcn_neurectomy", side="left", patient={**base, **facts})
+
+
+def test_a_recorded_diagnostic_block_is_the_injection_tried() -> None:
+    """An LFCN plan with a diagnostic block of 80% relief had the block rule favourable yet "other treatments
+    failed" conditional with "Not yet tried: a local anaesthetic/steroid injection". The block is a local
+    anaesthetic injection of the nerve: it now counts as the injection tried, and the text says that a therapeutic
+    steroid injection is a separate treatment (still an alternative). Without a block the injection is still
+    asked for."""
+    c = _lfcn(diagnostic_block_relief=0.8).candidacy
+    assert c is not None
+    rules = {x.rule: x for x in c.reasons}
+    assert rules["diagnostic_block"].verdict == "favourable"
+    tried = rules["other_treatments_failed"]
+    assert tried.verdict == "favourable" and "Not yet tried" not in tried.text
+    assert "diagnostic block recorded (80% relief" in tried.text and "steroid injection is a separate" in tried.text
+    without = {x.rule: x for x in _lfcn().candidacy.reasons}["other_treatments_failed"]
+    assert without.verdict == "conditional" and "injection" in without.text
+
+
+def test_weight_loss_and_looser_clothing_are_conservative_treatment_for_meralgia() -> None:
+    """The entry "weight loss" (a standard conservative measure for meralgia paresthetica) was dropped as not
+    understood.
+    Weight loss and looser clothing or belts are now in the treatment vocabulary, each with a source (an estimate
+    with its reason: no row of the evidence set reports them), and count as conservative treatment for the LFCN."""
+    from neurectomy.candidacy import load_rules
+
+    c = _lfcn(failed_treatments=["weight loss", "looser belts"], diagnostic_block_relief=0.8).candidacy
+    assert c is not None and c.not_used == ()
+    tried = {x.rule: x for x in c.reasons}["other_treatments_failed"]
+    assert tried.verdict == "favourable" and "weight loss" in tried.text and "looser clothing or belts" in tried.text
+    terms = {t.key: t for t in load_rules().treatments}
+    assert all(terms[k].source and terms[k].source.startswith("estimate: ") for k in ("weight_loss", "loose_clothing"))
+
+
+def test_each_alternative_is_listed_once() -> None:
+    """The list "Alternatives to consider" listed the injection twice ("a local anaesthetic/steroid injection of the
+    nerve"
+    and "local anaesthetic and steroid injection") and the decompression twice ("lateral femoral cutaneous nerve
+    decompression" and "decompression (neurolysis) of the entrapped nerve"). Each kind is now listed once, the
+    procedure's own wording kept."""
+    c = _lfcn(entrapment=True, failed_treatments=["none"]).candidacy
+    assert c is not None
+    shown = " | ".join(c.alternatives)
+    assert sum("injection" in a and "neurolytic" not in a for a in c.alternatives) == 1, shown
+    assert sum("decompression" in a for a in c.alternatives) == 1, shown
+    assert "lateral femoral cutaneous nerve decompression" in c.alternatives
+    assert "local anaesthetic and steroid injection" in c.alternatives

@@ -231,6 +231,9 @@ class Tried(_Model):
     any_of: tuple[str, ...] = Field(min_length=1)
     label: str
     source: str
+    #: a recorded diagnostic block of the nerve (``diagnostic_block_relief``) is this treatment tried: the block is
+    #: a local anaesthetic injection of the same nerve
+    block_counts: bool = False
 
 
 class Required(_Model):
@@ -533,8 +536,9 @@ def assess(
     _comorbidities(r, rules)
     _not_used(r)
 
-    if procedure is not None:
-        r.alternatives.extend(a for a in procedure.alternative_names if a not in r.alternatives)
+    # the procedure's own alternatives first (they carry its reasons and evidence), then what the rules add
+    named = list(procedure.alternative_names) if procedure is not None else []
+    r.alternatives[:0] = [a for a in named if a not in r.alternatives]
     verdict: Verdict = max((x.verdict for x in r.reasons), key=_ORDER.__getitem__, default="conditional")
     return Candidacy(verdict, tuple(r.reasons), _distinct(r.alternatives), tuple(r.not_used))
 
@@ -544,8 +548,24 @@ def _distinct(alternatives: Iterable[str]) -> tuple[str, ...]:
     block (alcohol, cryo or radiofrequency)') is listed once, the first wording kept (review 18, finding 11)."""
     seen: dict[str, str] = {}
     for a in alternatives:
-        seen.setdefault(a.split(" (")[0].strip().lower(), a)
+        seen.setdefault(_kind(a), a)
     return tuple(seen.values())
+
+
+def _kind(alternative: str) -> str:
+    """What an alternative is, whatever its wording: a neurolytic block, a decompression (release, neurolysis of an
+    entrapped nerve) or an injection of local anaesthetic or steroid; else its words before any bracket. So 'a local
+    anaesthetic/steroid injection of the nerve' and 'local anaesthetic and steroid injection', or 'lateral femoral
+    cutaneous nerve decompression' and 'decompression (neurolysis) of the entrapped nerve', are listed once
+    (review 18c, finding 3)."""
+    words = set(normalise(alternative.replace("/", " ")).split())
+    if words & {"neurolytic", "phenol", "alcohol"}:
+        return "neurolytic"
+    if words & {"decompression", "release"}:
+        return "decompression"
+    if "injection" in words and words & {"steroid", "anaesthetic", "anesthetic", "corticosteroid"}:
+        return "injection"
+    return alternative.split(" (")[0].strip().lower()
 
 
 def _indication(r: _Reading, procedure: Procedure | None, deficit: Deficit, condition: str | None = None) -> None:
@@ -813,19 +833,31 @@ def _tried(r: _Reading, rules: Rules, method: Method) -> None:
     if not groups:
         return
     labels = {t.key: t.label for t in load_rules().treatments}
-    missing = [g for g in groups if not any(k in found for k in g.any_of)]
+    relief = r.get("diagnostic_block_relief")
+    blocked = [g for g in groups if g.block_counts and relief is not None and not any(k in found for k in g.any_of)]
+    missing = [g for g in groups if not any(k in found for k in g.any_of) and g not in blocked]
     done = sorted({labels[k] for g in groups for k in g.any_of if k in found})
+    # the diagnostic block recorded is the local anaesthetic injection of the nerve: said so, not asked for again
+    # beside a favourable block (review 18c, finding 3); a steroid injection remains an alternative to discuss
+    block = (
+        f" The diagnostic block recorded ({relief:.0%} relief while it lasted) was a local anaesthetic injection of "
+        "the nerve and counts as the injection tried; a therapeutic steroid injection is a separate treatment and "
+        "remains an alternative to discuss."
+        if blocked
+        else ""
+    )
     source = "; ".join(dict.fromkeys(g.source for g in groups))
     said = f" ({', '.join(repr(x) for x in nothing)}: no treatment)" if nothing else ""
     if not missing:
-        r.add("other_treatments_failed", "favourable", "Tried and failed: " + ", ".join(done) + ".", source)
+        tried = f"Tried and failed: {', '.join(done)}." if done else "No other failed treatment is recorded."
+        r.add("other_treatments_failed", "favourable", tried + block, source)
         return
     need = "; ".join(g.label for g in missing)
     head = f"Tried: {', '.join(done)}. " if done else "No failed treatment is recorded" + said + ". "
     r.add(
         "other_treatments_failed",
         "conditional",
-        head + f"Not yet tried: {need}. The operation is for symptoms that persist after these.",
+        head + f"Not yet tried: {need}. The operation is for symptoms that persist after these." + block,
         "; ".join(dict.fromkeys(g.source for g in missing)),
     )
     r.alternatives.extend(g.label for g in missing)

@@ -341,3 +341,65 @@ def test_the_recovery_chart_counts_expected_numb_regions_and_titles_its_axes(
     figure = page[page.index('id="recovery-chart"') :]
     assert "Days after the procedure</text>" in figure and "Expected-numb regions recovered (%)</text>" in figure
     assert "day 1825: 0 % recovered (1 of 1 expected-numb region still numb)" in figure
+
+
+# --------------------------------------------------------------------------- 7. accounts
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("password", "Password: at least 12 characters (you typed 8)"),
+        ("Password1234!", "Password: is a common password"),
+        ("qwertyuiop12", "Password: is a common password"),
+        ("111111111111", "Password: is a common password"),
+    ],
+)
+def test_weak_passwords_are_refused(app: Any, who: dict[str, Any], password: str, says: str) -> None:
+    """Bug caught: the Users page accepted the password "password" (8 characters were enough and nothing was too
+    common). A password now has at least 12 characters and is not on the built-in list of common passwords (nor
+    one of them with digits or symbols added, nor only digits or one repeated character), for a new account and a
+    reset alike."""
+    admin = signed_in(app, "admin_a")
+    csrf = csrf_of(admin.get("/registry/users").text)
+    r = admin.post(
+        "/registry/users",
+        data={"csrf_token": csrf, "action": "add", "username": "weak_pw", "role": "viewer", "password": password},
+    )
+    assert r.status_code == 422 and says in r.text, r.text
+    r = admin.post(
+        "/registry/users", data={"csrf_token": csrf, "action": "password", "username": "viewer_a", "password": password}
+    )
+    assert r.status_code == 422 and says in r.text, r.text
+    r = admin.post(
+        "/registry/users",
+        data={
+            "csrf_token": csrf,
+            "action": "add",
+            "username": "strong_pw",
+            "role": "viewer",
+            "password": "three words together",
+        },
+    )
+    assert r.status_code == 303, r.text
+
+
+def test_deactivate_asks_for_a_confirmation_first(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: "Deactivate" on the Users page acted at once, without a confirmation. It now shows a confirm
+    step (no JavaScript needed) naming the account and what happens; only its own button deactivates."""
+    from neurectomy.registry.db import read_session
+    from neurectomy.registry.models import User
+
+    admin = signed_in(app, "admin_a")
+    csrf = csrf_of(admin.get("/registry/users").text)
+    r = admin.post("/registry/users", data={"csrf_token": csrf, "action": "deactivate", "username": "viewer_a"})
+    assert r.status_code == 200 and 'id="confirm-deactivate"' in r.text and "Deactivate viewer_a?" in r.text
+    with read_session(engine) as s:
+        assert s.query(User).filter_by(username="viewer_a").one().active
+    page = admin.get("/registry/users?deactivate=viewer_a").text
+    assert 'id="confirm-deactivate-yes"' in page
+    r = admin.post(
+        "/registry/users",
+        data={"csrf_token": csrf, "action": "deactivate", "username": "viewer_a", "confirm": "yes"},
+    )
+    assert r.status_code == 303 and "Deactivated" in r.headers["location"].replace("%20", " ")
+    with read_session(engine) as s:
+        assert not s.query(User).filter_by(username="viewer_a").one().active

@@ -407,7 +407,9 @@ def plain_error(e: Any) -> str:
         return f"at most {_n(most)} entries (this has {_n(ctx.get('actual_length', '?'))})"
     if kind in ("too_short", "string_too_short"):
         if text or kind == "string_too_short":
-            return "required" if not value else f"at least {_n(ctx.get('min_length'))} characters"
+            if not value:
+                return "required"
+            return f"at least {_n(ctx.get('min_length'))} characters (you typed {len(value):,})"
         return "choose at least one" if ctx.get("min_length") == 1 else f"at least {_n(ctx.get('min_length'))}"
     if kind == "string_pattern_mismatch":
         return PATTERN_WORDS.get(str(ctx.get("pattern")), "contains characters that are not allowed")
@@ -470,11 +472,95 @@ class _Name(_In):
     name: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
 
 
+#: The shortest password an account may have.
+PASSWORD_MIN: Final = 12
+#: A short built-in list of the commonest passwords and their stems (not a breach corpus: the registry works
+#: offline). A password is refused when, lower-cased and without leading or trailing digits, spaces and symbols, it
+#: is one of these, or is only digits or one repeated character.
+COMMON_PASSWORDS: Final = frozenset(
+    [
+        "password",
+        "passw0rd",
+        "p@ssword",
+        "p@ssw0rd",
+        "qwerty",
+        "qwertyuiop",
+        "qwertz",
+        "azerty",
+        "asdfgh",
+        "asdfghjkl",
+        "zxcvbnm",
+        "letmein",
+        "welcome",
+        "iloveyou",
+        "admin",
+        "administrator",
+        "changeme",
+        "default",
+        "secret",
+        "trustno1",
+        "monkey",
+        "dragon",
+        "football",
+        "baseball",
+        "sunshine",
+        "princess",
+        "starwars",
+        "superman",
+        "batman",
+        "master",
+        "shadow",
+        "michael",
+        "jennifer",
+        "hello",
+        "login",
+        "abc",
+        "abcdef",
+        "abcdefgh",
+        "abc123",
+        "qazwsx",
+        "1q2w3e4r",
+        "1q2w3e4r5t",
+        "1q2w3e4r5t6y",
+        "hospital",
+        "clinic",
+        "doctor",
+        "nurse",
+        "surgeon",
+        "patient",
+        "registry",
+        "neurectomy",
+        "neurosurgery",
+        "passwordpassword",
+        "qwertyqwerty",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
+        "letmeinplease",
+    ]
+)
+
+
+def _password_problem(value: str) -> str | None:
+    stem = value.lower().strip(" 0123456789!@#$%^&*()_-+=.,;:?/\\|'\"`~[]{}<>")
+    if not stem or stem in COMMON_PASSWORDS or len(set(value)) == 1:
+        return "is a common password (on the registry's built-in list of common passwords); choose a longer phrase"
+    return None
+
+
+def _strong(value: str) -> str:
+    problem = _password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class UserIn(_In):
-    """A new user."""
+    """A new user (or a new password: at least 12 characters, not a common password)."""
 
     username: Annotated[Text, Field(min_length=1, max_length=NAME_LEN, pattern=r"^[A-Za-z0-9_.@-]+$")]
-    password: Annotated[Text, Field(min_length=8, max_length=1024)]
+    password: Annotated[Text, Field(min_length=PASSWORD_MIN, max_length=1024), AfterValidator(_strong)]
     role: Literal["admin", "clinician", "researcher", "viewer"]
     institution: Annotated[Label, Field(min_length=1, max_length=NAME_LEN)]
 
@@ -779,8 +865,8 @@ def deactivate_user(s: Session, who: Principal, username: str) -> int:
 
 
 def set_password(s: Session, who: Principal, username: str, password: str) -> int:
-    """A new password (8-1024 characters); every session of the user ends (returns how many) and their failed
-    sign-ins are forgotten."""
+    """A new password (12-1024 characters, not a common one); every session of the user ends (returns how many)
+    and their failed sign-ins are forgotten."""
     from sqlalchemy import delete
 
     user = _user(s, who, username)

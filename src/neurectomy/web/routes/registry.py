@@ -1149,9 +1149,10 @@ async def fhir_upload(
 
 # --------------------------------------------------------------------------- users and the audit log (admins)
 @router.get("/registry/users", include_in_schema=False, response_class=HTMLResponse)
-def users_page(request: Request, user: PageUser, done: str = "") -> Response:
-    """The institution's accounts: add one, deactivate, reset a password, end every session of a user."""
-    return _users_response(request, user, done=done[:200])
+def users_page(request: Request, user: PageUser, done: str = "", deactivate: str = "") -> Response:
+    """The institution's accounts: add one, deactivate (after a confirm step: ``?deactivate=NAME`` shows it),
+    reset a password, end every session of a user."""
+    return _users_response(request, user, done=done[:200], confirm=deactivate[:200])
 
 
 def _users_response(
@@ -1162,14 +1163,16 @@ def _users_response(
     error: str = "",
     form: dict[str, str] | None = None,
     status: int = 200,
+    confirm: str = "",
 ) -> Response:
     """The users page; after a refusal, the message at the form it came from, with what was typed (never the
-    password)."""
+    password); ``confirm``: the active account (not one's own) whose deactivation is to be confirmed."""
     from neurectomy.registry.models import ROLES
-    from neurectomy.registry.service import list_users
+    from neurectomy.registry.service import PASSWORD_MIN, list_users
 
     who, csrf = user
     people = displayable(_read(request, lambda s: list_users(s, who)))
+    asked = next((u for u in people if u["username"] == confirm and u["active"] and confirm != who.username), None)
     return _page(
         request,
         "users.html",
@@ -1181,6 +1184,8 @@ def _users_response(
             "done": done,
             "error": error,
             "form": form or {},
+            "confirm": asked,
+            "password_min": PASSWORD_MIN,
         },
         status,
     )
@@ -1215,6 +1220,8 @@ async def users_submit(request: Request, user: PageUser) -> Response:
             _write(request, lambda s: add_user(s, who, username, password, role, inst))
             done = f"Added {username}."
         elif action == "deactivate":
+            if form.get("confirm") != "yes":  # the confirm step (a stale or scripted form without it acts on nobody)
+                return _users_response(request, user, confirm=username)
             n = _write(request, lambda s: deactivate_user(s, who, username))
             done = f"Deactivated {username}; {n} session(s) ended."
         elif action == "password":

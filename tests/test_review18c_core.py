@@ -208,3 +208,25 @@ def test_each_alternative_is_listed_once() -> None:
     assert sum("decompression" in a for a in c.alternatives) == 1, shown
     assert "lateral femoral cutaneous nerve decompression" in c.alternatives
     assert "local anaesthetic and steroid injection" in c.alternatives
+
+
+# --------------------------------------------------------------------------- finding 4: Find links by indication
+def test_find_never_opens_another_conditions_procedure(client: TestClient) -> None:
+    """Find "palmar sweating": result 3 (the nerve of Kuntz and the T1-T2 trunk) opened as "endoscopic thoracic
+    sympathicotomy at T2 for facial blushing", a plan named after another condition's operation. A named procedure
+    is now offered as such only when it treats what was asked; otherwise the link opens the cuts themselves and
+    says whose cuts they are and what that procedure is done for. The palmar operation still opens as itself."""
+    import html
+    import re
+
+    page = client.get("/find", params={"function": "palmar sweating"}).text
+    links = [(html.unescape(a), t) for a, t in re.findall(r'class="button open-plan" href="([^"]+)">([^<]+)<', page)]
+    assert links, page[:500]
+    assert not any("procedure=ets_r2_facial_blushing" in a for a, _ in links)
+    assert not any(
+        t.strip() == "Open as plan: endoscopic thoracic sympathicotomy at T2 for facial blushing" for _, t in links
+    )
+    assert any("procedure=ets_r3_palmar_hyperhidrosis" in a for a, _ in links)
+    blushing = [(a, t) for a, t in links if "facial blushing" in t]
+    assert blushing, links  # the T2 answer is still found, and labelled as the other operation's cuts
+    assert all("nerve=" in a and "the cuts only" in t and "which is done for facial blushing" in t for a, t in blushing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -217,11 +217,27 @@ def _where(cut: Any) -> str:
     return cut.at if cut.at else f"{cut.mm:.0f} mm"
 
 
-def _plan_link(plan: Any, method: str | None = None, condition: str | None = None) -> str:
+def _indicated(procedure_id: str, treated: Collection[str] | None) -> bool:
+    """Whether a named procedure is done for what the search asked to take away (``treated``: target ids; None: the
+    search was for a condition, whose procedures targeting already judged). A procedure that lists no targets it
+    treats cannot be judged and is taken as indicated."""
+    from neurectomy.procedures import get_procedure
+
+    if treated is None:
+        return True
+    treats = set(get_procedure(procedure_id).treats)
+    return not treats or bool(treats & set(treated))
+
+
+def _plan_link(
+    plan: Any, method: str | None = None, condition: str | None = None, treated: Collection[str] | None = None
+) -> str:
     """The Plan page for a ranked answer. When the answer is exactly the cuts of one named procedure, by a method of
-    the procedure's kind (a surgical cut for a neurectomy, not a phenol block), the plan is that procedure (with its
-    evidence, steps and comparison); otherwise the cuts, by their names and landmarks (never atlas ids or
-    ``420.0``)."""
+    the procedure's kind (a surgical cut for a neurectomy, not a phenol block), and the procedure is done for what
+    was asked (``treated``: the target ids the search takes away), the plan is that procedure (with its evidence,
+    steps and comparison); otherwise the cuts, by their names and landmarks (never atlas ids or ``420.0``): a
+    palmar-sweating answer that is the cut of the T2 sympathicotomy for facial blushing opens as its cuts, not as
+    the blushing operation (review 18c, finding 4)."""
     from neurectomy.methods import get_method
 
     first, *rest = plan.cuts
@@ -232,6 +248,7 @@ def _plan_link(plan: Any, method: str | None = None, condition: str | None = Non
         and named
         and plan.established  # no cut beyond the procedure's: opening the procedure would drop them
         and all(get_method(c.method).family == get_method(named[0].method).family for c in plan.cuts)
+        and _indicated(named[0].id, treated)
     ):
         sides = {c.side for c in plan.cuts} - {"midline"}
         query = {"procedure": named[0].id, "side": sides.pop() if len(sides) == 1 else first.side, **extra}
@@ -249,14 +266,24 @@ def _plan_link(plan: Any, method: str | None = None, condition: str | None = Non
     return "/plan?" + urlencode(query)
 
 
-def _named(link: str) -> str | None:
-    """The name of the procedure a plan link opens, if it opens one."""
+def _named(link: str, plan: Any = None, treated: Collection[str] | None = None) -> str | None:
+    """The name of the procedure a plan link opens, if it opens one; for cuts that are a named procedure's but not
+    for what was asked, the cuts named as that procedure's, with what it is done for ("these cuts (the cuts of the
+    endoscopic thoracic sympathicotomy at T2 for facial blushing, which is done for facial blushing …)")."""
     from urllib.parse import parse_qs, urlsplit
 
     from neurectomy.procedures import get_procedure
 
     key = parse_qs(urlsplit(link).query).get("procedure")
-    return get_procedure(key[0]).name if key else None
+    if key:
+        return get_procedure(key[0]).name
+    other = [m for m in getattr(plan, "procedures", ()) if m.whole and not _indicated(m.id, treated)]
+    if not other:
+        return None
+    proc = get_procedure(other[0].id)
+    done_for = " and ".join(proc.functions_disabled) or "; ".join(proc.indications[:1]) or "another indication"
+    cuts = "cut" if len(plan.cuts) == 1 else "cuts"
+    return f"the {cuts} only (the {cuts} of the {proc.name}, which is done for {done_for})"
 
 
 @router.get("/find", response_class=HTMLResponse)
@@ -315,8 +342,12 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
             context["notes"] = list(asked.notes)
         if result is not None:
             context["result"] = result
-            context["links"] = [_plan_link(p, form["method"], condition) for p in result.plans]
-            context["link_names"] = [_named(link) for link in context["links"]]
+            # a named procedure is offered as such only for what it is done for (review 18c, finding 4)
+            treated = None if asked is not None and asked.condition is not None else {t.id for t in result.required}
+            context["links"] = [_plan_link(p, form["method"], condition, treated) for p in result.plans]
+            context["link_names"] = [
+                _named(link, p, treated) for link, p in zip(context["links"], result.plans, strict=True)
+            ]
             api = (
                 [("region", r) for r in regions]
                 + [("function", f) for f in chosen]

@@ -403,3 +403,32 @@ def test_deactivate_asks_for_a_confirmation_first(app: Any, engine: Any, who: di
     assert r.status_code == 303 and "Deactivated" in r.headers["location"].replace("%20", " ")
     with read_session(engine) as s:
         assert not s.query(User).filter_by(username="viewer_a").one().active
+
+
+# --------------------------------------------------------------------------- 8. wording
+def test_case_page_wording_nrs_complications_and_status(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: the case page showed the pain NRS as "2.0"/"0.0", a complication as its lower-cased code ("csf
+    leak"), and a case without a plan as "planned" beside "No plan stored". NRS is shown as recorded ("2"),
+    complications by their labels ("CSF leak"), and a case before its operation says so, with why no plan is
+    stored."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import record_outcome
+
+    cid = new_case(engine, who, procedure_key=None)
+    write(
+        engine,
+        lambda s: record_outcome(
+            s, who["clinician"], cid, sup.outcome(30, pain_nrs=2.0, complications=["csf_leak"], pain_relief=None)
+        ),
+    )
+    c = signed_in(app, "clinician_a")
+    other = new_case(engine, who, procedure_key=None, pseudonym="MP-002")
+    page = c.get(f"/registry/cases/{cid}").text
+    table = page[page.index('id="outcomes-table"') : page.index("</table>", page.index('id="outcomes-table"'))]
+    assert '<td class="num">2</td>' in table and "2.0" not in table
+    assert "CSF leak" in table and "csf leak" not in table and "not recorded" in table
+    page = c.get(f"/registry/cases/{other}").text
+    h1 = page[page.index("<h1>") : page.index("</h1>")]
+    assert "before the operation" in h1 and "planned" not in h1
+    assert "No plan stored: the case names no procedure yet." in page
+    assert "CSF leak" in page  # the form's checkbox too

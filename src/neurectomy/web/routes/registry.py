@@ -455,10 +455,23 @@ def _comparison(request: Request, who: Principal, min_days: int) -> list[Any]:
 
 # --------------------------------------------------------------------------- pages
 STATUS_LABELS: dict[str, str] = {
-    "planned": "planned",
+    "planned": "before the operation",
     "operated": "operated",
     "follow_up": "in follow-up",
     "closed": "closed",
+}
+COMPLICATION_LABELS: dict[str, str] = {
+    "neuroma": "painful neuroma",
+    "deafferentation_pain": "deafferentation pain",
+    "infection": "infection",
+    "haematoma": "haematoma",
+    "wound_problem": "wound problem",
+    "motor_weakness": "motor weakness",
+    "bothersome_numbness": "bothersome numbness",
+    "compensatory_sweating": "compensatory sweating",
+    "csf_leak": "CSF leak",
+    "hearing_loss": "hearing loss",
+    "other": "other",
 }
 ROLE_LABELS: dict[str, str] = {
     "admin": "administrator",
@@ -479,6 +492,10 @@ def label(kind: str, code: Any) -> str:
             return STATUS_LABELS.get(text, text.replace("_", " "))
         if kind == "role":
             return ROLE_LABELS.get(text, text)
+        if kind == "complication":
+            return COMPLICATION_LABELS.get(text, text.replace("_", " "))
+        if kind == "nrs":
+            return f"{float(text):g}"
         if kind == "procedure":
             from neurectomy.procedures import load_procedures
 

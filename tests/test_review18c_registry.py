@@ -432,3 +432,15 @@ def test_case_page_wording_nrs_complications_and_status(app: Any, engine: Any, w
     assert "before the operation" in h1 and "planned" not in h1
     assert "No plan stored: the case names no procedure yet." in page
     assert "CSF leak" in page  # the form's checkbox too
+
+
+# --------------------------------------------------------------------------- 9. the site icon
+def test_favicon_ico_is_served(app: Any) -> None:
+    """Bug caught: a page without an icon link (/plan/report.html, a saved report) made the browser ask for
+    /favicon.ico, which answered 404 and logged a console error. /favicon.ico now serves the site's SVG icon, and
+    every registry page links the icon (base layout)."""
+    c = TestClient(app)
+    r = c.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.content.lstrip().startswith(b"<svg") or b"<svg" in r.content[:200]
+    assert 'rel="icon"' in c.get("/registry/login").text

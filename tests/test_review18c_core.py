@@ -230,3 +230,42 @@ def test_find_never_opens_another_conditions_procedure(client: TestClient) -> No
     blushing = [(a, t) for a, t in links if "facial blushing" in t]
     assert blushing, links  # the T2 answer is still found, and labelled as the other operation's cuts
     assert all("nerve=" in a and "the cuts only" in t and "which is done for facial blushing" in t for a, t in blushing)
+
+
+# --------------------------------------------------------------------------- finding 5: Atlas tree and suggestions
+def test_the_atlas_tree_is_in_anatomical_order(client: TestClient) -> None:
+    """The Atlas page's tree listed its top level alphabetically (C1-C8, Co1, L1-L5, S1-S5, T1-T12, then the
+    cranial nerves by name). It is now the cranial nerves I-XII by number, then the spinal nerves C, T, L, S, Co."""
+    from neurectomy.web.routes.pages import _tree
+
+    page = client.get("/atlas").text
+    tree = page[page.index('class="tree-root"') :]
+    roots = [n["id"] for n in _tree(client.app.state.atlas)]  # type: ignore[attr-defined]
+    where = [tree.index(f'href="/atlas/nerves/{r}"') for r in roots]
+    assert where == sorted(where)  # the page shows the roots in this order
+    assert roots[:4] == ["oculomotor_nerve", "trochlear_nerve", "trigeminal_nerve", "abducens_nerve"], roots
+    assert roots.index("vagus_nerve") < roots.index("accessory_nerve") < roots.index("hypoglossal_nerve")
+    spinal = [t.removeprefix("spinal_nerve_") for t in roots if t.startswith("spinal_nerve_")]
+    assert spinal[7:10] == ["c8", "t1", "t2"] and spinal[-7:] == ["l5", "s1", "s2", "s3", "s4", "s5", "co1"], spinal
+    assert roots.index("hypoglossal_nerve") < roots.index("spinal_nerve_c1")
+
+
+def test_suggestions_for_a_typo_rank_the_right_nerve_by_its_shown_name(client: TestClient) -> None:
+    """For "ulnr nerve" the "did you mean" offered "L1 nerve, L2 nerve, L3 nerve": names the tree does not show
+    (it says "spinal nerve L1"), suggested only for sharing the word "nerve". Suggestions now weigh the telling
+    words, put "ulnar nerve" first, and are given by the names the tree shows."""
+    from neurectomy.names import suggest
+
+    assert suggest("ulnr nerve", ["ulnar nerve", "L1 nerve", "L2 nerve", "L3 nerve", "sural nerve"]) == ["ulnar nerve"]
+    import re
+
+    for url in ("/atlas/nerves/ulnr%20nerve", "/plan?nerve=ulnr+nerve"):
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert "L1 nerve" not in r.text and "L2 nerve" not in r.text and "ulnar nerve" in r.text, url
+    r = client.get("/plan", params={"nerve": "ulnr nerve"})
+    chips = re.findall(r'data-value="([^"]+)"', r.text)
+    assert chips and chips[0] == "ulnar nerve", chips
+    r = client.get("/plan", params={"nerve": "L1 nrve"})
+    chips = re.findall(r'data-value="([^"]+)"', r.text)
+    assert "spinal nerve L1" in chips and "L1 nerve" not in chips, chips

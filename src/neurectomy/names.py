@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -189,17 +189,38 @@ _EPONYM_WORDS = frozenset(
 )
 
 
-def suggest(query: str, choices: Iterable[str], limit: int = 5) -> list[str]:
+#: words every nerve name shares: a suggestion must match the words that tell nerves apart, not these
+_GENERIC_WORDS = frozenset({"nerve", "nerves", "of", "the", "to", "and", "branch", "branches", "n", "nn"})
+
+
+def _telling(text: str) -> str:
+    return " ".join(w for w in text.split() if w not in _GENERIC_WORDS)
+
+
+def suggest(query: str, choices: Iterable[str], limit: int = 5, *, shown: Mapping[str, str] | None = None) -> list[str]:
     """Closest matches for a name that was not found (rapidfuzz, imported only on this error path).
 
     The score averages a weighted ratio (forgiving of typos and partial names) with a token-set ratio (which does
-    not reward sharing only a common word such as "of"); suggestions score at least 50 and within 20 points of
-    the best, since one far below the best match is noise, not a hint.
+    not reward sharing only a common word such as "of"), weighted 2:1 with how well the telling words match (the
+    words besides "nerve", "of", "branch"…): "ulnr nerve" shares only "nerve" with "L1 nerve", which is no hint
+    (review 18c, finding 5). Suggestions score at least 50 and within 20 points of the best, since one far below
+    the best match is noise, not a hint. ``shown`` maps a choice (a synonym) to the name to show for it (a synonym
+    found is suggested by the name the atlas shows, once).
+
+    >>> suggest("ulnr nerve", ["ulnar nerve", "L1 nerve", "L2 nerve", "sural nerve"])
+    ['ulnar nerve']
+    >>> suggest("L1 nrve", ["L1 nerve", "spinal nerve L1"], shown={"L1 nerve": "spinal nerve L1"})
+    ['spinal nerve L1']
     """
     from rapidfuzz import fuzz, process, utils
 
     def score(a: str, b: str, **kwargs: object) -> float:
-        return (fuzz.WRatio(a, b) + fuzz.token_set_ratio(a, b)) / 2
+        base = (fuzz.WRatio(a, b) + fuzz.token_set_ratio(a, b)) / 2
+        ta, tb = _telling(a), _telling(b)
+        if not (ta and tb):
+            return base
+        telling = fuzz.partial_ratio(ta, tb) if len(ta) <= len(tb) else fuzz.ratio(ta, tb)
+        return (2 * base + telling) / 3
 
     unique = list(dict.fromkeys(choices))
     query = query[:200]  # a name is never longer; fuzzy matching of huge text is slow, not helpful
@@ -207,8 +228,9 @@ def suggest(query: str, choices: Iterable[str], limit: int = 5) -> list[str]:
     floor = max(50.0, found[0][1] - 20.0) if found else 50.0
     out: list[str] = []
     for choice, value, _ in found:
-        if value >= floor and choice not in out:
-            out.append(choice)
+        name = shown.get(choice, choice) if shown is not None else choice
+        if value >= floor and name not in out:
+            out.append(name)
         if len(out) == limit:
             break
     return out
@@ -221,6 +243,48 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     ['L1', 'T2', 'T10']
     """
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
+
+
+#: the cranial nerves by number (I-XII), as their names and the roman numerals of "cranial nerve V" read
+CRANIAL_NERVES = (
+    "olfactory",
+    "optic",
+    "oculomotor",
+    "trochlear",
+    "trigeminal",
+    "abducens",
+    "facial",
+    "vestibulocochlear",
+    "glossopharyngeal",
+    "vagus",
+    "accessory",
+    "hypoglossal",
+)
+_SPINAL = re.compile(r"^spinal nerve (C|T|L|S|Co)(\d+)$", re.IGNORECASE)
+_CN = re.compile(r"\b(?:cranial nerve|CN)\s*([IVX]+)\b")
+
+
+def anatomical_key(name: str, synonyms: Iterable[str] = ()) -> tuple[int, int, tuple[tuple[int, int | str], ...]]:
+    """Sort key of a root of the nerve tree in anatomical order: the cranial nerves I-XII by number (a part of one,
+    such as the nervus intermedius, "sensory root of facial nerve", with it), then the spinal nerves C, T, L, S, Co
+    by segment (C8 before T1, T12 before L1), then anything else by name (review 18c, finding 5).
+
+    >>> names = ["spinal nerve T1", "vagus nerve", "spinal nerve C8", "spinal nerve Co1", "spinal nerve L1"]
+    >>> sorted(names, key=anatomical_key)
+    ['vagus nerve', 'spinal nerve C8', 'spinal nerve T1', 'spinal nerve L1', 'spinal nerve Co1']
+    """
+    labels = [name, *synonyms]
+    for label in labels:
+        if (m := _CN.search(label)) and m[1].lower() in _ROMAN[1:]:
+            return (0, _ROMAN.index(m[1].lower()) - 1, natural_key(name))
+    for label in labels:
+        words = normalise(label).split()
+        for number, cranial in enumerate(CRANIAL_NERVES):
+            if cranial in words and ("nerve" in words or label == name):
+                return (0, number, natural_key(name))
+    if m := _SPINAL.match(name):
+        return (1, ("c", "t", "l", "s", "co").index(m[1].lower()) * 100 + int(m[2]), ())
+    return (2, 0, natural_key(name))
 
 
 def listing(names: Sequence[str]) -> str:

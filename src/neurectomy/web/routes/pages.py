@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from neurectomy.atlas.graph import Atlas
-from neurectomy.names import RequestError, UnknownNameError, natural_key
+from neurectomy.names import AmbiguousNameError, RequestError, UnknownNameError, natural_key
 from neurectomy.requests import LesionRequest, LocaliseRequest, PlanRequest, TargetRequest
 from neurectomy.serialise import nerve_json, search_json
 from neurectomy.web import views
@@ -67,11 +67,13 @@ def _render(templates: Any, request: Request, name: str, status: int = 200, **co
     return templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
 
 
-def _attempt(context: dict[str, Any], work: Callable[[], Any]) -> Any:
-    """Run ``work``; a user error becomes ``context['error']`` (message, field, suggestions) instead of a crash."""
+def _attempt(context: dict[str, Any], work: Callable[[], Any], atlas: Atlas | None = None) -> Any:
+    """Run ``work``; a user error becomes ``context['error']`` (message, field, suggestions) instead of a crash.
+    With ``atlas``, an unknown nerve's suggestions are the names the atlas shows (:func:`_tree_names`)."""
     try:
         return work()
-    except UnknownNameError as exc:
+    except UnknownNameError as caught:
+        exc = caught if atlas is None else _tree_names(atlas, caught)
         context["error"] = {
             "message": str(exc),
             "field": exc.field,
@@ -111,8 +113,10 @@ def home(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response
 
 
 def _tree(atlas: Atlas) -> list[dict[str, Any]]:
-    """The nerve tree, each level in natural order of names (T2 … T10, T11, T12: numbers by value)."""
-    from neurectomy.names import natural_key
+    """The nerve tree: the top level in anatomical order (cranial nerves I-XII by number, then the spinal nerves C,
+    T, L, S, Co by segment: :func:`neurectomy.names.anatomical_key`), each lower level in natural order of names
+    (T2 … T10, T11, T12: numbers by value)."""
+    from neurectomy.names import anatomical_key, natural_key
 
     def node(i: int) -> dict[str, Any]:
         n = atlas.nerves[i]
@@ -120,7 +124,20 @@ def _tree(atlas: Atlas) -> list[dict[str, Any]]:
         return {"id": n.id, "name": n.name, "children": [node(c) for c in children]}
 
     roots = [i for i, n in enumerate(atlas.nerves) if n.parent is None]
-    return [node(i) for i in sorted(roots, key=lambda i: natural_key(atlas.nerves[i].name))]
+    return [
+        node(i) for i in sorted(roots, key=lambda i: anatomical_key(atlas.nerves[i].name, atlas.nerves[i].synonyms))
+    ]
+
+
+def _tree_names(atlas: Atlas, exc: UnknownNameError) -> UnknownNameError:
+    """An unknown nerve's suggestions by the names the tree shows ("spinal nerve L1", never its synonym "L1
+    nerve"), each once (review 18c, finding 5)."""
+    from neurectomy.names import suggest
+
+    if exc.kind != "nerve" or isinstance(exc, AmbiguousNameError):
+        return exc
+    shown = {label: n.name for n in atlas.nerves for label in (n.name, *n.synonyms)}
+    return UnknownNameError(exc.kind, exc.query, suggest(exc.query, list(shown), shown=shown), exc.field)
 
 
 @router.get("/atlas", response_class=HTMLResponse)
@@ -136,7 +153,10 @@ def atlas_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Re
 @router.get("/atlas/nerves/{name}", response_class=HTMLResponse)
 def nerve_page(request: Request, name: str, atlas: AtlasDep, templates: TemplatesDep) -> Response:
     """One nerve: course, landmarks, branches, targets, sources."""
-    nerve = nerve_json(atlas, atlas.nerve_idx(name))
+    try:
+        nerve = nerve_json(atlas, atlas.nerve_idx(name))
+    except UnknownNameError as exc:
+        raise _tree_names(atlas, exc) from None
     idx = atlas.nerve_idx(nerve["id"])
     refs = dict(atlas.references)
     cited = [(k, refs[k]) for k in refs if k in f"{nerve['source']} {nerve['lengths_source']}"]
@@ -188,7 +208,7 @@ def cut_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Resp
             )
             return request_.run(atlas)
 
-        deficit = _attempt(context, work)
+        deficit = _attempt(context, work, atlas)
         with contextlib.suppress(UnknownNameError):
             context["landmarks"] = atlas.nerve(form["nerve"]).landmarks
         if deficit is not None:
@@ -469,7 +489,7 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
         **_common(atlas),
     }
     if form["procedure"] or form["nerve"] or form["condition"]:
-        plan = _attempt(context, lambda: _plan_from(request, atlas))
+        plan = _attempt(context, lambda: _plan_from(request, atlas), atlas)
         if plan is not None and form["condition"]:
             from neurectomy.conditions import resolve_condition
             from neurectomy.requests import condition_json
@@ -745,7 +765,7 @@ def simulate_page(request: Request, atlas: AtlasDep, settings: SettingsDep, temp
                 years=years,
             ).run(atlas)
 
-        plan = _attempt(context, course_work)
+        plan = _attempt(context, course_work, atlas)
         if plan is not None:
             context["course_chart"] = views.timeline_spec(plan)
             context["course_summary"] = views.course_summary(plan)

@@ -269,3 +269,55 @@ def test_suggestions_for_a_typo_rank_the_right_nerve_by_its_shown_name(client: T
     r = client.get("/plan", params={"nerve": "L1 nrve"})
     chips = re.findall(r'data-value="([^"]+)"', r.text)
     assert "spinal nerve L1" in chips and "L1 nerve" not in chips, chips
+
+
+# --------------------------------------------------------------------------- finding 6: the course drawing
+def _lines_of(svg: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(t) for t in re.findall(r">([^<]+)</text>", svg)]
+
+
+def test_the_way_from_the_roots_names_each_junction_at_its_own_nerve(atlas) -> None:
+    """The common fibular nerve's course read "lumbosacral trunk with fibres from … S1, S2, S3": each ancestor was
+    drawn with the nerves that join the nerve *below* it. The lumbosacral trunk is L4-L5 (joined by L4's ramus);
+    S1-S3 join the sciatic nerve in the sacral plexus. Each step now shows its own segments and its own joins."""
+    from neurectomy.course import course_svg
+
+    lines = _lines_of(course_svg(atlas, "common fibular nerve"))
+    trunk = lines.index("lumbosacral trunk (L4, L5)")
+    sciatic = lines.index("sciatic nerve (L4, L5, S1, S2, S3)")
+    between = " ".join(lines[trunk:sciatic])
+    assert "S1" not in between and "S3" not in between and "spinal nerve L4" in between
+    assert "anterior ramus of spinal nerve S3" in " ".join(lines[sciatic : sciatic + 4])
+    assert "Roots: L4, L5, S1, S2" in lines
+
+
+def test_the_legend_shows_only_what_is_drawn(atlas) -> None:
+    """On the Atlas page (no cut) the course legend still showed "lost…" and "the cut", and the open circles that
+    end each branch had no legend entry. The legend now lists only what is drawn, the open circle included."""
+    from neurectomy.api import lesion
+    from neurectomy.course import course_svg
+
+    plain = " ".join(_lines_of(course_svg(atlas, "common fibular nerve")))
+    assert "lost" not in plain and "the cut" not in plain
+    assert "open circle: a branch" in plain
+    cut = " ".join(_lines_of(course_svg(atlas, "common fibular nerve", lesion("common fibular nerve", mm=50))))
+    assert "lost: distal to the cut" in cut and "the cut" in cut and "open circle" in cut
+
+
+def test_a_number_stays_with_its_unit_in_labels(atlas, client: TestClient) -> None:
+    """Course labels broke as "(40" / "mm)". A number and its unit now stay on one line, in the drawing and on the
+    course the Atlas nerve page shows (/api/atlas/nerves/…/course.svg)."""
+    from neurectomy.course import course_svg
+    from neurectomy.svgtext import wrap
+
+    assert all(
+        not line.startswith(("mm", "(mm")) for line in wrap("medial border of biceps femoris tendon (40 mm)", 150, 12)
+    )
+    for name in ("common fibular nerve", "median nerve", "sciatic nerve", "ulnar nerve"):
+        lines = _lines_of(course_svg(atlas, name))
+        assert not [x for x in lines if x.split()[0] in ("mm", "mm)", "mm),")], name
+    served = client.get("/api/atlas/nerves/common_fibular_nerve/course.svg").text
+    assert "(40 mm)" in served and ">mm)</text>" not in served

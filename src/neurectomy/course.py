@@ -63,19 +63,34 @@ def _fmt(x: float) -> str:
 
 
 def _ancestry(atlas: Atlas, idx: int) -> list[tuple[str, str, float, list[str]]]:
-    """(id, name, where the next one leaves it in mm, further parents) from the root down to the nerve's parent."""
+    """(id, name, where the next one leaves it in mm, the further parents that join it) from the root down to the
+    nerve's parent. Each ancestor is shown with the nerves that join *it* (the sciatic nerve with the anterior rami
+    of S1-S3 that join it in the sacral plexus), never with those of the nerve below it: the lumbosacral trunk is
+    L4-L5 and was drawn "with fibres from S1, S2, S3", the sciatic nerve's (review 18c, finding 6)."""
     chain: list[tuple[str, str, float, list[str]]] = []
     nerve = atlas.nerves[idx]
     leaves_at = nerve.origin_mm
-    also = [atlas.nerve(a).name for a, _mm in nerve.also_from]
     parent = nerve.parent
     while parent is not None:
         p = atlas.nerve(parent)
-        chain.append((p.id, p.name, leaves_at, also))
+        chain.append((p.id, p.name, leaves_at, _joined_by(atlas, p.also_from)))
         leaves_at = p.origin_mm
-        also = [atlas.nerve(a).name for a, _mm in p.also_from]
         parent = p.parent
     return chain[::-1]
+
+
+def _joined_by(atlas: Atlas, also_from: Sequence[tuple[str, float]]) -> list[str]:
+    return [atlas.nerve(a).name for a, _mm in also_from]
+
+
+def _way_lines(name: str, roots: Sequence[str], joined: Sequence[str], width: float) -> list[str]:
+    """One step of the way from the roots: the nerve with its segments, then each nerve that joins it there on
+    lines of its own ("joined by the anterior ramus of spinal nerve S1", "and the … S2"), so no name is split
+    between two statements."""
+    lines = wrap(f"{name} ({', '.join(roots)})" if roots else name, width, SIZE)
+    for k, other in enumerate(joined):
+        lines += wrap(f"{'joined by' if k == 0 else 'and'} the {other}", width, SIZE)
+    return lines
 
 
 def _cuts_on(atlas: Atlas, idx: int, deficit: Deficit | None, side: str | None) -> list[ResolvedCut]:
@@ -194,20 +209,23 @@ def course_svg(
         '<g class="roots">' + _text(root_lines, LEFT_EDGE, y, "start", f' font-weight="bold" fill="{SPARED}"') + "</g>"
     )
     y += SIZE * LINE * len(root_lines) + 6
-    for pid, pname, _leaves_at, also in _ancestry(atlas, idx):
-        lines = wrap(pname, RIGHT_EDGE - TRUNK_X - 18, SIZE)
-        if also:
-            lines += wrap(f"with fibres from the {', '.join(also)}", RIGHT_EDGE - TRUNK_X - 18, SIZE)
+    way = _ancestry(atlas, idx)
+    joins = _joined_by(atlas, n.also_from)
+    if joins:  # the nerve itself is joined by others where it forms: said above its own line
+        way.append(("", f"then the {n.name}", n.origin_mm, joins))
+    for pid, pname, _leaves_at, also in way:
+        roots_of = atlas.nerve(pid).roots if pid else n.roots
+        lines = _way_lines(pname, roots_of, also, RIGHT_EDGE - TRUNK_X - 18)
         h = max(26.0, SIZE * LINE * len(lines) + 6)
         lost = upstream is not None and upstream.nerve_id == pid
         stroke = f'stroke="{MUTED}" stroke-width="3" stroke-dasharray="2 4"'
-        link = f'<a href="{escape(href(pid))}">' if href else ""
+        link = f'<a href="{escape(href(pid))}">' if href and pid else ""
         parts.append(
-            f'<g class="ancestor" data-nerve="{pid}">'
+            f'<g class="{"ancestor" if pid else "formed"}" data-nerve="{pid or n.id}">'
             f'<line x1="{_fmt(TRUNK_X)}" y1="{_fmt(y)}" x2="{_fmt(TRUNK_X)}" y2="{_fmt(y + h)}" {stroke}/>'
             f"{link}"
             + _text(lines, TRUNK_X + 14, y + 2, "start", f' fill="{MUTED}"')
-            + ("</a>" if href else "")
+            + ("</a>" if link else "")
             + "</g>"
         )
         if lost and upstream is not None:
@@ -323,18 +341,43 @@ def course_svg(
         )
         bottom = max(bottom, t + SIZE * LINE * len(ls))
 
-    # ---- legend
+    # ---- legend: only what is drawn (review 18c, finding 6)
     y = bottom + 24
-    legend = [
-        (f'<line x1="0" y1="6" x2="26" y2="6" stroke="{SPARED}" stroke-width="4"/>', "nerve and branches kept"),
+    cut_drawn = bool(cuts) or upstream is not None
+    lost_drawn = first_cut is not None or any(i.state == "lost" for i in along)
+    kept = "nerve and branches kept" if cut_drawn else "the nerve and its branches"
+    legend = [(f'<line x1="0" y1="6" x2="26" y2="6" stroke="{SPARED}" stroke-width="4"/>', kept)]
+    if any(i.state != "lost" for i in along):
+        legend.append(
+            (
+                f'<circle cx="6" cy="6" r="4" fill="{PAGE}" stroke="{SPARED}" stroke-width="1.5"/>',
+                "open circle: a branch, or a muscle or skin area it supplies directly"
+                + (", kept" if cut_drawn else ""),
+            )
+        )
+    if lost_drawn:
+        legend.append(
+            (
+                f'<line x1="0" y1="6" x2="26" y2="6" stroke="{LOST}" stroke-width="4" stroke-dasharray="7 3"/>'
+                f'<rect x="30" y="0" width="12" height="12" fill="url(#course-lost)" stroke="{LOST}"/>',
+                "lost: distal to the cut (blue, dashed, hatched marker)",
+            )
+        )
+    if cut_drawn:
+        legend.append((f'<line x1="4" y1="0" x2="30" y2="12" stroke="{CUT}" stroke-width="4"/>', "the cut"))
+    legend.append(
         (
-            f'<line x1="0" y1="6" x2="26" y2="6" stroke="{LOST}" stroke-width="4" stroke-dasharray="7 3"/>'
-            f'<rect x="30" y="0" width="12" height="12" fill="url(#course-lost)" stroke="{LOST}"/>',
-            "lost: distal to the cut (blue, dashed, hatched marker)",
-        ),
-        (f'<line x1="4" y1="0" x2="30" y2="12" stroke="{CUT}" stroke-width="4"/>', "the cut"),
-        (f'<line x1="0" y1="6" x2="26" y2="6" stroke="{MUTED}" stroke-width="1.5"/>', "named landmark"),
-    ]
+            f'<line x1="0" y1="6" x2="26" y2="6" stroke="{MUTED}" stroke-width="1.5"/>',
+            "named landmark, and the end of the nerve" if marks else "the end of the nerve",
+        )
+    )
+    if way:
+        legend.append(
+            (
+                f'<line x1="13" y1="0" x2="13" y2="12" stroke="{MUTED}" stroke-width="3" stroke-dasharray="2 4"/>',
+                "the way from the roots (not to scale)",
+            )
+        )
     for icon, text in legend:
         lines = wrap(text, RIGHT_EDGE - LEFT_EDGE - 56, 11)
         parts.append(f'<g transform="translate({_fmt(LEFT_EDGE)},{_fmt(y)})">{icon}</g>')

@@ -9,6 +9,8 @@ whatever font the viewer picks.
 
 from __future__ import annotations
 
+import re
+
 # DejaVu Sans (Book and Bold) advance widths for chr(32)..chr(126), units per em = 1000
 _BOOK = (
     318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636,
@@ -39,10 +41,16 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """``text`` broken at spaces into lines no wider than ``width`` at ``size``; a single word wider than the line
-    is broken inside the word (never dropped). Joining the lines with spaces gives back the words of ``text``."""
+    is broken inside the word (never dropped). Joining the lines with spaces gives back the words of ``text``.
+
+    A number stays with its unit ("(40 mm)" never breaks as "(40" / "mm)"; review 18c, finding 6).
+
+    >>> wrap("branch to the muscle (40 mm)", 120, 12)
+    ['branch to the', 'muscle (40 mm)']
+    """
     lines: list[str] = []
     line = ""
-    for word in text.split():
+    for word in _words(text):
         candidate = f"{line} {word}" if line else word
         if text_width(candidate, size, bold) <= width:
             line = candidate
@@ -60,3 +68,18 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+_UNIT = re.compile(r"^(?:mm|cm|cm²|m|%|ms|s|days?|months?|years?)\)?[,;:.]?$")
+_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?$")
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` to wrap, a number joined to the unit after it ("40 mm" one word)."""
+    out: list[str] = []
+    for word in text.split():
+        if out and _UNIT.match(word) and _NUMBER.search(out[-1]):
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    return out

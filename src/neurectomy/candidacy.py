@@ -941,8 +941,8 @@ def _motor(
             "motor_function",
             "not indicated",
             f"A cut for pain that weakens or paralyses {names} is not indicated unless the patient explicitly "
-            "accepts that loss (“accepts the weakness the cut causes”: yes). Neurectomy is considered particularly when the nerve has "
-            "no motor function.",
+            "accepts that loss (“accepts the weakness the cut causes”: yes). Neurectomy is considered particularly "
+            "when the nerve has no motor function.",
             "seed sentences 8 and 19",
         )
     r.alternatives.extend(_sensory_only_cuts(atlas, deficit, procedure))

@@ -105,7 +105,7 @@ def test_registry_errors_are_pages_with_a_way_back_to_the_registry(registry: Any
     _is_page(r, 403, "Not allowed")
     assert 'href="/registry"' in r.text
     _is_page(viewer.get("/registry/cases/999999"), 404, "no case")
-    _is_page(viewer.get("/registry/cases/not-a-number"), 422, "case_id")
+    _is_page(viewer.get("/registry/cases/not-a-number"), 422, "case number in the address")
     clinician = _signed_in(app, "clinician_a")
     page = clinician.get(f"/registry/cases/{cid}")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -723,7 +723,7 @@ FIELD_LABELS: dict[str, str] = {
     "role": "Role",
     "institution": "Institution",
     "status": "Status",
-    "case_id": "The case number in the address (case_id)",
+    "case_id": "The case number in the address",
     "min_days": "Minimum days of follow-up",
     "limit": "How many entries",
     "input": "The form",

@@ -206,3 +206,53 @@ def test_find_condition_autocompletes_from_the_conditions_table(browser: Any, se
     assert any("meralgia paresthetica" in o.lower() for o in options)
     assert any("G57.1" in o for o in options)
     _close(pg)
+
+
+_SMALLEST_TEXT = """(sel) => Math.min(...Array.from(document.querySelectorAll(sel + ' text')).map(
+  (t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b)))"""
+
+
+@pytest.mark.parametrize(
+    "url", ["/cut?nerve=sural+nerve&side=left", "/cut?nerve=lateral+femoral+cutaneous+nerve&side=left"]
+)
+def test_result_map_texts_are_legible_on_a_phone(browser: Any, server: str, url: str) -> None:
+    """Bug caught: on a 390 px phone the Cut page's body map was drawn at about a third of its size (its panels side
+    by side), its region labels about 4 px tall (the pickers had been fixed, the result maps not). Now the map's
+    panels go one above the other on a narrow screen and every text of it is at least 9 CSS px at Fit, without
+    widening the page."""
+    pg = _page(browser, server, 390, 844)
+    pg.goto(url)
+    pg.wait_for_function("document.querySelector('.mapbox').dataset.zoom === '1'")
+    smallest = pg.evaluate(_SMALLEST_TEXT, ".mapbox svg.bodymap")
+    assert smallest >= 9.0, smallest
+    assert _scroll_width(pg) <= 390
+    _close(pg)
+
+
+def test_plan_body_map_says_what_it_draws_and_uses_the_width(browser: Any, server: str) -> None:
+    """Bug caught: the LFCN plan's body map said "The front and back views draw both sides; a close-up is drawn for
+    each side with a loss" but drew only the front view, in the left half of the page, about 1,800 px tall at
+    1366x900. Now its caption names the views drawn, the map is no taller than the window and its drawing is
+    centred in its box; a map of several views (the sural nerve's back, top and sole of the foot) draws them side
+    by side."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/plan?procedure=lfcn_neurectomy&side=left")
+    pg.wait_for_load_state("load")
+    text = pg.evaluate(
+        "Array.from(document.querySelectorAll('.mapbox svg.bodymap text')).map((t) => t.textContent).join(' ')"
+    )
+    assert "front and back views draw both sides" not in text
+    assert "Drawn: the front of the body" in text
+    svg = pg.locator(".mapbox svg.bodymap").bounding_box()
+    assert svg["height"] <= 900
+    box = pg.locator(".mapbox").bounding_box()
+    drawing = pg.locator(".mapbox svg.bodymap .panel").bounding_box()
+    assert abs((drawing["x"] + drawing["width"] / 2) - (box["x"] + box["width"] / 2)) < 0.1 * box["width"]
+    assert drawing["height"] >= 0.6 * svg["height"]  # the figure fills the height it is given
+    pg.goto("/cut?nerve=sural+nerve&side=left")
+    pg.wait_for_function("document.querySelector('.mapbox').dataset.zoom === '1'")
+    panels = [p.bounding_box() for p in pg.locator(".mapbox svg.bodymap .panel").all()]
+    assert len(panels) >= 3
+    assert max(p["y"] for p in panels) - min(p["y"] for p in panels) < 5  # one row
+    assert pg.locator(".mapbox svg.bodymap").bounding_box()["height"] <= 900
+    _close(pg)

@@ -87,6 +87,10 @@ PICKER_TEXT_MIN = 14.5
 #: 14 px come out at 10 CSS px; their side column (title, caption, inset) at least this wide
 PICKER_BODY_TEXT_MIN = 14.5
 PICKER_COLUMN_MIN = 200.0
+#: a screen's result map draws a whole-body view as the pickers do, its inset at this scale (its labels beside it
+#: at full size) and wrapped to this many px (shown)
+RESULT_INSET_SCALE = 0.6
+RESULT_LABEL_ROOM = 72.0
 #: the whole-body charts: every element below this y is the inset under the feet (genitalia and perineum)
 INSET_TOP = 845.0
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -117,6 +121,12 @@ class Style:
 
     text_min: float | None = None
     body_scale: float | None = None  # the whole-body views' scale, when not :data:`SCALE`'s
+    #: the inset's labels all in the column on their own side, which may run below the drawing (a picker, whose
+    #: layout makes room for them); else they go to the other side's column where their own has run lower
+    one_label_column: bool = False
+    #: a whole-body view drawn as in the pickers, its inset beside the figure rather than below its feet (a web
+    #: page: the picture is wider and less tall)
+    inset_beside: bool = False
 
     def size(self, base: float) -> float:
         return max(base, self.text_min) if self.text_min else base
@@ -260,10 +270,14 @@ def _chart_labels(chart: Chart, mirrored: bool, style: Style, k: float) -> list[
     wrapped to the chart's width where they no longer fit, and laid out from the top down so that none overlaps
     another (the perineum inset's labels, 10 px apart at 7 px, overlapped at print size)."""
     w = chart.width
+    inset_labels, leaders = _inset_labels(chart, style, k)
+    in_column = {i for i, e in enumerate(chart.labels) if inset_labels and _is_inset_label(chart, e)}
     shift = 0.0
     prev: tuple[str, str, float, float] | None = None  # x, anchor, original y, size of the previous label
     items: list[tuple[float, int, ET.Element, str, float, float, str, float, bool]] = []
     for i, e in enumerate(chart.labels):
+        if i in in_column:
+            continue
         text = e.text or ""
         base = float(e.get("font-size", "9"))
         size = max(base, style.text_min / k) if style.text_min else base
@@ -302,7 +316,128 @@ def _chart_labels(chart: Chart, mirrored: bool, style: Style, k: float) -> list[
             label.text = line
             out.setdefault(i, []).append(_serialise(label))
             y += size * 1.15
-    return [text for i in sorted(out) for text in out[i]]
+    out.update(inset_labels)
+    return leaders + [text for i in sorted(out) for text in out[i]]
+
+
+def _is_inset_label(chart: Chart, e: ET.Element) -> bool:
+    """A region label of a whole-body chart's inset (genitalia and perineum): small (under 9 px), below the feet."""
+    return (
+        chart.view in BODY_VIEWS
+        and float(e.get("y", "0")) >= INSET_TOP
+        and float(e.get("font-size", "9")) < 9
+        and e.get("font-weight") != "bold"
+    )
+
+
+def _inset_labels(chart: Chart, style: Style, k: float) -> tuple[dict[int, list[str]], list[str]]:
+    """The inset's region labels set in a column beside its frame, each with a leader line to where it was drawn
+    (on its region), laid out from the top down so that none overlaps another; the column is on the side the
+    labels were on (the front's inset: left; the back's: right). They were drawn on their regions, 10 px apart:
+    "labium minus" overlapped "scrotum or labium majus" and crossed the regions' outlines once raised for a
+    phone. Returns the labels by their index in ``chart.labels``, and the leader lines."""
+    idx = [i for i, e in enumerate(chart.labels) if _is_inset_label(chart, e)]
+    frame = [e for e in chart.silhouette if _bbox([e])[1] >= INSET_TOP]
+    if not idx or not frame:
+        return {}, []
+    fx0, fy0, fx1, _fy1 = _bbox(frame)
+    # label blocks: a label and its continuation lines ("scrotum or" / "labium majus")
+    blocks: list[list[int]] = []
+    for i in idx:
+        e = chart.labels[i]
+        last = chart.labels[blocks[-1][-1]] if blocks else None
+        base = float(e.get("font-size", "9"))
+        if (
+            last is not None
+            and last.get("x") == e.get("x")
+            and last.get("text-anchor") == e.get("text-anchor")
+            and 0 < float(e.get("y", "0")) - float(last.get("y", "0")) <= base * 1.6
+        ):
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    out: dict[int, list[str]] = {}
+    leaders: list[str] = []
+    # below the inset's title (raised for print, it wraps to lines that reach below the frame's top)
+    top = -1e9
+    for e in chart.labels:
+        ty = float(e.get("y", "0"))
+        if INSET_TOP <= ty < fy0:
+            size = (
+                max(float(e.get("font-size", "9")), style.text_min / k)
+                if style.text_min
+                else float(e.get("font-size", "9"))
+            )
+            x = float(e.get("x", "0"))
+            n = len(wrap(e.text or "", 2 * min(x, chart.width - x) - 2, size, e.get("font-weight") == "bold"))
+            top = max(top, ty + (n - 1) * size * 1.15 + size * 0.25)
+    bottom = {"left": top, "right": top}
+    # beside the other labels inside the frame too (RIGHT and LEFT, raised for print, reach past its edges)
+    for e in chart.labels:
+        ty = float(e.get("y", "0"))
+        if ty >= fy0 and not _is_inset_label(chart, e):
+            bold = e.get("font-weight") == "bold"
+            size = (
+                max(float(e.get("font-size", "9")), style.text_min / k)
+                if style.text_min
+                else float(e.get("font-size", "9"))
+            )
+            x, tw = float(e.get("x", "0")), text_width(e.text or "", size, bold)
+            anchor = e.get("text-anchor", "start")
+            left = x - tw / 2 if anchor == "middle" else (x - tw if anchor == "end" else x)
+            fx0, fx1 = min(fx0, left), max(fx1, left + tw)
+    for block in sorted(blocks, key=lambda b: float(chart.labels[b[0]].get("y", "0"))):
+        first = chart.labels[block[0]]
+        base = float(first.get("font-size", "9"))
+        size = max(base, style.text_min / k) if style.text_min else base
+        x0, y0 = float(first.get("x", "0")), float(first.get("y", "0"))
+        anchor = first.get("text-anchor", "start")
+        text = " ".join(chart.labels[i].text or "" for i in block)
+        width0 = text_width(chart.labels[block[0]].text or "", base)
+        cx = x0 - width0 / 2 if anchor == "end" else (x0 + width0 / 2 if anchor == "start" else x0)
+        target = (cx, y0 - base * 0.35 + base * 0.55 * (len(block) - 1))  # the middle of where it was drawn
+        # both halves draw the same regions: a label goes to its own side's column, or, where that column has run
+        # lower (labels raised for print), to the other side's, its leader to the mirror-image region
+        own = "left" if cx < chart.width / 2 else "right"
+        gap = max(2.5, size * 0.45)
+        lines_for: dict[str, list[str]] = {}
+        y_for: dict[str, float] = {}
+        for col in ("left", "right"):
+            edge = fx0 - 6 if col == "left" else fx1 + 6
+            room = max(edge if col == "left" else chart.width - edge, 120.0)
+            if style.one_label_column:  # a screen: a narrow column, the picture no wider than a phone shows
+                room = RESULT_LABEL_ROOM / k
+            lines = [chart.labels[i].text or "" for i in block]
+            lines_for[col] = wrap(text, room, size) if any(text_width(ln, size) > room for ln in lines) else lines
+            y_for[col] = max(y0, bottom[col] + size * 0.8 + gap)
+        other = "right" if own == "left" else "left"
+        column = other if not style.one_label_column and y_for[other] < y_for[own] - size else own
+        if column != own:
+            target = (chart.width - target[0], target[1])
+        edge = fx0 - 6 if column == "left" else fx1 + 6
+        lines, y = lines_for[column], y_for[column]
+        tag_anchor = "end" if column == "left" else "start"
+        for j, line in enumerate(lines):
+            label = ET.Element(first.tag, dict(first.attrib))
+            label.set("font-size", _fmt(size))
+            label.set("x", _fmt(edge))
+            label.set("y", _fmt(y + j * size * 1.15))
+            label.set("text-anchor", tag_anchor)
+            label.set("class", "inset-label")
+            label.text = line
+            out.setdefault(block[0], []).append(_serialise(label))
+        mid = y + (len(lines) - 1) * size * 1.15 / 2 - size * 0.3
+        bottom[column] = y + (len(lines) - 1) * size * 1.15 + size * 0.25
+        start = edge + (2 if column == "left" else -2)
+        leaders.append(
+            f'<path class="leader" d="M{_fmt(start)},{_fmt(mid)} L{_fmt(target[0])},{_fmt(target[1])}" fill="none" '
+            f'stroke="{palette.MUTED_INK}" stroke-width="0.7" vector-effect="non-scaling-stroke"/>'
+        )
+        leaders.append(
+            f'<circle class="leader-dot" cx="{_fmt(target[0])}" cy="{_fmt(target[1])}" r="1.4" '
+            f'fill="{palette.MUTED_INK}"/>'
+        )
+    return out, leaders
 
 
 def _figure(
@@ -373,6 +508,12 @@ def _panel(
     is shaded. A close-up is drawn for ``sides[0]``, reflected when that is the right side."""
     chart = load_chart(view)
     body = view in BODY_VIEWS
+    if body and style.inset_beside:  # the figure filling the height, its inset beside it (as in the pickers)
+        shaded = [s for s in ("right", "left") if effects.get(s)]
+        caption = _caption(view, "left") + (f" Shaded: {' and '.join(shaded)} side." if shaded else "")
+        drawing, pw, ph = _picker_body(view, names, style, effects, sides, interactive, caption)
+        fragment = f'<g class="panel" data-view="{view}" data-sides="right left" data-width="{_fmt(pw)}">{drawing}</g>'
+        return fragment, pw, ph
     k = style.body_scale if body and style.body_scale else SCALE[view]
     w, h = chart.width, float(chart.height)
     drawn = ["right", "left"] if body else [sides[0]]
@@ -477,7 +618,15 @@ def split_inset(chart: Chart) -> tuple[Chart, Chart]:
     return part(False), part(True)
 
 
-def _picker_body(view: str, names: dict[str, str], style: Style) -> tuple[str, float, float]:
+def _picker_body(
+    view: str,
+    names: dict[str, str],
+    style: Style,
+    effects: dict[str, dict[str, str]] | None = None,
+    sides: Sequence[str] = ("right",),
+    interactive: bool = True,
+    caption: str | None = None,
+) -> tuple[str, float, float]:
     """A whole-body picker laid out so that the figure fills the picture's height: the figure cropped to itself
     (head to feet, both halves), and beside it a column with the view's title, its caption and the inset (which
     the result maps draw below the feet, where it made the picture a third taller and the figure at "Fit" about
@@ -489,15 +638,24 @@ def _picker_body(view: str, names: dict[str, str], style: Style) -> tuple[str, f
     top = _bbox(inset.silhouette)[1]
     titled = [e for e in inset.labels if float(e.get("y", "0")) < top]
     inset = dataclasses.replace(inset, labels=tuple(e for e in inset.labels if e not in titled))
-    fig_svg = _figure(figure, ["right"], {}, names, True, style, 1.0)
-    inset_svg = _figure(inset, ["right"], {}, names, True, style, 1.0)
+    effects = effects or {}
+    fig_svg = _figure(figure, sides, effects, names, interactive, style, 1.0)
+    # a picker's inset names its regions on hover and focus (the output under the chart), as every other region:
+    # raised to a phone's size, its labels overlapped each other and its regions' outlines, and set in a column
+    # beside it they made the picture too wide for a phone (or the inset's smallest regions too small to tap)
+    # a result map's inset is drawn smaller, its labels at full size in a column beside it (the picture no wider
+    # than a phone shows at 10 px texts)
+    s = 1.0 if interactive else RESULT_INSET_SCALE
+    if interactive:
+        inset = dataclasses.replace(inset, labels=tuple(e for e in inset.labels if not _is_inset_label(inset, e)))
+    inset_svg = _figure(inset, sides, effects, names, interactive, style, s)
     fx0, fy0, fx1, fy1 = _union(_bbox(figure.silhouette), _text_bbox(fig_svg))
-    ix0, iy0, ix1, iy1 = _union(_bbox(inset.silhouette), _text_bbox(inset_svg))
+    ix0, iy0, ix1, iy1 = (v * s for v in _union(_bbox(inset.silhouette), _text_bbox(inset_svg)))
     col = max(ix1 - ix0, PICKER_COLUMN_MIN)
     col_x = margin + (fx1 - fx0) + gap
     hsize, csize = style.size(13), style.size(10.5)
     head_lines = wrap(f"{VIEW_TITLE[view]}, right and left sides", col, hsize, bold=True)
-    cap_lines = wrap(_caption(view, "left"), col, csize)
+    cap_lines = wrap(caption or _caption(view, "left"), col, csize)
     y = margin + hsize
     texts = _text_lines(head_lines, col_x + col / 2, y, hsize, "middle", f' fill="{palette.INK}"', bold=True)
     y += hsize * LINE * len(head_lines) + 4 + csize
@@ -505,14 +663,15 @@ def _picker_body(view: str, names: dict[str, str], style: Style) -> tuple[str, f
     y += csize * LINE * len(cap_lines) + 24
     if titled:
         tsize = style.size(9)
-        inset_lines = wrap(" ".join(e.text or "" for e in titled), col, tsize)
+        named = " (point at or Tab to a region for its name)" if interactive else ""
+        inset_lines = wrap(" ".join(e.text or "" for e in titled) + named, col, tsize)
         texts += _text_lines(inset_lines, col_x + col / 2, y, tsize, "middle", f' fill="{palette.MUTED_INK}"')
         y += tsize * LINE * (len(inset_lines) - 1) + tsize * 0.25 + 8
     inset_dx = col_x + (col - (ix1 - ix0)) / 2 - ix0
     fragment = (
         f'<g class="figure" transform="translate({_fmt(margin - fx0)},{_fmt(margin - fy0)})">{fig_svg}</g>'
         f'<g class="panel-text">{texts}</g>'
-        f'<g class="inset" transform="translate({_fmt(inset_dx)},{_fmt(y - iy0)})">{inset_svg}</g>'
+        f'<g class="inset" transform="translate({_fmt(inset_dx)},{_fmt(y - iy0)}) scale({_fmt(s)})">{inset_svg}</g>'
     )
     width = col_x + col + margin
     height = max(margin + (fy1 - fy0), y + (iy1 - iy0)) + margin
@@ -533,7 +692,7 @@ def render_picker(atlas: Atlas | None, view: str) -> str:
     title = f"{VIEW_TITLE[view]}: choose skin regions"
     layouts = ""
     if view in BODY_VIEWS:
-        placed, width, height = _picker_body(view, names, Style(text_min=PICKER_BODY_TEXT_MIN))
+        placed, width, height = _picker_body(view, names, Style(text_min=PICKER_BODY_TEXT_MIN, one_label_column=True))
     else:
         style = Style(text_min=PICKER_TEXT_MIN)
         panels = [_panel(view, [side], {}, names, interactive=True, style=style) for side in ("right", "left")]
@@ -567,6 +726,7 @@ def render_svg(
     body_scale: float | None = None,
     only_view: str | None = None,
     legend: bool = True,
+    screen: bool = False,
 ) -> str:
     """One standalone SVG of the skin a deficit leaves numb, on the charts that show it.
 
@@ -575,10 +735,13 @@ def render_svg(
     regions. ``text_min`` raises every text to at least that many px (for print); ``max_row_width`` is where the
     panels wrap to a new row; ``body_scale`` draws the whole-body views smaller or larger than :data:`SCALE`.
     ``only_view`` keeps one of the views chosen by default (for print, one picture per view); ``legend=False``
-    leaves the legend out (print draws it once, :func:`render_print_legend`).
+    leaves the legend out (print draws it once, :func:`render_print_legend`). ``screen``: for a web page, as wide
+    as its panels (a lone front view was drawn in the left half of a 640 px picture) and with a second layout, the
+    panels one above the other, that the page takes on a narrow screen (the ``<svg>``'s ``data-row`` and
+    ``data-column``); the texts above and below the panels are wrapped to the narrower one.
     """
     names = _names(atlas)
-    style = Style(text_min, body_scale)
+    style = Style(text_min, body_scale, one_label_column=screen, inset_beside=screen)
     effects, preferred = _effects(deficit)
     sides: list[str] = [s for s in ("right", "left", "midline") if s in effects]
     if not sides:
@@ -615,7 +778,9 @@ def render_svg(
             if "midline" in per_view[view] and not any(s in per_view[view] for s in ("left", "right")):
                 panels.append(_panel(view, ["left", "midline"], effects, names, style=style))
 
-    # ---- lay the panels out in rows
+    # ---- lay the panels out in rows (the picture's own layout), and one above the other (a narrow screen: the
+    # ``<svg>``'s data-row and data-column viewBoxes, each panel's and the foot's transform for each; the page takes
+    # the one that shows the texts larger, see app.js layOut)
     gap, margin = 28.0, 20.0
     rows: list[list[tuple[str, float, float]]] = [[]]
     width = 0.0
@@ -625,8 +790,13 @@ def render_svg(
             width = 0.0
         width += (gap if rows[-1] else 0.0) + p[1]
         rows[-1].append(p)
-    total_w = max(max(sum(p[1] for p in row) + gap * (len(row) - 1) for row in rows) + 2 * margin, 640.0)
-    inner = total_w - 2 * margin
+    row_w = max(sum(p[1] for p in row) + gap * (len(row) - 1) for row in rows) + 2 * margin
+    column_w = max(p[1] for p in panels) + 2 * margin
+    if screen:  # the texts above and below the panels are wrapped to the narrower layout, so they serve both
+        total_w, inner = row_w, column_w - 2 * margin
+    else:
+        total_w = max(row_w, 640.0)
+        inner = total_w - 2 * margin
 
     # ---- title and counts, wrapped to the picture's width
     n_an = sum(1 for side in effects.values() for e in side.values() if e == "anaesthetic")
@@ -634,8 +804,8 @@ def render_svg(
     side_text = " and ".join(sides)
     title = f"Expected skin sensory loss: {_cut_text(deficit)}"
     sub = (
-        f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side with a loss: {side_text}. The front and back "
-        "views draw both sides; a close-up is drawn for each side with a loss."
+        f"{n_an} region(s) anaesthetic, {n_hy} hypoaesthetic; side with a loss: {side_text}. "
+        + _drawn_text(per_view, sides)
         if effects
         else f"No skin sensation is lost; side: {side_text}."
     )
@@ -646,28 +816,42 @@ def render_svg(
     y = 8 + tsize * LINE * len(title_lines) + 4
     sub_text = _text_lines(sub_lines, margin, y + ssize, ssize, extra=f' fill="{palette.MUTED_INK}"')
     y += ssize * LINE * len(sub_lines) + 16
+    top = y
 
     placed: list[str] = []
+    column_y = top
     for row in rows:
         x = margin
-        for fragment, pw, _ph in row:
-            placed.append(f'<g transform="translate({_fmt(x)},{_fmt(y)})">{fragment}</g>')
+        for fragment, pw, ph in row:
+            at_row = f"translate({_fmt(x)},{_fmt(y)})"
+            at_column = f"translate({_fmt(margin)},{_fmt(column_y)})"
+            placed.append(f'<g transform="{at_row}" data-row="{at_row}" data-column="{at_column}">{fragment}</g>')
             x += pw + gap
+            column_y += ph + gap
         y += max(ph for _f, _pw, ph in row) + gap
 
-    # ---- legend and disclaimer
+    # ---- legend and disclaimer (drawn from 0, placed below the panels of either layout)
     key: list[str] = []
+    foot_y = 0.0
     if legend:
-        key, y = _legend(style, margin, y, inner)
-    y += 12
+        key, foot_y = _legend(style, margin, 0.0, inner)
+    foot_y += 12
     dsize = style.size(11)
     disclaimer = wrap(f"{DISCLAIMER}. Schematic charts; territories vary between people.", inner, dsize)
-    foot = _text_lines(disclaimer, margin, y, dsize, extra=f' font-style="italic" fill="{palette.INK}"')
-    total_h = y + dsize * LINE * len(disclaimer) + 8
+    foot = _text_lines(disclaimer, margin, foot_y, dsize, extra=f' font-style="italic" fill="{palette.INK}"')
+    foot_h = foot_y + dsize * LINE * len(disclaimer) + 8
+    total_h = y + foot_h
+    column_h = column_y + foot_h
+    at_row, at_column = f"translate(0,{_fmt(y)})", f"translate(0,{_fmt(column_y)})"
+    layouts = (
+        f' data-row="0 0 {_fmt(total_w)} {_fmt(total_h)}" data-column="0 0 {_fmt(column_w)} {_fmt(column_h)}"'
+        if screen and len(rows[0]) > 1
+        else ""
+    )
     parts = [
         f'<svg xmlns="{SVG_NS}" width="{_fmt(total_w)}" height="{_fmt(total_h)}" '
         f'viewBox="0 0 {_fmt(total_w)} {_fmt(total_h)}" data-sides="{" ".join(sides)}" '
-        f'data-views="{" ".join(v for v in VIEWS if v in per_view)}" data-rows="{len(rows)}" class="bodymap" '
+        f'data-views="{" ".join(v for v in VIEWS if v in per_view)}" data-rows="{len(rows)}" class="bodymap"{layouts} '
         f'role="group" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f"<defs>{palette.pattern_defs()}</defs>",
@@ -675,11 +859,30 @@ def render_svg(
         head,
         sub_text,
         *placed,
+        f'<g class="foot" transform="{at_row}" data-row="{at_row}" data-column="{at_column}">',
         *key,
         foot,
+        "</g>",
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _drawn_text(per_view: dict[str, list[str]], sides: Sequence[str]) -> str:
+    """What the picture draws, in words (it said "the front and back views draw both sides; a close-up is drawn
+    for each side with a loss" where only the front was drawn)."""
+    body = [{"anterior": "front", "posterior": "back"}[v] for v in VIEWS if v in per_view and v in BODY_VIEWS]
+    close = [
+        f"{VIEW_TITLE[v].lower()} ({' and '.join(s for s in sides if s in per_view[v] and s != 'midline') or 'left'})"
+        for v in VIEWS
+        if v in per_view and v not in BODY_VIEWS
+    ]
+    parts = []
+    if body:
+        parts.append(f"the {' and '.join(body)} of the body, both sides")
+    if close:
+        parts.append(f"close-up{'s' if len(close) > 1 else ''} of the {'; '.join(close)}")
+    return f"Drawn: {'; '.join(parts)}." if parts else ""
 
 
 def _legend(style: Style, x: float, y: float, width: float) -> tuple[list[str], float]:

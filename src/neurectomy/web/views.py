@@ -32,13 +32,18 @@ GROUP_TITLES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: the result maps' texts at least this many px (as the pickers'): a 390 px phone shows a panel (one above the other)
+#: at about 0.65 to 1 of its size, where the charts' 7 and 9 px labels came out at about 4 px
+SCREEN_TEXT_MIN = 14.5
+
+
 def bodymap_svg(deficit: Deficit, atlas: Atlas) -> str | None:
-    """The body-map chart of a deficit (None when the renderer is not installed)."""
+    """The body-map chart of a deficit, laid out for a screen (None when the renderer is not installed)."""
     try:
         from neurectomy.bodymap.render import render_svg
     except ImportError:
         return None
-    return render_svg(deficit, atlas=atlas)
+    return render_svg(deficit, atlas=atlas, text_min=SCREEN_TEXT_MIN, screen=True)
 
 
 def quiz_svg(deficit: Deficit, atlas: Atlas) -> str | None:

@@ -237,9 +237,20 @@
   function layOut(svg, rect) {
     const boxes = { row: svg.dataset.row, column: svg.dataset.column };
     if (!boxes.row || !boxes.column) return;
-    const fit = (box) => { const [, , w, h] = box.split(/\s+/).map(Number); return Math.min(rect.width / w, rect.height / h); };
+    /* a result map (height: auto) is shown at its box's width, never above its own size: the layout that shows it
+       larger (a phone: its panels one above the other, where side by side its texts came out at about 4 px) */
+    const result = svg.classList.contains("bodymap");
+    const fit = (box) => {
+      const [, , w, h] = box.split(/\s+/).map(Number);
+      return result ? Math.min(1, rect.width / w) : Math.min(rect.width / w, rect.height / h);
+    };
     const chosen = fit(boxes.column) > fit(boxes.row) * 1.02 ? "column" : "row";
     svg.setAttribute("viewBox", boxes[chosen]);
+    if (result) {  // its height follows its width and/height attributes' ratio (height: auto)
+      const [, , w, h] = boxes[chosen].split(/\s+/);
+      svg.setAttribute("width", w);
+      svg.setAttribute("height", h);
+    }
     $$(":scope > g[data-row]", svg).forEach((g) => g.setAttribute("transform", g.dataset[chosen]));
     svg.dataset.layout = chosen;
   }
@@ -247,13 +258,14 @@
   /* ---- pan and zoom (svg-pan-zoom, served locally) on body maps and nerve courses: buttons, drag when zoomed in,
      Ctrl+wheel or a touchpad pinch, and + / - / 0 keys on the chart */
   function initZoom(box) {
-    if (!window.svgPanZoom || box.dataset.zoom) return;
+    if (box.dataset.zoom) return;
     const svg = $("svg", box);
     if (!svg || !svg.getAttribute("viewBox")) return;
     const rect = svg.getBoundingClientRect();
     if (!rect.width || !rect.height) return;  // hidden: started when shown
-    layOut(svg, rect);
-    svg.style.height = rect.height + "px";
+    if (!svg.dataset.layout) layOut(svg, rect);  // also where pan and zoom are not loaded
+    if (!window.svgPanZoom) return;
+    svg.style.height = svg.getBoundingClientRect().height + "px";  // the layout chosen may change the height
     svg.style.width = "100%";
     box.dataset.zoom = "1";
     let pz = null;

@@ -156,6 +156,7 @@ def test_admin_manages_users_and_reads_the_audit_log(page: Any, registry_url: st
     row = page.locator('tr[data-user="e2e_new_user"]')
     assert "active" in row.inner_text()
     row.locator("button[value=deactivate]").click()
+    page.locator("#confirm-deactivate-yes").click()  # Deactivate asks first (review 18c)
     page.wait_for_url("**/registry/users?done=*")
     assert "deactivated" in page.locator('tr[data-user="e2e_new_user"]').inner_text()
     page.goto("/registry/audit")

@@ -193,10 +193,6 @@ def test_localise_and_cut_fields_autocomplete_from_the_atlas(browser: Any, serve
     _close(pg)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs routes/pages.py find_page (not ours) to pass condition_names=views.condition_options()",
-)
 def test_find_condition_autocompletes_from_the_conditions_table(browser: Any, server: str) -> None:
     """Bug caught: the Find page's Condition field had no autocompletion. Its datalist (condition-names) holds every
     condition of the conditions table, with synonyms and ICD-10-CM code as labels."""

@@ -330,6 +330,7 @@ def find_page(request: Request, atlas: AtlasDep, settings: SettingsDep, template
         "charts": _picker(atlas),
         "functions": sorted({f.name for f in functions.values()}),
         "methods": _common(atlas)["methods"],
+        "condition_names": views.condition_options(),
     }
     if regions or chosen or condition:
         asked = _attempt(

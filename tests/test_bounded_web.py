@@ -247,6 +247,24 @@ def _drive(mw: Any, path: str, sent: list[tuple[Message, int]], leave_after: flo
     return mw(scope, receive, send)
 
 
+def _run_async(coro: Any) -> None:
+    """``asyncio.run(coro)`` in a thread of its own: the browser tests' Playwright keeps an event loop running in
+    the main thread for the whole session, where ``asyncio.run`` refuses to start another."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 async def _answer(send: Any) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"{}", "more_body": False})
@@ -268,7 +286,7 @@ def test_a_request_is_no_longer_counted_once_its_answer_is_handed_over() -> None
 
     mw = BoundedWork(app, Settings(rate_limit="1000/minute"))
     sent: list[tuple[Message, int]] = []
-    asyncio.run(_drive(mw, "/api/target", sent))
+    _run_async(_drive(mw, "/api/target", sent))
     (start, counted_at_start), (last, counted_at_last) = sent
     assert start["type"] == "http.response.start" and counted_at_start == 1
     assert last["type"] == "http.response.body" and counted_at_last == 0
@@ -296,7 +314,7 @@ def test_a_full_solve_pool_answers_503_with_retry_after() -> None:
         release.set()
         await asyncio.gather(*running)
 
-    asyncio.run(scenario())
+    _run_async(scenario())
     assert [m["status"] for s in sent for m in _starts(s)] == [200, 200, 503]
     assert dict(_starts(sent[2])[0]["headers"]).get(b"retry-after")
     assert mw.waiting == 0
@@ -331,7 +349,7 @@ def test_a_request_abandoned_in_the_queue_frees_its_place_at_once() -> None:
         release.set()
         await asyncio.gather(first, third)
 
-    asyncio.run(scenario())
+    _run_async(scenario())
     assert [m["status"] for s in sent for m in _starts(s)] == [200, 200]  # the first and the third
     assert computed == ["/api/target", "/api/target"]
     assert mw.waiting == 0

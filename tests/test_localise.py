@@ -282,6 +282,54 @@ def test_the_next_test_separates_the_leading_sites(atlas):
     assert gains == sorted(gains, reverse=True)
 
 
+NEXT_TEST_CASES = [
+    {"numb": ["skin of lateral thigh"]},
+    {"paralysed": ["extensor digitorum", "extensor carpi ulnaris"], "normal": ["skin of posterior arm"]},
+    {"weak": ["biceps brachii"]},
+    {"numb": ["skin of tip of little finger"], "weak": ["first dorsal interosseous of hand"]},
+    {"weak": ["tibialis anterior"]},
+]
+
+
+@pytest.mark.parametrize("case", NEXT_TEST_CASES, ids=lambda c: "+".join(next(iter(c.values()))))
+def test_each_answer_of_a_next_test_points_to_a_hypothesis_that_predicts_it(atlas, monkeypatch, case):
+    """Review 18d: "If abnormal" named a hypothesis that does not lose the tested target. For numbness of the
+    lateral thigh the best next tests (iliacus, sartorius, pectineus strength) said the lateral cutaneous nerve of
+    thigh, a purely sensory nerve, for *both* answers: each answer took the posterior's argmax over every
+    hypothesis, and the leader's prior dwarfed the rest. Property: the hypothesis named if abnormal loses the
+    target (a muscle it does not supply cannot point to it), the one named if normal spares it."""
+    from neurectomy import localisation as loc
+
+    monkeypatch.setattr(loc, "_words_of", lambda _atlas, _P, lesion: ",".join(map(str, lesion)))
+    findings = read_findings(atlas, **case)
+    result = localise(atlas, findings, next_tests=5)
+    assert result.next_tests
+    P = pool(atlas)
+    for t in result.next_tests:
+        target = atlas.target_index[t.target_id]
+        abnormal = [int(c) for c in t.if_abnormal.split(",")]
+        normal = [int(c) for c in t.if_normal.split(",")]
+        assert loc._loss_of(atlas, P, abnormal)[target] > 1e-9, (t.target_name, "if abnormal")
+        assert loc._loss_of(atlas, P, normal)[target] <= 1e-9, (t.target_name, "if normal")
+
+
+def test_lfcn_numbness_weak_hip_flexors_point_away_from_the_sensory_nerve():
+    """Review 18d, the exact case: /localise?numb=skin+of+lateral+thigh lists iliacus, sartorius and pectineus
+    strength. Weakness there cannot be the lateral cutaneous nerve of thigh (it supplies no muscle) and must point
+    to the femoral nerve / lumbar plexus / L2-L3 roots; normal strength points to the LFCN."""
+    result = neurectomy.localise(numb=["skin of lateral thigh"], side="left")
+    tests = {t.target_name: t for t in result.next_tests}
+    assert tests, "no next test"
+    for name in ("iliacus", "sartorius", "pectineus"):
+        if name not in tests:
+            continue
+        t = tests[name]
+        assert not t.if_abnormal.startswith("lateral cutaneous nerve of thigh"), t.if_abnormal
+        assert any(w in t.if_abnormal for w in ("femoral", "lumbar plexus", "L2", "L3")), t.if_abnormal
+        assert t.if_normal.startswith("lateral cutaneous nerve of thigh"), t.if_normal
+    assert set(tests) & {"iliacus", "sartorius", "pectineus"}
+
+
 def test_read_findings_names_the_conflicting_fields(atlas):
     with pytest.raises(RequestError) as caught:
         read_findings(atlas, paralysed=["biceps brachii"], mrc={"biceps brachii": 5})

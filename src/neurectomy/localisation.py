@@ -534,8 +534,11 @@ def _next_tests(
     candidates = [
         t
         for t in range(len(atlas.targets))
-        if t not in obs and atlas.targets[t].kind in ("muscle", "skin") and len(set(cats[:, t])) > 1
-    ]
+        if t not in obs
+        and atlas.targets[t].kind in ("muscle", "skin")
+        and (cats[:, t] < 2).any()
+        and (cats[:, t] == 2).any()
+    ]  # a test whose either answer points somewhere: some hypotheses lose the target and some spare it
     like = np.array([OBSERVATION[o] for o in CATEGORIES])  # (observed, predicted)
     scored = []
     for t in candidates:
@@ -548,8 +551,12 @@ def _next_tests(
     out = []
     for gain, t, joint in scored[:k]:
         target = atlas.targets[t]
-        abnormal = (joint[0] + joint[1]).argmax()
-        normal = joint[2].argmax()
+        # Each answer points to the likeliest hypothesis *that predicts it*: weakness of a muscle the leading
+        # hypothesis does not supply points away from it. (The posterior's argmax alone named the leader for both
+        # answers whenever its prior dwarfed the rest: "if abnormal" and "if normal" both said the sensory LFCN.)
+        loses = cats[:, t] < 2
+        abnormal = np.where(loses, joint[0] + joint[1], -1.0).argmax()
+        normal = np.where(~loses, joint[2], -1.0).argmax()
         out.append(
             NextTest(
                 target.id,

@@ -337,7 +337,7 @@ def _inset_labels(chart: Chart, style: Style, k: float) -> tuple[dict[int, list[
     "labium minus" overlapped "scrotum or labium majus" and crossed the regions' outlines once raised for a
     phone. Returns the labels by their index in ``chart.labels``, and the leader lines."""
     idx = [i for i, e in enumerate(chart.labels) if _is_inset_label(chart, e)]
-    frame = [e for e in chart.silhouette if _bbox([e])[1] >= INSET_TOP]
+    frame = [e for e in chart.silhouette if _bbox([e])[1] >= INSET_TOP or e.get("class") == "inset-frame"]
     if not idx or not frame:
         return {}, []
     fx0, fy0, fx1, _fy1 = _bbox(frame)
@@ -618,6 +618,60 @@ def split_inset(chart: Chart) -> tuple[Chart, Chart]:
     return part(False), part(True)
 
 
+def _frame_side_labels(inset: Chart, style: Style, k: float) -> Chart:
+    """The inset with room for its side labels (RIGHT, LEFT) inside its frame: the frame's top raised above the
+    drawing by a line of them and each label inside its half of the frame, clear of the border. Raised to a
+    screen's size they sat on the frame's top edge and ran out past its sides (as drawn in the chart, 16 px from
+    the frame's top at 9 px, there was no room for them at 24 px)."""
+    frame = [e for e in inset.silhouette if _bbox([e])[1] >= INSET_TOP]
+    sides = [
+        e
+        for e in inset.labels
+        if e.get("font-weight") == "bold"
+        and (e.text or "").strip() in ("LEFT", "RIGHT")
+        and not _is_inset_label(inset, e)
+    ]
+    if len(frame) != 1 or not sides:
+        return inset
+    fx0, fy0, fx1, fy1 = _bbox(frame)
+    drawn = [e for e in (*inset.regions, *inset.marks) if _bbox([e])[1] >= fy0]
+    content_top = _bbox(drawn)[1] if drawn else fy0
+    sizes = [
+        max(float(e.get("font-size", "9")), style.text_min / k) if style.text_min else float(e.get("font-size", "9"))
+        for e in sides
+    ]
+    size = max(sizes)
+    m = max(2.0, 0.3 * size)
+    top = min(fy0, content_top - 2 * m - 1.05 * size)
+    mid = (fx0 + fx1) / 2
+    labels: list[ET.Element] = []
+    for e in inset.labels:
+        if e not in sides:
+            labels.append(e)
+            continue
+        bold_size = (
+            max(float(e.get("font-size", "9")), style.text_min / k)
+            if style.text_min
+            else float(e.get("font-size", "9"))
+        )
+        width = text_width(e.text or "", bold_size, True)
+        lo, hi = (fx0 + m, mid - m) if float(e.get("x", "0")) < mid else (mid + m, fx1 - m)
+        x = min(max(float(e.get("x", "0")), lo + width / 2), hi - width / 2)
+        label = ET.Element(e.tag, dict(e.attrib))
+        label.set("x", _fmt(x))
+        label.set("y", _fmt(top + m + 0.8 * bold_size))
+        label.set("text-anchor", "middle")
+        label.text = e.text
+        labels.append(label)
+    box = ET.Element(frame[0].tag, {k2: v for k2, v in frame[0].attrib.items() if k2 != "d"})
+    box.set("class", "inset-frame")
+    box.set(
+        "d", f"M{_fmt(fx0)},{_fmt(top)} L{_fmt(fx1)},{_fmt(top)} L{_fmt(fx1)},{_fmt(fy1)} L{_fmt(fx0)},{_fmt(fy1)}Z"
+    )
+    silhouette = tuple(box if e is frame[0] else e for e in inset.silhouette)
+    return dataclasses.replace(inset, silhouette=silhouette, labels=tuple(labels))
+
+
 def _picker_body(
     view: str,
     names: dict[str, str],
@@ -648,6 +702,7 @@ def _picker_body(
     s = 1.0 if interactive else RESULT_INSET_SCALE
     if interactive:
         inset = dataclasses.replace(inset, labels=tuple(e for e in inset.labels if not _is_inset_label(inset, e)))
+    inset = _frame_side_labels(inset, style, s)
     inset_svg = _figure(inset, sides, effects, names, interactive, style, s)
     fx0, fy0, fx1, fy1 = _union(_bbox(figure.silhouette), _text_bbox(fig_svg))
     ix0, iy0, ix1, iy1 = (v * s for v in _union(_bbox(inset.silhouette), _text_bbox(inset_svg)))

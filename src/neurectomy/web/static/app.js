@@ -264,9 +264,18 @@
     const rect = svg.getBoundingClientRect();
     if (!rect.width || !rect.height) return;  // hidden: started when shown
     if (!svg.dataset.layout) layOut(svg, rect);  // also where pan and zoom are not loaded
+    /* a result map is drawn at the size that fits its box's width and (on a wide screen) the window's height, and
+       its box shrinks to it: at 100% of the column's width a whole-body map drawn to the window's height left its
+       1,200 px box three-quarters blank at 1366x900 */
+    const sized = svg.classList.contains("bodymap") && box.classList.contains("mapbox") ? fitResult(box, svg, rect) : null;
     if (!window.svgPanZoom) return;
-    svg.style.height = svg.getBoundingClientRect().height + "px";  // the layout chosen may change the height
-    svg.style.width = "100%";
+    if (sized) {
+      svg.style.width = sized[0] + "px";
+      svg.style.height = sized[1] + "px";
+    } else {
+      svg.style.height = svg.getBoundingClientRect().height + "px";  // the layout chosen may change the height
+      svg.style.width = "100%";
+    }
     box.dataset.zoom = "1";
     let pz = null;
     pz = window.svgPanZoom(svg, {
@@ -306,6 +315,19 @@
       else if (ev.key === "-" || ev.key === "_") { pz.zoomBy(1 / 1.35); ev.preventDefault(); }
       else if (ev.key === "0") { pz.reset(); ev.preventDefault(); }
     });
+  }
+  function fitResult(box, svg, rect) {
+    const vb = (svg.getAttribute("viewBox") || "").split(/\s+/).map(Number);
+    if (vb.length !== 4 || !vb[2] || !vb[3]) return null;
+    const room = box.clientWidth - (parseFloat(getComputedStyle(box).paddingLeft) || 0) -
+      (parseFloat(getComputedStyle(box).paddingRight) || 0);
+    const tall = window.matchMedia("(min-width: 821px)").matches ? window.innerHeight - 64 : Infinity;
+    const k = Math.min(1, Math.max(room, rect.width) / vb[2], tall / vb[3]);
+    const size = [Math.floor(vb[2] * k), Math.floor(vb[3] * k)];
+    svg.style.width = size[0] + "px";
+    svg.style.height = size[1] + "px";
+    box.classList.add("fitted");
+    return size;
   }
   function followFocus(svg, pz, el) {
     const vp = $(".svg-pan-zoom_viewport", svg);

@@ -469,6 +469,23 @@ def _plan_from(request: Request, atlas: Atlas, method: str | None = None) -> Any
     ).run(atlas)
 
 
+def _landmark_options(atlas: Atlas, nerve: str) -> list[tuple[str, str]]:
+    """The Plan page's Landmark suggestions (name, label): the named nerve's landmarks with their positions, or with
+    no nerve (or an unknown one) every landmark of the atlas, labelled with the nerves it lies on."""
+    if nerve:
+        with contextlib.suppress(UnknownNameError, AmbiguousNameError):
+            return [(name, f"{mm:g} mm") for name, mm in atlas.nerve(nerve).landmarks]
+    on: dict[str, list[str]] = {}
+    for n in atlas.nerves:
+        for name, _ in n.landmarks:
+            on.setdefault(name, []).append(n.name)
+    return [(name, _few_names(nerves)) for name, nerves in sorted(on.items(), key=lambda x: natural_key(x[0].lower()))]
+
+
+def _few_names(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]}, {names[1]} and {len(names) - 2} more"
+
+
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Response:
     """Candidacy, steps, risks, evidence, the course over time and the comparison with a block or a release."""
@@ -488,6 +505,8 @@ def plan_page(request: Request, atlas: AtlasDep, templates: TemplatesDep) -> Res
         "form": form,
         "procedures": list(load_procedures().values()),
         **_common(atlas),
+        "condition_names": views.condition_options(),  # Condition and Diagnosis
+        "landmarks": _landmark_options(atlas, form["nerve"]),
     }
     if form["procedure"] or form["nerve"] or form["condition"]:
         plan = _attempt(context, lambda: _plan_from(request, atlas), atlas)

@@ -1,0 +1,64 @@
+"""Review 18d: defects a cold reviewer found on the Plan page in a real browser (fields without autocompletion;
+on a phone, an error far below the form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _page(browser: Any, server: str, width: int, height: int) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.errors = errors  # type: ignore[attr-defined]
+    return pg
+
+
+def _close(pg: Any) -> None:
+    errors = pg.errors
+    pg.context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def _options(pg: Any, field: str) -> list[str]:
+    """Focus an autocompleting field and return its datalist's options ("value | label") once filled."""
+    pg.locator(field).focus()
+    list_id = pg.locator(field).get_attribute("list")
+    assert list_id, f"{field} has no datalist"
+    pg.wait_for_function(f"document.getElementById('{list_id}').options.length > 0")
+    return pg.evaluate(
+        f"Array.from(document.getElementById('{list_id}').options).map((o) => o.value + ' | ' + (o.label || ''))"
+    )
+
+
+def test_plan_fields_autocomplete_from_the_atlas_and_the_conditions_table(browser: Any, server: str) -> None:
+    """Bug caught: on /plan only "…or a nerve" suggested anything; Condition, Landmark, Diagnosis and "More cuts"
+    had no datalist. Now Condition and Diagnosis suggest the conditions table (names, with synonyms and ICD-10-CM
+    codes as labels), Landmark the atlas's landmarks (the chosen nerve's once one is named), and an "add a cut by
+    nerve name" field the atlas's nerves, a chosen one joining "More cuts"."""
+    pg = _page(browser, server, 1366, 900)
+    pg.goto("/plan")
+    for field in ("#condition", "#diagnosis"):
+        options = _options(pg, field)
+        assert any("meralgia paresthetica" in o.lower() for o in options), (field, options[:5])
+        assert any("G57.1" in o for o in options), field
+    landmarks = _options(pg, "#at")
+    assert any(o.lower().startswith("inguinal ligament") for o in landmarks), landmarks[:5]
+    more = _options(pg, "#also-add")
+    assert any(o.lower().startswith("ulnar nerve") for o in more)
+    pg.locator("#also-add").fill("ulnar nerve")
+    pg.locator("#also-add").dispatch_event("change")
+    pg.wait_for_function("document.getElementById('also').value.includes('ulnar nerve')")
+    assert pg.locator("#also-add").input_value() == ""
+    # with a nerve named, Landmark suggests that nerve's landmarks with their positions
+    pg.goto("/plan?nerve=sural+nerve&side=left")
+    landmarks = _options(pg, "#at")
+    assert landmarks and all(o.endswith(" mm") for o in landmarks), landmarks[:5]
+    _close(pg)

@@ -386,6 +386,10 @@ def parse(model: type[M], data: Any, prefix: str = "") -> M:
 PATTERN_WORDS: Final = {r"^[A-Za-z0-9_.@-]+$": "letters, digits and . _ @ - only (no spaces)"}
 
 
+#: What a missing or unknown side says (a case, procedure or outcome has no default side on the forms or the API).
+SIDE_CHOICE: Final = "choose left, right, midline or bilateral"
+
+
 def _n(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -396,6 +400,8 @@ def plain_error(e: Any) -> str:
     validation, not 1800"); our own validators' messages are kept (without pydantic's "Value error, ")."""
     kind, ctx, value = e.get("type", ""), e.get("ctx") or {}, e.get("input")
     text = isinstance(value, str)
+    if kind in ("missing", "literal_error") and tuple(e.get("loc") or ())[-1:] == ("side",):
+        return SIDE_CHOICE  # never a default: a side nobody chose is a wrong-side risk
     if kind in ("less_than_equal", "less_than"):
         return f"at most {_n(ctx.get('le', ctx.get('lt')))}" + (" (less than)" if kind == "less_than" else "")
     if kind in ("greater_than_equal", "greater_than"):

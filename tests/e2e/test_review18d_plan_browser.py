@@ -62,3 +62,22 @@ def test_plan_fields_autocomplete_from_the_atlas_and_the_conditions_table(browse
     landmarks = _options(pg, "#at")
     assert landmarks and all(o.endswith(" mm") for o in landmarks), landmarks[:5]
     _close(pg)
+
+
+def test_plan_error_is_seen_at_once_on_a_phone(browser: Any, server: str) -> None:
+    """Bug caught: at 390x844 the Plan page's error ("… makes its own cuts …") sat below the whole form, at y~2172
+    of a 2606 px page; the page opened at the top and focus stayed put, so nothing said the plan had failed. Now the
+    error stands above the form, inside the first viewport, and takes the focus."""
+    pg = _page(browser, server, 390, 844)
+    pg.goto("/plan?procedure=vestibular_neurectomy&also=right%3A+ulnar+nerve")
+    box = pg.locator("[role=alert][data-field]").first
+    assert "makes its own cuts" in box.inner_text()
+    top = pg.evaluate("(el) => el.getBoundingClientRect().top + window.scrollY", box.element_handle())
+    assert pg.evaluate("window.scrollY") <= top < pg.evaluate("window.scrollY") + 844 - 40, top
+    pg.wait_for_function("document.activeElement && document.activeElement.id === 'plan-error'", timeout=5000)
+    focused = pg.evaluate("(el) => el.parentElement.contains(document.activeElement)", box.element_handle())
+    form_top = pg.evaluate("document.getElementById('plan-form').getBoundingClientRect().top + window.scrollY")
+    assert focused or top < form_top
+    assert focused, "the error does not take the focus"
+    pg.errors[:] = [e for e in pg.errors if "status of 422" not in e]  # the page itself answers 422
+    _close(pg)

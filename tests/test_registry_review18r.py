@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from neurectomy.web.app import create_app  # noqa: E402
 from neurectomy.web.settings import Settings  # noqa: E402
-from tests.test_review18c_registry import csrf_of, signed_in  # noqa: E402
+from tests.test_review18c_registry import csrf_of, new_case, signed_in, stored_procedures  # noqa: E402
 
 
 @pytest.fixture
@@ -80,3 +80,35 @@ def test_a_new_case_has_no_preset_side(app: Any, engine: Any, who: dict[str, Any
     r = TestClient(app).post("/api/registry/cases", json=body, headers=api(app, "clinician_a"))
     assert r.status_code == 422 and "side" in r.text, r.text
     assert _case_count(engine, who) == 0
+
+
+# --------------------------------------------------------------------------- 2. one procedure per record
+def test_a_typed_procedure_name_never_replaces_the_chosen_procedure(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: on the case page's "Record a procedure performed", choosing "lateral femoral cutaneous
+    neurectomy" and typing "ulnar nerve transposition" in "…or its name" saved "ulnar nerve transposition ·
+    resection · right · lateral cutaneous nerve of thigh": the typed name silently relabelled the chosen procedure.
+    Both given and different is now refused with a message naming both fields, and nothing is stored; either one
+    alone (or the same name) is recorded."""
+    from neurectomy.procedures import load_procedures
+
+    chosen = load_procedures()["lfcn_neurectomy"].name
+    cid = new_case(engine, who)  # a right case naming lfcn_neurectomy
+    c = signed_in(app, "clinician_a")
+    csrf = csrf_of(c.get(f"/registry/cases/{cid}").text)
+    base = {"csrf_token": csrf, "performed_on": "2024-02-01", "method": "", "notes": "", "side": "right"}
+    r = c.post(
+        f"/registry/cases/{cid}/procedures",
+        data={**base, "procedure_key": "lfcn_neurectomy", "procedure_name": "ulnar nerve transposition"},
+    )
+    assert r.status_code == 422, r.text
+    assert f"Procedure and …or its name: you chose “{chosen}” and typed “ulnar nerve transposition”" in r.text
+    assert 'value="ulnar nerve transposition"' in r.text  # what was typed is kept
+    assert stored_procedures(engine, who, cid) == []
+    r = c.post(
+        f"/registry/cases/{cid}/procedures",
+        data={**base, "procedure_key": "lfcn_neurectomy", "procedure_name": chosen.upper()},
+    )
+    assert r.status_code == 303, r.text
+    r = c.post(f"/registry/cases/{cid}/procedures", data={**base, "procedure_key": "lfcn_neurectomy"})
+    assert r.status_code == 303, r.text
+    assert [p["procedure_name"] for p in stored_procedures(engine, who, cid)] == [chosen.upper(), chosen]

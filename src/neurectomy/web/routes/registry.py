@@ -959,13 +959,21 @@ async def procedure_submit(request: Request, user: PageUser, case_id: int) -> Re
     typed = _typed(form, ("performed_on", "side", "procedure_key", "procedure_name", "method", "nerves", "notes"))
     typed["end"] = [str(v) for v in form.getlist("end")]
     typed["other_side_confirmed"] = bool(form.get("other_side_confirmed"))
+    name = str(form.get("procedure_name", "")).strip()
+    if key and name and name.casefold() != (proc.name if proc else key).casefold():
+        # one procedure per record: a typed name never silently replaces (or relabels) the chosen procedure
+        chosen_name = proc.name if proc else key
+        problems.append(
+            f"Procedure and …or its name: you chose “{chosen_name}” and typed “{name}”; give one of them (clear the "
+            "name to record the chosen procedure, or choose “another operation or block” to record the typed one)"
+        )
     if problems:
         return _case_response(request, user, case_id, refused="procedure", error="; ".join(problems), form=typed)
     method = str(form.get("method", "")) or (proc.method if proc else "")
     data: dict[str, Any] = {
         "performed_on": str(form.get("performed_on", "")),
         "procedure_key": key,
-        "procedure_name": str(form.get("procedure_name", "")).strip() or (proc.name if proc else ""),
+        "procedure_name": name or (proc.name if proc else ""),
         "method": method,
         "side": side,
         "nerves": nerves,

@@ -148,3 +148,38 @@ def test_course_is_on_the_atlas_page_and_the_cut_page():
     assert "/api/lesion/course.svg?" in cut
     course = client.get("/api/lesion/course.svg", params={"nerve": "median nerve", "at": "elbow (cubital fossa)"})
     assert course.status_code == 200 and 'class="cut" data-mm="300"' in course.text
+
+
+def _texts(svg: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(t) for t in re.findall(r">([^<]+)</text>", svg)]
+
+
+def test_the_sacral_rami_join_in_the_sacral_plexus_and_the_roots_agree(atlas):
+    """Review 18d: the common fibular nerve's course had no sacral plexus step (S1-S3 simply "joined" the "sciatic
+    nerve (L4, L5, S1, S2, S3)") and its header said "Roots: L4, L5, S1, S2" while S3 was listed among the joins.
+    The atlas has no sacral plexus node, so the join says where it is, derived from the segments (Gray's: the
+    sacral plexus is the lumbosacral trunk and the anterior rami of S1-S3(S4)); and an ancestor shows only the
+    segments whose fibres reach the drawn nerve, saying the rest go to other branches."""
+    import re
+
+    from neurectomy.course import course_svg
+
+    lines = _texts(course_svg(atlas, "common fibular nerve"))
+    text = " ".join(lines)
+    assert "joined in the sacral plexus by the anterior ramus of spinal nerve S1" in text
+    header = next(t for t in lines if t.startswith("Roots: "))
+    roots = set(header.removeprefix("Roots: ").split(", "))
+    named = set(re.findall(r"\b([CTLS]\d)\b", text.split(header, 1)[1].split("(its ")[0]))
+    assert named <= roots, named - roots  # every segment on the way (but the note on the rest) reaches the nerve
+    assert "sciatic nerve (L4, L5, S1, S2)" in lines
+    assert "(its S3 fibres go to other branches)" in lines
+    # the sciatic nerve itself carries S3, and its own drawing says so
+    sciatic = " ".join(_texts(course_svg(atlas, "sciatic nerve")))
+    assert "Roots: L4, L5, S1, S2, S3" in sciatic and "spinal nerve S3" in sciatic
+    assert "joined in the sacral plexus" in sciatic
+    # the lumbosacral trunk forms above the pelvis: L4 joins L5 in no plexus; the femoral nerve in the lumbar one
+    assert "joined by the anterior ramus of spinal nerve L4" in " ".join(_texts(course_svg(atlas, "lumbosacral trunk")))
+    assert "joined in the lumbar plexus by" in " ".join(_texts(course_svg(atlas, "femoral nerve")))

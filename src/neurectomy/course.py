@@ -63,33 +63,103 @@ def _fmt(x: float) -> str:
 
 
 def _ancestry(atlas: Atlas, idx: int) -> list[tuple[str, str, float, list[str]]]:
-    """(id, name, where the next one leaves it in mm, the further parents that join it) from the root down to the
+    """(id, name, where the next one leaves it in mm, the lines that say what joins it) from the root down to the
     nerve's parent. Each ancestor is shown with the nerves that join *it* (the sciatic nerve with the anterior rami
     of S1-S3 that join it in the sacral plexus), never with those of the nerve below it: the lumbosacral trunk is
-    L4-L5 and was drawn "with fibres from S1, S2, S3", the sciatic nerve's (review 18c, finding 6)."""
+    L4-L5 and was drawn "with fibres from S1, S2, S3", the sciatic nerve's (review 18c, finding 6). Only the joins
+    whose fibres reach the drawn nerve are named (review 18d: S3 joined the sciatic nerve on the common fibular
+    nerve's drawing, whose roots are L4-S2)."""
     chain: list[tuple[str, str, float, list[str]]] = []
     nerve = atlas.nerves[idx]
     leaves_at = nerve.origin_mm
     parent = nerve.parent
     while parent is not None:
         p = atlas.nerve(parent)
-        chain.append((p.id, p.name, leaves_at, _joined_by(atlas, p.also_from)))
+        chain.append((p.id, p.name, leaves_at, _joined_by(atlas, p.roots, p.also_from, reach=nerve.roots)))
         leaves_at = p.origin_mm
         parent = p.parent
     return chain[::-1]
 
 
-def _joined_by(atlas: Atlas, also_from: Sequence[tuple[str, float]]) -> list[str]:
-    return [atlas.nerve(a).name for a, _mm in also_from]
+_SEGMENTS = {
+    f"{region}{k}": i * 100 + k
+    for i, (region, n) in enumerate((("C", 8), ("T", 12), ("L", 5), ("S", 5), ("Co", 1)))
+    for k in range(1, n + 1)
+}
+
+#: (plexus, the segments of the nerves formed in it, the segments of the anterior rami that join in it). Gray's: the
+#: cervical plexus is formed by the anterior rami of C1-C4, the brachial by C5-T1, the lumbar by (T12) L1-L4, the
+#: sacral by the lumbosacral trunk (L4-L5) and the anterior rami of S1-S3 (S4), the coccygeal by S4, S5 and Co1.
+#: The lumbosacral trunk's own forming (L4 joining L5) is above the pelvis, in no plexus: its rami are not sacral.
+PLEXUSES: tuple[tuple[str, tuple[str, str], tuple[str, str]], ...] = (
+    ("cervical plexus", ("C1", "C4"), ("C1", "C4")),
+    ("brachial plexus", ("C5", "T1"), ("C5", "T1")),
+    ("lumbar plexus", ("T12", "L4"), ("T12", "L4")),
+    ("sacral plexus", ("L4", "S4"), ("S1", "S4")),
+    ("coccygeal plexus", ("S4", "Co1"), ("S4", "Co1")),
+)
 
 
-def _way_lines(name: str, roots: Sequence[str], joined: Sequence[str], width: float) -> list[str]:
+def _within(segments: Sequence[str], span: tuple[str, str]) -> bool:
+    lo, hi = _SEGMENTS[span[0]], _SEGMENTS[span[1]]
+    return bool(segments) and all(s in _SEGMENTS and lo <= _SEGMENTS[s] <= hi for s in segments)
+
+
+def plexus_of(atlas: Atlas, roots: Sequence[str], also_from: Sequence[tuple[str, float]]) -> str | None:
+    """The plexus where a nerve of these segments is joined by these nerves, when every one of them is an anterior
+    ramus of a spinal nerve and the segments fit one plexus of :data:`PLEXUSES`; else None (derived, not per nerve).
+
+    >>> from neurectomy.api import default_atlas
+    >>> a = default_atlas()
+    >>> n = a.nerve("sciatic nerve")
+    >>> plexus_of(a, n.roots, n.also_from)
+    'sacral plexus'
+    >>> n = a.nerve("lumbosacral trunk")
+    >>> plexus_of(a, n.roots, n.also_from) is None
+    True
+    """
+    joining = [atlas.nerve(a) for a, _mm in also_from]
+    if not joining or not all(j.name.startswith("anterior ramus of spinal nerve") for j in joining):
+        return None
+    for name, formed, rami in PLEXUSES:
+        if _within(roots, formed) and all(_within(j.roots, rami) for j in joining):
+            return name
+    return None
+
+
+def _joined_by(
+    atlas: Atlas, roots: Sequence[str], also_from: Sequence[tuple[str, float]], reach: Sequence[str] = ()
+) -> list[str]:
+    """The lines that say what joins a nerve: "joined in the sacral plexus by the anterior ramus of spinal nerve S1",
+    "and the … S2". With ``reach`` (the drawn nerve's segments) only the joins whose fibres reach it are named."""
+    plexus = plexus_of(atlas, roots, also_from)
+    names = [
+        atlas.nerve(a).name
+        for a, _mm in also_from
+        if not reach or not atlas.nerve(a).roots or set(atlas.nerve(a).roots) & set(reach)
+    ]
+    where = f"joined in the {plexus} by" if plexus else "joined by"
+    return [f"{where if k == 0 else 'and'} the {name}" for k, name in enumerate(names)]
+
+
+def _shown_roots(roots: Sequence[str], reach: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An ancestor's segments that reach the drawn nerve, and those that do not (they leave in other branches)."""
+    if not reach or not set(roots) & set(reach):
+        return list(roots), []
+    return [r for r in roots if r in reach], [r for r in roots if r not in reach]
+
+
+def _way_lines(
+    name: str, roots: Sequence[str], joined: Sequence[str], width: float, elsewhere: Sequence[str] = ()
+) -> list[str]:
     """One step of the way from the roots: the nerve with its segments, then each nerve that joins it there on
     lines of its own ("joined by the anterior ramus of spinal nerve S1", "and the … S2"), so no name is split
-    between two statements."""
+    between two statements; then, for an ancestor, its segments whose fibres leave in other branches."""
     lines = wrap(f"{name} ({', '.join(roots)})" if roots else name, width, SIZE)
-    for k, other in enumerate(joined):
-        lines += wrap(f"{'joined by' if k == 0 else 'and'} the {other}", width, SIZE)
+    for line in joined:
+        lines += wrap(line, width, SIZE)
+    if elsewhere:
+        lines += wrap(f"(its {', '.join(elsewhere)} fibres go to other branches)", width, SIZE)
     return lines
 
 
@@ -210,12 +280,12 @@ def course_svg(
     )
     y += SIZE * LINE * len(root_lines) + 6
     way = _ancestry(atlas, idx)
-    joins = _joined_by(atlas, n.also_from)
+    joins = _joined_by(atlas, n.roots, n.also_from)
     if joins:  # the nerve itself is joined by others where it forms: said above its own line
         way.append(("", f"then the {n.name}", n.origin_mm, joins))
     for pid, pname, _leaves_at, also in way:
-        roots_of = atlas.nerve(pid).roots if pid else n.roots
-        lines = _way_lines(pname, roots_of, also, RIGHT_EDGE - TRUNK_X - 18)
+        roots_of, elsewhere = _shown_roots(atlas.nerve(pid).roots, n.roots) if pid else (list(n.roots), [])
+        lines = _way_lines(pname, roots_of, also, RIGHT_EDGE - TRUNK_X - 18, elsewhere)
         h = max(26.0, SIZE * LINE * len(lines) + 6)
         lost = upstream is not None and upstream.nerve_id == pid
         stroke = f'stroke="{MUTED}" stroke-width="3" stroke-dasharray="2 4"'

@@ -112,3 +112,61 @@ def test_a_typed_procedure_name_never_replaces_the_chosen_procedure(app: Any, en
     r = c.post(f"/registry/cases/{cid}/procedures", data={**base, "procedure_key": "lfcn_neurectomy"})
     assert r.status_code == 303, r.text
     assert [p["procedure_name"] for p in stored_procedures(engine, who, cid)] == [chosen.upper(), chosen]
+
+
+# --------------------------------------------------------------------------- 3. a bounded indication that wraps
+def test_a_long_indication_is_refused_and_unbroken_text_wraps(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: an 1,800-character indication without spaces made the case page ~4,600 px wide (its
+    scrollWidth). The indication is limited to 500 characters on the form and the API, with the plain message
+    "Indication: at most 500 characters (you typed 1,800)", and free text on the case page (the patient panel and
+    the procedure and outcome cells) wraps anywhere, so even an unbroken 500 characters never widen the page."""
+    c = signed_in(app, "clinician_a")
+    page = c.get("/registry/cases/new").text
+    data = {"csrf_token": csrf_of(page), "pseudonym": "MP-9", "sex": "unknown", "side": "right"}
+    r = c.post("/registry/cases", data={**data, "indication": "x" * 1800})
+    assert r.status_code == 422 and "Indication: at most 500 characters (you typed 1,800)" in r.text, r.text
+    r = TestClient(app).post(
+        "/api/registry/cases", json={**sup.CASE, "indication": "x" * 1800}, headers=api(app, "clinician_a")
+    )
+    assert r.status_code == 422, r.text
+    assert [(e["loc"], e["msg"]) for e in r.json()["detail"]] == [
+        (["body", "indication"], "at most 500 characters (you typed 1,800)")
+    ]
+    assert _case_count(engine, who) == 0
+
+    cid = new_case(engine, who, indication="x" * 500)
+    html = c.get(f"/registry/cases/{cid}").text
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style, "the case page has no style of its own"
+    rules = dict(re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", style[1], flags=re.S)))
+    wrapping = [sel for sel, body in rules.items() if "overflow-wrap: anywhere" in body]
+    selectors = {s.strip() for sel in wrapping for s in sel.split(",")}
+    assert {"#patient", "#procedures-table td", "#outcomes-table td"} <= selectors, rules
+    assert 'id="patient"' in html and "x" * 500 in html
+
+
+# --------------------------------------------------------------------------- 6. the recovery chart
+def test_the_recovery_chart_title_fits_and_it_is_not_a_map(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: the case page's recovery chart clipped its y-axis title (the closing ")" of "(%)" was cut off:
+    "Expected-numb regions recovered (%)" is longer than the plot is high), and the chart, styled as a body map
+    (class "mapbox"), got the map's zoom controls with the hint "on the map, arrow keys move between regions",
+    which is wrong for a chart. The title is shorter (the caption says which regions) and fits the plot's height,
+    and the figure is a chart box of its own, without map controls."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import attach_plan, record_outcome
+    from neurectomy.web.routes.registry import recovery_chart
+
+    chart = recovery_chart(sup.plan_json(), [{"days_after": 365, "numb_regions": [], "side": "right"}])
+    assert chart is not None
+    # a generous estimate of a 12 px sans-serif title's length: 0.62 em a character
+    assert len(chart["y_title"]) * 12 * 0.62 <= chart["bottom"] - chart["top"], chart["y_title"]
+    assert chart["y_title"].endswith("(%)")
+
+    cid = new_case(engine, who)
+    write(engine, lambda s: attach_plan(s, who["clinician"], cid, sup.plan_json()))
+    write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(365)))
+    html = signed_in(app, "clinician_a").get(f"/registry/cases/{cid}").text
+    figure = re.search(r'<figure class="([^"]*)" id="recovery-chart">', html)
+    assert figure, html
+    assert "mapbox" not in figure[1].split() and "zoomable" not in figure[1].split()
+    assert f">{chart['y_title']}</text>" in html

@@ -339,7 +339,7 @@ def test_the_recovery_chart_counts_expected_numb_regions_and_titles_its_axes(
     write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(1825)))
     page = signed_in(app, "clinician_a").get(f"/registry/cases/{cid}").text
     figure = page[page.index('id="recovery-chart"') :]
-    assert "Days after the procedure</text>" in figure and "Expected-numb regions recovered (%)</text>" in figure
+    assert "Days after the procedure</text>" in figure and "Regions recovered (%)</text>" in figure
     assert "day 1825: 0 % recovered (1 of 1 expected-numb region still numb)" in figure
 
 

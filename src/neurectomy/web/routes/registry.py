@@ -42,10 +42,13 @@ class _RegistryRoute(APIRoute):
             try:
                 return await original(request)
             except RequestValidationError as exc:
+                from neurectomy.registry.service import plain_error
+
                 errors = jsonable_encoder(exc.errors())
                 if request.url.path.startswith("/api/"):
-                    return RegistryJSON({"detail": errors}, status_code=422)
-                from neurectomy.registry.service import plain_error
+                    # the API's messages are the forms' ("at most 500 characters (you typed 1,800)"), not pydantic's
+                    plain = [{**e, "msg": plain_error(e)} if isinstance(e, dict) else e for e in errors]
+                    return RegistryJSON({"detail": plain}, status_code=422)
                 from neurectomy.web.errors import error_page
 
                 problems = [(field_label(e.get("loc", ())), plain_error(e)) for e in errors]
@@ -818,7 +821,7 @@ def recovery_chart(
         "x_ticks": x_ticks,
         "y_ticks": y_ticks,
         "x_title": "Days after the procedure",
-        "y_title": "Expected-numb regions recovered (%)",
+        "y_title": "Regions recovered (%)",  # fits the plot's height (the caption says which regions)
         "predicted": " ".join(f"{x},{y}" for x, y in (xy(d, v) for d, v in zip(days, predicted, strict=True))),
         "recorded": dots,
         "regions": sorted(regions),

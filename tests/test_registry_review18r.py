@@ -170,3 +170,41 @@ def test_the_recovery_chart_title_fits_and_it_is_not_a_map(app: Any, engine: Any
     assert figure, html
     assert "mapbox" not in figure[1].split() and "zoomable" not in figure[1].split()
     assert f">{chart['y_title']}</text>" in html
+
+
+# --------------------------------------------------------------------------- 4. whole-number pain scores
+def test_pain_nrs_is_a_whole_number(app: Any, engine: Any, who: dict[str, Any]) -> None:
+    """Bug caught: the pain NRS (an 11-point scale, whole numbers 0–10) accepted 6.5 on the outcome form and the
+    API. A non-integer is now refused with "Pain (NRS 0–10): a whole number" (the API: "a whole number"), 6.0 from
+    a JSON client is 6, and stored values are shown and returned as integers ("6", not "6.0")."""
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import InvalidInput, record_outcome
+
+    cid = new_case(engine, who)
+    c = signed_in(app, "clinician_a")
+    csrf = csrf_of(c.get(f"/registry/cases/{cid}").text)
+    form = {"csrf_token": csrf, "recorded_on": "2024-06-01", "timepoint": "3_months", "side": "right"}
+    r = c.post(f"/registry/cases/{cid}/outcomes", data={**form, "pain_nrs": "6.5"})
+    assert r.status_code == 422 and "Pain (NRS 0–10): a whole number" in r.text, r.text
+    headers = api(app, "clinician_a")
+    r = TestClient(app).post(
+        f"/api/registry/cases/{cid}/outcomes", json={**sup.outcome(90), "pain_nrs": 6.5}, headers=headers
+    )
+    assert r.status_code == 422, r.text
+    assert [(e["loc"][-1], e["msg"]) for e in r.json()["detail"]] == [("pain_nrs", "a whole number")], r.text
+    with pytest.raises(InvalidInput, match="a whole number"):
+        write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(90, pain_nrs=6.5)))
+    assert TestClient(app).get(f"/api/registry/cases/{cid}", headers=headers).json()["outcomes"] == []
+
+    r = c.post(f"/registry/cases/{cid}/outcomes", data={**form, "pain_nrs": "6"})
+    assert r.status_code == 303, r.text
+    r = TestClient(app).post(
+        f"/api/registry/cases/{cid}/outcomes", json={**sup.outcome(120), "pain_nrs": 7.0}, headers=headers
+    )
+    assert r.status_code in (200, 201), r.text
+    got = TestClient(app).get(f"/api/registry/cases/{cid}", headers=headers).json()["outcomes"]
+    assert [(o["pain_nrs"], type(o["pain_nrs"])) for o in got] == [(6, int), (7, int)]
+    page = c.get(f"/registry/cases/{cid}").text
+    table = page[page.index('id="outcomes-table"') : page.index("</table>", page.index('id="outcomes-table"'))]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert "6" in cells and "7" in cells and "6.0" not in cells and "7.0" not in cells, cells

@@ -128,7 +128,7 @@ def outcome(days: int = 90, **kw: Any) -> dict[str, Any]:
     base = {
         "recorded_on": (date(2024, 1, 10) + timedelta(days=days)).isoformat(),
         "days_after": days,
-        "pain_nrs": 2.5,
+        "pain_nrs": 2,
         "pain_relief": "complete",
         "numb_regions": ["skin_lateral_thigh"],
         "complications": [],

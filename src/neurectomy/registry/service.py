@@ -231,6 +231,14 @@ def _sane_date(d: date) -> date:
 
 
 SaneDate = Annotated[date, AfterValidator(_sane_date)]
+
+
+def _whole_number(value: Any) -> Any:
+    """A float with nothing after the point as the int it is (JSON clients may send 6.0); anything else as given,
+    for the strict int check to refuse ("a whole number")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 M = TypeVar("M", bound=BaseModel)
 Text = Annotated[str, BeforeValidator(_unicode), AfterValidator(_clean)]
 Label = Annotated[str, BeforeValidator(_unicode), AfterValidator(_label)]
@@ -331,7 +339,8 @@ class OutcomeIn(_In):
     measures: Annotated[
         dict[Annotated[str, Field(max_length=CODE_LEN)], float], Field(max_length=10), AfterValidator(_measures)
     ] = Field(default_factory=dict)
-    pain_nrs: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False, strict=True)
+    #: the 11-point numeric rating scale: a whole number 0-10 (6.0 is 6; 6.5 is refused: "a whole number")
+    pain_nrs: Annotated[int, BeforeValidator(_whole_number)] | None = Field(default=None, ge=0, le=10, strict=True)
     pain_relief: Literal["none", "partial", "complete"] | None = None
     numb_regions: list[Annotated[Code, Field(min_length=1, max_length=CODE_LEN * 2), AfterValidator(_skin_region)]] = (
         Field(default_factory=list, max_length=500)
@@ -1115,6 +1124,12 @@ def record_procedure(
     return pp
 
 
+def nrs_value(value: float | None) -> float | int | None:
+    """A stored pain NRS as the whole number it is (2.0 is 2); a fractional value stored before whole numbers were
+    required is shown as recorded, never rounded."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _opposite(case_side: str | None, side: str) -> bool:
     return {case_side, side} == {"left", "right"}
 
@@ -1262,7 +1277,7 @@ def case_view(case: Case, who: Principal, *, full: bool = False) -> dict[str, An
                 "uid": o.uid,
                 "recorded_on": o.recorded_on.isoformat(),
                 "days_after": o.days_after,
-                "pain_nrs": o.pain_nrs,
+                "pain_nrs": nrs_value(o.pain_nrs),
                 "pain_relief": o.pain_relief,
                 "numb_regions": o.numb_regions,
                 "muscles": o.muscles or [],

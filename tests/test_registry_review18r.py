@@ -208,3 +208,39 @@ def test_pain_nrs_is_a_whole_number(app: Any, engine: Any, who: dict[str, Any]) 
     table = page[page.index('id="outcomes-table"') : page.index("</table>", page.index('id="outcomes-table"'))]
     cells = re.findall(r'<td class="num">([^<]*)</td>', table)
     assert "6" in cells and "7" in cells and "6.0" not in cells and "7.0" not in cells, cells
+
+
+# --------------------------------------------------------------------------- 5. outcomes vs evidence
+def test_compare_shows_published_ranges_as_ranges_and_relief_from_the_latest_recording(
+    app: Any, engine: Any, who: dict[str, Any]
+) -> None:
+    """Bug caught: "Outcomes vs evidence" showed E007 as "5 % (n=670), 95 % CI 4–7 % overlap", but the stored 5
+    is the upper end of a reported 0–5 % range (the evidence row's measure says "upper end of range ... (range
+    0-5%)"): a 95 % CI and an overlap computed from one end of a range. Such a figure is now shown as published
+    ("0–5 %"), with no interval and no overlap. Also: a latest follow-up with relief left blank hid the relief an
+    earlier follow-up recorded (0/0, "1 case not recorded"); relief is now taken from each case's latest follow-up
+    that records it, and the page says so."""
+    from neurectomy.evidence import find
+    from neurectomy.registry.compare import _reported_range
+    from neurectomy.registry.db import write
+    from neurectomy.registry.service import record_outcome, record_procedure
+
+    [e007] = [r for r in find() if r.id == "E007"]
+    assert _reported_range(e007) == "0–5"
+    cid = new_case(engine, who)
+    write(engine, lambda s: record_procedure(s, who["clinician"], cid, sup.PROCEDURE))
+    write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(90, pain_relief="complete")))
+    write(engine, lambda s: record_outcome(s, who["clinician"], cid, sup.outcome(365, pain_relief=None)))
+    c = signed_in(app, "clinician_a")
+    rows = {r["measure"]: r for r in c.get("/api/registry/compare").json()}
+    for key in ("complete_relief", "any_relief"):
+        assert (rows[key]["k"], rows[key]["n"], rows[key]["not_recorded"]) == (1, 1, 0), rows[key]
+    pubs = {p["id"]: p for r in rows.values() for p in r["published"]}
+    assert "E007" in pubs, sorted(pubs)
+    e = pubs["E007"]
+    assert (e["value"], e["ci95"], e["consistent"], e["proportion"]) == ("0–5", None, None, None), e
+    page = c.get("/registry/compare").text
+    cell = re.search(r"<strong>E007</strong>(.*?)<div class=\"src\">", page, re.S)
+    assert cell, page
+    assert "0–5 %" in cell[1] and "95 % CI" not in cell[1] and "overlap" not in cell[1], cell[1]
+    assert "latest follow-up that records it" in page

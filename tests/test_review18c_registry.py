@@ -307,7 +307,8 @@ def test_blank_relief_is_not_recorded_and_figures_are_like_for_like(app: Any, en
     assert "E001" not in [p["id"] for p in rows["any_relief"]["published"]]
     assert all("complete" not in p["outcome"] for p in rows["any_relief"]["published"])
     page = signed_in(app, "clinician_a").get("/registry/compare").text
-    relief = re.search(r"partial or complete pain relief \(latest follow-up\)</td>(.*?)</tr>", page, re.S)
+    label = r"partial or complete pain relief \(latest follow-up recording relief\)"
+    relief = re.search(label + r"</td>(.*?)</tr>", page, re.S)
     assert relief and "0/0" in relief[1] and "1 case not recorded (left out)" in relief[1], page
 
 

@@ -2,13 +2,16 @@
 
 A registry proportion ``k/n`` (cases with the outcome among cases with a follow-up of at least ``min_days``)
 gets a Wilson score interval. A published figure expressed as a percentage or a count, with its ``n``, gets
-the same interval (k taken as the rounded proportion of n); ranges and bounds are shown as published.
+the same interval (k taken as the rounded proportion of n); ranges and bounds are shown as published, with no
+interval and no overlap, including a stored number that is one end of a reported range or an "up to" figure (the
+evidence row's measure says so: E007 stores 5, the upper end of a 0–5 % range).
 Outcome definitions differ between studies, so the published rows are shown beside the registry figure, never
 pooled with it, and only rows that measure the same thing (like for like, as the plan's comparison does): complete
 relief only against complete relief, "partial or complete relief" only against a row of relief of any degree; a
 figure with a threshold or another condition ("≥50 % relief", "pain-free or improved") is not compared. A blank
-relief is "not recorded": the case is left out of that measure's denominator and counted as such, never as a
-failure.
+relief is "not recorded": relief is taken from each case's latest follow-up that records it (a later follow-up
+with relief left blank does not hide it), and a case whose follow-ups record none is left out of that measure's
+denominator and counted as such, never as a failure.
 """
 
 from __future__ import annotations
@@ -64,8 +67,15 @@ def _latest(outs: Sequence[Outcome]) -> Outcome:
     return max(outs, key=lambda o: (o.days_after, o.id))
 
 
+def _latest_relief(outs: Sequence[Outcome]) -> str | None:
+    """The relief of the latest follow-up that records one (a later follow-up with relief left blank does not hide
+    it); None when no follow-up records relief."""
+    recorded = [o for o in outs if o.pain_relief is not None]
+    return _latest(recorded).pain_relief if recorded else None
+
+
 def _relief_recorded(outs: Sequence[Outcome]) -> bool:
-    return _latest(outs).pain_relief is not None
+    return any(o.pain_relief is not None for o in outs)
 
 
 _COMPLETE = re.compile(r"\bcomplete (?:pain )?relief\b|\bpain[- ]free\b", re.I)
@@ -87,16 +97,16 @@ def _any_relief(outcome: str) -> bool:
 MEASURES: Final[tuple[Measure, ...]] = (
     Measure(
         "complete_relief",
-        "complete pain relief (latest follow-up)",
-        lambda o: _latest(o).pain_relief == "complete",
+        "complete pain relief (latest follow-up recording relief)",
+        lambda o: _latest_relief(o) == "complete",
         ("complete pain relief", "complete relief", "pain free"),
         _relief_recorded,
         _complete_relief,
     ),
     Measure(
         "any_relief",
-        "partial or complete pain relief (latest follow-up)",
-        lambda o: _latest(o).pain_relief in ("partial", "complete"),
+        "partial or complete pain relief (latest follow-up recording relief)",
+        lambda o: _latest_relief(o) in ("partial", "complete"),
         ("pain relief", "relief"),
         _relief_recorded,
         _any_relief,
@@ -196,6 +206,25 @@ class Row:
         }
 
 
+#: What a published range or bound says beside it (no interval is computed from one end of it).
+RANGE_NOTE: Final = "a range or bound as published: no 95 % CI or overlap is computed from it"
+_RANGE = re.compile(r"\brange\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)", re.I)
+_UPPER = re.compile(r"upper bound|upper end|\bup to\b", re.I)
+_LOWER = re.compile(r"lower bound|lower end|\bat least\b", re.I)
+
+
+def _reported_range(row: Any) -> str | None:
+    """How a row whose stored number is one end of a range or a bound reads as published ("0–5", "up to 31",
+    "at least 80"); None for a point estimate. The evidence record flags these in its measure text (E007 stores
+    5, the upper end of "range 0-5%"; "upper bound ('up to')")."""
+    upper, lower = _UPPER.search(row.measure), _LOWER.search(row.measure)
+    if not (upper or lower):
+        return None  # a point estimate (a "mean (range 2-10)" is a point with its spread)
+    if m := _RANGE.search(row.measure):
+        return f"{float(m[1]):g}–{float(m[2]):g}"
+    return f"up to {row.value.x:g}" if upper else f"at least {row.value.x:g}"
+
+
 def _published(procedure_key: str, measure: Measure) -> tuple[Published, ...]:
     from neurectomy.evidence import Count, Point, find, for_procedure
     from neurectomy.procedures import load_procedures
@@ -214,23 +243,18 @@ def _published(procedure_key: str, measure: Measure) -> tuple[Published, ...]:
             frac = row.as_fraction()
             prop: float | None = None
             ci: tuple[float, float] | None = None
-            if isinstance(row.value, Count):
+            shown, flags = row.value_text or str(row.value), row.flags
+            reported = _reported_range(row) if isinstance(row.value, Point) else None
+            if reported is not None:
+                # a stored number that is one end of a range or a bound: shown as published, no interval or overlap
+                shown, flags = reported, (*flags, RANGE_NOTE)
+            elif isinstance(row.value, Count):
                 prop, ci = row.value.as_fraction(), wilson(row.value.k, row.value.n)
             elif isinstance(frac, Point):
                 prop = frac.x
                 if row.n and 0 <= prop <= 1:
                     ci = wilson(round(prop * row.n), row.n)
-            hits[row.id] = Published(
-                row.id,
-                row.outcome,
-                row.value_text or str(row.value),
-                row.unit,
-                row.n,
-                prop,
-                ci,
-                row.citation(),
-                row.flags,
-            )
+            hits[row.id] = Published(row.id, row.outcome, shown, row.unit, row.n, prop, ci, row.citation(), flags)
     return tuple(hits.values())
 
 

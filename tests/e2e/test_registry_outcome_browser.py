@@ -3,6 +3,7 @@ keyboard, as the picker on Find), muscles added by name with their MRC grade, bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,3 +76,36 @@ def test_a_region_on_the_other_side_keeps_its_side(page: Any, registry_url: str)
     page.wait_for_url(f"**/registry/cases/{cid}*")
     row = page.locator("#outcomes-table tbody tr").last.inner_text()
     assert "skin of lateral thigh" in row and "left" in row and "not the case's side (right)" in row
+
+
+def test_review18r_new_case_side_long_indication_and_the_recovery_chart(page: Any, registry_url: str) -> None:
+    """Bugs caught (review 18r, items 1, 3 and 6): a new case without touching Side was saved as left (the select
+    preset "left"); an unbroken 1,800-character indication made the case page ~4,600 px wide (500 characters, the
+    limit, still overflowed: the text did not wrap); the recovery chart's y-axis title lost its closing ")" and the
+    chart carried the body map's hint "on the map, arrow keys move between regions"."""
+    cid = seed(registry_url)  # its case has a plan and two follow-ups: the recovery chart is drawn
+    sign_in(page, "clinician_a")
+    page.goto("/registry/cases/new")
+    assert page.input_value("select[name=side]") == ""
+    page.fill("input[name=pseudonym]", "MP-18R")
+    page.fill("input[name=indication]", "x" * 1800)
+    assert len(page.input_value("input[name=indication]")) == 500  # the form's own limit
+    page.click("#case-form button[type=submit]")
+    assert page.url.endswith("/registry/cases/new")  # not sent: Side is required
+    assert page.evaluate("document.querySelector('select[name=side]').validity.valueMissing")
+    page.select_option("select[name=side]", "right")
+    page.click("#case-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/registry/cases/\d+$"))
+    assert "(right)" in page.locator("#patient").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth") + 1
+
+    page.goto(f"/registry/cases/{cid}")
+    chart = page.locator("#recovery-chart svg")
+    box = chart.bounding_box()
+    title = page.locator("#recovery-chart .y-title").bounding_box()
+    assert box and title
+    assert box["y"] - 0.5 <= title["y"] and title["y"] + title["height"] <= box["y"] + box["height"] + 0.5
+    assert box["x"] - 0.5 <= title["x"]
+    # no body-map zoom controls (and their arrow-keys hint) beside or in the chart
+    near = "e => (e.previousElementSibling ? e.previousElementSibling.innerText : '') + e.innerText"
+    assert "arrow keys" not in page.locator("#recovery-chart").evaluate(near)

@@ -59,7 +59,8 @@ def test_find_labels_another_conditions_operation_as_its_cuts(page: Any) -> None
 def test_atlas_tree_order_and_course_wording(page: Any) -> None:
     """The Atlas tree began with "spinal nerve C1" (alphabetical) and the common fibular course said "lumbosacral
     trunk with fibres from … S1, S2, S3". The tree now starts with the oculomotor nerve (CN III) and ends with Co1;
-    the course shows the trunk as L4-L5 and S1-S3 joining the sciatic nerve."""
+    the course shows the trunk as L4-L5, the S1 and S2 rami joining in the sacral plexus, and only the roots that
+    reach the common fibular nerve (its header says L4-S2)."""
     page.goto("/atlas")
     top = page.locator("ul.tree-root > li > a")
     assert top.first.inner_text() == "oculomotor nerve"
@@ -67,5 +68,6 @@ def test_atlas_tree_order_and_course_wording(page: Any) -> None:
     page.goto("/atlas/nerves/common_fibular_nerve")
     page.wait_for_selector("figure.course svg text")
     text = " ".join(page.locator("figure.course svg text").all_text_contents())
-    assert "lumbosacral trunk (L4, L5)" in text and "sciatic nerve (L4, L5, S1, S2, S3)" in text
+    assert "Roots: L4, L5, S1, S2" in text and "lumbosacral trunk (L4, L5)" in text
+    assert "sciatic nerve (L4, L5, S1, S2)" in text and "joined in the sacral plexus" in text
     assert "lost: distal to the cut" not in text and "open circle" in text

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from neurectomy.web.app import create_app  # noqa: E402
 from neurectomy.web.settings import Settings  # noqa: E402
-from tests.test_review18c_registry import csrf_of, new_case, signed_in, stored_procedures  # noqa: E402
+from tests.test_registry_support import csrf_of, signed_in  # noqa: E402
+from tests.test_review18c_registry import new_case, stored_procedures  # noqa: E402
 
 
 @pytest.fixture

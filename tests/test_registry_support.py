@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -235,3 +236,21 @@ if __name__ == "__main__":  # python -m tests.test_registry_support LOG (what `m
     import sys
 
     print(summarise(Path(sys.argv[1]).read_text(errors="replace")))
+
+
+def signed_in(app: Any, username: str) -> Any:
+    """A browser (a ``TestClient``) signed in to the registry through the login form."""
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app, follow_redirects=False)
+    page = c.get("/registry/login")
+    r = c.post("/registry/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a registry form page."""
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m, page
+    return m[1]

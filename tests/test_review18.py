@@ -110,7 +110,7 @@ def test_11_registry_case_page_says_sex_not_recorded_and_no_doubled_side(tmp_pat
     """Finding 11: the registry case page read 'born 1969, unknown' for a sex not recorded, and 'left (left)' for an
     indication that already names the side."""
     from tests import test_registry_support as sup
-    from tests.test_registry_web import csrf_of, signed_in
+    from tests.test_registry_support import csrf_of, signed_in
 
     engine = next(sup.engine_for(sup.BACKENDS[0], tmp_path))
     sup.users(engine)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests import test_registry_support as sup
+from tests.test_registry_support import csrf_of, signed_in
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -34,22 +35,6 @@ def app(engine: Any) -> Any:
     a = create_app(Settings())
     a.state.registry_engine = engine
     return a
-
-
-def signed_in(app: Any, username: str) -> TestClient:
-    c = TestClient(app, follow_redirects=False)
-    page = c.get("/registry/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token, page.text
-    r = c.post("/registry/login", data={"username": username, "password": sup.PASSWORD, "csrf_token": token[1]})
-    assert r.status_code == 303, r.text
-    return c
-
-
-def csrf_of(page: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert m
-    return m[1]
 
 
 def new_case(engine: Any, who: dict[str, Any], **kw: Any) -> int:

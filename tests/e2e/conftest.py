@@ -105,13 +105,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page; JavaScript errors on it fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    from tests.e2e.pages import close_page, open_page
+
+    pg = open_page(browser, server, 1280, 900, expected=KNOWN_ERRORS, accept_downloads=True)
     yield pg
-    context.close()
-    real = [e for e in errors if not any(k in e for k in KNOWN_ERRORS)]
-    assert not real, f"JavaScript errors: {real}"
+    close_page(pg)

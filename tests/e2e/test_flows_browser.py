@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.pages import close_page, open_page
 from tests.e2e.registry_setup import seed, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -20,15 +21,9 @@ REFUSED = "the server responded with a status of 4"
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page; JavaScript errors on it fail the test (4xx page loads are expected here)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and REFUSED not in msg.text else None)
+    pg = open_page(browser, server, expected=[REFUSED])
     yield pg
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    close_page(pg)
 
 
 def test_find_to_plan_carries_the_named_procedure_by_name(page: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.pages import close_page, open_page
 from tests.e2e.registry_setup import seed, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -17,15 +18,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page; JavaScript errors on it fail the test."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg = open_page(browser, server)
     yield pg
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    close_page(pg)
 
 
 def test_outcome_regions_from_the_body_map_and_muscles_by_name(page: Any, registry_url: str) -> None:

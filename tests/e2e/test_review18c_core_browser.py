@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.pages import close_page, open_page
+
 pytestmark = pytest.mark.e2e
 #: the refused plan loads with status 422 on purpose: the browser logs it as a console error
 REFUSED = "the server responded with a status of 4"
@@ -17,15 +19,9 @@ REFUSED = "the server responded with a status of 4"
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page; JavaScript errors on it fail the test (4xx page loads are expected here)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and REFUSED not in msg.text else None)
+    pg = open_page(browser, server, expected=[REFUSED])
     yield pg
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    close_page(pg)
 
 
 def test_the_plan_form_refuses_more_cuts_beside_a_procedure(page: Any) -> None:

@@ -7,24 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.pages import close_page as _close
+from tests.e2e.pages import open_page as _page
+
 pytestmark = pytest.mark.e2e
-
-
-def _page(browser: Any, server: str, width: int, height: int) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.errors = errors  # type: ignore[attr-defined]
-    return pg
-
-
-def _close(pg: Any) -> None:
-    errors = pg.errors
-    pg.context.close()
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 def test_find_picker_switching_side_keeps_the_region(browser: Any, server: str) -> None:
